@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs the real tools the test suite drives, each in its own virtual environment (their pins conflict),
+# pinned by test/tools/<tool>.txt and cached outside the clone so a second run on the same machine is quick.
+# Prints the bin directories in test/tools/.paths.json for the tests. A missing tool fails here, loudly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${DVC_SYNC_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dvc-sync-s3-api/venvs}"
+PYTHON="${PYTHON:-python3}"
+mkdir -p "$CACHE"
+
+need() { command -v "$1" >/dev/null || { echo "test-tools: '$1' is required ($2)" >&2; exit 1; }; }
+need "$PYTHON" "Python >= 3.10 for dvc, Label Studio, boto3 and the aws CLI"
+need git "git with git-http-backend, for the git server the tests start"
+GIT_HTTP_BACKEND="$(git --exec-path)/git-http-backend"
+[ -x "$GIT_HTTP_BACKEND" ] || { echo "test-tools: $GIT_HTTP_BACKEND is missing (install the git package)" >&2; exit 1; }
+need openssl "to make the self-signed certificate of the https tests"
+
+venv_for() { # tool → bin dir, (re)built when its requirements change
+  local tool="$1" req="test/tools/$1.txt"
+  local hash; hash="$(sha256sum "$req" | cut -c1-12)"
+  local dir="$CACHE/$tool-$hash"
+  if [ ! -x "$dir/bin/python" ] || [ ! -f "$dir/.complete" ]; then
+    echo "test-tools: installing $(tr '\n' ' ' < "$req")into $dir" >&2
+    rm -rf "$dir"
+    "$PYTHON" -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2
+    touch "$dir/.complete"
+  fi
+  echo "$dir/bin"
+}
+
+DVC_BIN="$(venv_for dvc)"
+BOTO3_BIN="$(venv_for boto3)"
+AWSCLI_BIN="$(venv_for awscli)"
+LS_BIN="$(venv_for label-studio)"
+
+"$DVC_BIN/dvc" version >/dev/null
+"$AWSCLI_BIN/aws" --version >/dev/null 2>&1
+"$BOTO3_BIN/python" -c 'import boto3, moto' 
+"$LS_BIN/label-studio" --version >/dev/null 2>&1 || "$LS_BIN/python" -c 'import label_studio'
+
+cat > test/tools/.paths.json <<JSON
+{
+  "dvc": "$DVC_BIN/dvc",
+  "python": "$BOTO3_BIN/python",
+  "motoServer": "$BOTO3_BIN/moto_server",
+  "aws": "$AWSCLI_BIN/aws",
+  "labelStudio": "$LS_BIN/label-studio",
+  "gitHttpBackend": "$GIT_HTTP_BACKEND"
+}
+JSON
+echo "test-tools: ready (test/tools/.paths.json)" >&2

@@ -1,0 +1,39 @@
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { readFileSync } from 'node:fs';
+import { AppModule } from './app.module.js';
+import { serverConfig } from './config/configuration.js';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function logLevelsFrom(level: string): LogLevel[] {
+  const wanted = (level === 'info' ? 'log' : level) as LogLevel;
+  return LEVELS.slice(0, LEVELS.indexOf(wanted) + 1);
+}
+
+export async function createApp(): Promise<NestExpressApplication> {
+  const server = serverConfig(); // validates the whole environment first: bad settings stop here, listed
+  const logger = new ConsoleLogger({ json: true, logLevels: logLevelsFrom(server.logLevel) });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    // S3 bodies are streamed by the S3 controller itself (aws-chunked, checksums): no body parser.
+    bodyParser: false,
+    logger,
+    httpsOptions: server.tls
+      ? { cert: readFileSync(server.tls.certFile), key: readFileSync(server.tls.keyFile) }
+      : undefined,
+  });
+  app.set('etag', false);
+  app.set('x-powered-by', false);
+  app.set('query parser', 'simple');
+  app.enableShutdownHooks();
+  return app;
+}
+
+export async function bootstrap(): Promise<void> {
+  const app = await createApp();
+  const server = serverConfig();
+  await app.listen(server.port, server.host);
+  const scheme = server.tls ? 'https' : 'http';
+  app.get(ConsoleLogger, { strict: false })?.log?.(`listening on ${scheme}://${server.host}:${server.port}`, 'Bootstrap');
+}

@@ -1,0 +1,28 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Paths of the real tools installed by `scripts/test-tools.sh` (run by `npm test`). */
+export interface ToolPaths {
+  dvc: string;
+  python: string; // a Python with boto3 (newest pinned) and moto
+  motoServer: string;
+  aws: string;
+  labelStudio: string;
+  gitHttpBackend: string;
+}
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** A missing tool is a loud failure, never a skipped test. */
+export function toolPaths(): ToolPaths {
+  const file = join(repoRoot, 'test', 'tools', '.paths.json');
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: run 'bash scripts/test-tools.sh' (npm test does it) to install dvc, boto3, the aws CLI and Label Studio`);
+  }
+  const paths = JSON.parse(readFileSync(file, 'utf8')) as ToolPaths;
+  for (const [name, path] of Object.entries(paths)) {
+    if (!existsSync(path)) throw new Error(`test tool '${name}' not found at ${path}: re-run 'bash scripts/test-tools.sh'`);
+  }
+  return paths;
+}
