@@ -31,7 +31,11 @@ export interface PutObjectInput extends ObjectHeaders {
    * stream itself: when it errors, nothing becomes visible and the error is rethrown unchanged.
    */
   body: Readable;
-  checksums?: Record<string, string>;
+  /**
+   * Verified checksums (e.g. `{ crc32: 'base64' }`) to keep with the object; called once the body has ended
+   * without error (trailing checksums are only known then).
+   */
+  checksums?: () => Record<string, string>;
   /** Refuse (EntityTooLarge) once more bytes than this arrive. */
   maxSize: number;
 }
