@@ -1,0 +1,122 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { storageConfig } from '../config/configuration.js';
+
+/** One item of the last pushed dataset: a file of the directory layout, or a task of the JSON layouts. */
+export interface PushedItem {
+  id: string;
+  hash: string;
+  /** JSON of the item (a task, or `{ md5, size }` of a file). */
+  value: string;
+}
+
+export interface SyncProgress {
+  syncedSeq: number;
+  lastCommit: string | null;
+  lastSyncAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  consecutiveFailures: number;
+  /** The dataset's DVC hash (`<md5>` or `<md5>.dir`) of our last push: tells whether a teammate changed it since. */
+  pushedDatasetHash: string | null;
+  /** Which dataset (path + layout) the stored items describe; a change of DVC_DATASET_PATH starts afresh. */
+  pushedDataset: string | null;
+  rejected: Array<{ key: string; reason: string }>;
+}
+
+const INITIAL: SyncProgress = {
+  syncedSeq: 0,
+  lastCommit: null,
+  lastSyncAt: null,
+  lastError: null,
+  lastErrorAt: null,
+  consecutiveFailures: 0,
+  pushedDatasetHash: null,
+  pushedDataset: null,
+  rejected: [],
+};
+
+/**
+ * The sync engine's durable memory (DATA_DIR/state/sync.db): how far the storage journal has been pushed,
+ * and the items of the last pushed dataset (so a flush touches only what changed, and merges with a
+ * teammate's version against a known base). Outside the objects folder, like all metadata.
+ */
+@Injectable()
+export class SyncStateStore implements OnApplicationShutdown {
+  private readonly db: Database.Database;
+
+  constructor(@Inject(storageConfig.KEY) storage: ConfigType<typeof storageConfig>) {
+    const dir = join(storage.dataDir, 'state');
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, 'sync.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS progress (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, hash TEXT NOT NULL, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS key_items (key TEXT NOT NULL, item_id TEXT NOT NULL, PRIMARY KEY (key, item_id));
+    `);
+  }
+
+  progress(): SyncProgress {
+    const row = this.db.prepare('SELECT json FROM progress WHERE id = 1').get() as { json: string } | undefined;
+    return row ? { ...INITIAL, ...(JSON.parse(row.json) as Partial<SyncProgress>) } : { ...INITIAL };
+  }
+
+  saveProgress(update: Partial<SyncProgress>): SyncProgress {
+    const next = { ...this.progress(), ...update };
+    this.db.prepare('INSERT INTO progress (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json').run(
+      JSON.stringify(next),
+    );
+    return next;
+  }
+
+  items(): Map<string, PushedItem> {
+    const rows = this.db.prepare('SELECT id, hash, value FROM items').all() as PushedItem[];
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /** Item ids each key contributed to at the last push (a deleted key's old task is found here). */
+  itemsOfKeys(keys: string[]): Map<string, string[]> {
+    const result = new Map<string, string[]>();
+    const select = this.db.prepare('SELECT item_id FROM key_items WHERE key = ?').pluck();
+    for (const key of keys) result.set(key, select.all(key) as string[]);
+    return result;
+  }
+
+  /**
+   * Records a successful push, atomically: the journal position, the changed items and key→item links,
+   * and the progress fields. A crash before this leaves the changes pending (pushing again is idempotent).
+   */
+  recordPush(args: {
+    progress: Partial<SyncProgress>;
+    upsert: PushedItem[];
+    remove: string[];
+    keyItems: Map<string, string[]>;
+    replaceAll?: boolean;
+  }): void {
+    const upsert = this.db.prepare(
+      'INSERT INTO items (id, hash, value) VALUES (@id, @hash, @value) ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, value = excluded.value',
+    );
+    const remove = this.db.prepare('DELETE FROM items WHERE id = ?');
+    const unlink = this.db.prepare('DELETE FROM key_items WHERE key = ?');
+    const link = this.db.prepare('INSERT OR IGNORE INTO key_items (key, item_id) VALUES (?, ?)');
+    this.db.transaction(() => {
+      if (args.replaceAll) this.db.exec('DELETE FROM items; DELETE FROM key_items;');
+      for (const id of args.remove) remove.run(id);
+      for (const item of args.upsert) upsert.run(item);
+      for (const [key, ids] of args.keyItems) {
+        unlink.run(key);
+        for (const id of ids) link.run(key, id);
+      }
+      this.saveProgress(args.progress);
+    })();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.db.open) this.db.close();
+  }
+}

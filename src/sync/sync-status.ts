@@ -1,0 +1,32 @@
+/** What `GET /_admin/sync` answers. Never holds a secret: URLs are shown without credentials. */
+export interface SyncStatus {
+  /** Changes acknowledged by the S3 API and not yet in a pushed commit. */
+  pending: number;
+  running: boolean;
+  lastCommit: string | null;
+  lastSyncAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  consecutiveFailures: number;
+  nextRetryAt: string | null;
+  branch: string;
+  repository: string;
+  dataset: string;
+  layout: 'json' | 'jsonl' | 'directory';
+  remote: string | null;
+  /** Objects left out of a JSON/JSONL dataset because they are not Label Studio JSON (they stay in storage). */
+  rejected: Array<{ key: string; reason: string }>;
+  lastFlush: FlushSummary | null;
+}
+
+export interface FlushSummary {
+  commit: string | null;
+  added: number;
+  updated: number;
+  deleted: number;
+  uploadedObjects: number;
+  rebases: number;
+  merged: boolean;
+  durationMs: number;
+  finishedAt: string;
+}

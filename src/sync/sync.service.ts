@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { syncConfig } from '../config/configuration.js';
+import { StorageBackend } from '../storage/storage.backend.js';
+import { FlushRunner } from './flush.runner.js';
+import { retryDelayMs } from './retry-backoff.js';
+import { SingleFlight } from './single-flight.js';
+import type { FlushSummary, SyncStatus } from './sync-status.js';
+import { SyncStateStore } from './sync-state.store.js';
+
+const TICK_MS = 1_000;
+const SHUTDOWN_FLUSH_LIMIT_MS = 50_000;
+
+/**
+ * The scheduled job: flush every SYNC_INTERVAL_SECONDS when something is pending, early when SYNC_MAX_PENDING
+ * changes wait, once more on graceful shutdown; failed flushes retry with backoff. The request path never
+ * waits for this (invariant 7): S3 writes only append to the storage journal.
+ */
+@Injectable()
+export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Sync');
+  private readonly flight = new SingleFlight(() => this.runFlush());
+  private lastAttemptAt = Date.now();
+  private nextRetryAt = 0;
+  private lastFlush: FlushSummary | null = null;
+  private stopping = false;
+
+  constructor(
+    @Inject(syncConfig.KEY) private readonly config: ConfigType<typeof syncConfig>,
+    private readonly storage: StorageBackend,
+    private readonly state: SyncStateStore,
+    private readonly runner: FlushRunner,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const timer = setInterval(() => void this.tick(), TICK_MS);
+    timer.unref();
+    this.scheduler.addInterval('sync-tick', timer);
+    this.logger.log(
+      `sync every ${this.config.intervalSeconds}s or at ${this.config.maxPending} pending changes → ${this.runner.describe().repository} (${this.runner.describe().branch})`,
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    if (this.scheduler.doesExist('interval', 'sync-tick')) this.scheduler.deleteInterval('sync-tick');
+    if ((await this.pending()) === 0 && !this.flight.running) return;
+    this.logger.log('shutting down: flushing pending changes once more');
+    const limit = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), SHUTDOWN_FLUSH_LIMIT_MS).unref());
+    const outcome = await Promise.race([this.flight.request().then(() => 'done', () => 'failed'), limit]);
+    if (outcome !== 'done') this.logger.warn(`final flush ${outcome}: pending changes stay in storage and sync at the next start`);
+  }
+
+  /** Runs a flush that sees every change acknowledged before this call. */
+  flushNow(): Promise<FlushSummary> {
+    return this.flight.request();
+  }
+
+  async pending(): Promise<number> {
+    return Math.max(0, (await this.storage.lastSeq()) - this.state.progress().syncedSeq);
+  }
+
+  async status(): Promise<SyncStatus> {
+    const progress = this.state.progress();
+    const target = this.runner.describe();
+    return {
+      pending: await this.pending(),
+      running: this.flight.running,
+      lastCommit: progress.lastCommit,
+      lastSyncAt: progress.lastSyncAt,
+      lastError: progress.lastError,
+      lastErrorAt: progress.lastErrorAt,
+      consecutiveFailures: progress.consecutiveFailures,
+      nextRetryAt: this.nextRetryAt > Date.now() ? new Date(this.nextRetryAt).toISOString() : null,
+      branch: target.branch,
+      repository: target.repository,
+      dataset: target.dataset,
+      layout: target.layout,
+      remote: target.remote,
+      rejected: progress.rejected,
+      lastFlush: this.lastFlush,
+    };
+  }
+
+  checkRemotes() {
+    return this.runner.checkRemotes();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopping || this.flight.running || Date.now() < this.nextRetryAt) return;
+    const pending = await this.pending().catch(() => 0);
+    if (pending === 0) return;
+    const due = Date.now() - this.lastAttemptAt >= this.config.intervalSeconds * 1000;
+    if (due || pending >= this.config.maxPending || this.nextRetryAt !== 0) {
+      await this.flight.request().catch(() => undefined);
+    }
+  }
+
+  private async runFlush(): Promise<FlushSummary> {
+    this.lastAttemptAt = Date.now();
+    try {
+      const summary = await this.runner.run();
+      this.lastFlush = summary;
+      this.nextRetryAt = 0;
+      return summary;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const progress = this.state.saveProgress({
+        lastError: message,
+        lastErrorAt: new Date().toISOString(),
+        consecutiveFailures: this.state.progress().consecutiveFailures + 1,
+      });
+      const delay = retryDelayMs(progress.consecutiveFailures);
+      this.nextRetryAt = Date.now() + delay;
+      this.logger.error(`flush failed (attempt ${progress.consecutiveFailures}, retry in ${delay / 1000}s): ${message}`);
+      throw error;
+    }
+  }
+}
