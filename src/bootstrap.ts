@@ -1,4 +1,4 @@
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { readFileSync } from 'node:fs';
@@ -19,6 +19,8 @@ export async function createApp(): Promise<NestExpressApplication> {
     // S3 bodies are streamed by the S3 controller itself (aws-chunked, checksums): no body parser.
     bodyParser: false,
     logger,
+    // Literal routes (/_admin/...) before the S3 catch-all, whatever the module order.
+    routeResolutionStrategy: 'specificity',
     httpsOptions: server.tls
       ? { cert: readFileSync(server.tls.certFile), key: readFileSync(server.tls.keyFile) }
       : undefined,
@@ -35,5 +37,5 @@ export async function bootstrap(): Promise<void> {
   const server = serverConfig();
   await app.listen(server.port, server.host);
   const scheme = server.tls ? 'https' : 'http';
-  app.get(ConsoleLogger, { strict: false })?.log?.(`listening on ${scheme}://${server.host}:${server.port}`, 'Bootstrap');
+  new Logger('Bootstrap').log(`listening on ${scheme}://${server.host}:${server.port} (S3 endpoint; admin API under /_admin/)`);
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { syncConfig } from '../config/configuration.js';
+import { DvcConfigError } from '../dvc/dvc-config.error.js';
 import { StorageBackend } from '../storage/storage.backend.js';
 import { FlushRunner } from './flush.runner.js';
 import { retryDelayMs } from './retry-backoff.js';
@@ -34,7 +35,8 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.checkTarget();
     const timer = setInterval(() => void this.tick(), TICK_MS);
     timer.unref();
     this.scheduler.addInterval('sync-tick', timer);
@@ -51,6 +53,19 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
     const limit = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), SHUTDOWN_FLUSH_LIMIT_MS).unref());
     const outcome = await Promise.race([this.flight.request().then(() => 'done', () => 'failed'), limit]);
     if (outcome !== 'done') this.logger.warn(`final flush ${outcome}: pending changes stay in storage and sync at the next start`);
+  }
+
+  /**
+   * A repository whose DVC settings cannot work (unsupported remote scheme, version_aware, no remote…) stops
+   * the service at startup with the reason; an unreachable remote does not (writes are kept pending).
+   */
+  private async checkTarget(): Promise<void> {
+    try {
+      await this.runner.resolveTarget();
+    } catch (error) {
+      if (error instanceof DvcConfigError) throw error;
+      this.logger.warn(`cannot reach the Git or DVC remote yet (changes stay pending and sync later): ${(error as Error).message}`);
+    }
   }
 
   /** Runs a flush that sees every change acknowledged before this call. */

@@ -1,0 +1,57 @@
+import { compareCodePoints } from '../dvc/code-point.order.js';
+import type { Manifest, ManifestEntry } from './dataset.types.js';
+import { keyToRelativePath, relativePathToKey } from './object-key.relpath.js';
+
+/** One journal change, with the md5 and size of the stored object for a put (its ETag and length). */
+export type ManifestChange = { key: string; op: 'put'; md5: string; size: number } | { key: string; op: 'delete' };
+
+/** What a change did to the dataset, by object key, each list in code-point order. */
+export interface DatasetDiff {
+  added: string[];
+  updated: string[];
+  deleted: string[];
+}
+
+/** The directory layout of a whole bucket: every object is a file, bytes unchanged. */
+export function manifestFromObjects(objects: Iterable<{ key: string; md5: string; size: number }>): Map<string, ManifestEntry> {
+  const manifest = new Map<string, ManifestEntry>();
+  for (const { key, md5, size } of objects) manifest.set(keyToRelativePath(key), { md5, size });
+  return manifest;
+}
+
+/**
+ * The next manifest from the previous one and the journal's changes, oldest first (a later change of a
+ * key overrides an earlier one). Nothing is read or hashed: the cost is O(changes) plus a shallow copy of
+ * the map, so the previous manifest stays intact as the next merge base. The diff leaves out changes that
+ * cancel out (put then delete of a new key) and puts of identical content.
+ */
+export function applyChanges(manifest: Manifest, changes: readonly ManifestChange[]): { manifest: Map<string, ManifestEntry>; diff: DatasetDiff } {
+  const next = new Map(manifest);
+  const touched = new Set<string>();
+  for (const change of changes) {
+    const relpath = keyToRelativePath(change.key);
+    touched.add(relpath);
+    if (change.op === 'put') next.set(relpath, { md5: change.md5, size: change.size });
+    else next.delete(relpath);
+  }
+  return { manifest: next, diff: diffOver(touched, manifest, next) };
+}
+
+/** The changes from one manifest to another (e.g. from the branch tip to a merge result): O(n). */
+export function diffManifests(before: Manifest, after: Manifest): DatasetDiff {
+  return diffOver(new Set([...before.keys(), ...after.keys()]), before, after);
+}
+
+function diffOver(relpaths: Iterable<string>, before: Manifest, after: Manifest): DatasetDiff {
+  const diff: DatasetDiff = { added: [], updated: [], deleted: [] };
+  for (const relpath of relpaths) {
+    const [old, now] = [before.get(relpath), after.get(relpath)];
+    // A relpath we did not write (a teammate's odd file name) is shown as it is.
+    const key = relativePathToKey(relpath) ?? relpath;
+    if (old && !now) diff.deleted.push(key);
+    else if (!old && now) diff.added.push(key);
+    else if (old && now && old.md5 !== now.md5) diff.updated.push(key);
+  }
+  for (const list of Object.values(diff)) list.sort(compareCodePoints);
+  return diff;
+}

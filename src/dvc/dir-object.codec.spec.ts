@@ -1,0 +1,115 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildDirObject, isIgnoredByDvc, parseDirObject, type DirFile } from './dir-object.codec.js';
+import { DvcFormatError } from './dvc-format.error.js';
+import { md5Hex } from './md5.util.js';
+
+/** path = content, as in DVC's own tests */
+const tree = (files: Record<string, string>): DirFile[] =>
+  Object.entries(files).map(([relpath, content]) => ({ relpath, md5: md5Hex(content), size: Buffer.byteLength(content) }));
+const named = (...names: string[]) => tree(Object.fromEntries(names.map((n) => [n, n])));
+
+describe('buildDirObject', () => {
+  // dvc-format.md test vectors (hashes from DVC's own test suite).
+  it.each([
+    ['foo, bar', tree({ foo: 'foo', bar: 'bar' }), '5ea40360f5b4ec688df672a4db9c17d1.dir', 6, 2],
+    ['master, one, two', named('master', 'one', 'two'), '839ef9371606817569c1ee0e5f4ed233.dir', 12, 3],
+    ['foo, bar, foobar', named('foo', 'bar', 'foobar'), 'a5beca056acbef9e0013347efdc2b751.dir', 12, 3],
+    ['+ subdir/file', [...named('foo', 'bar', 'foobar'), ...tree({ 'subdir/file': 'file' })], 'de78e9fff7c3478c6b316bf08437d0f6.dir', 16, 4],
+    ['one, two', named('one', 'two'), '6b18131dc289fd37006705affe961ef8.dir', 6, 2],
+    ['empty tree', [], 'd751713988987e9331980363e24189ce.dir', 0, 0],
+    [
+      'worked example',
+      tree({ 'img1.json': '{"label": "cat"}\n', 'sub/img2.json': '{"label": "dog"}\n' }),
+      'abbbda1220ff3fd9ae205e7b74ff140d.dir',
+      34,
+      2,
+    ],
+    // The ids below were printed by CPython: json.dumps(sorted(entries, key=relpath), sort_keys=True).
+    ['sort trap a-b < a.b < a/b < a0', tree({ a0: 'x', 'a/b': 'x', 'a.b': 'x', 'a-b': 'x' }), '821b4c132269a4f652167e4744ed186b.dir', 4, 4],
+    ['astral after U+FFFD', tree({ '\u{1F600}.json': 's', '\uFFFD.json': 'r', '\uE000.json': 'p' }), 'f7c61589cb1480f6d39334b896e11aae.dir', 3, 3],
+    ['quotes, backslash, controls, DEL', tree({ 'quote"back\\slash': 'q', 'ctl\u0001\u001f\u007f': 'c', 'tab\tnl\ncr\r\b\f': 't' }), 'b63a219aed0c088813c04955167531cf.dir', 3, 3],
+    ['accents and CJK', tree({ 'données/été.json': 'é', '日本/猫.json': 'neko' }), '4f2bcbeb8148ca686730b7d03c2caac7.dir', 6, 2],
+  ])('%s → %s', (_name, files, hash, size, nfiles) => {
+    const dir = buildDirObject(files);
+    expect(dir).toMatchObject({ hash, size, nfiles });
+    expect(`${md5Hex(dir.content)}.dir`).toBe(hash);
+  });
+
+  it('writes exactly the bytes of the worked example (142 bytes, no trailing newline)', () => {
+    const dir = buildDirObject(tree({ 'sub/img2.json': '{"label": "dog"}\n', 'img1.json': '{"label": "cat"}\n' }));
+    expect(dir.content.toString('latin1')).toBe(
+      '[{"md5": "1f7158efe575281d65231791a6d4a244", "relpath": "img1.json"}, {"md5": "f2c68f1048c005c15a3dfe9c1de2851d", "relpath": "sub/img2.json"}]',
+    );
+    expect(dir.content.length).toBe(142);
+  });
+
+  it('escapes non-ASCII as lowercase \\u, astral as a surrogate pair', () => {
+    const text = buildDirObject(tree({ 'é\u{1F600}': '' })).content.toString('latin1');
+    expect(text).toContain('"relpath": "\\u00e9\\ud83d\\ude00"');
+  });
+
+  it('does not depend on the input order', () => {
+    const files = named('b', 'a/c', 'a-c', '\u{1F600}', 'z');
+    expect(buildDirObject([...files].reverse()).hash).toBe(buildDirObject(files).hash);
+  });
+
+  it.each([
+    ['', 'empty path'],
+    ['/abs', 'absolute'],
+    ['a//b', 'empty segment'],
+    ['a/../b', 'dot-dot'],
+    ['./a', 'dot'],
+    ['a/', 'trailing slash'],
+    ['.git/config', '.git folder'],
+    ['x/.git', '.git file'],
+    ['x/.dvc/config', '.dvc folder'],
+    ['.hg/store', '.hg folder'],
+    ['sub/.dvcignore', '.dvcignore'],
+  ])('refuses %j (%s)', (relpath) => {
+    expect(() => buildDirObject([{ relpath, md5: md5Hex(''), size: 0 }])).toThrow(DvcFormatError);
+  });
+
+  it('refuses a duplicate path and a bad md5', () => {
+    expect(() => buildDirObject([...named('a'), ...named('a')])).toThrow(/listed twice/);
+    expect(() => buildDirObject([{ relpath: 'a', md5: 'ABC', size: 1 }])).toThrow(/md5/);
+  });
+});
+
+describe('isIgnoredByDvc', () => {
+  it.each([
+    ['a.json', false],
+    ['.dvc', false], // a file named .dvc is data; only the folder is DVC's
+    ['.hg', false],
+    ['.gitignore', false],
+    ['x/.dvc/y', true],
+    ['.git', true],
+    ['a/.dvcignore', true],
+  ])('%j → %s', (relpath, ignored) => expect(isIgnoredByDvc(relpath)).toBe(ignored));
+});
+
+describe('parseDirObject', () => {
+  it('reads back what buildDirObject wrote, unicode included', () => {
+    const files = tree({ 'été/"q".json': 'a', '\u{1F600}': 'b' });
+    const dir = buildDirObject(files);
+    expect(parseDirObject(dir.content, dir.hash)).toEqual(
+      [...files].sort((a, b) => Buffer.compare(Buffer.from(a.relpath), Buffer.from(b.relpath))).map(({ relpath, md5 }) => ({ relpath, md5 })),
+    );
+  });
+
+  it('accepts entries with extra keys, as DVC 2 wrote with meta', () => {
+    const text = '[{"md5": "acbd18db4cc2f85cedef654fccc4a4d8", "relpath": "foo", "size": 3}]';
+    expect(parseDirObject(text)).toEqual([{ relpath: 'foo', md5: 'acbd18db4cc2f85cedef654fccc4a4d8' }]);
+  });
+
+  it.each([
+    ['{}', /not a JSON list/],
+    ['[', /not JSON/],
+    ['[{"relpath": "a"}]', /invalid entry/],
+    ['[{"relpath": "a", "md5": "zz"}]', /invalid entry/],
+  ])('refuses %s', (text, message) => expect(() => parseDirObject(text)).toThrow(message));
+
+  it('refuses bytes that do not match the object id (DVC would delete such a .dir)', () => {
+    expect(() => parseDirObject('[]', '5ea40360f5b4ec688df672a4db9c17d1.dir')).toThrow(/does not match/);
+    expect(parseDirObject('[]', 'd751713988987e9331980363e24189ce.dir')).toEqual([]);
+  });
+});

@@ -1,0 +1,91 @@
+import { compareCodePoints } from './code-point.order.js';
+import { DvcFormatError } from './dvc-format.error.js';
+import { isObjectId, md5Hex } from './md5.util.js';
+import { pythonJsonString } from './python-json.encoder.js';
+
+/** One file of a directory output, as listed in its `.dir` object. */
+export interface DirEntry {
+  /** POSIX path relative to the output directory. */
+  relpath: string;
+  md5: string;
+}
+
+export interface DirFile extends DirEntry {
+  size: number;
+}
+
+/** A directory output: the `.dir` object to push and what the `.dvc` file records about it. */
+export interface DirObject {
+  /** `<md5 of content>.dir` */
+  hash: string;
+  content: Buffer;
+  /** Sum of the file sizes (the `.dvc` `size`). */
+  size: number;
+  nfiles: number;
+}
+
+/**
+ * Paths DVC never puts in a `.dir`: dvc/ignore.py `DvcIgnoreFilter` always ignores `.git` (file or folder,
+ * at any depth), `.hg/` and `.dvc/`; and a `.dvcignore` inside the output would hide other files from
+ * `dvc data status`. A `.dir` listing one of them never matches the workspace after `dvc pull`, so the
+ * dataset builder must leave such files out.
+ */
+export function isIgnoredByDvc(relpath: string): boolean {
+  const parts = relpath.split('/');
+  return parts.some((part, i) => part === '.git' || part === '.dvcignore' || (i < parts.length - 1 && IGNORED_DIRS.has(part)));
+}
+const IGNORED_DIRS = new Set(['.hg', '.dvc']);
+
+/**
+ * The `.dir` object DVC 3 would write for these files: dvc-data `Tree.as_bytes()` =
+ * `json.dumps(sorted(entries, key=relpath), sort_keys=True)`, encoded as UTF-8 (ASCII, as it is all escaped).
+ */
+export function buildDirObject(files: readonly DirFile[]): DirObject {
+  const sorted = [...files].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
+  sorted.forEach((file, i) => {
+    assertRelpath(file.relpath);
+    if (!isObjectId(file.md5) || file.md5.endsWith('.dir')) throw new DvcFormatError(`'${file.relpath}': md5 '${file.md5}' is not 32 lowercase hex digits`);
+    if (i > 0 && sorted[i - 1].relpath === file.relpath) throw new DvcFormatError(`'${file.relpath}' is listed twice`);
+  });
+  // sort_keys=True puts "md5" before "relpath"; separators are Python's defaults ", " and ": ".
+  const items = sorted.map((f) => `{"md5": ${pythonJsonString(f.md5)}, "relpath": ${pythonJsonString(f.relpath)}}`);
+  const content = Buffer.from(`[${items.join(', ')}]`, 'utf8');
+  return {
+    hash: `${md5Hex(content)}.dir`,
+    content,
+    size: sorted.reduce((sum, f) => sum + f.size, 0),
+    nfiles: sorted.length,
+  };
+}
+
+/** Reads a `.dir` object (ours or one written by DVC, possibly with extra keys per entry). */
+export function parseDirObject(content: Buffer | string, expectedHash?: string): DirEntry[] {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  // DVC deletes a .dir whose bytes do not match its name (dvc-format.md): never trust one either.
+  if (expectedHash !== undefined && `${md5Hex(bytes)}.dir` !== expectedHash) {
+    throw new DvcFormatError(`.dir object ${expectedHash} does not match its content (md5 ${md5Hex(bytes)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch (cause) {
+    throw new DvcFormatError('.dir object is not JSON', { cause });
+  }
+  if (!Array.isArray(raw)) throw new DvcFormatError('.dir object is not a JSON list');
+  return raw.map((item: unknown) => {
+    const entry = item as Record<string, unknown>;
+    if (typeof entry?.relpath !== 'string' || typeof entry.md5 !== 'string' || !isObjectId(entry.md5)) {
+      throw new DvcFormatError(`.dir object has an invalid entry: ${JSON.stringify(item)}`);
+    }
+    return { relpath: entry.relpath, md5: entry.md5 };
+  });
+}
+
+/** What DVC can check out: a relative POSIX path of non-empty, non-dot segments. */
+function assertRelpath(relpath: string): void {
+  const parts = relpath.split('/');
+  if (relpath === '' || parts.some((p) => p === '' || p === '.' || p === '..') || relpath.includes('\0')) {
+    throw new DvcFormatError(`'${relpath}' is not a relative file path inside the output`);
+  }
+  if (isIgnoredByDvc(relpath)) throw new DvcFormatError(`'${relpath}' is inside a directory DVC always ignores (.git, .hg, .dvc, .dvcignore)`);
+}

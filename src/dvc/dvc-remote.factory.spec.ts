@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import { dvcConfig } from '../config/configuration.js';
+import { DvcConfigError } from './dvc-config.error.js';
+import { DvcModule } from './dvc.module.js';
+import { DvcRemoteFactory } from './dvc-remote.factory.js';
+import { S3DvcRemote } from './s3.dvc-remote.js';
+
+class SettingsModule {}
+// DvcModule relies on the global config module (AppConfigModule) for dvcConfig.KEY: provide it globally here too.
+const factoryWith = async (settings: Partial<ReturnType<typeof dvcConfig>>) => {
+  const provider = { provide: dvcConfig.KEY, useValue: { datasetPath: 'data/annotations', ...settings } };
+  const module = await Test.createTestingModule({
+    imports: [{ module: SettingsModule, global: true, providers: [provider], exports: [dvcConfig.KEY] }, DvcModule],
+  }).compile();
+  return module.get(DvcRemoteFactory);
+};
+const config = "[core]\n  remote = storage\n['remote \"storage\"']\n  url = s3://team-bucket/dvcstore\n  endpointurl = http://127.0.0.1:9\n[remote \"nas\"]\n  url = /mnt/nas/dvc\n";
+
+describe('DvcRemoteFactory', () => {
+  it('builds the remote named by the branch .dvc/config, described without secrets', async () => {
+    const factory = await factoryWith({ accessKeyId: 'AKIAENV', secretAccessKey: 'very-secret' });
+    const remote = factory.create({ config });
+    expect(remote).toBeInstanceOf(S3DvcRemote);
+    expect(remote.describe()).toBe("s3://team-bucket/dvcstore (remote 'storage', endpoint http://127.0.0.1:9)");
+    expect(factory.resolve({ config })).toMatchObject({ credentials: { accessKeyId: 'AKIAENV', secretAccessKey: 'very-secret' } });
+    factory.onModuleDestroy();
+  });
+
+  it("follows the output's remote, and DVC_REMOTE_URL over everything", async () => {
+    expect((await factoryWith({})).create({ config, outRemote: 'nas' }).describe()).toBe("local folder /mnt/nas/dvc (remote 'nas')");
+    expect((await factoryWith({ remoteUrl: '/srv/remote' })).create({ config, outRemote: 'nas' }).describe()).toBe('local folder /srv/remote');
+  });
+
+  it('reuses the remote while the settings stay the same', async () => {
+    const factory = await factoryWith({});
+    const first = factory.create({ config, outRemote: 'nas' });
+    expect(factory.create({ config, outRemote: 'nas' })).toBe(first);
+    expect(factory.create({ config: config.replace('/mnt/nas/dvc', '/mnt/nas2'), outRemote: 'nas' })).not.toBe(first);
+  });
+
+  it('explains a repository without a remote', async () => {
+    const factory = await factoryWith({});
+    expect(() => factory.create({})).toThrow(DvcConfigError);
+    expect(() => factory.create({})).toThrow(/dvc remote add -d storage <url>/);
+  });
+});

@@ -1,0 +1,30 @@
+import type { Readable } from 'node:stream';
+
+/** Opens the object's bytes; called again for a retry, so it must return a fresh stream each time. */
+export type ObjectSource = () => Readable | Buffer;
+
+export interface RemoteHealth {
+  ok: boolean;
+  error?: string;
+}
+
+/**
+ * A DVC remote (DI token). Objects are named by their DVC id: `<md5>` for a file, `<md5>.dir` for a
+ * directory listing, and stored at `files/md5/xx/yyyy…` under the remote root. Implementations do I/O
+ * only; the push order (files first, `.dir` last) is `pushObjects`'s job.
+ */
+export abstract class DvcRemote {
+  /** For logs and status: the remote's name and location, never its credentials. */
+  abstract describe(): string;
+  /** The ids among `ids` that the remote does not have. */
+  abstract missing(ids: readonly string[]): Promise<Set<string>>;
+  /**
+   * Stores the object, all or nothing. The bytes must hash to the id: an implementation refuses (and keeps
+   * nothing) when they do not, e.g. because the file changed after it was hashed.
+   */
+  abstract upload(id: string, source: ObjectSource, size?: number): Promise<void>;
+  /** The object's bytes, or undefined when the remote does not have it (e.g. a teammate's `.dir` to merge). */
+  abstract read(id: string): Promise<Buffer | undefined>;
+  /** Can we reach and write to the remote right now? */
+  abstract check(): Promise<RemoteHealth>;
+}

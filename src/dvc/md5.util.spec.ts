@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { contentMd5Base64, isObjectId, md5Hex, md5OfFile, md5OfStream } from './md5.util.js';
+
+describe('md5 helpers', () => {
+  it.each([
+    ['', 'd41d8cd98f00b204e9800998ecf8427e'],
+    ['foo', 'acbd18db4cc2f85cedef654fccc4a4d8'],
+    ['{"label": "cat"}\n', '1f7158efe575281d65231791a6d4a244'],
+    // DVC 3 hashes raw bytes: CRLF is not normalised as DVC 2 did for text files.
+    ['a\r\nb\r\n', '59b0d7772f0561efb95518f3cb8abc60'],
+  ])('md5Hex(%j) = %s', (input, md5) => {
+    expect(md5Hex(input)).toBe(md5);
+    expect(md5Hex(Buffer.from(input))).toBe(md5);
+  });
+
+  it('hashes a stream chunk by chunk, with its byte length', async () => {
+    const stream = Readable.from([Buffer.from('{"label": '), Buffer.from('"cat"}\n')]);
+    await expect(md5OfStream(stream)).resolves.toEqual({ md5: '1f7158efe575281d65231791a6d4a244', size: 17 });
+  });
+
+  it('hashes a file, counting UTF-8 bytes not characters', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'md5-')), 'été.json');
+    writeFileSync(file, 'é');
+    await expect(md5OfFile(file)).resolves.toEqual({ md5: md5Hex(Buffer.from('é')), size: 2 });
+  });
+
+  it.each([
+    ['acbd18db4cc2f85cedef654fccc4a4d8', true],
+    ['abbbda1220ff3fd9ae205e7b74ff140d.dir', true],
+    ['ACBD18DB4CC2F85CEDEF654FCCC4A4D8', false],
+    ['acbd18db4cc2f85cedef654fccc4a4d', false],
+    ['../../etc/passwd', false],
+    ['acbd18db4cc2f85cedef654fccc4a4d8.dir.dir', false],
+  ])('isObjectId(%s) = %s', (id, ok) => expect(isObjectId(id)).toBe(ok));
+
+  it.each([
+    ['acbd18db4cc2f85cedef654fccc4a4d8', 'rL0Y20zC+Fzt72VPzMSk2A=='],
+    ['acbd18db4cc2f85cedef654fccc4a4d8.dir', 'rL0Y20zC+Fzt72VPzMSk2A=='],
+  ])('contentMd5Base64(%s) is the digest S3 checks', (id, b64) => expect(contentMd5Base64(id)).toBe(b64));
+});

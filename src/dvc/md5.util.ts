@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+
+/** DVC 3 hashes the raw bytes with plain MD5 (dvc-format.md "Hashing"); no CRLF normalisation as in DVC 2. */
+export function md5Hex(data: Buffer | string): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+export interface HashedBytes {
+  md5: string;
+  size: number;
+}
+
+/** Streams the bytes through MD5: annotation folders can hold files larger than we want in memory. */
+export async function md5OfStream(stream: Readable): Promise<HashedBytes> {
+  const hash = createHash('md5');
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    hash.update(bytes);
+    size += bytes.length;
+  }
+  return { md5: hash.digest('hex'), size };
+}
+
+export function md5OfFile(path: string): Promise<HashedBytes> {
+  return md5OfStream(createReadStream(path));
+}
+
+const MD5_HEX = /^[0-9a-f]{32}$/;
+
+/** A DVC object id: 32 lowercase hex digits, with `.dir` for a directory listing. */
+export function isObjectId(id: string): boolean {
+  return MD5_HEX.test(id.endsWith('.dir') ? id.slice(0, -4) : id);
+}
+
+/** S3's Content-MD5 header (base64 of the digest) for an object whose id is its md5: S3 then refuses altered bytes. */
+export function contentMd5Base64(id: string): string {
+  return Buffer.from(id.endsWith('.dir') ? id.slice(0, -4) : id, 'hex').toString('base64');
+}

@@ -1,0 +1,65 @@
+import type { DvcRemote, ObjectSource } from './dvc.remote.js';
+import { parseDirObject } from './dir-object.codec.js';
+import { DvcPushError } from './dvc-push.error.js';
+
+export interface PushFile {
+  /** md5 of the bytes */
+  hash: string;
+  source: ObjectSource;
+  size?: number;
+}
+
+export interface PushResult {
+  /** Ids uploaded now, the `.dir` (if any) last. */
+  uploaded: string[];
+  /** How many objects the remote already had. */
+  alreadyThere: number;
+}
+
+const PARALLEL = 8;
+
+/**
+ * Uploads what the remote lacks, in the only order that is safe (architecture invariant 2): every file
+ * object first, then the `.dir` object, and that only once all files are on the remote. DVC takes a
+ * `.dir` on a remote as proof that all its files are there (dvc-data `ObjectDB` / `status.compare_status`
+ * skip checking the entries of a present `.dir`), so an early `.dir` would hide a missing file forever.
+ */
+export async function pushObjects(remote: DvcRemote, files: readonly PushFile[], dirObject?: { hash: string; content: Buffer }): Promise<PushResult> {
+  const byHash = new Map(files.map((file) => [file.hash, file])); // identical files are one object
+  // Entries of the .dir that are not given here (e.g. a teammate's files, merged) must already be on the remote.
+  const listed = dirObject ? parseDirObject(dirObject.content, dirObject.hash).map((entry) => entry.md5) : [];
+  const wanted = [...new Set([...byHash.keys(), ...listed, ...(dirObject ? [dirObject.hash] : [])])];
+  const missing = await remote.missing(wanted);
+  const unavailable = listed.filter((md5) => missing.has(md5) && !byHash.has(md5));
+  if (unavailable.length > 0) {
+    throw new DvcPushError(
+      `${dirObject!.hash} lists ${unavailable.length} objects that are neither on ${remote.describe()} nor given to push (first: ${unavailable[0]}); nothing uploaded`,
+      unavailable.map((hash) => ({ hash, error: new Error('not on the remote and not given') })),
+    );
+  }
+  const toUpload = [...byHash.values()].filter((file) => missing.has(file.hash));
+  const uploaded: string[] = [];
+  const failed: { hash: string; error: Error }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < toUpload.length) {
+      const file = toUpload[next++];
+      try {
+        await remote.upload(file.hash, file.source, file.size);
+        uploaded.push(file.hash);
+      } catch (error) {
+        failed.push({ hash: file.hash, error: error as Error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, toUpload.length) }, worker));
+  if (failed.length > 0) {
+    const what = dirObject ? `; ${dirObject.hash} not uploaded` : '';
+    throw new DvcPushError(`${failed.length} of ${toUpload.length} objects could not be uploaded to ${remote.describe()}${what}: ${failed[0].error.message}`, failed);
+  }
+  if (dirObject && missing.has(dirObject.hash)) {
+    await remote.upload(dirObject.hash, () => dirObject.content, dirObject.content.length);
+    uploaded.push(dirObject.hash);
+  }
+  return { uploaded, alreadyThere: wanted.length - uploaded.length };
+}

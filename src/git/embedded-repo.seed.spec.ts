@@ -1,0 +1,23 @@
+import { describe, expect, it } from '@jest/globals';
+import { embeddedSeedFiles } from './embedded-repo.seed.js';
+
+// The bytes are checked against the real `dvc init` in test/git/embedded-repo.e2e-spec.ts.
+describe('embeddedSeedFiles', () => {
+  const files = Object.fromEntries(embeddedSeedFiles('/srv/data/dvc-remote').map((f) => [f.path, f.content?.toString('utf8')]));
+
+  it('names the local DVC remote as the default remote, by absolute path', () => {
+    expect(files['.dvc/config']).toBe('[core]\n    remote = local\n[\'remote "local"\']\n    url = /srv/data/dvc-remote\n');
+  });
+
+  it('keeps DVC cache, tmp and local config out of git', () => {
+    expect(files['.dvc/.gitignore']).toBe('/config.local\n/tmp\n/cache\n');
+  });
+
+  it('writes exactly the three files dvc init leaves', () => {
+    expect(Object.keys(files).sort()).toEqual(['.dvc/.gitignore', '.dvc/config', '.dvcignore']);
+  });
+
+  it('refuses a relative remote folder (DVC would resolve it against each clone)', () => {
+    expect(() => embeddedSeedFiles('data/dvc-remote')).toThrow(/absolute/);
+  });
+});

@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { join } from 'node:path';
+import { gitConfig, storageConfig } from '../config/configuration.js';
+import { GitRemote } from './git.remote.js';
+import { HttpGitRemote } from './http-git.remote.js';
+import { LocalBareGitRemote } from './local-bare-git.remote.js';
+
+/**
+ * GIT_REPO_URL set: the team's repository over https, with a shallow cache in DATA_DIR/git.
+ * Unset: the embedded bare repository DATA_DIR/repo.git, whose first commit names DATA_DIR/dvc-remote
+ * as the DVC remote.
+ */
+export function createGitRemote(git: ConfigType<typeof gitConfig>, storage: ConfigType<typeof storageConfig>): GitRemote {
+  const author = { name: git.authorName, email: git.authorEmail };
+  if (git.repoUrl) {
+    return new HttpGitRemote({
+      repoUrl: git.repoUrl,
+      branch: git.branch,
+      baseBranch: git.baseBranch,
+      username: git.username,
+      token: git.token,
+      author,
+      cacheDir: join(storage.dataDir, 'git'),
+    });
+  }
+  return new LocalBareGitRemote({
+    repoDir: join(storage.dataDir, 'repo.git'),
+    dvcRemoteDir: join(storage.dataDir, 'dvc-remote'),
+    branch: git.branch,
+    baseBranch: git.baseBranch,
+    author,
+  });
+}
+
+@Module({
+  providers: [{ provide: GitRemote, inject: [gitConfig.KEY, storageConfig.KEY], useFactory: createGitRemote }],
+  exports: [GitRemote],
+})
+export class GitModule {}

@@ -1,0 +1,147 @@
+import { S3Error } from '../errors/s3-error.js';
+import { payloadModeOf, UNSIGNED_PAYLOAD } from './payload-hash.js';
+import { canonicalHeaders, canonicalQueryString, canonicalRequest, parseRawQuery, stringToSign } from './sigv4-canonical.js';
+import { deriveSigningKey, sha256Hex, signaturesEqual, signHex } from './sigv4-crypto.js';
+import { parseAuthorizationHeader, parsePresignedQuery, SignatureParams } from './sigv4-params.js';
+import type { AuthContext, IncomingSignedRequest, S3Credentials } from './sigv4.types.js';
+
+/** S3 refuses header-signed requests more than 15 minutes away from its clock (AWS S3 API reference, RequestTimeTooSkewed). */
+const MAX_SKEW_MS = 15 * 60 * 1000;
+/** Presigned URLs live at most 7 days (AWS S3 API reference, sigv4-query-string-auth: X-Amz-Expires). */
+const MAX_EXPIRES_S = 604800;
+
+function headerValue(req: IncomingSignedRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** yyyymmddThhmmssZ → epoch ms, or undefined when the text is not a real date in that exact form. */
+export function parseAmzDate(text: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '') === text ? ms : undefined;
+}
+
+function readParams(req: IncomingSignedRequest, query: Array<[string, string]>): SignatureParams {
+  const authorization = headerValue(req, 'authorization');
+  const names = new Set(query.map(([name]) => name));
+  const queryAuth = names.has('X-Amz-Algorithm') || names.has('X-Amz-Credential') || names.has('X-Amz-Signature');
+  if (authorization !== undefined && queryAuth) {
+    throw new S3Error(
+      'InvalidArgument',
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+    );
+  }
+  if (authorization !== undefined) return parseAuthorizationHeader(authorization);
+  if (queryAuth) return parsePresignedQuery(query);
+  if (names.has('AWSAccessKeyId') && names.has('Signature')) {
+    throw new S3Error('NotImplemented', 'Signature Version 2 presigned URLs are not supported; presign with AWS Signature Version 4.');
+  }
+  throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
+}
+
+/** Checks X-Amz-Date (or the x-amz-date header), the scope date and the clock; returns the date as sent. */
+function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: string) => S3Error, now: Date): string {
+  const nowIso = now.toISOString();
+  if (!p.presigned) {
+    // AWS also accepts a Date header when x-amz-date is absent; every SigV4 client we serve (botocore, the JS SDK,
+    // aws CLI, rclone, s3cmd) sends x-amz-date, so this server refuses the fallback rather than guess Date formats.
+    const amzDate = headerValue(req, 'x-amz-date');
+    if (amzDate === undefined) throw new S3Error('AccessDenied', 'Signature Version 4 requests need an x-amz-date header; a Date header alone is not accepted here.');
+    const t = parseAmzDate(amzDate);
+    if (t === undefined) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+    if (p.scopeDate !== amzDate.slice(0, 8)) throw fail('Invalid credential date. Date is not the same as X-Amz-Date.');
+    if (Math.abs(now.getTime() - t) > MAX_SKEW_MS) {
+      throw new S3Error('RequestTimeTooSkewed', undefined, { RequestTime: amzDate, ServerTime: nowIso, MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS) });
+    }
+    return amzDate;
+  }
+  const amzDate = p.amzDate!;
+  const t = parseAmzDate(amzDate);
+  const q = (m: string) => new S3Error('AuthorizationQueryParametersError', m);
+  if (t === undefined) throw q(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
+  if (!/^-?\d+$/.test(p.expires!)) throw q('X-Amz-Expires should be a number');
+  const expires = Number(p.expires);
+  if (expires < 1) throw q('X-Amz-Expires must be non-negative');
+  if (expires > MAX_EXPIRES_S) throw q(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_EXPIRES_S}`);
+  if (p.scopeDate !== amzDate.slice(0, 8)) throw fail('Invalid credential date. Date is not the same as X-Amz-Date.');
+  if (t - now.getTime() > MAX_SKEW_MS) throw new S3Error('AccessDenied', 'Request is not valid yet', { ServerTime: nowIso });
+  if (now.getTime() > t + expires * 1000) {
+    throw new S3Error('AccessDenied', 'Request has expired', {
+      'X-Amz-Expires': String(expires),
+      Expires: new Date(t + expires * 1000).toISOString(),
+      ServerTime: nowIso,
+    });
+  }
+  return amzDate;
+}
+
+/** Header auth: every x-amz-* header must be signed, as S3 requires, so nobody can add metadata to a signed request. */
+function checkSignedHeaders(req: IncomingSignedRequest, p: SignatureParams, fail: (m: string) => S3Error): void {
+  if (!p.signedHeaders.includes('host')) throw fail("'host' must be a signed header.");
+  if (p.presigned) return;
+  const unsigned = Object.keys(req.headers).filter((name) => name.startsWith('x-amz-') && req.headers[name] !== undefined && !p.signedHeaders.includes(name));
+  if (unsigned.length > 0) {
+    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: unsigned.join(', ') });
+  }
+}
+
+function payloadHashOf(req: IncomingSignedRequest, p: SignatureParams, query: Array<[string, string]>): string {
+  const header = headerValue(req, 'x-amz-content-sha256');
+  if (!p.presigned && header === undefined) {
+    throw new S3Error('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
+  }
+  // A presigned URL signs UNSIGNED-PAYLOAD unless the signer hoisted x-amz-content-sha256 into the query.
+  const hash = header ?? query.find(([name]) => name.toLowerCase() === 'x-amz-content-sha256')?.[1] ?? UNSIGNED_PAYLOAD;
+  payloadModeOf(hash);
+  return hash;
+}
+
+/**
+ * Verifies a SigV4 request (Authorization header or presigned query) against the one configured key pair.
+ * Pure: the clock comes in as `now`. Throws S3Error with S3's codes; never includes the secret or the expected signature.
+ */
+export function authenticate(req: IncomingSignedRequest, credentials: S3Credentials, region: string, now: Date): AuthContext {
+  const query = parseRawQuery(req.rawQuery);
+  const p = readParams(req, query);
+  const fail = p.presigned
+    ? (m: string) => new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${m}`)
+    : (m: string) => new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${m}`);
+  if (p.accessKeyId !== credentials.accessKeyId) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: p.accessKeyId });
+  if (p.service !== 's3') throw fail(`incorrect service "${p.service}". This endpoint belongs to "s3".`);
+  if (p.terminal !== 'aws4_request') throw fail(`incorrect terminal "${p.terminal}". This endpoint uses "aws4_request".`);
+  if (p.region !== region) {
+    const e = fail(`the region '${p.region}' is wrong; expecting '${region}'`);
+    e.details.Region = region;
+    throw e;
+  }
+  const amzDate = checkTime(req, p, fail, now);
+  checkSignedHeaders(req, p, fail);
+  const headers = canonicalHeaders(req.headers, p.signedHeaders);
+  if (headers.missing.length > 0) {
+    throw new S3Error('MissingSecurityHeader', `The signed header ${headers.missing[0]} is missing from the request.`, { MissingHeaderName: headers.missing[0] });
+  }
+  const payloadHash = payloadHashOf(req, p, query);
+  const canonical = canonicalRequest({
+    method: req.method,
+    rawPath: req.rawPath,
+    canonicalQuery: canonicalQueryString(req.rawQuery, p.presigned ? 'X-Amz-Signature' : undefined),
+    canonicalHeaders: headers.text,
+    signedHeaders: p.signedHeadersText,
+    payloadHash,
+  });
+  const scope = `${p.scopeDate}/${p.region}/s3/aws4_request`;
+  const toSign = stringToSign(amzDate, scope, sha256Hex(canonical));
+  const signingKey = deriveSigningKey(credentials.secretAccessKey, p.scopeDate, p.region);
+  if (!signaturesEqual(signHex(signingKey, toSign), p.signature)) {
+    throw new S3Error('SignatureDoesNotMatch', undefined, {
+      AWSAccessKeyId: p.accessKeyId,
+      StringToSign: toSign,
+      SignatureProvided: p.signature,
+      CanonicalRequest: canonical,
+    });
+  }
+  return { accessKeyId: p.accessKeyId, region: p.region, amzDate, scope, signingKey, seedSignature: p.signature, presigned: p.presigned, payloadHash };
+}

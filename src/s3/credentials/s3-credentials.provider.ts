@@ -1,0 +1,94 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { s3Config, storageConfig } from '../../config/configuration.js';
+import type { S3Credentials } from '../auth/sigv4.types.js';
+import { generateCredentials, parseCredentialsFile, serializeCredentials } from './credentials.file.js';
+
+export const CREDENTIALS_FILE = 'credentials.json';
+
+/**
+ * The one key pair S3 clients sign with: S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY when set; otherwise the pair kept
+ * in DATA_DIR/credentials.json, generated on the first start (zero-config quick start). A generated secret is
+ * logged exactly once, at the start that created it — the only place a secret is ever logged (the user needs it
+ * to configure Label Studio); later starts name the file instead.
+ */
+@Injectable()
+export class S3CredentialsProvider implements OnModuleInit {
+  private readonly logger = new Logger('S3Credentials');
+  private credentials?: S3Credentials;
+
+  constructor(
+    @Inject(s3Config.KEY) private readonly s3: ConfigType<typeof s3Config>,
+    @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.s3.accessKeyId && this.s3.secretAccessKey) {
+      this.credentials = { accessKeyId: this.s3.accessKeyId, secretAccessKey: this.s3.secretAccessKey };
+      this.logger.log(`S3 access key id ${this.s3.accessKeyId} (from S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY)`);
+      return;
+    }
+    const path = join(this.storage.dataDir, CREDENTIALS_FILE);
+    const existing = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (existing !== undefined) {
+      this.credentials = parseCredentialsFile(existing, path);
+      this.logger.log(`S3 access key id ${this.credentials.accessKeyId} (from ${path}; the secret is in that file)`);
+      return;
+    }
+    const generated = generateCredentials();
+    if (!(await createExclusively(path, serializeCredentials(generated, new Date())))) {
+      // Another process created it first: use theirs, so both agree.
+      this.credentials = parseCredentialsFile(await readFile(path, 'utf8'), path);
+      return;
+    }
+    this.credentials = generated;
+    this.logger.warn(
+      `Generated S3 credentials (no S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY set): access key id ${generated.accessKeyId}, ` +
+        `secret access key ${generated.secretAccessKey}. Stored in ${path} (mode 0600) and reused on every start; ` +
+        'the secret is printed only this once.',
+    );
+  }
+
+  current(): S3Credentials {
+    if (!this.credentials) throw new Error('S3 credentials are not loaded yet (S3CredentialsProvider.onModuleInit has not run)');
+    return this.credentials;
+  }
+}
+
+/**
+ * tmp file (0600) → fsync → link to the final name (fails if it exists, unlike rename) → fsync the folder:
+ * the file is either absent or complete, and never replaced. Resolves false when it already existed.
+ */
+async function createExclusively(path: string, content: string): Promise<boolean> {
+  const dir = join(path, '..');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const file = await open(tmp, 'wx', 0o600);
+  try {
+    await file.writeFile(content, 'utf8');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    await link(tmp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  const folder = await open(dir, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+  return true;
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { splitRawUrl } from '../routing/s3-target.js';
+import { isWaitingForContinue, sendContinue } from './expect-continue.js';
+import { RequestBodySource } from './request-body.source.js';
+
+/** Unread body bytes we read and discard after an error answer, to keep the connection; beyond that, close it. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
+const byRequest = new WeakMap<IncomingMessage, S3HttpRequest>();
+
+/**
+ * One S3 request, as the protocol code sees it: raw path and query exactly as received (SigV4 signs them,
+ * keys are decoded from them), headers, a request id, and the body on demand.
+ */
+export class S3HttpRequest {
+  /** 16 upper-case hex characters, like AWS request ids. */
+  readonly requestId = randomBytes(8).toString('hex').toUpperCase();
+  /** Opaque companion id (AWS x-amz-id-2). */
+  readonly hostId = randomBytes(24).toString('base64');
+  readonly method: string;
+  readonly rawPath: string;
+  readonly rawQuery: string;
+  readonly headers: IncomingHttpHeaders;
+  private body?: RequestBodySource;
+
+  private constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    // originalUrl: Express may rewrite req.url for mounted routers; the wire form is what was signed.
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const { rawPath, rawQuery } = splitRawUrl(url);
+    this.method = (req.method ?? 'GET').toUpperCase();
+    this.rawPath = rawPath;
+    this.rawQuery = rawQuery;
+    this.headers = req.headers;
+  }
+
+  /** The same instance for the controller and the exception filter of one request. */
+  static of(req: IncomingMessage, res: ServerResponse): S3HttpRequest {
+    let request = byRequest.get(req);
+    if (!request) {
+      request = new S3HttpRequest(req, res);
+      byRequest.set(req, request);
+    }
+    return request;
+  }
+
+  /** The body; reading it sends `100 Continue` to a client that waits for it. Call once. */
+  openBody(): Readable {
+    this.body ??= new RequestBodySource(this.req, () => sendContinue(this.req, this.res));
+    return this.body;
+  }
+
+  /**
+   * Before an error answer: makes sure what the client has not yet sent, or we have not read, neither hangs
+   * the request nor is parsed as the next request on a keep-alive connection. Returns true when the
+   * connection must close after the answer (the client still waits for 100 Continue and never sends the body —
+   * RFC 9110 §10.1.1 — or more is announced than is worth reading).
+   */
+  settleUnreadBody(): boolean {
+    this.body?.detach();
+    const req = this.req;
+    if (req.complete || req.readableEnded) return false;
+    if (isWaitingForContinue(req)) return true;
+    // Unknown length (chunked) is drained too; past the limit the connection is cut, the answer being sent by then.
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DRAIN_LIMIT_BYTES) req.socket.destroy();
+    });
+    req.resume();
+    return Number(req.headers['content-length'] ?? 0) > DRAIN_LIMIT_BYTES;
+  }
+}

@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { s3Config } from '../../config/configuration.js';
+import { StorageBackend } from '../../storage/storage.backend.js';
+import type { AuthContext } from '../auth/sigv4.types.js';
+import { decodeRequestBody, storedContentEncoding } from '../body/request-body.js';
+import { S3Error } from '../errors/s3-error.js';
+import { resolveRange } from '../http/byte-range.js';
+import { checkConditions, conditionHeaders } from '../http/conditional-request.js';
+import { objectHeadersFrom, objectResponseHeaders } from '../http/object-headers.js';
+import { responseOverrides } from '../http/response-overrides.js';
+import type { S3HttpRequest } from '../http/s3-http.request.js';
+import type { S3Reply } from '../http/s3-reply.js';
+import { assertAcceptableKey } from '../routing/object-key.js';
+import { copyObjectResult } from '../xml/s3-documents.js';
+import { parseCopySource, parseMetadataDirective } from './copy-source.js';
+
+function header(request: S3HttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** GetObject, HeadObject, PutObject, CopyObject, DeleteObject. */
+@Injectable()
+export class ObjectOperations {
+  constructor(
+    @Inject(s3Config.KEY) private readonly config: ConfigType<typeof s3Config>,
+    private readonly storage: StorageBackend,
+  ) {}
+
+  async getObject(request: S3HttpRequest, key: string, query: Record<string, string>, head: boolean): Promise<S3Reply> {
+    const overrides = responseOverrides(query);
+    const meta = await this.storage.headObject(key);
+    checkConditions(conditionHeaders(request.headers, 'read'), meta, 'read');
+    const range = resolveRange(header(request, 'range'), meta.size);
+    const checksumMode = header(request, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
+    const status = range ? 206 : 200;
+    if (head) return { status, headers: objectResponseHeaders(meta, { range, checksumMode, overrides }) };
+    const { meta: current, body } = await this.storage.getObject(key, range);
+    if (current.md5 !== meta.md5 || current.size !== meta.size) {
+      // Replaced between the two reads: the conditions and the range were judged on other bytes. 5xx: clients retry.
+      body.destroy();
+      throw new S3Error('InternalError', 'The object was replaced while it was being read; please retry.');
+    }
+    return { status, headers: objectResponseHeaders(current, { range, checksumMode, overrides }), body };
+  }
+
+  async putObject(request: S3HttpRequest, key: string, auth: AuthContext): Promise<S3Reply> {
+    if (request.headers['if-none-match'] !== undefined || request.headers['if-match'] !== undefined) {
+      throw new S3Error('NotImplemented', 'Conditional writes (If-None-Match / If-Match on PutObject) are not supported by this server.');
+    }
+    // Header problems (metadata too large, ...) are answered before the body is read.
+    const stored = objectHeadersFrom(request.headers, storedContentEncoding);
+    const maxSize = this.config.maxObjectSize;
+    const decoded = decodeRequestBody(request.openBody(), request.headers, auth, maxSize);
+    const meta = await this.storage.putObject({ key, body: decoded.body, checksums: () => decoded.checksums(), maxSize, ...stored });
+    return { status: 200, headers: { etag: `"${meta.md5}"`, ...checksumHeaders(meta.checksums) } };
+  }
+
+  async copyObject(request: S3HttpRequest, key: string): Promise<S3Reply> {
+    const source = parseCopySource(header(request, 'x-amz-copy-source') ?? '');
+    if (source.bucket !== this.config.bucket) {
+      throw new S3Error('NoSuchBucket', `The source bucket does not exist: this server serves the bucket '${this.config.bucket}'.`, {
+        BucketName: source.bucket,
+      });
+    }
+    if (source.versionId !== undefined && source.versionId !== 'null') {
+      throw new S3Error('NotImplemented', `Object versions (versionId=${source.versionId}) are not supported by this server.`);
+    }
+    assertAcceptableKey(source.key);
+    const directive = parseMetadataDirective(header(request, 'x-amz-metadata-directive'));
+    const replace = directive === 'REPLACE' ? objectHeadersFrom(request.headers, storedContentEncoding) : undefined;
+    if (source.key === key && directive === 'COPY') {
+      // AWS CopyObject: copying an object onto itself must change something.
+      throw new S3Error(
+        'InvalidRequest',
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.",
+      );
+    }
+    const sourceMeta = await this.storage.headObject(source.key);
+    checkConditions(conditionHeaders(request.headers, 'copy'), sourceMeta, 'copy');
+    const meta = await this.storage.copyObject(source.key, key, replace);
+    return { status: 200, xml: copyObjectResult(meta) };
+  }
+
+  /** AWS DeleteObject answers 204 whether or not the key existed (Label Studio expects exactly that). */
+  async deleteObject(key: string): Promise<S3Reply> {
+    await this.storage.deleteObject(key);
+    return { status: 204 };
+  }
+}
+
+/** Verified checksums of a stored object, echoed as AWS does on PutObject. */
+function checksumHeaders(checksums: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(checksums).map(([algorithm, value]) => [`x-amz-checksum-${algorithm.toLowerCase()}`, value]));
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals';
+import { S3Error } from '../errors/s3-error.js';
+import { resolveOperation, S3Operation } from './s3-operation.router.js';
+import type { S3Target } from './s3-target.js';
+
+const service: S3Target = {};
+const bucket: S3Target = { bucket: 'annotations' };
+const object: S3Target = { bucket: 'annotations', key: 'exports//17' };
+
+function route(method: string, target: S3Target, query: Record<string, string> = {}, hasCopySource = false): S3Operation | string {
+  try {
+    return resolveOperation({ method, target, query, hasCopySource, maxObjectSize: 100 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as S3Error;
+    return `${e.status} ${e.code}: ${e.message}`;
+  }
+}
+
+describe('resolveOperation', () => {
+  it.each<[string, S3Target, Record<string, string>, boolean, S3Operation]>([
+    ['GET', service, {}, false, 'ListBuckets'],
+    ['GET', service, { 'x-id': 'ListBuckets' }, false, 'ListBuckets'],
+    ['HEAD', bucket, {}, false, 'HeadBucket'],
+    ['GET', bucket, { location: '' }, false, 'GetBucketLocation'],
+    ['GET', bucket, {}, false, 'ListObjects'],
+    ['GET', bucket, { prefix: 'tasks/', delimiter: '/', 'encoding-type': 'url', marker: 'a' }, false, 'ListObjects'],
+    ['GET', bucket, { 'list-type': '2', prefix: 'p', 'max-keys': '1', 'encoding-type': 'url' }, false, 'ListObjectsV2'],
+    ['GET', bucket, { 'list-type': '2', 'continuation-token': 't', 'start-after': 's', 'fetch-owner': 'true' }, false, 'ListObjectsV2'],
+    ['PUT', bucket, {}, false, 'CreateBucket'],
+    ['POST', bucket, { delete: '' }, false, 'DeleteObjects'],
+    ['POST', bucket, { delete: '', 'x-id': 'DeleteObjects' }, false, 'DeleteObjects'],
+    ['GET', object, {}, false, 'GetObject'],
+    ['GET', object, { 'x-id': 'GetObject', 'response-content-type': 'image/png' }, false, 'GetObject'],
+    ['GET', object, { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256', 'X-Amz-Signature': 'abc', 'X-Amz-Expires': '60' }, false, 'GetObject'],
+    ['GET', object, { versionId: 'null' }, false, 'GetObject'],
+    ['HEAD', object, {}, false, 'HeadObject'],
+    ['PUT', object, {}, false, 'PutObject'],
+    ['PUT', object, { 'x-id': 'PutObject' }, false, 'PutObject'],
+    ['PUT', object, {}, true, 'CopyObject'],
+    ['DELETE', object, {}, false, 'DeleteObject'],
+  ])('%s %j %j (copy source: %s) → %s', (method, target, query, copy, expected) => {
+    expect(route(method, target, query, copy)).toBe(expected);
+  });
+
+  it.each<[string, S3Target, Record<string, string>, RegExp]>([
+    ['POST', object, { uploads: '' }, /^501 NotImplemented: Multipart upload is not supported.*104857600 bytes.*multipart_threshold 100MB/],
+    ['PUT', object, { uploadId: 'u', partNumber: '1' }, /^501 NotImplemented: Multipart upload/],
+    ['GET', bucket, { uploads: '' }, /^501 NotImplemented: Multipart upload/],
+    ['DELETE', object, { uploadId: 'u' }, /^501 NotImplemented: Multipart upload/],
+    ['GET', bucket, { acl: '' }, /^501 NotImplemented: .*'acl'/],
+    ['PUT', object, { tagging: '' }, /^501 NotImplemented: .*'tagging'/],
+    ['GET', bucket, { versioning: '' }, /^501 NotImplemented: .*'versioning'/],
+    ['PUT', bucket, { policy: '' }, /^501 NotImplemented: .*'policy'/],
+    ['GET', bucket, { versions: '' }, /^501 NotImplemented: .*'versions'/],
+    ['PUT', bucket, { cors: '' }, /^501 NotImplemented: .*'cors'/],
+    ['GET', object, { versionId: 'abc' }, /^501 NotImplemented: Object versions/],
+    ['POST', bucket, {}, /^501 NotImplemented: POST to a bucket/],
+    ['POST', object, { restore: '' }, /^501 NotImplemented/],
+    ['DELETE', bucket, {}, /^501 NotImplemented: DeleteBucket/],
+    ['GET', bucket, { 'list-type': '3' }, /^400 InvalidArgument/],
+    ['PUT', service, {}, /^405 MethodNotAllowed/],
+    ['PATCH', object, {}, /^405 MethodNotAllowed/],
+  ])('%s %j %j → %s', (method, target, query, expected) => {
+    expect(route(method, target, query)).toMatch(expected);
+  });
+});

@@ -1,0 +1,146 @@
+import { S3Error } from '../errors/s3-error.js';
+import type { S3Target } from './s3-target.js';
+
+/** The operations this server implements, named as AWS names them. */
+export type S3Operation =
+  | 'ListBuckets'
+  | 'CreateBucket'
+  | 'HeadBucket'
+  | 'GetBucketLocation'
+  | 'ListObjects'
+  | 'ListObjectsV2'
+  | 'DeleteObjects'
+  | 'PutObject'
+  | 'CopyObject'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject';
+
+export interface RouteInput {
+  method: string;
+  query: Record<string, string>;
+  target: S3Target;
+  hasCopySource: boolean;
+  /** For the multipart message: the largest object one PUT can carry. */
+  maxObjectSize: number;
+}
+
+export const RESPONSE_OVERRIDE_PARAMS = [
+  'response-content-type',
+  'response-content-disposition',
+  'response-cache-control',
+  'response-content-encoding',
+  'response-content-language',
+  'response-expires',
+] as const;
+
+const LIST_COMMON = ['prefix', 'delimiter', 'max-keys', 'encoding-type'];
+
+/** Query parameters each operation understands; anything else names a feature we do not have. */
+const ALLOWED_PARAMS: Record<S3Operation, readonly string[]> = {
+  // Newer SDKs send ListBuckets pagination/filter parameters; with one bucket they are trivially honoured.
+  ListBuckets: ['max-buckets', 'continuation-token', 'prefix', 'bucket-region'],
+  CreateBucket: [],
+  HeadBucket: [],
+  GetBucketLocation: ['location'],
+  ListObjects: [...LIST_COMMON, 'marker'],
+  ListObjectsV2: [...LIST_COMMON, 'list-type', 'continuation-token', 'start-after', 'fetch-owner'],
+  DeleteObjects: ['delete'],
+  PutObject: ['versionId'],
+  CopyObject: ['versionId'],
+  GetObject: [...RESPONSE_OVERRIDE_PARAMS, 'versionId'],
+  HeadObject: [...RESPONSE_OVERRIDE_PARAMS, 'versionId'],
+  DeleteObject: ['versionId'],
+};
+
+/** Signature (presigned `X-Amz-*`) and SDK bookkeeping (`x-id=GetObject`) parameters, valid everywhere. */
+function isTransportParam(name: string): boolean {
+  return name.toLowerCase().startsWith('x-amz-') || name === 'x-id';
+}
+
+function mib(bytes: number): string {
+  return `${Math.floor(bytes / (1024 * 1024))}MB`;
+}
+
+/** aws CLI, boto3 and the JS SDK's Upload helper switch to multipart above a threshold: tell users how to stay below it. */
+export function multipartNotSupported(maxObjectSize: number): S3Error {
+  return new S3Error(
+    'NotImplemented',
+    `Multipart upload is not supported by this server: upload objects smaller than ${maxObjectSize} bytes ` +
+      `(S3_MAX_OBJECT_SIZE) in one PUT (aws CLI: set multipart_threshold, e.g. ` +
+      `'aws configure set default.s3.multipart_threshold ${mib(maxObjectSize)}'; boto3: TransferConfig(multipart_threshold=...); ` +
+      `JS SDK: PutObjectCommand instead of Upload from @aws-sdk/lib-storage).`,
+  );
+}
+
+function notImplemented(what: string): S3Error {
+  return new S3Error('NotImplemented', `${what} is not supported by this server.`);
+}
+
+function operationFor(input: RouteInput): S3Operation {
+  const { method, query, target } = input;
+  if (target.bucket === undefined) {
+    if (method === 'GET') return 'ListBuckets';
+    throw new S3Error('MethodNotAllowed', `${method} / is not allowed: only GET / (ListBuckets) is.`);
+  }
+  if (target.key === undefined) {
+    switch (method) {
+      case 'GET':
+        if ('location' in query) return 'GetBucketLocation';
+        if ('list-type' in query) {
+          if (query['list-type'] === '2') return 'ListObjectsV2';
+          throw new S3Error('InvalidArgument', `Invalid list-type ${JSON.stringify(query['list-type'])}: use 2 or leave it out.`);
+        }
+        return 'ListObjects';
+      case 'HEAD':
+        return 'HeadBucket';
+      case 'PUT':
+        return 'CreateBucket';
+      case 'POST':
+        if ('delete' in query) return 'DeleteObjects';
+        throw notImplemented('POST to a bucket (browser form upload) other than ?delete (DeleteObjects)');
+      case 'DELETE':
+        throw notImplemented('DeleteBucket (the bucket is configured, not created or deleted through S3)');
+      default:
+        throw new S3Error('MethodNotAllowed', `${method} is not allowed on a bucket.`);
+    }
+  }
+  switch (method) {
+    case 'GET':
+      return 'GetObject';
+    case 'HEAD':
+      return 'HeadObject';
+    case 'PUT':
+      return input.hasCopySource ? 'CopyObject' : 'PutObject';
+    case 'DELETE':
+      return 'DeleteObject';
+    case 'POST':
+      throw notImplemented(`POST on an object (?${Object.keys(query).join('&') || ''})`);
+    default:
+      throw new S3Error('MethodNotAllowed', `${method} is not allowed on an object.`);
+  }
+}
+
+/**
+ * Method + query + target → the operation to run, or an S3 error that says what is not supported.
+ * Unknown query parameters are refused (NotImplemented) rather than ignored: `?acl`, `?tagging`, `?versioning`
+ * and friends change what a request means, and answering them as a plain GET/PUT would be a silent lie
+ * (s3-protocol.md: "NotImplemented (501) with S3 XML, never a crash or a silent success").
+ */
+export function resolveOperation(input: RouteInput): S3Operation {
+  const { query, method } = input;
+  if ('uploads' in query || 'uploadId' in query || (method === 'PUT' && 'partNumber' in query)) {
+    throw multipartNotSupported(input.maxObjectSize);
+  }
+  const operation = operationFor(input);
+  const allowed = ALLOWED_PARAMS[operation];
+  for (const name of Object.keys(query)) {
+    if (isTransportParam(name) || allowed.includes(name)) continue;
+    throw notImplemented(`The query parameter '${name}' (${method} ?${name}, a subresource or option of ${operation})`);
+  }
+  // Unversioned bucket: the only version that exists is "null" (AWS: versionId=null addresses it).
+  if (query.versionId !== undefined && query.versionId !== 'null') {
+    throw notImplemented(`Object versions (versionId=${query.versionId})`);
+  }
+  return operation;
+}

@@ -1,0 +1,74 @@
+import { S3Error } from '../errors/s3-error.js';
+
+/** What a path-style request addresses: the service (`/`), a bucket (`/b`, `/b/`) or an object (`/b/key`). */
+export interface S3Target {
+  bucket?: string;
+  /** Percent-decoded exactly once; `undefined` for service and bucket requests. */
+  key?: string;
+}
+
+/** The request target split as received, before any decoding (SigV4 signs the raw path). */
+export interface RawRequestTarget {
+  rawPath: string;
+  rawQuery: string;
+}
+
+/** `req.originalUrl` → raw path and raw query, both untouched. */
+export function splitRawUrl(url: string): RawRequestTarget {
+  const q = url.indexOf('?');
+  return q < 0 ? { rawPath: url, rawQuery: '' } : { rawPath: url.slice(0, q), rawQuery: url.slice(q + 1) };
+}
+
+/**
+ * S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
+ * 3-63 characters of a-z 0-9 . -, starting and ending with a letter or digit, no `..`, not an IP address.
+ * `_admin` is therefore never a bucket, which keeps `/_admin/...` free for the admin API.
+ */
+export function isValidBucketName(name: string): boolean {
+  return /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/** Percent-decoding that reports malformed escapes or invalid UTF-8 as S3's InvalidURI. */
+export function decodeOnce(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new S3Error('InvalidURI', `Couldn't parse the specified URI: ${JSON.stringify(raw)} is not valid percent-encoded UTF-8.`);
+  }
+}
+
+/**
+ * Path style: `/{bucket}/{key}`. The key is everything after the first `/` following the bucket, taken from the
+ * RAW path and percent-decoded exactly once, so `exports//17` keeps its `//` and `+` stays `+`
+ * (only query strings use `+` for space).
+ */
+export function parseS3Target(rawPath: string): S3Target {
+  if (!rawPath.startsWith('/')) throw new S3Error('InvalidURI');
+  const rest = rawPath.slice(1);
+  if (rest === '') return {};
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  if (!isValidBucketName(bucket)) {
+    throw new S3Error('InvalidBucketName', `The specified bucket is not valid: ${JSON.stringify(bucket)}.`, {
+      BucketName: bucket,
+    });
+  }
+  const rawKey = slash < 0 ? '' : rest.slice(slash + 1);
+  return rawKey === '' ? { bucket } : { bucket, key: decodeOnce(rawKey) };
+}
+
+/**
+ * `a=1&b&c=` → { a: '1', b: '', c: '' }. Names and values are form-decoded (`+` is a space, as in every
+ * S3 implementation's query parsing); the first occurrence of a name wins.
+ */
+export function parseQuery(rawQuery: string): Record<string, string> {
+  const query: Record<string, string> = Object.create(null) as Record<string, string>; // no __proto__ surprises
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decodeOnce((eq < 0 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
+    const value = eq < 0 ? '' : decodeOnce(pair.slice(eq + 1).replace(/\+/g, ' '));
+    if (!Object.hasOwn(query, name)) query[name] = value;
+  }
+  return query;
+}

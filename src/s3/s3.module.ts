@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { StorageModule } from '../storage/storage.module.js';
+import { BucketOperations } from './buckets/bucket-operations.service.js';
+import { S3CredentialsProvider } from './credentials/s3-credentials.provider.js';
+import { ExpectContinueInstaller } from './http/expect-continue.installer.js';
+import { MalformedUrlHandler } from './http/malformed-url.handler.js';
+import { S3ReplyWriter } from './http/s3-reply.writer.js';
+import { DeleteObjectsOperation } from './objects/delete-objects.operation.js';
+import { ObjectOperations } from './objects/object-operations.service.js';
+import { S3Controller } from './s3.controller.js';
+import { S3Dispatcher } from './s3.dispatcher.js';
+import { S3ExceptionFilter } from './s3-exception.filter.js';
+
+/**
+ * The S3 API (path style, one bucket). Its controller is a catch-all: import this module after every module
+ * with routes of its own (AdminModule), or create the app with `routeResolutionStrategy: 'specificity'`.
+ */
+@Module({
+  imports: [StorageModule],
+  controllers: [S3Controller],
+  providers: [
+    S3CredentialsProvider,
+    S3Dispatcher,
+    BucketOperations,
+    ObjectOperations,
+    DeleteObjectsOperation,
+    S3ReplyWriter,
+    S3ExceptionFilter,
+    ExpectContinueInstaller,
+    MalformedUrlHandler,
+  ],
+  exports: [S3CredentialsProvider],
+})
+export class S3Module {}

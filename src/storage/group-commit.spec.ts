@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GroupCommit } from './group-commit.js';
+import { ObjectIndex } from './object-index.repository.js';
+import type { ObjectMeta } from './storage.backend.js';
+
+const meta = (key: string): ObjectMeta => ({ key, size: 1, md5: 'x', lastModified: new Date(0), userMetadata: {}, checksums: {} });
+
+describe('GroupCommit over the real index', () => {
+  let dir: string;
+  let index: ObjectIndex;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'group-commit-'));
+    index = new ObjectIndex(join(dir, 'storage.db'));
+  });
+  afterEach(async () => {
+    index.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers each request of a batch on its own: a refused one leaves no row and no journal entry', async () => {
+    const group = new GroupCommit((batch) => index.transaction(batch));
+    const results = await Promise.allSettled([
+      group.run(() => index.beginPut(meta('a'), '/tmp/1')),
+      group.run(() => index.beginPut(meta('a/b'), '/tmp/2')),
+      group.run(() => index.beginPut(meta('c'), '/tmp/3')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ObjectParentIsFile' });
+    expect(index.list({ prefix: '', limit: 10 }).map((m) => m.key)).toEqual(['a', 'c']);
+    expect(index.changesSince(0).map((c) => c.key)).toEqual(['a', 'c']);
+    expect(index.pendingIntents().map((i) => i.key)).toEqual(['a', 'c']);
+  });
+
+  it('rejects every request of a batch whose commit fails, and keeps none of them', async () => {
+    const diskError = new Error('disk I/O error');
+    const group = new GroupCommit((batch) =>
+      index.transaction(() => {
+        batch();
+        throw diskError;
+      }),
+    );
+    const results = await Promise.allSettled([
+      group.run(() => index.beginPut(meta('x'), '/tmp/1')),
+      group.run(() => index.beginPut(meta('y'), '/tmp/2')),
+    ]);
+    expect(results).toEqual([
+      { status: 'rejected', reason: diskError },
+      { status: 'rejected', reason: diskError },
+    ]);
+    expect(index.count()).toBe(0);
+    expect(index.lastSeq()).toBe(0);
+  });
+
+  it('keeps working after a batch: later requests form a new one', async () => {
+    const group = new GroupCommit((batch) => index.transaction(batch));
+    await group.run(() => index.beginPut(meta('first'), '/tmp/1'));
+    await group.run(() => index.beginPut(meta('second'), '/tmp/2'));
+    expect(index.changesSince(0).map((c) => [c.seq, c.key])).toEqual([
+      [1, 'first'],
+      [2, 'second'],
+    ]);
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from '@jest/globals';
+import { KeyLocks } from './key-locks.js';
+
+/** Lets every already-resolved promise callback run (no timers: the order of events is what is checked). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+function track(promise: Promise<() => void>): { granted: () => boolean; release: () => Promise<void> } {
+  let release: (() => void) | undefined;
+  void promise.then((r) => (release = r));
+  return {
+    granted: () => release !== undefined,
+    release: async () => {
+      await promise;
+      release!();
+      await settle();
+    },
+  };
+}
+
+describe('KeyLocks', () => {
+  it('serializes writers of one key and lets them in first come first served', async () => {
+    const locks = new KeyLocks();
+    const first = track(locks.acquire(['k']));
+    const second = track(locks.acquire(['k']));
+    const third = track(locks.acquire(['k']));
+    await settle();
+    expect([first.granted(), second.granted(), third.granted()]).toEqual([true, false, false]);
+    await first.release();
+    expect([second.granted(), third.granted()]).toEqual([true, false]);
+    await second.release();
+    expect(third.granted()).toBe(true);
+    await third.release();
+    expect(locks.size).toBe(0);
+  });
+
+  it('lets writers of sibling keys that share a parent run together', async () => {
+    const locks = new KeyLocks();
+    const one = track(locks.acquire(['prefix/1'], ['prefix']));
+    const two = track(locks.acquire(['prefix/2'], ['prefix']));
+    await settle();
+    expect([one.granted(), two.granted()]).toEqual([true, true]);
+    await one.release();
+    await two.release();
+    expect(locks.size).toBe(0);
+  });
+
+  it('makes a writer of "a" wait for a writer of "a/b", and the reverse', async () => {
+    const locks = new KeyLocks();
+    const child = track(locks.acquire(['a/b'], ['a']));
+    const parent = track(locks.acquire(['a']));
+    const laterChild = track(locks.acquire(['a/c'], ['a']));
+    await settle();
+    expect([child.granted(), parent.granted(), laterChild.granted()]).toEqual([true, false, false]);
+    await child.release();
+    expect([parent.granted(), laterChild.granted()]).toEqual([true, false]);
+    await parent.release();
+    expect(laterChild.granted()).toBe(true);
+    await laterChild.release();
+  });
+
+  it('lets readers share a key but not with a writer', async () => {
+    const locks = new KeyLocks();
+    const reader1 = track(locks.acquire([], ['k']));
+    const reader2 = track(locks.acquire([], ['k']));
+    const writer = track(locks.acquire(['k']));
+    await settle();
+    expect([reader1.granted(), reader2.granted(), writer.granted()]).toEqual([true, true, false]);
+    await reader1.release();
+    expect(writer.granted()).toBe(false);
+    await reader2.release();
+    expect(writer.granted()).toBe(true);
+    await writer.release();
+  });
+
+  it('does not deadlock when two requests want overlapping keys listed in different orders', async () => {
+    const locks = new KeyLocks();
+    const a = track(locks.acquire(['x', 'y']));
+    const b = track(locks.acquire(['y', 'x']));
+    await settle();
+    expect([a.granted(), b.granted()]).toEqual([true, false]);
+    await a.release();
+    expect(b.granted()).toBe(true);
+    await b.release();
+    expect(locks.size).toBe(0);
+  });
+});

@@ -1,0 +1,79 @@
+import { compareKeys } from './key-order.js';
+
+type Mode = 'shared' | 'exclusive';
+
+interface LockState {
+  readers: number;
+  writer: boolean;
+  waiting: Array<{ mode: Mode; grant: () => void }>;
+}
+
+/**
+ * Shared/exclusive locks on keys, first come first served. A writer takes its own key exclusive and the keys
+ * on its path shared (`a/b/c` shares `a`, `a/b`), so "a" and "a/b" never change at once while siblings
+ * (`prefix/1`, `prefix/2`) still commit in parallel. Locks are taken in UTF-8 byte order, so two requests
+ * can never wait for each other in a cycle.
+ */
+export class KeyLocks {
+  private readonly states = new Map<string, LockState>();
+
+  /** Resolves with the function that releases every lock taken. */
+  async acquire(exclusive: string[], shared: string[] = []): Promise<() => void> {
+    const wanted = new Map<string, Mode>();
+    for (const key of shared) wanted.set(key, 'shared');
+    for (const key of exclusive) wanted.set(key, 'exclusive');
+    const ordered = [...wanted.entries()].sort(([a], [b]) => compareKeys(a, b));
+    const held: Array<[string, Mode]> = [];
+    for (const [key, mode] of ordered) {
+      await this.lock(key, mode);
+      held.push([key, mode]);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const [key, mode] of held.reverse()) this.unlock(key, mode);
+    };
+  }
+
+  /** Number of keys with a holder or a waiter (0 when idle: nothing leaks). */
+  get size(): number {
+    return this.states.size;
+  }
+
+  private lock(key: string, mode: Mode): Promise<void> {
+    let state = this.states.get(key);
+    if (!state) {
+      state = { readers: 0, writer: false, waiting: [] };
+      this.states.set(key, state);
+    }
+    if (state.waiting.length === 0 && compatible(state, mode)) {
+      take(state, mode);
+      return Promise.resolve();
+    }
+    const s = state;
+    return new Promise((resolve) => s.waiting.push({ mode, grant: resolve }));
+  }
+
+  private unlock(key: string, mode: Mode): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    if (mode === 'exclusive') state.writer = false;
+    else state.readers--;
+    while (state.waiting.length > 0 && compatible(state, state.waiting[0].mode)) {
+      const next = state.waiting.shift()!;
+      take(state, next.mode);
+      next.grant();
+    }
+    if (!state.writer && state.readers === 0 && state.waiting.length === 0) this.states.delete(key);
+  }
+}
+
+function compatible(state: LockState, mode: Mode): boolean {
+  return mode === 'shared' ? !state.writer : !state.writer && state.readers === 0;
+}
+
+function take(state: LockState, mode: Mode): void {
+  if (mode === 'exclusive') state.writer = true;
+  else state.readers++;
+}

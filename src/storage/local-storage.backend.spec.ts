@@ -1,0 +1,141 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { LocalStorageBackend } from './local-storage.backend.js';
+import { StorageError } from './storage.errors.js';
+import { failingBody, filesUnder, md5, putInput, readAll } from './storage-test.helpers.js';
+
+describe('LocalStorageBackend on a real folder', () => {
+  let root: string;
+  let dataDir: string;
+  let storage: LocalStorageBackend;
+
+  async function open(): Promise<LocalStorageBackend> {
+    const backend = new LocalStorageBackend({ dataDir });
+    await backend.onModuleInit();
+    return backend;
+  }
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'storage-local-'));
+    dataDir = join(root, 'data');
+    storage = await open();
+  });
+  afterEach(async () => {
+    await storage.onApplicationShutdown();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('mirrors the bucket under DATA_DIR/objects and keeps its database outside it', async () => {
+    await storage.putObject(putInput('project/17', '{"id":17}'));
+    await storage.putObject(putInput('exports//a b+c', 'x'));
+    expect(await filesUnder(join(dataDir, 'objects'))).toEqual(['exports/%/a b+c', 'project/17']);
+    expect(await readFile(join(dataDir, 'objects/project/17'), 'utf8')).toBe('{"id":17}');
+    expect((await stat(join(dataDir, 'state/storage.db'))).isFile()).toBe(true);
+  });
+
+  it('writes no file outside DATA_DIR/objects, whatever the key', async () => {
+    const keys = ['../x', 'a/../../../escape', '/etc/passwd', './y', '..../z', '%2E%2E/w', 'b/./../v'];
+    for (const key of keys) await storage.putObject(putInput(key, key));
+    const files = await filesUnder(root);
+    expect(files.filter((f) => !f.startsWith('data/objects/') && !f.startsWith('data/state/'))).toEqual([]);
+    expect(await filesUnder(join(dataDir, 'objects'))).toEqual(
+      ['%2E%2E/x', 'a/%2E%2E/%2E%2E/%2E%2E/escape', '%/etc/passwd', '%2E/y', '..../z', '%252E%252E/w', 'b/%2E/%2E%2E/v'].sort(),
+    );
+    for (const key of keys) expect((await readAll((await storage.getObject(key)).body)).toString()).toBe(key);
+  });
+
+  it('leaves no object, no temp file and no journal row when the body fails', async () => {
+    const error = new StorageError('EntityTooLarge', 'from the stream');
+    await expect(storage.putObject(putInput('k', failingBody(error)))).rejects.toBe(error);
+    expect(await filesUnder(dataDir + '/objects')).toEqual([]);
+    expect(await filesUnder(dataDir + '/tmp')).toEqual([]);
+    expect(await storage.changesSince(0)).toEqual([]);
+  });
+
+  it('stops reading a body as soon as it exceeds maxSize, and removes the partial file', async () => {
+    let pulled = 0;
+    const endless = Readable.from(
+      (function* () {
+        for (;;) {
+          pulled++;
+          yield Buffer.alloc(1024, 1);
+        }
+      })(),
+    );
+    await expect(storage.putObject(putInput('big', endless, { maxSize: 10 * 1024 }))).rejects.toMatchObject({ code: 'EntityTooLarge' });
+    expect(pulled).toBeLessThan(64);
+    expect(await filesUnder(dataDir + '/tmp')).toEqual([]);
+    expect(await filesUnder(dataDir + '/objects')).toEqual([]);
+  });
+
+  it('removes directories left empty by a delete, and only those', async () => {
+    await storage.putObject(putInput('p/q/r/s', 'deep'));
+    await storage.putObject(putInput('p/keep', 'sibling'));
+    await storage.deleteObject('p/q/r/s');
+    expect(await filesUnder(dataDir + '/objects')).toEqual(['p/keep']);
+    await expect(stat(join(dataDir, 'objects/p/q'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await storage.deleteObject('p/keep');
+    await expect(stat(join(dataDir, 'objects/p'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await stat(join(dataDir, 'objects'))).isDirectory()).toBe(true);
+  });
+
+  it('stores "a" where an empty directory was left behind', async () => {
+    await mkdir(join(dataDir, 'objects/a/b/c'), { recursive: true });
+    await storage.putObject(putInput('a', 'file now'));
+    expect(await readFile(join(dataDir, 'objects/a'), 'utf8')).toBe('file now');
+  });
+
+  it('keeps serving the bytes a reader opened while the object is replaced or deleted', async () => {
+    const old = Buffer.alloc(256 * 1024, 'o');
+    await storage.putObject(putInput('k', old));
+    const reading = await storage.getObject('k');
+    await storage.putObject(putInput('k', 'new'));
+    const reading2 = await storage.getObject('k');
+    await storage.deleteObject('k');
+    expect((await readAll(reading.body)).equals(old)).toBe(true);
+    expect(reading.meta.md5).toBe(md5(old));
+    expect((await readAll(reading2.body)).toString()).toBe('new');
+  });
+
+  it('keeps objects, metadata and the journal across a restart', async () => {
+    const put = await storage.putObject(putInput('r/1', 'persisted', { contentType: 'text/plain', checksums: () => ({ crc32: 'abc=' }) }));
+    await storage.putObject(putInput('r/2', 'gone'));
+    await storage.deleteObject('r/2');
+    const seq = await storage.lastSeq();
+    await storage.onApplicationShutdown();
+    storage = await open();
+    expect(await storage.headObject('r/1')).toEqual(put);
+    expect(await storage.lastSeq()).toBe(seq);
+    expect(await storage.countObjects()).toBe(1);
+    expect((await storage.changesSince(0)).map((c) => c.op)).toEqual(['put', 'put', 'delete']);
+    await storage.putObject(putInput('r/3', 'after restart'));
+    expect(await storage.lastSeq()).toBeGreaterThan(seq);
+  });
+
+  it('refuses writes once shut down, after finishing the ones in progress', async () => {
+    const slow = new Readable({ read() {} });
+    const inProgress = storage.putObject(putInput('slow', slow));
+    const closing = storage.onApplicationShutdown();
+    await expect(storage.putObject(putInput('late', 'x'))).rejects.toThrow('shutting down');
+    slow.push('done');
+    slow.push(null);
+    await expect(inProgress).resolves.toMatchObject({ key: 'slow', size: 4 });
+    await closing;
+    storage = await open();
+    expect((await readAll((await storage.getObject('slow')).body)).toString()).toBe('done');
+  });
+
+  it('reports the folder unwritable when its temp folder cannot take a file', async () => {
+    await rm(join(dataDir, 'tmp'), { recursive: true });
+    await writeFile(join(dataDir, 'tmp'), 'not a folder');
+    const result = await storage.checkWritable();
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/ENOTDIR/);
+    await rm(join(dataDir, 'tmp'));
+    await mkdir(join(dataDir, 'tmp'));
+    expect(await storage.checkWritable()).toEqual({ ok: true });
+  });
+});

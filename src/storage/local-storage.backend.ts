@@ -1,0 +1,238 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { storageConfig } from '../config/configuration.js';
+import { placeFile, removeFile, writeBodyToFile } from './durable-fs.js';
+import { KeyLocks } from './key-locks.js';
+import { ancestorKeys, assertValidKey } from './key-path.js';
+import { GroupCommit } from './group-commit.js';
+import { pickHeaders } from './object-headers.js';
+import { ObjectIndex } from './object-index.repository.js';
+import { recoverStorage } from './storage-recovery.js';
+import { objectFile, storageLayout, type StorageLayout } from './storage-layout.js';
+import {
+  StorageBackend,
+  type ByteRange,
+  type ListQuery,
+  type ObjectChange,
+  type ObjectHeaders,
+  type ObjectMeta,
+  type PutObjectInput,
+} from './storage.backend.js';
+import { StorageError } from './storage.errors.js';
+
+/**
+ * The bucket as a folder: bytes under DATA_DIR/objects (a readable mirror of the keys), metadata and the change
+ * journal in DATA_DIR/state/storage.db. A put or delete resolves only once it is durable and journaled.
+ */
+@Injectable()
+export class LocalStorageBackend extends StorageBackend implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Storage');
+  private readonly layout: StorageLayout;
+  private readonly locks = new KeyLocks();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private index?: ObjectIndex;
+  private journalWrites?: GroupCommit;
+  private closed = false;
+
+  constructor(@Inject(storageConfig.KEY) config: ConfigType<typeof storageConfig>) {
+    super();
+    this.layout = storageLayout(config.dataDir);
+  }
+
+  async onModuleInit(): Promise<void> {
+    for (const dir of [this.layout.objectsDir, this.layout.stateDir, this.layout.tmpDir]) await mkdir(dir, { recursive: true });
+    const index = new ObjectIndex(this.layout.dbPath);
+    this.index = index;
+    this.journalWrites = new GroupCommit((batch) => index.transaction(batch));
+    const report = await recoverStorage(this.index, this.layout);
+    if (report.rolledForward + report.undone + report.deletesReplayed > 0) {
+      this.logger.warn(`recovered after an interrupted run: ${JSON.stringify(report)}`);
+    }
+  }
+
+  /**
+   * Runs after Nest closed the HTTP server (destroy hooks run before it, while requests still arrive):
+   * lets the writes in progress finish, then closes the database.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.index?.close();
+  }
+
+  putObject(input: PutObjectInput): Promise<ObjectMeta> {
+    return this.track(async () => {
+      const dest = objectFile(this.layout, input.key); // an invalid key is refused before a byte is read
+      const tmpPath = this.tempPath();
+      let meta: ObjectMeta;
+      try {
+        const { size, md5 } = await writeBodyToFile(input.body, tmpPath, input.maxSize);
+        const checksums = input.checksums?.() ?? {};
+        meta = { ...pickHeaders(input), key: input.key, size, md5, lastModified: new Date(), checksums };
+      } catch (error) {
+        await rm(tmpPath, { force: true });
+        throw error; // the same object: S3 errors raised inside the body stream travel through here
+      }
+      return this.commit(meta, tmpPath, dest);
+    });
+  }
+
+  async headObject(key: string): Promise<ObjectMeta> {
+    assertValidKey(key);
+    // Waiting for a commit in progress on this key: its row is visible a moment before its file.
+    const release = await this.locks.acquire([], [key]);
+    try {
+      return this.requireIndex().get(key) ?? noSuchKey(key);
+    } finally {
+      release();
+    }
+  }
+
+  async getObject(key: string, range?: ByteRange): Promise<{ meta: ObjectMeta; body: Readable }> {
+    const dest = objectFile(this.layout, key);
+    const release = await this.locks.acquire([], [key]);
+    try {
+      const meta = this.requireIndex().get(key) ?? noSuchKey(key);
+      if (range && (range.start < 0 || range.start > range.end || range.end >= meta.size)) {
+        throw new StorageError('InvalidRange', `bytes=${range.start}-${range.end} is outside 0-${meta.size - 1}.`);
+      }
+      // Once open, later renames or unlinks of the path do not change what this handle reads.
+      const file = await open(dest, 'r');
+      const body = file.createReadStream(range ? { start: range.start, end: range.end } : {});
+      return { meta, body };
+    } finally {
+      release();
+    }
+  }
+
+  deleteObject(key: string): Promise<boolean> {
+    return this.track(async () => {
+      const dest = objectFile(this.layout, key);
+      const release = await this.locks.acquire([key], ancestorKeys(key));
+      try {
+        const index = this.requireIndex();
+        const intent = await this.journalWrites!.run(() => index.beginDelete(key));
+        if (!intent) return false;
+        try {
+          await removeFile(dest, this.layout.objectsDir);
+        } catch (error) {
+          index.undo(intent);
+          throw error;
+        }
+        index.markDone(intent);
+        return true;
+      } finally {
+        release();
+      }
+    });
+  }
+
+  copyObject(sourceKey: string, targetKey: string, replaceHeaders?: ObjectHeaders): Promise<ObjectMeta> {
+    return this.track(async () => {
+      const dest = objectFile(this.layout, targetKey);
+      const source = await this.getObject(sourceKey);
+      const tmpPath = this.tempPath();
+      let meta: ObjectMeta;
+      try {
+        const { size, md5 } = await writeBodyToFile(source.body, tmpPath, Number.MAX_SAFE_INTEGER);
+        const headers = replaceHeaders ? pickHeaders(replaceHeaders) : pickHeaders(source.meta);
+        meta = { ...headers, key: targetKey, size, md5, lastModified: new Date(), checksums: source.meta.checksums };
+      } catch (error) {
+        source.body.destroy();
+        await rm(tmpPath, { force: true });
+        throw error;
+      }
+      return this.commit(meta, tmpPath, dest);
+    });
+  }
+
+  async listObjects(query: ListQuery): Promise<ObjectMeta[]> {
+    return this.requireIndex().list(query);
+  }
+
+  async countObjects(): Promise<number> {
+    return this.requireIndex().count();
+  }
+
+  async changesSince(afterSeq: number, limit?: number): Promise<ObjectChange[]> {
+    return this.requireIndex().changesSince(afterSeq, limit);
+  }
+
+  async lastSeq(): Promise<number> {
+    return this.requireIndex().lastSeq();
+  }
+
+  async checkWritable(): Promise<{ ok: boolean; error?: string }> {
+    const probe = join(this.layout.tmpDir, `probe-${randomUUID()}`);
+    try {
+      const file = await open(probe, 'wx');
+      try {
+        await file.write('probe');
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await unlink(probe);
+      return { ok: true };
+    } catch (error) {
+      await rm(probe, { force: true }).catch(() => undefined);
+      return { ok: false, error: (error as Error).message };
+    }
+  }
+
+  /**
+   * Makes an fsynced temp file the object. Serialized per key (the key exclusive, its path shared), so concurrent
+   * puts of one key upload in parallel and the last to commit wins, whole.
+   */
+  private async commit(meta: ObjectMeta, tmpPath: string, dest: string): Promise<ObjectMeta> {
+    let release: (() => void) | undefined;
+    try {
+      release = await this.locks.acquire([meta.key], ancestorKeys(meta.key));
+      const index = this.requireIndex();
+      const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
+      const intent = await this.journalWrites!.run(() => index.beginPut(committed, tmpPath));
+      try {
+        await placeFile(tmpPath, dest, this.layout.objectsDir);
+      } catch (error) {
+        index.undo(intent);
+        throw error;
+      }
+      index.markDone(intent);
+      return committed;
+    } catch (error) {
+      await rm(tmpPath, { force: true });
+      throw error;
+    } finally {
+      release?.();
+    }
+  }
+
+  private tempPath(): string {
+    return join(this.layout.tmpDir, `${randomUUID()}.part`);
+  }
+
+  private requireIndex(): ObjectIndex {
+    if (!this.index) throw new Error('storage is not open (onModuleInit has not run)');
+    return this.index;
+  }
+
+  /** Runs a write, refusing new ones once shutdown began, so that onModuleDestroy can wait for the others. */
+  private track<T>(write: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('storage is shutting down'));
+    const promise = write();
+    this.inFlight.add(promise);
+    void promise.then(
+      () => this.inFlight.delete(promise),
+      () => this.inFlight.delete(promise),
+    );
+    return promise;
+  }
+}
+
+function noSuchKey(key: string): never {
+  throw new StorageError('NoSuchKey', `No object with the key "${key}".`);
+}

@@ -1,0 +1,127 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalStorageBackend } from './local-storage.backend.js';
+import { ObjectIndex } from './object-index.repository.js';
+import { storageLayout } from './storage-layout.js';
+import type { ObjectMeta } from './storage.backend.js';
+import { filesUnder, md5, putInput, readAll } from './storage-test.helpers.js';
+
+/**
+ * A crash is simulated by leaving DATA_DIR exactly as a put or delete leaves it at that point (same index class,
+ * same files), then starting a new backend on it.
+ */
+describe('LocalStorageBackend recovery at startup', () => {
+  let dataDir: string;
+  let storage: LocalStorageBackend | undefined;
+  const layout = () => storageLayout(dataDir);
+
+  async function start(): Promise<LocalStorageBackend> {
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    return storage;
+  }
+
+  /** What a put has done once its intent is committed and before the rename: an fsynced temp file, a journaled row. */
+  async function crashAfterIntent(index: ObjectIndex, key: string, bytes: string): Promise<string> {
+    const tmpPath = join(layout().tmpDir, `${md5(key + bytes)}.part`);
+    await writeFile(tmpPath, bytes);
+    const meta: ObjectMeta = { key, size: bytes.length, md5: md5(bytes), lastModified: new Date(), userMetadata: {}, checksums: {} };
+    index.beginPut(meta, tmpPath);
+    return tmpPath;
+  }
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'storage-recovery-'));
+    await (await start()).onApplicationShutdown(); // creates the folders and the database
+    storage = undefined;
+  });
+  afterEach(async () => {
+    await storage?.onApplicationShutdown();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('rolls forward a journaled put whose file was not renamed yet', async () => {
+    const index = new ObjectIndex(layout().dbPath);
+    await crashAfterIntent(index, 'tasks/1', 'annotation');
+    index.close();
+    const backend = await start();
+    const { meta, body } = await backend.getObject('tasks/1');
+    expect((await readAll(body)).toString()).toBe('annotation');
+    expect(meta.md5).toBe(md5('annotation'));
+    expect(await backend.changesSince(0)).toEqual([{ seq: 1, key: 'tasks/1', op: 'put' }]);
+    expect(await filesUnder(layout().tmpDir)).toEqual([]);
+  });
+
+  it('rolls forward over an older version of the object', async () => {
+    const first = await start();
+    await first.putObject(putInput('k', 'old'));
+    await first.onApplicationShutdown();
+    const index = new ObjectIndex(layout().dbPath);
+    await crashAfterIntent(index, 'k', 'new');
+    index.close();
+    const backend = await start();
+    expect((await readAll((await backend.getObject('k')).body)).toString()).toBe('new');
+    expect((await backend.headObject('k')).md5).toBe(md5('new'));
+  });
+
+  it('keeps an object whose rename happened but whose intent was not cleared', async () => {
+    const index = new ObjectIndex(layout().dbPath);
+    const tmpPath = await crashAfterIntent(index, 'done', 'placed');
+    index.close();
+    await mkdir(layout().objectsDir, { recursive: true });
+    await writeFile(join(layout().objectsDir, 'done'), await readFile(tmpPath));
+    await rm(tmpPath);
+    const backend = await start();
+    expect((await readAll((await backend.getObject('done')).body)).toString()).toBe('placed');
+    expect(await backend.changesSince(0)).toHaveLength(1);
+  });
+
+  it('finishes a journaled delete whose file was still there', async () => {
+    const first = await start();
+    await first.putObject(putInput('del/me', 'bytes'));
+    await first.onApplicationShutdown();
+    const index = new ObjectIndex(layout().dbPath);
+    index.beginDelete('del/me');
+    index.close();
+    const backend = await start();
+    await expect(backend.headObject('del/me')).rejects.toMatchObject({ code: 'NoSuchKey' });
+    expect(await filesUnder(layout().objectsDir)).toEqual([]);
+    expect((await backend.changesSince(0)).map((c) => c.op)).toEqual(['put', 'delete']);
+  });
+
+  it('does not replay a finished delete over a later put of the same key', async () => {
+    const first = await start();
+    await first.putObject(putInput('k', 'v1'));
+    await first.onApplicationShutdown();
+    const index = new ObjectIndex(layout().dbPath);
+    index.beginDelete('k');
+    await rm(join(layout().objectsDir, 'k')); // the delete finished...
+    const tmpPath = await crashAfterIntent(index, 'k', 'v2');
+    await rename(tmpPath, join(layout().objectsDir, 'k')); // ...then the put did, but neither intent was cleared
+    index.close();
+    const backend = await start();
+    expect((await readAll((await backend.getObject('k')).body)).toString()).toBe('v2');
+    expect((await backend.changesSince(0)).map((c) => c.op)).toEqual(['put', 'delete', 'put']);
+  });
+
+  it('removes stray temp files of unfinished uploads', async () => {
+    await writeFile(join(layout().tmpDir, 'abandoned.part'), 'half an upload');
+    const backend = await start();
+    expect(await filesUnder(layout().tmpDir)).toEqual([]);
+    expect(await backend.countObjects()).toBe(0);
+    expect(await backend.lastSeq()).toBe(0);
+  });
+
+  it('undoes a put that cannot be placed, so the journal never names a change that did not happen', async () => {
+    const index = new ObjectIndex(layout().dbPath);
+    await crashAfterIntent(index, 'blocked/b', 'cannot land');
+    index.close();
+    await writeFile(join(layout().objectsDir, 'blocked'), 'a foreign file where a folder must go');
+    const backend = await start();
+    await expect(backend.headObject('blocked/b')).rejects.toMatchObject({ code: 'NoSuchKey' });
+    expect(await backend.changesSince(0)).toEqual([]);
+    expect(await readFile(join(layout().objectsDir, 'blocked'), 'utf8')).toMatch(/foreign/);
+  });
+});

@@ -1,0 +1,233 @@
+import Database from 'better-sqlite3';
+import { ancestorKeys } from './key-path.js';
+import { listRanges, prefixUpperBound, type KeyRange } from './list-ranges.js';
+import { STORAGE_SCHEMA } from './object-index.schema.js';
+import { metaToRow, OBJECT_COLUMNS, rowToMeta, type ObjectRow } from './object-row.js';
+import type { ListQuery, ObjectChange, ObjectMeta } from './storage.backend.js';
+import { StorageError } from './storage.errors.js';
+
+/** A journaled change whose file operation (rename into place, unlink) may not have happened yet. */
+export interface Intent {
+  id: number;
+  op: 'put' | 'delete';
+  key: string;
+  /** put: the fsynced temp file that becomes the object. */
+  tmpPath: string | null;
+  seq: number;
+  /** The row before the change (key aside), to undo it when the file operation fails. */
+  prev: PreviousRow | undefined;
+}
+
+export type PreviousRow = Omit<ObjectRow, 'key'>;
+
+interface IntentRow {
+  id: number;
+  op: 'put' | 'delete';
+  key: Buffer;
+  tmp_path: string | null;
+  seq: number;
+  prev: string | null;
+}
+
+const OBJECT_PLACEHOLDERS = OBJECT_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
+/** An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the delete trigger, and the count would drift. */
+const UPSERT_OBJECT = `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_PLACEHOLDERS}) ON CONFLICT (key) DO UPDATE SET ${OBJECT_COLUMNS.split(
+  ', ',
+)
+  .filter((c) => c !== 'key')
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ')}`;
+
+/**
+ * The sqlite adapter: object rows, the change journal and the intents. Synchronous (better-sqlite3), so each
+ * method is atomic with respect to every other JS callback; every write is one transaction, made durable by
+ * WAL + synchronous=FULL before it returns.
+ */
+export class ObjectIndex {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
+  /** Intents whose file operation is durable: deleted with the next write (losing that deletion is harmless). */
+  private doneIntents: number[] = [];
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(STORAGE_SCHEMA);
+  }
+
+  get(key: string): ObjectMeta | undefined {
+    const row = this.getRow(key);
+    return row && rowToMeta(row);
+  }
+
+  list(query: ListQuery): ObjectMeta[] {
+    const result: ObjectMeta[] = [];
+    for (const range of listRanges(query)) {
+      if (result.length >= query.limit) break;
+      const rows = this.listStatement(range).all(...rangeParams(range), query.limit - result.length);
+      for (const row of rows) result.push(rowToMeta(row));
+    }
+    return result;
+  }
+
+  count(): number {
+    return this.sql<[], number>(`SELECT value FROM stats WHERE name = 'objects'`).pluck().get() ?? 0;
+  }
+
+  changesSince(afterSeq: number, limit = -1): ObjectChange[] {
+    return this.db
+      .prepare<[number, number], { seq: number; key: Buffer; op: 'put' | 'delete' }>(
+        'SELECT seq, key, op FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all(afterSeq, limit)
+      .map((c) => ({ seq: c.seq, key: c.key.toString('utf8'), op: c.op }));
+  }
+
+  lastSeq(): number {
+    return this.sql<[], number>('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck().get() ?? 0;
+  }
+
+  /**
+   * Journals a put and makes its row visible, refusing "a" next to "a/b" (the folder is a mirror of the bucket).
+   * The caller holds the key exclusive and its ancestors shared, so the checks cannot go stale.
+   */
+  beginPut(meta: ObjectMeta, tmpPath: string): Intent {
+    return this.db.transaction((): Intent => {
+      this.assertNoHierarchyConflict(meta.key);
+      const prev = withoutKey(this.getRow(meta.key));
+      const seq = this.journal(meta.key, 'put');
+      this.sql(UPSERT_OBJECT).run(metaToRow(meta, seq));
+      return this.recordIntent({ op: 'put', key: meta.key, tmpPath, seq, prev });
+    })();
+  }
+
+  /** Journals a delete and hides the row; undefined (and nothing written) when there is no such object. */
+  beginDelete(key: string): Intent | undefined {
+    return this.db.transaction((): Intent | undefined => {
+      const prev = withoutKey(this.getRow(key));
+      if (!prev) return undefined;
+      this.sql('DELETE FROM objects WHERE key = ?').run(keyBlob(key));
+      const seq = this.journal(key, 'delete');
+      return this.recordIntent({ op: 'delete', key, tmpPath: null, seq, prev });
+    })();
+  }
+
+  /** Runs `work` in one transaction (the writes above nest in it as savepoints). */
+  transaction(work: () => void): void {
+    this.db.transaction(work)();
+  }
+
+  markDone(intent: Intent): void {
+    this.doneIntents.push(intent.id);
+  }
+
+  /** The file operation failed: the row, the journal and the intent return to what they were. */
+  undo(intent: Intent): void {
+    this.db.transaction(() => {
+      if (intent.prev) {
+        const row: ObjectRow = { ...intent.prev, key: keyBlob(intent.key) };
+        this.sql(UPSERT_OBJECT).run(row);
+      } else {
+        this.sql('DELETE FROM objects WHERE key = ?').run(keyBlob(intent.key));
+      }
+      this.sql('DELETE FROM changes WHERE seq = ?').run(intent.seq);
+      this.sql('DELETE FROM intents WHERE id = ?').run(intent.id);
+    })();
+  }
+
+  /** Every intent left by the previous run, oldest first. */
+  pendingIntents(): Intent[] {
+    return this.db
+      .prepare<[], IntentRow>('SELECT id, op, key, tmp_path, seq, prev FROM intents ORDER BY id')
+      .all()
+      .map((r) => ({ id: r.id, op: r.op, key: r.key.toString('utf8'), tmpPath: r.tmp_path, seq: r.seq, prev: parsePrev(r) }));
+  }
+
+  clearIntents(): void {
+    this.db.exec('DELETE FROM intents');
+    this.doneIntents = [];
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    this.flushDoneIntents();
+    this.db.close();
+  }
+
+  private getRow(key: string): ObjectRow | undefined {
+    return this.sql<[Buffer], ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE key = ?`).get(keyBlob(key));
+  }
+
+  private journal(key: string, op: 'put' | 'delete'): number {
+    this.flushDoneIntents();
+    const result = this.sql('INSERT INTO changes (key, op) VALUES (?, ?)').run(keyBlob(key), op);
+    return Number(result.lastInsertRowid);
+  }
+
+  private recordIntent(intent: Omit<Intent, 'id'>): Intent {
+    const prev = intent.prev ? JSON.stringify(intent.prev) : null;
+    const result = this.db
+      .prepare('INSERT INTO intents (op, key, tmp_path, seq, prev) VALUES (?, ?, ?, ?, ?)')
+      .run(intent.op, keyBlob(intent.key), intent.tmpPath, intent.seq, prev);
+    return { ...intent, id: Number(result.lastInsertRowid) };
+  }
+
+  private flushDoneIntents(): void {
+    if (this.doneIntents.length === 0) return;
+    const ids = this.doneIntents;
+    this.doneIntents = [];
+    const remove = this.sql('DELETE FROM intents WHERE id = ?');
+    for (const id of ids) remove.run(id);
+  }
+
+  private assertNoHierarchyConflict(key: string): void {
+    const exists = this.sql<[Buffer], number>('SELECT 1 FROM objects WHERE key = ?').pluck();
+    for (const ancestor of ancestorKeys(key)) {
+      if (exists.get(keyBlob(ancestor))) {
+        throw new StorageError('ObjectParentIsFile', `The key "${ancestor}" is an object, so "${key}" cannot be one too.`);
+      }
+    }
+    const below = keyBlob(`${key}/`);
+    const child = this.db
+      .prepare<[Buffer, Buffer], number>('SELECT 1 FROM objects WHERE key >= ? AND key < ? LIMIT 1')
+      .pluck()
+      .get(below, prefixUpperBound(below)!);
+    if (child) throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);
+  }
+
+  private listStatement(range: KeyRange): Database.Statement<unknown[], ObjectRow> {
+    const upper = range.to ? ' AND key < ?' : '';
+    return this.sql<unknown[], ObjectRow>(
+      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE key ${range.fromInclusive ? '>=' : '>'} ?${upper} ORDER BY key LIMIT ?`,
+    );
+  }
+
+  /** Prepared once, reused: compiling SQL costs more than running these statements. */
+  private sql<P extends unknown[] = unknown[], R = unknown>(source: string): Database.Statement<P, R> {
+    let statement = this.statements.get(source);
+    if (!statement) {
+      statement = this.db.prepare(source);
+      this.statements.set(source, statement);
+    }
+    return statement as unknown as Database.Statement<P, R>;
+  }
+}
+
+function keyBlob(key: string): Buffer {
+  return Buffer.from(key, 'utf8');
+}
+
+function rangeParams(range: KeyRange): Buffer[] {
+  return range.to ? [range.from, range.to] : [range.from];
+}
+
+function withoutKey(row: ObjectRow | undefined): PreviousRow | undefined {
+  if (!row) return undefined;
+  const { key: _key, ...rest } = row;
+  return rest;
+}
+
+function parsePrev(row: IntentRow): PreviousRow | undefined {
+  return row.prev === null ? undefined : (JSON.parse(row.prev) as PreviousRow);
+}

@@ -1,0 +1,43 @@
+/**
+ * The storage database (DATA_DIR/state/storage.db), outside the objects folder so that nothing of it is versioned.
+ * - `objects`: one row per visible object; the key is a BLOB so that the primary key is in UTF-8 byte order.
+ * - `changes`: the durable journal the sync engine reads; AUTOINCREMENT so that a seq is never reused.
+ * - `intents`: a put/delete whose file operation may not have happened yet (rolled forward at startup).
+ * - `stats`: the object count, kept by triggers (COUNT(*) would scan the whole table).
+ */
+export const STORAGE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS objects (
+  key BLOB PRIMARY KEY NOT NULL,
+  size INTEGER NOT NULL,
+  md5 TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  content_type TEXT,
+  content_encoding TEXT,
+  content_disposition TEXT,
+  content_language TEXT,
+  cache_control TEXT,
+  expires TEXT,
+  user_metadata TEXT NOT NULL,
+  checksums TEXT NOT NULL,
+  seq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  key BLOB NOT NULL,
+  op TEXT NOT NULL CHECK (op IN ('put', 'delete'))
+);
+CREATE TABLE IF NOT EXISTS intents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  op TEXT NOT NULL CHECK (op IN ('put', 'delete')),
+  key BLOB NOT NULL,
+  tmp_path TEXT,
+  seq INTEGER NOT NULL,
+  prev TEXT
+);
+CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO stats (name, value) VALUES ('objects', (SELECT COUNT(*) FROM objects));
+CREATE TRIGGER IF NOT EXISTS objects_count_insert AFTER INSERT ON objects
+  BEGIN UPDATE stats SET value = value + 1 WHERE name = 'objects'; END;
+CREATE TRIGGER IF NOT EXISTS objects_count_delete AFTER DELETE ON objects
+  BEGIN UPDATE stats SET value = value - 1 WHERE name = 'objects'; END;
+`;

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { PutObjectInput } from './storage.backend.js';
+
+// Helpers shared by the storage specs; no test-framework import, so the build can compile it harmlessly.
+
+export function bodyOf(...chunks: Array<string | Buffer>): Readable {
+  return Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+}
+
+/** A body that yields some bytes, then fails with exactly `error` (as the S3 layer's verifying streams do). */
+export function failingBody(error: Error, before: string = 'partial bytes'): Readable {
+  return Readable.from(
+    (async function* () {
+      yield Buffer.from(before);
+      throw error;
+    })(),
+  );
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export function md5(bytes: Buffer | string): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+export function putInput(key: string, body: string | Buffer | Readable, extra: Partial<PutObjectInput> = {}): PutObjectInput {
+  return {
+    key,
+    body: body instanceof Readable ? body : bodyOf(body),
+    maxSize: 1024 * 1024,
+    userMetadata: {},
+    ...extra,
+  };
+}
+
+/** Every file below `root`, as sorted relative POSIX paths (directories only through their files). */
+export async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => `${e.parentPath}/${e.name}`.slice(root.length + 1))
+    .sort();
+}

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { StorageBackend } from '../storage/storage.backend.js';
+
+/** Thrown when an object changed between planning and upload: the flush is planned again. */
+export class ObjectChangedError extends Error {
+  constructor(readonly key: string) {
+    super(`object ${JSON.stringify(key)} changed during the flush`);
+    this.name = 'ObjectChangedError';
+  }
+}
+
+/**
+ * The bytes of a stored object for a DVC upload, opened only when the upload starts. A PUT may replace the
+ * object in between: the stream then fails instead of sending bytes that do not hash to the object id
+ * (the remote would store a corrupt object under that name).
+ */
+export function lazyObjectSource(storage: StorageBackend, key: string, md5: string): () => Readable {
+  return () =>
+    Readable.from(
+      (async function* () {
+        const { meta, body } = await storage.getObject(key);
+        if (meta.md5 !== md5) {
+          body.destroy();
+          throw new ObjectChangedError(key);
+        }
+        const hash = createHash('md5');
+        for await (const chunk of body) {
+          hash.update(chunk as Buffer);
+          yield chunk as Buffer;
+        }
+        if (hash.digest('hex') !== md5) throw new ObjectChangedError(key);
+      })(),
+    );
+}

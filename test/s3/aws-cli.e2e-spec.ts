@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunningService, startService, withLogs } from '../support/service.js';
+import { toolPaths } from '../support/tools.js';
+import { allFiles } from './clients/s3-expect.js';
+
+// The aws CLI v1 (botocore) as a user would run it against the service: path-style addressing and, to keep
+// the test small, a 5 MB multipart threshold (the default is 8 MiB). Multipart is not supported: above the
+// threshold the CLI must fail with a message that says so, never half-store the file.
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('aws CLI', () => {
+  let service: RunningService;
+  let work: string;
+  let cliEnv: Record<string, string>;
+  const s3url = (key = '') => `s3://${service.bucket}/${key}`;
+  const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
+
+  const aws = (...args: string[]): Promise<CliResult> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(toolPaths().aws, ['--endpoint-url', service.url, ...args], { cwd: work, env: cliEnv });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  /** Runs the CLI and insists on exit 0 (the failure shows what the CLI said). */
+  const awsOk = async (...args: string[]) => {
+    const result = await aws(...args);
+    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+    return result.stdout;
+  };
+  const awsJson = async (...args: string[]) => JSON.parse(await awsOk(...args, '--output', 'json'));
+  const listedKeys = (lsOutput: string) =>
+    lsOutput
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.replace(/^\S+ \S+\s+\d+ /, ''));
+
+  beforeAll(async () => {
+    service = await startService();
+    work = mkdtempSync(join(tmpdir(), 'dvc-sync-awscli-'));
+    const configFile = join(work, 'aws-config');
+    writeFileSync(configFile, '[default]\ns3 =\n    addressing_style = path\n    multipart_threshold = 5MB\n');
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
+    cliEnv = {
+      ...(inherited as Record<string, string>),
+      AWS_ACCESS_KEY_ID: service.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: service.secretAccessKey,
+      AWS_DEFAULT_REGION: service.region,
+      AWS_CONFIG_FILE: configFile,
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials-file'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_MAX_ATTEMPTS: '1',
+      PYTHONDONTWRITEBYTECODE: '1',
+    };
+  });
+  afterAll(async () => {
+    await service?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('copies a file up and down with aws s3 cp, byte-identical', () =>
+    withLogs(service, async () => {
+      const data = randomBytes(200 * 1024);
+      writeFileSync(join(work, 'up.bin'), data);
+      expect(await awsOk('s3', 'cp', '--no-progress', 'up.bin', s3url('cp/up.bin'))).toMatch(/upload: \.\/up\.bin to s3:\/\/.*\/cp\/up\.bin/);
+      await awsOk('s3', 'cp', '--no-progress', s3url('cp/up.bin'), 'down.bin');
+      expect(md5(readFileSync(join(work, 'down.bin')))).toBe(md5(data));
+    }));
+
+  it('lists with aws s3 ls, by prefix and recursively', () =>
+    withLogs(service, async () => {
+      for (const key of ['ls/a.json', 'ls/sub/b.json', 'ls/sub/deeper/c.json']) {
+        writeFileSync(join(work, 'item.json'), key);
+        await awsOk('s3', 'cp', '--no-progress', 'item.json', s3url(key));
+      }
+      const top = await awsOk('s3', 'ls', s3url('ls/'));
+      expect(top).toMatch(/^\s+PRE sub\/$/m);
+      expect(listedKeys(top.replace(/^\s+PRE .*$/gm, ''))).toEqual(['a.json']);
+      expect(listedKeys(await awsOk('s3', 'ls', '--recursive', s3url('ls/')))).toEqual(['ls/a.json', 'ls/sub/b.json', 'ls/sub/deeper/c.json']);
+      const buckets = await awsOk('s3', 'ls');
+      expect(buckets).toMatch(new RegExp(` ${service.bucket}$`, 'm'));
+    }));
+
+  it('removes with aws s3 rm, one key and --recursive', () =>
+    withLogs(service, async () => {
+      for (const key of ['rm/one', 'rm/dir/two', 'rm/dir/three']) {
+        writeFileSync(join(work, 'item'), key);
+        await awsOk('s3', 'cp', '--no-progress', 'item', s3url(key));
+      }
+      await awsOk('s3', 'rm', s3url('rm/one'));
+      expect(listedKeys(await awsOk('s3', 'ls', '--recursive', s3url('rm/')))).toEqual(['rm/dir/three', 'rm/dir/two']);
+      expect(await awsOk('s3', 'rm', '--recursive', s3url('rm/'))).toMatch(/delete: s3:\/\/.*rm\/dir\/two/);
+      const after = await aws('s3', 'ls', '--recursive', s3url('rm/'));
+      expect({ code: after.code, stdout: after.stdout }).toEqual({ code: 1, stdout: '' }); // the CLI's "nothing found"
+    }));
+
+  it('syncs a folder up (and then has nothing left to sync) and back down', () =>
+    withLogs(service, async () => {
+      const local = join(work, 'dataset');
+      const files: Record<string, Buffer> = {
+        'a.txt': Buffer.from('alpha'),
+        'sub/b.json': Buffer.from('{"b": 1}'),
+        'sub/deeper/c.bin': randomBytes(10_000),
+      };
+      for (const [name, data] of Object.entries(files)) {
+        mkdirSync(join(local, name, '..'), { recursive: true });
+        writeFileSync(join(local, name), data);
+      }
+      const first = await awsOk('s3', 'sync', '--no-progress', local, s3url('synced/'));
+      expect(first.match(/^upload: /gm)).toHaveLength(3);
+      expect(await awsOk('s3', 'sync', '--no-progress', local, s3url('synced/'))).toBe('');
+      const back = join(work, 'dataset-back');
+      await awsOk('s3', 'sync', '--no-progress', s3url('synced/'), back);
+      expect(allFiles(back).sort()).toEqual(Object.keys(files).sort());
+      for (const [name, data] of Object.entries(files)) expect(md5(readFileSync(join(back, name)))).toBe(md5(data));
+    }));
+
+  it('speaks aws s3api put-object, head-object, get-object, copy-object, list-objects-v2, delete-objects', () =>
+    withLogs(service, async () => {
+      const data = Buffer.from('{"task": 1, "label": "cat"}');
+      writeFileSync(join(work, 'api.json'), data);
+      const b = ['--bucket', service.bucket];
+      const put = await awsJson('s3api', 'put-object', ...b, '--key', 'api/one.json', '--body', 'api.json', '--content-type', 'application/json');
+      expect(put.ETag).toBe(`"${md5(data)}"`);
+      expect(await awsJson('s3api', 'head-object', ...b, '--key', 'api/one.json')).toMatchObject({
+        ContentLength: data.length,
+        ETag: `"${md5(data)}"`,
+        ContentType: 'application/json',
+      });
+      const got = await awsJson('s3api', 'get-object', ...b, '--key', 'api/one.json', 'api-out.json');
+      expect(got.ETag).toBe(`"${md5(data)}"`);
+      expect(readFileSync(join(work, 'api-out.json')).equals(data)).toBe(true);
+      const copied = await awsJson('s3api', 'copy-object', ...b, '--key', 'api/two.json', '--copy-source', `${service.bucket}/api/one.json`);
+      expect(copied.CopyObjectResult.ETag).toBe(`"${md5(data)}"`);
+      const listed = await awsJson('s3api', 'list-objects-v2', '--no-paginate', ...b, '--prefix', 'api/');
+      expect(listed.KeyCount).toBe(2);
+      expect(listed.Contents.map((o: { Key: string }) => o.Key)).toEqual(['api/one.json', 'api/two.json']);
+      const deleted = await awsJson('s3api', 'delete-objects', ...b, '--delete', JSON.stringify({ Objects: [{ Key: 'api/one.json' }, { Key: 'api/two.json' }] }));
+      expect(deleted.Deleted.map((d: { Key: string }) => d.Key).sort()).toEqual(['api/one.json', 'api/two.json']);
+      expect((await awsJson('s3api', 'list-objects-v2', '--no-paginate', ...b, '--prefix', 'api/')).KeyCount).toBe(0);
+    }));
+
+  it('fails an upload above the multipart threshold with a clear NotImplemented, storing nothing', () =>
+    withLogs(service, async () => {
+      writeFileSync(join(work, 'big.bin'), randomBytes(6 * 1024 * 1024));
+      const result = await aws('s3', 'cp', '--no-progress', 'big.bin', s3url('multipart/big.bin'));
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/\(NotImplemented\) when calling the CreateMultipartUpload operation/);
+      // The service's own words must tell the user what is going on, not just the operation name.
+      const message = /CreateMultipartUpload operation: (.*)/.exec(result.stderr)?.[1] ?? '';
+      expect(message).toMatch(/multipart/i);
+      const listing = await aws('s3', 'ls', '--recursive', s3url('multipart/'));
+      expect(listing.stdout).toBe('');
+    }));
+});
