@@ -30,7 +30,7 @@ describe('keyToRelativePath', () => {
   });
 
   it('gives distinct keys distinct relpaths (no two objects share a file)', () => {
-    const keys = ['', '%', '%25', '/', '//', '.', '%2E', '..', '%2E%2E', 'a/', 'a//', 'a/%', '.git', '%2Egit', 'a', 'a%'];
+    const keys = ['%', '%25', '/', '//', '.', '%2E', '..', '%2E%2E', 'a/', 'a//', 'a/%', '.git', '%2Egit', 'a', 'a%'];
     const relpaths = keys.map(keyToRelativePath);
     expect(new Set(relpaths).size).toBe(keys.length);
   });

@@ -21,16 +21,23 @@ export function assertValidKey(key: string): void {
 }
 
 /**
- * One key segment → one file name. Injective: `%` is escaped first, so the only names without a `%25`
- * after each `%` are the three reserved spellings below, which no literal segment can produce.
- * `.` and `..` would otherwise walk the tree (the S3 key `a/../b` is a distinct object from `b`);
- * an empty segment (`a//b`, trailing `/`, leading `/`) has no file name of its own.
+ * Segment names that cannot be stored as they are, spelled with their leading `.` escaped:
+ * - `.` / `..` would walk the tree (the S3 key `a/../b` is its own object, not `b`);
+ * - `.git` (file or folder), `.hg/`, `.dvc/` are skipped by DVC's walk (dvc/ignore.py `DvcIgnoreFilter`), and a
+ *   `.dvcignore` inside an output makes DVC refuse it: the folder is what the directory layout versions, so
+ *   its file names must all be valid DVC relpaths.
+ */
+const RESERVED = new Set(['.', '..', '.git', '.hg', '.dvc', '.dvcignore']);
+
+/**
+ * One key segment → one file name. Injective: `%` is escaped first (`%25`), so `%` alone (the empty
+ * segment: `a//b`, a trailing or leading `/`) and a leading `%2E` can only come from the rules here.
  */
 export function escapeSegment(segment: string): string {
   if (segment === '') return '%';
-  if (segment === '.') return '%2E';
-  if (segment === '..') return '%2E%2E';
-  return segment.replaceAll('%', '%25');
+  const escaped = segment.replaceAll('%', '%25');
+  if (!RESERVED.has(segment)) return escaped;
+  return segment === '..' ? '%2E%2E' : `%2E${escaped.slice(1)}`;
 }
 
 /**
