@@ -21,6 +21,8 @@ describe('translateGitError', () => {
     ['401 with credentials', new Errors.HttpError(401, 'Unauthorized', ''), {}, 'auth', /refused the credentials.*check GIT_USERNAME and GIT_TOKEN/],
     ['401 without credentials', new Errors.HttpError(401, 'Unauthorized', ''), { hasCredentials: false }, 'auth', /requires credentials.*set GIT_USERNAME and GIT_TOKEN/],
     ['403 on push', new Errors.HttpError(403, 'Forbidden', ''), { operation: 'push' }, 'auth', /GIT_TOKEN must grant write \(push\) access/],
+    ['403 on the health check (which probes the push service)', new Errors.HttpError(403, 'Forbidden', ''), { operation: 'check' }, 'auth', /write \(push\) access/],
+    ['403 on fetch', new Errors.HttpError(403, 'Forbidden', ''), {}, 'auth', /GIT_TOKEN must grant read access/],
     ['404', new Errors.HttpError(404, 'Not Found', ''), {}, 'not-found', /no git repository at .*check GIT_REPO_URL$/],
     ['404 without credentials', new Errors.HttpError(404, 'Not Found', ''), { hasCredentials: false }, 'not-found', /private repository.*GIT_TOKEN/],
     ['500', new Errors.HttpError(500, 'Internal Server Error', 'tok-SECRET'), {}, 'protocol', /answered HTTP 500 Internal Server Error$/],

@@ -57,7 +57,8 @@ export function translateGitError(error: unknown, ctx: GitErrorContext): GitRemo
       : `the git server at ${url} requires credentials (HTTP 401): ${setCredentials}`;
   } else if (status === 403) {
     kind = 'auth';
-    const access = ctx.operation === 'push' ? 'write (push)' : 'read';
+    // `check` probes the push service: the service is only useful if it can push.
+    const access = ctx.operation === 'fetch' ? 'read' : 'write (push)';
     message = `the git server at ${url} denied access (HTTP 403): GIT_TOKEN must grant ${access} access to the repository`;
   } else if (status === 404) {
     kind = 'not-found';

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { durableFs as fs } from './durable-fs.adapter.js';
 import git from 'isomorphic-git';
 import { GitRemoteError } from './git-remote.error.js';
 import type { TreeEntry, TreeStore } from './tree.editor.js';

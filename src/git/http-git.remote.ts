@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { durableFs as fs } from './durable-fs.adapter.js';
 import { rm } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
@@ -51,7 +51,8 @@ export class HttpGitRemote extends GitRemote {
 
   async check(): Promise<{ ok: boolean; error?: string }> {
     try {
-      await git.getRemoteInfo2({ http, url: this.url, onAuth: this.onAuth, protocolVersion: 1 });
+      // The push service's ref advertisement: servers refuse it to credentials that cannot push.
+      await git.getRemoteInfo2({ http, url: this.url, onAuth: this.onAuth, protocolVersion: 1, forPush: true });
       return { ok: true };
     } catch (error) {
       return { ok: false, error: this.translate(error, 'check').message };

@@ -1,11 +1,12 @@
-import * as fs from 'node:fs';
-import { access, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
 import { buildCommit } from './commit.builder.js';
 import { embeddedSeedFiles, SEED_MESSAGE } from './embedded-repo.seed.js';
 import { GitRemote, type CommitRequest, type GitRemoteDescription, type GitTip, type PushResult } from './git.remote.js';
+import { durableFs as fs } from './durable-fs.adapter.js';
 import { GitObjects, type Signature } from './git-objects.adapter.js';
 import { GitRemoteError } from './git-remote.error.js';
 
@@ -47,7 +48,7 @@ export class LocalBareGitRemote extends GitRemote {
   async check(): Promise<{ ok: boolean; error?: string }> {
     try {
       await this.ensureRepo();
-      await access(join(this.options.repoDir, 'objects'), fs.constants.W_OK);
+      await access(join(this.options.repoDir, 'objects'), constants.W_OK);
       return { ok: true };
     } catch (error) {
       return { ok: false, error: `the embedded git repository ${this.options.repoDir} is not usable: ${(error as Error).message}` };
@@ -98,6 +99,7 @@ export class LocalBareGitRemote extends GitRemote {
       await lock.close();
       await rename(`${refFile}.lock`, refFile);
       renamed = true;
+      await syncFolder(dirname(refFile));
       return { ok: true };
     } finally {
       await lock.close().catch(() => undefined);
@@ -130,7 +132,7 @@ export class LocalBareGitRemote extends GitRemote {
       const staging = `${repoDir}.init-${randomBytes(4).toString('hex')}`;
       try {
         await git.init({ fs, dir: staging, bare: true, defaultBranch: branch });
-        await writeFile(join(staging, 'config'), BARE_CONFIG);
+        await fs.promises.writeFile(join(staging, 'config'), BARE_CONFIG);
         const seed = new GitObjects(staging);
         const commit = await buildCommit(seed, { parent: null, changes: embeddedSeedFiles(this.options.dvcRemoteDir), message: SEED_MESSAGE }, author);
         await seed.writeRef(`refs/heads/${branch}`, commit as string);
@@ -151,4 +153,14 @@ function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Makes a rename in `folder` survive a power cut. */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

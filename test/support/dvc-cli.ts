@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toolPaths } from './tools.js';
@@ -32,7 +32,7 @@ export function gitCli(cwd: string, ...args: string[]): Promise<CommandResult> {
  * `datasetPath` (relative to it) is not there afterwards.
  */
 export async function gitCloneAndDvcPull(repository: string, branch: string, datasetPath?: string): Promise<string> {
-  const dir = join(mkdtempSync(join(tmpdir(), 'dvc-clone-')), 'work');
+  const dir = join(ownedTempDir('dvc-clone-'), 'work');
   await gitCli(tmpdir(), 'clone', '--quiet', '--branch', branch, '--single-branch', repository, dir);
   const pulled = await dvc(dir, 'pull');
   if (datasetPath && !existsSync(join(dir, datasetPath))) {
@@ -42,10 +42,20 @@ export async function gitCloneAndDvcPull(repository: string, branch: string, dat
   return dir;
 }
 
+const ownedTempDirs = new Set<string>();
+process.on('exit', () => {
+  for (const dir of ownedTempDirs) rmSync(dir, { recursive: true, force: true });
+});
+function ownedTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  ownedTempDirs.add(dir);
+  return dir;
+}
+
 let isolated: NodeJS.ProcessEnv | undefined;
 function dvcEnv(): NodeJS.ProcessEnv {
   if (isolated) return isolated;
-  const root = mkdtempSync(join(tmpdir(), 'dvc-home-'));
+  const root = ownedTempDir('dvc-home-');
   const globalConfig = join(root, 'global');
   mkdirSync(globalConfig);
   mkdirSync(join(root, 'system'));
