@@ -90,12 +90,18 @@ export const SECRET_SETTINGS = new Set<keyof EnvironmentVariables>([
   'DVC_REMOTE_SECRET_ACCESS_KEY',
 ]);
 
-function describe(errors: ValidationError[]): string[] {
-  return errors.flatMap((error) => {
+/** One line per bad setting, showing the value as it was given (never a secret's). */
+function describe(errors: ValidationError[], raw: Record<string, unknown>): string[] {
+  return errors.map((error) => {
+    const given = raw[error.property];
     const shown = SECRET_SETTINGS.has(error.property as keyof EnvironmentVariables)
       ? '(hidden)'
-      : JSON.stringify(error.value);
-    return Object.values(error.constraints ?? {}).map((message) => `  - ${error.property}=${shown}: ${message}`);
+      : given === undefined
+        ? '(not set)'
+        : JSON.stringify(given);
+    // The most specific message last in class-validator's order is the type check: show it first.
+    const messages = Object.values(error.constraints ?? {}).reverse();
+    return `  - ${error.property}=${shown}: ${messages.join('; ')}`;
   });
 }
 
@@ -113,7 +119,7 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
 /** `ConfigModule.forRoot({ validate })`: one readable error that lists every bad setting. */
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
   const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
-  const problems = [...describe(validateSync(env, { skipMissingProperties: false })), ...crossFieldProblems(env)];
+  const problems = [...describe(validateSync(env, { skipMissingProperties: false }), raw), ...crossFieldProblems(env)];
   if (problems.length > 0) {
     throw new Error(`Invalid configuration (fix these settings in .env or the environment):\n${problems.join('\n')}`);
   }
