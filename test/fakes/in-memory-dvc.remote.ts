@@ -14,6 +14,9 @@ export class InMemoryDvcRemote extends DvcRemote {
   private readonly objects = new Map<string, Buffer>();
   private readonly failing = new Map<string, string>();
   private unavailable: string | undefined;
+  private beforeUpload?: () => Promise<unknown>;
+  /** Ids in the order they were stored by `upload` (seeded objects are not listed): what reached the remote, when. */
+  readonly arrivals: string[] = [];
 
   constructor(private readonly label = 'in-memory remote') {
     super();
@@ -66,7 +69,16 @@ export class InMemoryDvcRemote extends DvcRemote {
     return new Set(ids.filter((id) => !this.objects.has(id)));
   }
 
+  /** Runs `action` once, when the next upload starts (before its bytes are opened), e.g. a PUT racing the push. */
+  beforeNextUpload(action: () => Promise<unknown>): this {
+    this.beforeUpload = action;
+    return this;
+  }
+
   async upload(id: string, source: ObjectSource): Promise<void> {
+    const race = this.beforeUpload;
+    this.beforeUpload = undefined;
+    await race?.();
     this.ensureUp();
     objectRelPath(id);
     const failure = this.failing.get(id);
@@ -79,6 +91,7 @@ export class InMemoryDvcRemote extends DvcRemote {
       if (absent.length > 0) throw new DvcRemoteError(`object ${id}: uploaded before its files (${absent.map((e) => e.relpath).join(', ')})`);
     }
     this.objects.set(id, bytes);
+    this.arrivals.push(id);
   }
 
   async read(id: string): Promise<Buffer | undefined> {

@@ -135,7 +135,12 @@ export class InMemoryGitRemote extends GitRemote {
 
   /** The teammate pushes right when our next push starts (after our fetch and commit). */
   teammatePushesBeforeNextPush(files: Record<string, string | null>, message = 'Teammate commit'): void {
-    this.beforePush = () => this.teammatePush(files, message);
+    this.beforeNextPush(() => this.teammatePush(files, message));
+  }
+
+  /** Runs `action` right when our next push starts (after our fetch and commit), e.g. a PUT landing mid-flush. */
+  beforeNextPush(action: () => Promise<unknown>): void {
+    this.beforePush = action;
   }
 
   /** The next `op` rejects with `error` (once); `check` reports it while a fetch failure is pending. */
