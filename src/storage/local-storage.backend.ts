@@ -162,6 +162,10 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
     return this.requireIndex().changesSince(afterSeq, limit);
   }
 
+  async pruneChanges(beforeSeq: number): Promise<void> {
+    this.requireIndex().pruneChanges(beforeSeq);
+  }
+
   async lastSeq(): Promise<number> {
     return this.requireIndex().lastSeq();
   }

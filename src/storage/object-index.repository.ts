@@ -84,6 +84,10 @@ export class ObjectIndex {
       .map((c) => ({ seq: c.seq, key: c.key.toString('utf8'), op: c.op }));
   }
 
+  pruneChanges(beforeSeq: number): void {
+    this.sql('DELETE FROM changes WHERE seq < ? AND seq < (SELECT MAX(seq) FROM changes)').run(beforeSeq);
+  }
+
   lastSeq(): number {
     return this.sql<[], number>('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck().get() ?? 0;
   }

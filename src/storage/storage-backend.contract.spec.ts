@@ -200,6 +200,18 @@ describe.each(backends)('%s', (_name, create) => {
     expect(await storage.changesSince(all[3].seq)).toEqual([]);
   });
 
+  it('prunes pushed journal entries but never goes back on lastSeq', async () => {
+    for (const key of ['p/1', 'p/2', 'p/3']) await storage.putObject(putInput(key, key));
+    const [first, second, third] = await storage.changesSince(0);
+    await storage.pruneChanges(third.seq + 1); // everything pushed: the newest entry stays
+    expect(await storage.changesSince(0)).toEqual([third]);
+    expect(await storage.lastSeq()).toBe(third.seq);
+    await storage.putObject(putInput('p/4', 'p/4'));
+    const [, fourth] = await storage.changesSince(0);
+    expect(fourth.seq).toBeGreaterThan(third.seq);
+    expect([first.seq, second.seq].every((seq) => seq < third.seq)).toBe(true);
+  });
+
   it('reports the folder writable', async () => {
     expect(await storage.checkWritable()).toEqual({ ok: true });
   });

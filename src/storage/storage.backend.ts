@@ -80,6 +80,11 @@ export abstract class StorageBackend {
   /** Changes with seq > afterSeq, oldest first. */
   abstract changesSince(afterSeq: number, limit?: number): Promise<ObjectChange[]>;
   abstract lastSeq(): Promise<number>;
+  /**
+   * Forgets journal entries the sync engine has pushed (seq < beforeSeq), so the journal stays as small as
+   * what is pending. The newest entry is always kept, so `lastSeq` never goes back.
+   */
+  abstract pruneChanges(beforeSeq: number): Promise<void>;
   /** Writes and removes a probe file: is the folder usable right now? */
   abstract checkWritable(): Promise<{ ok: boolean; error?: string }>;
 }

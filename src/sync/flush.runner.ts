@@ -8,7 +8,7 @@ import { StorageBackend } from '../storage/storage.backend.js';
 import type { DatasetStrategy } from './dataset-plan.js';
 import { pushDataset } from './dataset-push.js';
 import { DATASET_STRATEGY } from './dataset-strategy.provider.js';
-import { ObjectChangedError } from './object-source.js';
+import { isObjectChange } from './object-source.js';
 import { datasetFileChanges, outHash, readTipDataset, type TipDataset } from './repo-update.js';
 import type { FlushSummary } from './sync-status.js';
 import { SyncStateStore } from './sync-state.store.js';
@@ -132,6 +132,7 @@ export class FlushRunner {
           }
         }
         this.record(datasetId, upto, fullRebuild || merged, ours, items, materialized.hash, commit ?? target.tip?.commit ?? null);
+        await this.storage.pruneChanges(upto + 1);
         const summary = this.summary(started, commit, ours.diff, uploaded, rebases, merged);
         this.logger.log(
           commit
@@ -140,7 +141,7 @@ export class FlushRunner {
         );
         return summary;
       } catch (error) {
-        if (error instanceof ObjectChangedError && attempt < MAX_ATTEMPTS) continue; // a PUT raced us: plan again
+        if (isObjectChange(error) && attempt < MAX_ATTEMPTS) continue; // a PUT raced us: plan again
         throw error;
       }
     }

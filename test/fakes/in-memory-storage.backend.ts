@@ -83,6 +83,12 @@ export class InMemoryStorageBackend extends StorageBackend {
     return (limit === undefined ? after : after.slice(0, limit)).map((c) => ({ ...c }));
   }
 
+  async pruneChanges(beforeSeq: number): Promise<void> {
+    const newest = this.changes.at(-1);
+    const kept = this.changes.filter((c) => c.seq >= beforeSeq || c === newest);
+    this.changes.splice(0, this.changes.length, ...kept);
+  }
+
   async lastSeq(): Promise<number> {
     return this.changes.at(-1)?.seq ?? 0;
   }
