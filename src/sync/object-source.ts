@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { DvcPushError } from '../dvc/dvc-push.error.js';
 import { StorageBackend } from '../storage/storage.backend.js';
 
 /** Thrown when an object changed between planning and upload: the flush is planned again. */
@@ -8,6 +9,17 @@ export class ObjectChangedError extends Error {
     super(`object ${JSON.stringify(key)} changed during the flush`);
     this.name = 'ObjectChangedError';
   }
+}
+
+/**
+ * Whether a failed push failed only because objects changed under it (so planning again fixes it). The
+ * remotes wrap a stream's error (`DvcRemoteError` with `cause`), and `pushObjects` gathers the failures of
+ * all uploads in a `DvcPushError`: look through both.
+ */
+export function isObjectChange(error: unknown): boolean {
+  if (error instanceof ObjectChangedError) return true;
+  if (error instanceof DvcPushError) return error.failed.length > 0 && error.failed.every((failure) => isObjectChange(failure.error));
+  return error instanceof Error && error.cause !== undefined && isObjectChange(error.cause);
 }
 
 /**
