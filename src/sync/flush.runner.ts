@@ -131,7 +131,7 @@ export class FlushRunner {
             continue;
           }
         }
-        this.record(datasetId, upto, fullRebuild || merged, ours, items, materialized.hash, commit ?? target.tip?.commit ?? null);
+        this.record(datasetId, upto, fullRebuild, merged, ours, items, materialized.hash, commit ?? target.tip?.commit ?? null);
         await this.storage.pruneChanges(upto + 1);
         const summary = this.summary(started, commit, ours.diff, uploaded, rebases, merged);
         this.logger.log(
@@ -151,15 +151,18 @@ export class FlushRunner {
   private record(
     datasetId: string,
     upto: number,
-    replaceAll: boolean,
+    fullRebuild: boolean,
+    merged: boolean,
     ours: { touched: Set<string>; keyItems: Map<string, string[]>; rejected: Array<{ key: string; reason: string }> },
     items: Map<string, unknown>,
     datasetHash: string,
     commit: string | null,
   ): void {
+    const replaceAll = fullRebuild || merged;
     const ids = replaceAll ? [...items.keys()] : [...ours.touched];
     this.state.recordPush({
       replaceAll,
+      replaceKeyItems: fullRebuild,
       upsert: ids.filter((id) => items.has(id)).map((id) => this.strategy.encode(id, items.get(id))),
       remove: replaceAll ? [] : ids.filter((id) => !items.has(id)),
       keyItems: ours.keyItems,

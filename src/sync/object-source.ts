@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DvcPushError } from '../dvc/dvc-push.error.js';
 import { StorageBackend } from '../storage/storage.backend.js';
+import { StorageError } from '../storage/storage.errors.js';
 
 /** Thrown when an object changed between planning and upload: the flush is planned again. */
 export class ObjectChangedError extends Error {
@@ -24,14 +25,17 @@ export function isObjectChange(error: unknown): boolean {
 
 /**
  * The bytes of a stored object for a DVC upload, opened only when the upload starts. A PUT may replace the
- * object in between: the stream then fails instead of sending bytes that do not hash to the object id
- * (the remote would store a corrupt object under that name).
+ * object in between (or a DELETE remove it): the stream then fails with ObjectChangedError instead of
+ * sending bytes that do not hash to the object id (the remote would store a corrupt object under that name).
  */
 export function lazyObjectSource(storage: StorageBackend, key: string, md5: string): () => Readable {
   return () =>
     Readable.from(
       (async function* () {
-        const { meta, body } = await storage.getObject(key);
+        const { meta, body } = await storage.getObject(key).catch((error: unknown) => {
+          // A DELETE raced us: as for a PUT, the next plan sees it.
+          throw error instanceof StorageError && error.code === 'NoSuchKey' ? new ObjectChangedError(key) : error;
+        });
         if (meta.md5 !== md5) {
           body.destroy();
           throw new ObjectChangedError(key);

@@ -96,7 +96,13 @@ export class SyncStateStore implements OnApplicationShutdown {
     upsert: PushedItem[];
     remove: string[];
     keyItems: Map<string, string[]>;
+    /** The items are the whole dataset (a full rebuild, or a merge with a teammate's version). */
     replaceAll?: boolean;
+    /**
+     * `keyItems` lists every stored key (a full rebuild). Not so after a merge: it lists only this flush's
+     * keys, and the links of the other keys must stay, or a later delete of one of them would go unnoticed.
+     */
+    replaceKeyItems?: boolean;
   }): void {
     const upsert = this.db.prepare(
       'INSERT INTO items (id, hash, value) VALUES (@id, @hash, @value) ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, value = excluded.value',
@@ -105,7 +111,8 @@ export class SyncStateStore implements OnApplicationShutdown {
     const unlink = this.db.prepare('DELETE FROM key_items WHERE key = ?');
     const link = this.db.prepare('INSERT OR IGNORE INTO key_items (key, item_id) VALUES (?, ?)');
     this.db.transaction(() => {
-      if (args.replaceAll) this.db.exec('DELETE FROM items; DELETE FROM key_items;');
+      if (args.replaceAll) this.db.exec('DELETE FROM items;');
+      if (args.replaceKeyItems) this.db.exec('DELETE FROM key_items;');
       for (const id of args.remove) remove.run(id);
       for (const item of args.upsert) upsert.run(item);
       for (const [key, ids] of args.keyItems) {

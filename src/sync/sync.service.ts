@@ -119,6 +119,8 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       const summary = await this.runner.run();
       this.lastFlush = summary;
       this.nextRetryAt = 0;
+      // A flush with nothing to push records nothing: clear the previous failure here, or it stays shown.
+      if (this.state.progress().consecutiveFailures > 0) this.state.saveProgress({ lastError: null, lastErrorAt: null, consecutiveFailures: 0 });
       return summary;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compareCodePoints } from '../dvc/code-point.order.js';
 import type { ExportTask } from '../dataset/dataset.types.js';
 import { jsonEqual } from '../dataset/json.equal.js';
 import type { DatasetDiff } from '../dataset/manifest.changes.js';
@@ -55,13 +56,9 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
     if (!this.loaded) await this.loadEverything();
     const before = this.state.itemsOfKeys(changedKeys);
     const keyItems = new Map<string, string[]>();
-    const diff: DatasetDiff = { added: [], updated: [], deleted: [] };
     for (const key of changedKeys) {
-      const exists = await this.refresh(key);
-      const had = (before.get(key) ?? []).length > 0;
+      await this.refresh(key);
       keyItems.set(key, this.index.tasksOfKey(key));
-      if (exists) (had ? diff.updated : diff.added).push(key);
-      else if (had) diff.deleted.push(key);
     }
     const build = this.index.build();
     const fromStorage = new Map(build.tasks.map((task) => [taskItemId(task.id), task]));
@@ -74,6 +71,7 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
       if (task) items.set(id, task);
       else items.delete(id);
     }
+    const diff = keyDiff(changedKeys, before, keyItems, (id) => this.sameTask(base.get(id), items.get(id)));
     return { items, touched, diff, keyItems, rejected: build.rejected };
   }
 
@@ -95,6 +93,10 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
     const content = renderTasks(ordered, this.layout);
     const hash = md5Hex(content);
     return { hash, size: content.length, files: [{ hash, source: () => content, size: content.length }] };
+  }
+
+  private sameTask(a: ExportTask | undefined, b: ExportTask | undefined): boolean {
+    return a === undefined || b === undefined ? a === b : jsonEqual(a, b);
   }
 
   /** Brings one key of the index up to date with storage; false when the object is gone. */
@@ -122,4 +124,20 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
     }
     this.loaded = true;
   }
+}
+
+/**
+ * What the changed keys did to the dataset, for the commit message: a key is in the dataset while it
+ * contributes to a task (a rejected object never is), and updated only when one of its tasks changed.
+ */
+function keyDiff(keys: string[], before: Map<string, string[]>, after: Map<string, string[]>, unchanged: (id: string) => boolean): DatasetDiff {
+  const diff: DatasetDiff = { added: [], updated: [], deleted: [] };
+  for (const key of keys) {
+    const [was, now] = [before.get(key) ?? [], after.get(key) ?? []];
+    if (was.length === 0 && now.length > 0) diff.added.push(key);
+    else if (was.length > 0 && now.length === 0) diff.deleted.push(key);
+    else if (now.length > 0 && ![...was, ...now].every(unchanged)) diff.updated.push(key);
+  }
+  for (const list of Object.values(diff)) list.sort(compareCodePoints);
+  return diff;
 }

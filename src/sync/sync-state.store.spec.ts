@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { ConfigType } from '@nestjs/config';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { storageConfig } from '../config/configuration.js';
+import { SyncStateStore } from './sync-state.store.js';
+
+const dirs: string[] = [];
+const open = (dataDir: string) => new SyncStateStore({ dataDir } as ConfigType<typeof storageConfig>);
+function fresh(): { dataDir: string; state: SyncStateStore } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sync-state-'));
+  dirs.push(dataDir);
+  return { dataDir, state: open(dataDir) };
+}
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const item = (id: string) => ({ id, hash: `h-${id}`, value: JSON.stringify({ id }) });
+
+describe('SyncStateStore', () => {
+  it('starts empty and keeps what a push recorded across a restart', () => {
+    const { dataDir, state } = fresh();
+    expect(state.progress()).toMatchObject({ syncedSeq: 0, lastCommit: null, consecutiveFailures: 0, rejected: [] });
+
+    state.recordPush({
+      progress: { syncedSeq: 7, lastCommit: 'abc', pushedDatasetHash: 'd.dir', rejected: [{ key: 'x', reason: 'not JSON' }] },
+      upsert: [item('1'), item('2')],
+      remove: [],
+      keyItems: new Map([['k1', ['1']], ['k2', ['2']]]),
+    });
+    state.onApplicationShutdown();
+
+    const again = open(dataDir);
+    expect(again.progress()).toMatchObject({ syncedSeq: 7, lastCommit: 'abc', pushedDatasetHash: 'd.dir', rejected: [{ key: 'x', reason: 'not JSON' }] });
+    expect([...again.items().keys()].sort()).toEqual(['1', '2']);
+    expect(again.itemsOfKeys(['k1', 'k2', 'unknown'])).toEqual(new Map([['k1', ['1']], ['k2', ['2']], ['unknown', []]]));
+    again.onApplicationShutdown();
+  });
+
+  it.each([
+    { name: 'an incremental push', flags: {}, items: ['1', '3'], links: { k1: ['1'], k2: [], k3: ['3'] } },
+    { name: 'a merge (all items, some keys)', flags: { replaceAll: true }, items: ['3', '9'], links: { k1: ['1'], k2: [], k3: ['3'] } },
+    { name: 'a full rebuild (all items, all keys)', flags: { replaceAll: true, replaceKeyItems: true }, items: ['3', '9'], links: { k1: [], k2: [], k3: ['3'] } },
+  ])('$name', ({ flags, items, links }) => {
+    const { state } = fresh();
+    state.recordPush({ progress: { syncedSeq: 1 }, upsert: [item('1'), item('2')], remove: [], keyItems: new Map([['k1', ['1']], ['k2', ['2']]]) });
+
+    const upsert = flags.replaceAll ? [item('3'), item('9')] : [item('3')];
+    state.recordPush({ progress: { syncedSeq: 2 }, upsert, remove: flags.replaceAll ? [] : ['2'], keyItems: new Map([['k2', []], ['k3', ['3']]]), ...flags });
+
+    expect([...state.items().keys()].sort()).toEqual(items);
+    expect(Object.fromEntries(state.itemsOfKeys(['k1', 'k2', 'k3']))).toEqual(links);
+    expect(state.progress().syncedSeq).toBe(2);
+    state.onApplicationShutdown();
+  });
+});
