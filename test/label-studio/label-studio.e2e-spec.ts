@@ -1,7 +1,9 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { dirname, join, relative } from 'node:path';
 import { keyToRelativePath } from '../../src/dataset/object-key.relpath.js';
 import { gitCloneAndDvcPull } from '../support/dvc-cli.js';
 import type { JsonObject } from '../support/label-studio-client.js';
@@ -29,11 +31,32 @@ interface SyncStatus {
   rejected: Array<{ key: string; reason: string }>;
 }
 
-async function adminSync(service: RunningService, method: 'GET' | 'POST'): Promise<SyncStatus> {
-  const response = await fetch(`${service.url}/_admin/sync`, { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`${method} /_admin/sync → ${response.status}: ${text}`);
-  return JSON.parse(text) as SyncStatus;
+/** `POST` runs a flush and answers when it is done; both answer the sync status. */
+function adminSync(service: RunningService, method: 'GET' | 'POST'): Promise<SyncStatus> {
+  return new Promise((resolve, reject) => {
+    const options = { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` }, ca: service.cert?.certPem };
+    const req = (service.url.startsWith('https') ? httpsRequest : httpRequest)(`${service.url}/_admin/sync`, options, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => {
+        if (res.statusCode === 200) resolve(JSON.parse(text) as SyncStatus);
+        else reject(new Error(`${method} /_admin/sync → ${res.statusCode}: ${text}`));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const clones: string[] = [];
+afterEach(() => {
+  for (const clone of clones.splice(0)) rmSync(dirname(clone), { recursive: true, force: true });
+});
+
+async function cloneAndPull(service: RunningService, branch: string, datasetPath: string): Promise<string> {
+  const clone = await gitCloneAndDvcPull(join(service.dataDir, 'repo.git'), branch, datasetPath);
+  clones.push(clone);
+  return clone;
 }
 
 interface Labeled {
@@ -58,7 +81,7 @@ async function labelIntoService(ls: RunningLabelStudio, service: RunningService,
     const final = await adminSync(service, 'POST');
     expect(final).toMatchObject({ lastError: null, pending: 0, rejected: [] });
     expect(final.lastCommit).toMatch(/^[0-9a-f]{40}$/);
-    const clone = await gitCloneAndDvcPull(join(service.dataDir, 'repo.git'), final.branch, datasetPath);
+    const clone = await cloneAndPull(service, final.branch, datasetPath);
     return { session, recorder, clone };
   } catch (error) {
     await recorder.stop();
@@ -215,7 +238,7 @@ describe('Label Studio → our S3 API over https (botocore sends aws-chunked bod
       const session = await labelingSession(ls.api, target, 'https');
       const final = await adminSync(service, 'POST');
       expect(final).toMatchObject({ lastError: null, pending: 0 });
-      const clone = await gitCloneAndDvcPull(join(service.dataDir, 'repo.git'), final.branch, DIR_DATASET);
+      const clone = await cloneAndPull(service, final.branch, DIR_DATASET);
       const pulled = filesUnder(join(clone, DIR_DATASET));
       expect([...pulled.keys()].sort()).toEqual([...session.live.keys()].map((id) => keyToRelativePath(annotationKey('tls', id))).sort());
       for (const id of session.live.keys()) {

@@ -28,8 +28,9 @@ export function gitCli(cwd: string, ...args: string[]): Promise<CommandResult> {
 }
 
 /**
- * What a data scientist does: `git clone` the branch, then `dvc pull`. Returns the work tree; throws when
- * `datasetPath` (relative to it) is not there afterwards.
+ * What a data scientist does: `git clone` the branch, then `dvc pull`. Returns the work tree (`<temp>/work`);
+ * throws when `datasetPath` (relative to it) is not there afterwards. Remove `dirname(dir)` when done: under
+ * Jest the 'exit' cleanup below never runs (a test module's `process` does not emit it).
  */
 export async function gitCloneAndDvcPull(repository: string, branch: string, datasetPath?: string): Promise<string> {
   const dir = join(ownedTempDir('dvc-clone-'), 'work');

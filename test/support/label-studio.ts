@@ -80,6 +80,8 @@ code = p.wait()
 sys.exit(code if code >= 0 else 128 - code)
 `;
 
+// Outside Jest only: a test module's `process` never emits 'exit' under Jest. There, the wrapper's stdin
+// watchdog stops Label Studio, and stop() removes the data folder.
 const running = new Set<ChildProcess>();
 const dataDirs = new Set<string>();
 process.on('exit', () => {
