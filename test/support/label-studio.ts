@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LabelStudioClient } from './label-studio-client.js';
 import { toolPaths } from './tools.js';
+import { freePort } from './free-port.js';
 
 export { LabelStudioClient } from './label-studio-client.js';
 export type * from './label-studio-client.js';
@@ -192,15 +192,5 @@ async function waitUntilReady(url: string, proc: ChildProcess, deadlineMs: numbe
   throw new Error(`Label Studio: GET /health/ was not 200 within ${deadlineMs / 1000}s (last: ${last}); logs:\n${logs()}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -1,8 +1,8 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toolPaths } from './tools.js';
+import { freePort } from './free-port.js';
 
 /** A real S3 API (moto) on 127.0.0.1, with one bucket. Any keys are accepted. */
 export interface MotoServer {
@@ -46,16 +46,6 @@ export async function startMotoServer(bucket = 'dvc-test-bucket'): Promise<MotoS
   return server;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Polls until moto answers; a server that exits or never answers is a loud failure. */
 async function waitUntilReady(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
