@@ -81,6 +81,7 @@ export class FlushRunner {
     const changes = (await this.storage.changesSince(progress.syncedSeq)).filter((change) => change.seq <= upto);
     let changedKeys = [...new Set(changes.map((change) => change.key))];
     let rebases = 0;
+    let uploadedBefore = 0; // objects uploaded by attempts that lost a race on the branch: still uploaded
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const target = await this.resolveTarget();
       const datasetId = `${this.dataset.path}#${this.dataset.layout}#${target.remote.describe()}`;
@@ -111,7 +112,7 @@ export class FlushRunner {
         const mustExist = merged && this.strategy.isDirectory
           ? [...new Set([...items.values()].map((item) => (item as { md5: string }).md5))].filter((md5) => !offered.has(md5) && !known.has(md5))
           : [];
-        const uploaded = await pushDataset(target.remote, materialized, mustExist);
+        const uploaded = uploadedBefore + (await pushDataset(target.remote, materialized, mustExist));
         const fileChanges = datasetFileChanges(
           this.paths,
           target.dataset,
@@ -127,6 +128,7 @@ export class FlushRunner {
           if (!pushed.ok) {
             if (pushed.reason !== 'non-fast-forward') throw new Error(`git push failed: ${pushed.reason}`);
             rebases++;
+            uploadedBefore = uploaded;
             this.logger.log(`the branch moved during the flush: rebuilding on the new tip (attempt ${attempt + 1})`);
             continue;
           }
