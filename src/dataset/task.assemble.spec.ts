@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ANNOTATION_17, ANNOTATION_18_SKIPPED, ANNOTATION_21, TASK_9 } from './__fixtures__/label-studio.bodies.js';
 import type { JsonObject } from './dataset.types.js';
+import { exportAnnotation } from './annotation.export.js';
 import { type BodySource, parseBody } from './label-studio.body.js';
 import { assembleTask, buildTasks } from './task.assemble.js';
 
@@ -29,8 +30,8 @@ describe('assembleTask — the task in Label Studio JSON export shape', () => {
     expect(task).toEqual({
       id: 5,
       annotations: [
-        { ...JSON.parse(ANNOTATION_17), task: 5 },
-        { ...JSON.parse(ANNOTATION_18_SKIPPED), task: 5 },
+        exportAnnotation({ ...JSON.parse(ANNOTATION_17), task: 5 }),
+        exportAnnotation({ ...JSON.parse(ANNOTATION_18_SKIPPED), task: 5 }),
       ],
       data: { text: 'Café ☕ naïve — 東京, see https://example.com/a?b=1' },
       meta: {},
@@ -48,6 +49,10 @@ describe('assembleTask — the task in Label Studio JSON export shape', () => {
       updated_by: 1,
       comment_authors: [],
     });
+    // As the export writes an annotation: the user id, result_count, no body-only fields.
+    expect(task.annotations[0]).toMatchObject({ completed_by: 1, result_count: 1 });
+    expect(task.annotations[0]).not.toHaveProperty('created_username');
+    expect(task.annotations[0]).not.toHaveProperty('created_ago');
     // overlap / is_labeled are not in the export; file_upload in the body is an upload id, not the file name.
     expect(task).not.toHaveProperty('is_labeled');
     expect(task).not.toHaveProperty('file_upload');
@@ -80,8 +85,10 @@ describe('assembleTask — the task in Label Studio JSON export shape', () => {
     expect(task).toMatchObject({ total_annotations: 1, cancelled_annotations: 1, drafts: [], predictions: [] });
   });
 
-  it('task-mode body alone comes out as Label Studio wrote it', () => {
-    expect(assembleTask([source('exports/9.json', TASK_9)])).toEqual(JSON.parse(TASK_9));
+  it('task-mode body alone comes out as Label Studio wrote it, but for completed_by as the export writes it (the id)', () => {
+    const written = JSON.parse(TASK_9);
+    written.annotations[0].completed_by = written.annotations[0].completed_by.id;
+    expect(assembleTask([source('exports/9.json', TASK_9)])).toEqual(written);
   });
 });
 

@@ -1,5 +1,6 @@
 import { compareCodePoints } from '../dvc/code-point.order.js';
 import type { ExportTask, JsonObject, JsonValue, TaskId } from './dataset.types.js';
+import { exportAnnotation } from './annotation.export.js';
 import type { BodySource } from './label-studio.body.js';
 import { compareTaskIds, taskItemId } from './task-id.order.js';
 
@@ -47,7 +48,7 @@ export function assembleTask(sources: readonly BodySource[]): ExportTask {
     }
   }
   const fields = newest(taskModes.length > 0 ? taskModes : snapshots);
-  const kept = [...annotations.values()].map((c) => c.value).sort((a, b) => compareTaskIds(a.id as TaskId, b.id as TaskId));
+  const kept = [...annotations.values()].map((c) => exportAnnotation(c.value)).sort((a, b) => compareTaskIds(a.id as TaskId, b.id as TaskId));
   return exportShape(fields, kept);
 }
 

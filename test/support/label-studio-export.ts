@@ -19,20 +19,24 @@ export const NOT_COMPARED = {
     updated_by: 'volatile, same reason: null in the body of the first annotation of a task, the user id in the export',
   },
   annotation: {
-    created_ago: 'storage body only, and volatile: "0\u00a0minutes" relative to when the body was written',
-    created_username: 'storage body only (" <email>, <user id>")',
     unique_id: 'export only: not in the default per-annotation body',
-    result_count: 'export only: not in the default per-annotation body',
     prediction: 'export only: not in the default per-annotation body',
   },
 } as const;
 
 /**
- * Reshaped, compared after normalizing: `completed_by` is the user object `{id, first_name, last_name, email}` in
- * storage bodies (both formats) and the user id in the export; `task` is the nested task in default bodies and the
- * task id in the export (the dataset writes the id).
+ * Raw storage bodies (what Label Studio PUT, e.g. the files of the directory layout) differ from the export in
+ * shape; the JSON dataset does not: it writes `completed_by` and `task` as ids, adds `result_count` and drops the
+ * body-only fields, so a dataset file is compared with `from: 'dataset'` and none of this is forgiven.
  */
-function normalizedAnnotationField(name: string, value: Json): Json {
+const BODY_ONLY_ANNOTATION = {
+  created_ago: 'storage body only, and volatile: "0\u00a0minutes" relative to when the body was written',
+  created_username: 'storage body only (" <email>, <user id>")',
+  result_count: 'export only: not in the default per-annotation body',
+} as const;
+
+/** In raw bodies `completed_by` is the user object `{id, first_name, last_name, email}`; the export has the id. */
+function bodyAnnotationField(name: string, value: Json): Json {
   if ((name === 'completed_by' || name === 'task') && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     return value.id ?? null;
   }
@@ -43,7 +47,13 @@ function normalizedAnnotationField(name: string, value: Json): Json {
  * Every difference between a dataset (an array of tasks in the export shape) and Label Studio's export, as readable
  * lines; `[]` when they agree task by task and annotation by annotation. Tasks and annotations are matched by id.
  */
-export function exportDifferences(dataset: unknown, exported: readonly ExportedTask[]): string[] {
+export function exportDifferences(
+  dataset: unknown,
+  exported: readonly ExportedTask[],
+  { from }: { from: 'dataset' | 'storage-bodies' } = { from: 'dataset' },
+): string[] {
+  const skippedAnnotationFields = from === 'dataset' ? NOT_COMPARED.annotation : { ...NOT_COMPARED.annotation, ...BODY_ONLY_ANNOTATION };
+  const annotationField = from === 'dataset' ? (_name: string, value: Json) => value : bodyAnnotationField;
   if (!Array.isArray(dataset)) return [`the dataset is not a JSON array of tasks: ${JSON.stringify(dataset)?.slice(0, 200)}`];
   const out: string[] = [];
   const ours = byId(dataset as JsonObject[], 'dataset task', out);
@@ -63,7 +73,7 @@ export function exportDifferences(dataset: unknown, exported: readonly ExportedT
       const b = theirAnnotations.get(annotationId);
       const where = `task ${id} annotation ${annotationId}`;
       if (!a || !b) out.push(`${where}: ${a ? 'only in the dataset (deleted in Label Studio?)' : 'missing from the dataset'}`);
-      else compareFields(where, a, b, NOT_COMPARED.annotation, [], normalizedAnnotationField, out);
+      else compareFields(where, a, b, skippedAnnotationFields, [], annotationField, out);
     }
   }
   return out;
