@@ -12,6 +12,14 @@ function logLevelsFrom(level: string): LogLevel[] {
   return LEVELS.slice(0, LEVELS.indexOf(wanted) + 1);
 }
 
+function readSetting(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`${name}=${path} cannot be read: ${(error as Error).message}`);
+  }
+}
+
 export async function createApp(): Promise<NestExpressApplication> {
   const server = serverConfig(); // validates the whole environment first: bad settings stop here, listed
   const logger = new ConsoleLogger({ json: true, logLevels: logLevelsFrom(server.logLevel) });
@@ -19,11 +27,11 @@ export async function createApp(): Promise<NestExpressApplication> {
     // S3 bodies are streamed by the S3 controller itself (aws-chunked, checksums): no body parser.
     bodyParser: false,
     logger,
+    // Let a failing provider (e.g. an unusable DATA_DIR) reject, so main.ts prints why instead of Nest exiting silently.
+    abortOnError: false,
     // Literal routes (/_admin/...) before the S3 catch-all, whatever the module order.
     routeResolutionStrategy: 'specificity',
-    httpsOptions: server.tls
-      ? { cert: readFileSync(server.tls.certFile), key: readFileSync(server.tls.keyFile) }
-      : undefined,
+    httpsOptions: server.tls ? { cert: readSetting('TLS_CERT_FILE', server.tls.certFile), key: readSetting('TLS_KEY_FILE', server.tls.keyFile) } : undefined,
   });
   app.set('etag', false);
   app.set('x-powered-by', false);

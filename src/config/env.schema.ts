@@ -117,7 +117,9 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
 }
 
 /** `ConfigModule.forRoot({ validate })`: one readable error that lists every bad setting. */
-export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+export function validateEnvironment(given: Record<string, unknown>): EnvironmentVariables {
+  // `NAME=` in a .env file or compose means "not set": the default applies.
+  const raw = Object.fromEntries(Object.entries(given).filter(([, value]) => !(typeof value === 'string' && value.trim() === '')));
   const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
   const problems = [...describe(validateSync(env, { skipMissingProperties: false }), raw), ...crossFieldProblems(env)];
   if (problems.length > 0) {
