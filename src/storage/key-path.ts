@@ -40,19 +40,67 @@ export function escapeSegment(segment: string): string {
   return segment === '..' ? '%2E%2E' : `%2E${escaped.slice(1)}`;
 }
 
+/** Marker prefixes of the pieces of an over-long segment; no escaped segment starts with them (its `%` is `%25`). */
+const FIRST_PIECE = '%L';
+const MIDDLE_PIECE = '%+';
+const LAST_PIECE = '%-';
+const PIECE_BYTES = MAX_SEGMENT_BYTES - 2;
+
 /**
- * The object's place under the objects folder, as a relative POSIX path: the key split at `/`,
- * each segment escaped. Never absolute, never containing a `.`/`..` segment, so it cannot leave the folder.
+ * A segment whose escaped name is longer than NAME_MAX (S3 allows a 1024-byte key without any `/`) becomes a chain
+ * of folders `%L<piece>/%+<piece>/…/%-<piece>`, cut at UTF-8 character boundaries. The first and last markers
+ * differ from the middle one, so a long segment's folders never meet another key's file.
+ */
+function storedNames(segment: string): string[] {
+  const name = escapeSegment(segment);
+  if (Buffer.byteLength(name, 'utf8') <= MAX_SEGMENT_BYTES) return [name];
+  const pieces: string[] = [];
+  let piece = '';
+  for (const char of name) {
+    if (Buffer.byteLength(piece + char, 'utf8') > PIECE_BYTES) {
+      pieces.push(piece);
+      piece = '';
+    }
+    piece += char;
+  }
+  pieces.push(piece);
+  return pieces.map((text, i) => (i === 0 ? FIRST_PIECE : i === pieces.length - 1 ? LAST_PIECE : MIDDLE_PIECE) + text);
+}
+
+/**
+ * The object's place under the objects folder, as a relative POSIX path: the key split at `/`, each segment
+ * escaped (and cut into pieces when too long for one file name). Never absolute, never containing a `.`/`..`
+ * segment, so it cannot leave the folder. The directory dataset uses the same relpaths.
  */
 export function keyToRelativePath(key: string): string {
   assertValidKey(key);
-  const names = key.split('/').map(escapeSegment);
-  for (const name of names) {
-    if (Buffer.byteLength(name, 'utf8') > MAX_SEGMENT_BYTES) {
-      throw new StorageError('InvalidKey', `A segment of the object key is longer than ${MAX_SEGMENT_BYTES} bytes once stored.`);
-    }
+  return key.split('/').flatMap(storedNames).join('/');
+}
+
+function unescapeSegment(name: string): string {
+  return name === '%' ? '' : name.replace(/%(25|2E)/g, (escape) => (escape === '%25' ? '%' : '.'));
+}
+
+/** The key stored at a relpath made by `keyToRelativePath`; `null` when no key maps to it. */
+export function relativePathToKey(relpath: string): string | null {
+  const segments: string[] = [];
+  let long: string | null = null;
+  for (const name of relpath.split('/')) {
+    if (long !== null && name.startsWith(MIDDLE_PIECE)) long += name.slice(2);
+    else if (long !== null && name.startsWith(LAST_PIECE)) {
+      segments.push(long + name.slice(2));
+      long = null;
+    } else if (long !== null) return null;
+    else if (name.startsWith(FIRST_PIECE)) long = name.slice(2);
+    else segments.push(name);
   }
-  return names.join('/');
+  if (long !== null) return null;
+  const key = segments.map(unescapeSegment).join('/');
+  try {
+    return keyToRelativePath(key) === relpath ? key : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
