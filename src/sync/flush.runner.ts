@@ -103,7 +103,12 @@ export class FlushRunner {
             merged = true;
             this.logger.log(`merged with the branch's version of ${this.dataset.path} (${result.conflicts} items changed on both sides: ours kept)`);
           } else {
-            this.logger.warn(`the branch's ${this.dataset.path} (${theirsHash}) cannot be read from ${target.remote.describe()}: our version replaces it`);
+            // Never overwrite what we cannot read (invariant 4): stay pending and retry until their data arrives.
+            throw new Error(
+              `the branch's ${this.paths.dvcFile} points to ${theirsHash}, which ${target.remote.describe()} does not have ` +
+                `(or which is not a ${this.dataset.layout} dataset): a teammate committed it without 'dvc push'. ` +
+                `Changes stay pending; once they run 'dvc push' (or revert that commit) the next flush merges.`,
+            );
           }
         }
         const materialized = await this.strategy.materialize(items, (id) => target.remote.read(id));
