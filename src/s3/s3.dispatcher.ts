@@ -11,7 +11,7 @@ import type { S3Reply } from './http/s3-reply.js';
 import { DeleteObjectsOperation } from './objects/delete-objects.operation.js';
 import { ObjectOperations } from './objects/object-operations.service.js';
 import { assertAcceptableKey } from './routing/object-key.js';
-import { resolveOperation } from './routing/s3-operation.router.js';
+import { operationName, resolveOperation } from './routing/s3-operation.router.js';
 import { parseQuery, parseS3Target } from './routing/s3-target.js';
 
 /**
@@ -34,19 +34,23 @@ export class S3Dispatcher {
     if (request.method === 'OPTIONS') return { status: 200, headers: preflightHeaders(request.headers) };
     const target = parseS3Target(request.rawPath);
     const query = parseQuery(request.rawQuery);
+    const route = {
+      method: request.method,
+      query,
+      target,
+      hasCopySource: request.headers['x-amz-copy-source'] !== undefined,
+      maxObjectSize: this.config.maxObjectSize,
+    };
+    // Named before authentication so a refused request is recorded under the operation it asked for; a routing
+    // error is still answered only to an authenticated client, as below.
+    request.operation = operationName(route);
     const auth = authenticate(
       { method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery, headers: request.headers },
       this.credentials.current(),
       this.config.region,
       new Date(),
     );
-    const operation = resolveOperation({
-      method: request.method,
-      query,
-      target,
-      hasCopySource: request.headers['x-amz-copy-source'] !== undefined,
-      maxObjectSize: this.config.maxObjectSize,
-    });
+    const operation = resolveOperation(route);
     if (operation === 'ListBuckets') return this.buckets.listBuckets(query);
     if (operation === 'CreateBucket') return this.buckets.createBucket(target.bucket!);
     if (target.bucket !== this.config.bucket) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { EventEmitter } from 'node:events';
 import { syncConfig } from '../config/configuration.js';
 import { DvcConfigError } from '../dvc/dvc-config.error.js';
 import { StorageBackend } from '../storage/storage.backend.js';
@@ -9,6 +10,12 @@ import { retryDelayMs } from './retry-backoff.js';
 import { SingleFlight } from './single-flight.js';
 import type { FlushSummary, SyncStatus } from './sync-status.js';
 import { SyncStateStore } from './sync-state.store.js';
+
+/** What SyncService.events tells observers (metrics) about every flush: scheduled, requested or at shutdown. */
+export interface SyncEvents {
+  flushed: [summary: FlushSummary];
+  'flush-failed': [failure: { durationMs: number }];
+}
 
 const TICK_MS = 1_000;
 const SHUTDOWN_FLUSH_LIMIT_MS = 50_000;
@@ -26,6 +33,8 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
   private nextRetryAt = 0;
   private lastFlush: FlushSummary | null = null;
   private stopping = false;
+  /** Per app, so observers see only this app's flushes. Listeners run inside the flush: they must not throw. */
+  readonly events = new EventEmitter<SyncEvents>();
 
   constructor(
     @Inject(syncConfig.KEY) private readonly config: ConfigType<typeof syncConfig>,
@@ -121,8 +130,10 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       this.nextRetryAt = 0;
       // A flush with nothing to push records nothing: clear the previous failure here, or it stays shown.
       if (this.state.progress().consecutiveFailures > 0) this.state.saveProgress({ lastError: null, lastErrorAt: null, consecutiveFailures: 0 });
+      this.events.emit('flushed', summary);
       return summary;
     } catch (error) {
+      this.events.emit('flush-failed', { durationMs: Date.now() - this.lastAttemptAt });
       const message = error instanceof Error ? error.message : String(error);
       const progress = this.state.saveProgress({
         lastError: message,

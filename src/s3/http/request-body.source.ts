@@ -11,8 +11,10 @@ import { S3Error } from '../errors/s3-error.js';
 export class RequestBodySource extends Readable {
   private started = false;
   private finished = false;
+  private relayed = 0;
 
   private readonly onData = (chunk: Buffer) => {
+    this.relayed += chunk.length;
     if (!this.push(chunk)) this.source.pause();
   };
   private readonly onEnd = () => {
@@ -31,6 +33,11 @@ export class RequestBodySource extends Readable {
     private readonly beforeFirstRead: () => void,
   ) {
     super();
+  }
+
+  /** Body bytes relayed so far, as they came off the wire (aws-chunked framing included). */
+  get bytesRead(): number {
+    return this.relayed;
   }
 
   /** Whether anything asked for the body yet. */

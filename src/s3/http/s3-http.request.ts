@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { S3Operation } from '../routing/s3-operation.router.js';
 import { splitRawUrl } from '../routing/s3-target.js';
 import { isWaitingForContinue, sendContinue } from './expect-continue.js';
 import { RequestBodySource } from './request-body.source.js';
@@ -23,6 +24,10 @@ export class S3HttpRequest {
   readonly rawPath: string;
   readonly rawQuery: string;
   readonly headers: IncomingHttpHeaders;
+  /** performance.now() when the request reached the S3 layer: the start of its recorded duration. */
+  readonly receivedAt = performance.now();
+  /** The operation the request asked for, once the router named it (set by the dispatcher; read when recording). */
+  operation?: S3Operation;
   private body?: RequestBodySource;
 
   private constructor(
@@ -52,6 +57,11 @@ export class S3HttpRequest {
   openBody(): Readable {
     this.body ??= new RequestBodySource(this.req, () => sendContinue(this.req, this.res));
     return this.body;
+  }
+
+  /** Body bytes read from the wire so far (0 when the operation never opened the body). */
+  get bodyBytesRead(): number {
+    return this.body?.bytesRead ?? 0;
   }
 
   /**

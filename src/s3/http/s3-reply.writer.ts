@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import { toS3Error } from '../errors/to-s3-error.js';
@@ -7,6 +7,7 @@ import { renderXml } from '../xml/s3-xml.writer.js';
 import { corsHeaders } from './cors.js';
 import type { S3HttpRequest } from './s3-http.request.js';
 import type { S3Reply } from './s3-reply.js';
+import { S3RequestRecorder } from './s3-request.recorder.js';
 
 /** Statuses that never carry a body (RFC 9110 §15.3.5, §15.4.5). */
 const BODYLESS = new Set([204, 304]);
@@ -15,8 +16,12 @@ const BODYLESS = new Set([204, 304]);
 @Injectable()
 export class S3ReplyWriter {
   private readonly logger = new Logger('S3');
+  private readonly recorded = new WeakSet<S3HttpRequest>();
+
+  constructor(@Optional() private readonly recorder?: S3RequestRecorder) {}
 
   send(request: S3HttpRequest, res: ServerResponse, reply: S3Reply): void {
+    this.recordWhenDone(request, res);
     // Rendered before anything is written, so a document that cannot be rendered is still answered as an error.
     const xml = reply.xml === undefined ? undefined : Buffer.from(renderXml(reply.xml), 'utf8');
     const headers: Record<string, string> = { ...reply.headers, ...this.common(request, Object.keys(reply.headers ?? {})) };
@@ -43,6 +48,7 @@ export class S3ReplyWriter {
 
   /** Any error thrown while serving `request`, answered as S3 XML (status and headers only for HEAD). */
   sendError(request: S3HttpRequest, res: ServerResponse, thrown: unknown): void {
+    this.recordWhenDone(request, res);
     const { error, unexpected } = toS3Error(thrown);
     if (unexpected) {
       const detail = thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown);
@@ -66,6 +72,33 @@ export class S3ReplyWriter {
     headers['content-length'] = String(xml.length);
     res.writeHead(error.status, headers);
     res.end(xml);
+  }
+
+  /**
+   * Once per request (an error after `send` started streaming comes through here again), when the response is
+   * over: 'close' fires after the last byte or when the client went away, so a streamed GET counts whole.
+   */
+  private recordWhenDone(request: S3HttpRequest, res: ServerResponse): void {
+    const recorder = this.recorder;
+    if (!recorder || this.recorded.has(request)) return;
+    this.recorded.add(request);
+    const record = () => {
+      try {
+        recorder.record({
+          operation: request.operation,
+          status: res.statusCode,
+          durationSeconds: (performance.now() - request.receivedAt) / 1000,
+          bodyBytes: request.bodyBytesRead,
+        });
+      } catch (error) {
+        // This runs in an event listener, where a throw would end the process: observing must never cost that.
+        this.logger.warn(`request ${request.requestId}: recording failed: ${(error as Error).message}`);
+      }
+    };
+    // The client may be gone before the answer (an aborted upload): 'close' has fired already, so record on the
+    // next turn, after the caller has set the status it answers with.
+    if (res.closed) setImmediate(record);
+    else res.once('close', record);
   }
 
   /** On every answer: request ids (AWS: x-amz-request-id matches the error's RequestId) and CORS for browsers. */

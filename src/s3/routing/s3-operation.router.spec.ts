@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { S3Error } from '../errors/s3-error.js';
-import { resolveOperation, S3Operation } from './s3-operation.router.js';
+import { operationName, resolveOperation, S3Operation } from './s3-operation.router.js';
 import type { S3Target } from './s3-target.js';
 
 const service: S3Target = {};
@@ -62,5 +62,22 @@ describe('resolveOperation', () => {
     ['PATCH', object, {}, /^405 MethodNotAllowed/],
   ])('%s %j %j → %s', (method, target, query, expected) => {
     expect(route(method, target, query)).toMatch(expected);
+  });
+});
+
+describe('operationName', () => {
+  const input = (method: string, target: S3Target, query: Record<string, string> = {}) => ({
+    method,
+    target,
+    query,
+    hasCopySource: false,
+    maxObjectSize: 100 * 1024 * 1024,
+  });
+
+  it('names what resolveOperation resolves, and nothing where it refuses, without throwing', () => {
+    expect(operationName(input('PUT', object))).toBe('PutObject');
+    expect(operationName(input('GET', object, { acl: '' }))).toBeUndefined();
+    expect(operationName(input('PUT', object, { uploads: '' }))).toBeUndefined();
+    expect(operationName(input('PATCH', object))).toBeUndefined();
   });
 });

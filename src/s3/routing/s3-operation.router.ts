@@ -144,3 +144,12 @@ export function resolveOperation(input: RouteInput): S3Operation {
   }
   return operation;
 }
+
+/** resolveOperation that never throws: the operation a request asks for, or undefined when it names none we have. */
+export function operationName(input: RouteInput): S3Operation | undefined {
+  try {
+    return resolveOperation(input);
+  } catch {
+    return undefined;
+  }
+}
