@@ -14,6 +14,7 @@ import type { FlushSummary } from './sync-status.js';
 import { SyncStateStore } from './sync-state.store.js';
 
 const MAX_ATTEMPTS = 6;
+const REMOTE_CHECK_TTL_MS = 15_000;
 
 interface Target {
   tip: GitTip | null;
@@ -33,6 +34,7 @@ export class FlushRunner {
   private remoteDescription: string | null = null;
   private lastRemote: DvcRemote | null = null;
   private base: { id: string; items: Map<string, unknown> } | null = null;
+  private remoteCheck: { at: number; result: ReturnType<FlushRunner['probeRemotes']> } | null = null;
 
   constructor(
     private readonly storage: StorageBackend,
@@ -66,7 +68,19 @@ export class FlushRunner {
     return { tip, dataset, remote };
   }
 
-  async checkRemotes() {
+  /**
+   * Reachability of the Git and DVC remotes for /_admin/health. Cached briefly: the endpoint is open and polled
+   * (Docker every 30 s), and each check is an authenticated request to the team's servers.
+   */
+  checkRemotes() {
+    const now = Date.now();
+    if (!this.remoteCheck || now - this.remoteCheck.at > REMOTE_CHECK_TTL_MS) {
+      this.remoteCheck = { at: now, result: this.probeRemotes() };
+    }
+    return this.remoteCheck.result;
+  }
+
+  private async probeRemotes() {
     const git = await this.git.check();
     const dvcRemote = this.lastRemote
       ? await this.lastRemote.check()
