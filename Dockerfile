@@ -23,8 +23,9 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8000
+# Over https when TLS_CERT_FILE is set (loopback, so the certificate's name is not checked).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/_admin/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "const t=!!process.env.TLS_CERT_FILE;require(t?'https':'http').get({host:'127.0.0.1',port:process.env.PORT||8000,path:'/_admin/health',rejectUnauthorized:false},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
 # SIGTERM → graceful shutdown, which flushes pending changes to Git + DVC once more.
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/main.js"]
