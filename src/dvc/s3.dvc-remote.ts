@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { pipeline, Transform, type Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { DvcRemote, type ObjectSource, type RemoteHealth } from './dvc.remote.js';
 import { DvcRemoteError } from './dvc-remote.error.js';
 import { contentMd5Base64, md5Hex } from './md5.util.js';
@@ -67,7 +68,7 @@ export class S3DvcRemote extends DvcRemote {
     try {
       const opened = source();
       // A stream of unknown length is read into memory first (PutObject needs the length).
-      const body = !Buffer.isBuffer(opened) && size === undefined ? await collect(opened) : opened;
+      const body = !Buffer.isBuffer(opened) && size === undefined ? await buffer(opened) : opened;
       if (Buffer.isBuffer(body) && md5Hex(body) !== md5) throw mismatch(id, md5Hex(body), this.describe());
       const hash = createHash('md5');
       const hashing = new Transform({
@@ -185,11 +186,6 @@ async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Prom
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
 
 function mismatch(id: string, actual: string, where: string): DvcRemoteError {
   return new DvcRemoteError(`object ${id}: the bytes read hash to ${actual} (the file changed after it was hashed?); not stored in ${where}`);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import { compareCodePoints } from '../dvc/code-point.order.js';
 import type { ExportTask } from '../dataset/dataset.types.js';
 import { jsonEqual } from '../dataset/json.equal.js';
@@ -15,11 +15,6 @@ import type { PushedItem, SyncStateStore } from './sync-state.store.js';
 
 const PAGE = 1000;
 
-async function readAll(body: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /**
  * The JSON and JSONL layouts: one file of Label Studio export-shaped tasks. Parsing is incremental
@@ -45,7 +40,7 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
 
   encode(id: string, task: ExportTask): PushedItem {
     const value = JSON.stringify(task);
-    return { id, hash: createHash('md5').update(value).digest('hex'), value };
+    return { id, hash: md5Hex(value), value };
   }
 
   equal(a: ExportTask, b: ExportTask): boolean {
@@ -105,7 +100,7 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
       const meta = await this.storage.headObject(key);
       if (this.index.isCurrent(key, meta.md5)) return true;
       const { meta: read, body } = await this.storage.getObject(key);
-      this.index.put(key, await readAll(body), read.md5);
+      this.index.put(key, await buffer(body), read.md5);
       return true;
     } catch (error) {
       if (!(error instanceof StorageError && error.code === 'NoSuchKey')) throw error;

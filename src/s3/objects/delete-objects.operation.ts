@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { StorageBackend } from '../../storage/storage.backend.js';
 import type { AuthContext } from '../auth/sigv4.types.js';
 import { decodeRequestBody } from '../body/request-body.js';
@@ -22,11 +23,6 @@ export function hasBodyChecksum(headers: Record<string, string | string[] | unde
   return checksumHeader || (typeof trailer === 'string' && /x-amz-checksum-/i.test(trailer));
 }
 
-async function readAll(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** POST /{bucket}?delete — up to 1000 keys, each answered on its own (a missing key counts as deleted). */
 @Injectable()
@@ -41,7 +37,7 @@ export class DeleteObjectsOperation {
     }
     // The body is small (≤ 1000 keys) and verified as a whole before any key is deleted.
     const decoded = decodeRequestBody(request.openBody(), request.headers, auth, MAX_DELETE_BODY_BYTES);
-    const parsed = await parseDeleteRequest((await readAll(decoded.body)).toString('utf8'));
+    const parsed = await parseDeleteRequest((await buffer(decoded.body)).toString('utf8'));
     const outcomes: DeleteOutcome[] = [];
     for (const { key, versionId } of parsed.objects) {
       try {
