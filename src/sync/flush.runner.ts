@@ -9,7 +9,7 @@ import type { DatasetStrategy } from './dataset-plan.js';
 import { pushDataset } from './dataset-push.js';
 import { DATASET_STRATEGY } from './dataset-strategy.provider.js';
 import { isObjectChange } from './object-source.js';
-import { datasetFileChanges, outHash, readTipDataset, type TipDataset } from './repo-update.js';
+import { datasetFileChanges, readTipDataset, type TipDataset } from './repo-update.js';
 import type { FlushSummary } from './sync-status.js';
 import { SyncStateStore } from './sync-state.store.js';
 
@@ -105,7 +105,7 @@ export class FlushRunner {
       const base = fullRebuild ? new Map<string, unknown>() : this.loadBase(datasetId);
       try {
         const ours = await this.strategy.ours(base, changedKeys, fullRebuild);
-        const theirsHash = outHash(target.dataset.out);
+        const theirsHash = target.dataset.out?.md5; // `<md5>` or `<md5>.dir`
         const baseHash = fullRebuild ? undefined : (progress.pushedDatasetHash ?? undefined);
         let items = ours.items;
         let merged = false;

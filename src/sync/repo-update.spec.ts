@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { dvcOutputPaths } from '../dvc/dataset-paths.util.js';
-import { datasetFileChanges, outHash, readTipDataset, type TipDataset } from './repo-update.js';
+import { datasetFileChanges, readTipDataset, type TipDataset } from './repo-update.js';
 
 // Invariant 3 at the level of one commit's file list: only the dataset's `.dvc` and its `.gitignore`, and
 // only when their bytes change (no change at all → no commit).
@@ -38,13 +38,13 @@ describe('datasetFileChanges', () => {
   });
 });
 
-describe('readTipDataset / outHash', () => {
+describe('readTipDataset', () => {
   it.each<[string, Buffer | undefined, string | undefined]>([
     ['no .dvc on the branch', undefined, undefined],
     ['our output', Buffer.from(DVC), DIR.md5],
     ['an output added but never committed (no md5)', Buffer.from('outs:\n- path: annotations\n'), undefined],
     ['a .dvc for another path', Buffer.from(DVC.replace('path: annotations', 'path: other')), undefined],
   ])('%s', (_, dvcFile, expected) => {
-    expect(outHash(readTipDataset(paths, { dvcFile }).out)).toBe(expected);
+    expect(readTipDataset(paths, { dvcFile }).out?.md5).toBe(expected);
   });
 });

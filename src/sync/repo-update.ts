@@ -23,10 +23,6 @@ export function readTipDataset(paths: DvcOutputPaths, files: { dvcFile?: Buffer;
   };
 }
 
-/** The DVC id an out records: `<md5>` or `<md5>.dir`. */
-export function outHash(out: DvcOut | undefined): string | undefined {
-  return out?.md5;
-}
 
 /**
  * The only files a commit touches (architecture invariant 3): the dataset's `.dvc` and its `.gitignore`
