@@ -196,7 +196,8 @@ export class FlushRunner {
         consecutiveFailures: 0,
         pushedDatasetHash: datasetHash,
         pushedDataset: datasetId,
-        rejected: ours.rejected,
+        rejected: ours.rejected.slice(0, 100),
+        rejectedCount: ours.rejected.length,
       },
     });
     this.base = { id: datasetId, items };

@@ -24,7 +24,9 @@ export interface SyncProgress {
   pushedDatasetHash: string | null;
   /** Which dataset (path + layout) the stored items describe; a change of DVC_DATASET_PATH starts afresh. */
   pushedDataset: string | null;
+  /** The first rejected objects (the status shows 100), and how many there are. */
   rejected: Array<{ key: string; reason: string }>;
+  rejectedCount?: number;
 }
 
 const INITIAL: SyncProgress = {

@@ -16,6 +16,8 @@ export interface SyncStatus {
   remote: string | null;
   /** Objects left out of a JSON/JSONL dataset because they are not Label Studio JSON (they stay in storage). */
   rejected: Array<{ key: string; reason: string }>;
+  /** How many objects are rejected in all; `rejected` lists the first 100 (in key order). */
+  rejectedCount: number;
   lastFlush: FlushSummary | null;
 }
 
