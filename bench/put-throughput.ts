@@ -43,7 +43,7 @@ const BATCH = option('batch', 6000);
 const WARMUP = 300;
 const DATASET = 'data/annotations'; // directory layout: any body is a dataset file
 
-/** One folder level, like Label Studio's `<prefix>/<annotation id>` keys: the service fsyncs each new directory level. */
+/** One folder level, like Label Studio's `<prefix>/<annotation id>` keys. */
 const key = (what: string, round: number, i: number) => `ls/${what}-${round}-${i}.json`;
 
 type TargetName = 'null' | 'fsync' | 'service' | 'during';

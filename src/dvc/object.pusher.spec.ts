@@ -1,8 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InMemoryDvcRemote } from '../../test/fakes/in-memory-dvc.remote.js';
 import { buildDirObject } from './dir-object.codec.js';
 import { DvcPushError } from './dvc-push.error.js';
+import type { ObjectSource } from './dvc.remote.js';
+import { LocalDvcRemote } from './local.dvc-remote.js';
 import { md5Hex } from './md5.util.js';
 import { pushObjects, type PushFile } from './object.pusher.js';
 
@@ -68,5 +73,58 @@ describe('pushObjects', () => {
   it('refuses a .dir whose content does not match its id', async () => {
     const { push, dir } = dataset({ 'a.json': 'a' });
     await expect(pushObjects(new InMemoryDvcRemote(), push, { hash: dir.hash, content: Buffer.from('[]') })).rejects.toThrow(/does not match/);
+  });
+
+  describe('to a local folder', () => {
+    /** A real local remote that records its fsyncs of folders and how many uploads run at once. */
+    class ObservedLocalRemote extends LocalDvcRemote {
+      readonly synced: string[] = [];
+      running = 0;
+      maxRunning = 0;
+      constructor(root: string) {
+        super(root, undefined, async (dir) => {
+          this.synced.push(dir);
+        });
+      }
+      override async upload(id: string, source: ObjectSource, size?: number): Promise<void> {
+        this.maxRunning = Math.max(this.maxRunning, ++this.running);
+        try {
+          await super.upload(id, source, size);
+        } finally {
+          this.running--;
+        }
+      }
+    }
+
+    async function withRemote(test: (remote: ObservedLocalRemote) => Promise<void>) {
+      const root = await mkdtemp(join(tmpdir(), 'pusher-local-'));
+      try {
+        await test(new ObservedLocalRemote(root));
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    }
+
+    it('uploads at most two objects at once (the PUTs share the thread pool and the disk: invariant 7)', () =>
+      withRemote(async (remote) => {
+        const { push } = dataset(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`t${i}.json`, `{"id": ${i}}`])));
+        await pushObjects(remote, push);
+        expect(remote.maxRunning).toBe(2);
+      }));
+
+    it('returns only once the renames of the files are durable, with no .dir to upload (a file dataset)', () =>
+      withRemote(async (remote) => {
+        const { files, push } = dataset({ 'a.json': 'a', 'b.json': 'b' });
+        await pushObjects(remote, push);
+        for (const file of files) expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
+      }));
+
+    it('makes the renames of the files that did upload durable when another one failed', () =>
+      withRemote(async (remote) => {
+        const good = { hash: md5Hex('good'), source: () => Buffer.from('good') };
+        const bad = { hash: md5Hex('bad'), source: () => Buffer.from('changed') };
+        await expect(pushObjects(remote, [good, bad])).rejects.toBeInstanceOf(DvcPushError);
+        expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${good.hash.slice(0, 2)}`))).toBe(true);
+      }));
   });
 });

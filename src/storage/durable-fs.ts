@@ -1,18 +1,22 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { isInside, type DurableDirs } from './durable-dirs.js';
 import { StorageError } from './storage.errors.js';
 
 /**
  * File-system steps of a crash-safe write, after "Ensuring data reaches disk" (LWN) and SQLite's atomic commit:
- * data fsynced before the rename, the rename made durable by fsyncing the directories that changed.
+ * data fsynced before the rename, the rename made durable by fsyncing the directories that changed
+ * (which ones: durable-dirs.ts).
  */
 
 /**
- * Streams a body into a new file, hashing it. Resolves once the bytes and the file's directory entry are fsynced:
- * recovery reads "temp file gone" as "renamed into place", so the temp file must not vanish in a crash.
- * Errors of the body come out unchanged.
+ * Streams a body into a new file, hashing it. Resolves once the bytes are fsynced: they must be before a rename
+ * makes them the object (with delayed allocation, ext4 can otherwise keep the new name and lose the bytes).
+ * The temp folder is NOT fsynced, so the temp file's name may be lost in a crash: recovery does not read
+ * "temp file gone" as "renamed" blindly, it checks that the destination holds the journaled bytes and undoes
+ * the put otherwise (storage-recovery.ts). Errors of the body come out unchanged.
  */
 export async function writeBodyToFile(body: Readable, path: string, maxSize: number): Promise<{ size: number; md5: string }> {
   const file = await open(path, 'wx', 0o644);
@@ -32,70 +36,75 @@ export async function writeBodyToFile(body: Readable, path: string, maxSize: num
   } finally {
     await file.close();
   }
-  await fsyncDir(dirname(path));
   return { size, md5: hash.digest('hex') };
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/** Size and md5 of the regular file at `path`; undefined when there is none (missing, or a directory). */
+export async function fileDigest(path: string): Promise<{ size: number; md5: string } | undefined> {
+  let file;
   try {
-    await handle.sync();
+    file = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  try {
+    if (!(await file.stat()).isFile()) return undefined;
+    const hash = createHash('md5');
+    let size = 0;
+    for await (const chunk of file.createReadStream({ autoClose: false })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { size, md5: hash.digest('hex') };
   } finally {
-    await handle.close();
+    await file.close();
   }
 }
 
 /**
- * fsync every directory from `dir` up to `root` included: any of them may have been created just now, by this
- * put or by a concurrent one that has not fsynced it yet. A directory without changes costs little to fsync.
- */
-async function fsyncUpTo(dir: string, root: string): Promise<void> {
-  for (let d = dir; isInside(d, root); d = dirname(d)) await fsyncDir(d);
-}
-
-/** `dir` is `root` or below it (a directory named `..x` is below it). */
-function isInside(dir: string, root: string): boolean {
-  const rel = relative(root, dir);
-  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
-
-/**
- * Renames an fsynced file into place under `root`, creating its directories, and makes that durable.
+ * Renames an fsynced file into place, creating its directories, and makes that durable.
  * Retries when a concurrent delete pruned a directory just created (ENOENT), and removes an empty
  * directory tree left where the file goes (EISDIR; the caller checked that no object lives below it).
  */
-export async function placeFile(tmpPath: string, dest: string, root: string): Promise<void> {
+export async function placeFile(tmpPath: string, dest: string, dirs: DurableDirs): Promise<void> {
   const parent = dirname(dest);
+  // A folder known durable was there a moment ago: rename first, one syscall less. A concurrent delete may have
+  // pruned it since: the rename then fails with ENOENT and the retry creates it.
+  let create = !dirs.isKnown(parent);
   for (let attempt = 1; ; attempt++) {
     try {
-      await mkdir(parent, { recursive: true });
+      if (create) await mkdir(parent, { recursive: true });
       await rename(tmpPath, dest);
       break;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (attempt >= 8) throw error;
-      if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') await removeEmptyTree(dest);
+      create = true;
+      if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') await removeEmptyTree(dest, dirs);
       else if (code !== 'ENOENT') throw error;
     }
   }
-  await fsyncUpTo(parent, root);
+  await dirs.entryMadeIn(parent);
 }
 
 /** Unlinks an object file (a missing one is fine), makes that durable, then prunes directories left empty. */
-export async function removeFile(dest: string, root: string): Promise<void> {
+export async function removeFile(dest: string, dirs: DurableDirs): Promise<void> {
   try {
     await unlink(dest);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     return;
   }
-  await fsyncDir(dirname(dest));
-  await pruneEmptyDirs(dirname(dest), root);
+  await dirs.entryRemovedFrom(dirname(dest));
+  await pruneEmptyDirs(dirname(dest), dirs);
 }
 
-/** Removes `dir` and its parents while they are empty, never `root` itself. */
-export async function pruneEmptyDirs(dir: string, root: string): Promise<void> {
-  for (let d = dir; d !== root && isInside(d, root); d = dirname(d)) {
+/** Removes `dir` and its parents while they are empty, never the root itself. */
+export async function pruneEmptyDirs(dir: string, dirs: DurableDirs): Promise<void> {
+  for (let d = dir; d !== dirs.root && isInside(d, dirs.root); d = dirname(d)) {
+    dirs.forget(d);
     try {
       await rmdir(d);
     } catch {
@@ -105,7 +114,7 @@ export async function pruneEmptyDirs(dir: string, root: string): Promise<void> {
 }
 
 /** Removes a tree made only of directories; fails (ENOTEMPTY) if it holds any file, which is never deleted. */
-export async function removeEmptyTree(dir: string): Promise<void> {
+export async function removeEmptyTree(dir: string, dirs: DurableDirs): Promise<void> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -114,7 +123,8 @@ export async function removeEmptyTree(dir: string): Promise<void> {
     throw error;
   }
   for (const entry of entries) {
-    if (entry.isDirectory()) await removeEmptyTree(join(dir, entry.name));
+    if (entry.isDirectory()) await removeEmptyTree(join(dir, entry.name), dirs);
   }
+  dirs.forget(dir);
   await rmdir(dir);
 }

@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { storageConfig } from '../config/configuration.js';
+import { DurableDirs, fsyncDir } from './durable-dirs.js';
 import { placeFile, removeFile, writeBodyToFile } from './durable-fs.js';
 import { KeyLocks } from './key-locks.js';
 import { ancestorKeys, assertValidKey } from './key-path.js';
@@ -33,6 +34,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   private readonly logger = new Logger('Storage');
   private readonly layout: StorageLayout;
   private readonly locks = new KeyLocks();
+  private readonly dirs: DurableDirs;
   private readonly inFlight = new Set<Promise<unknown>>();
   private index?: ObjectIndex;
   private journalWrites?: GroupCommit;
@@ -41,14 +43,16 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   constructor(@Inject(storageConfig.KEY) config: ConfigType<typeof storageConfig>) {
     super();
     this.layout = storageLayout(config.dataDir);
+    this.dirs = new DurableDirs(this.layout.objectsDir);
   }
 
   async onModuleInit(): Promise<void> {
     for (const dir of [this.layout.objectsDir, this.layout.stateDir, this.layout.tmpDir]) await mkdir(dir, { recursive: true });
+    await fsyncDir(dirname(this.layout.objectsDir)); // their entries in DATA_DIR: every put relies on them
     const index = new ObjectIndex(this.layout.dbPath);
     this.index = index;
     this.journalWrites = new GroupCommit((batch) => index.transaction(batch));
-    const report = await recoverStorage(this.index, this.layout);
+    const report = await recoverStorage(this.index, this.layout, this.dirs);
     if (report.rolledForward + report.undone + report.deletesReplayed > 0) {
       this.logger.warn(`recovered after an interrupted run: ${JSON.stringify(report)}`);
     }
@@ -118,7 +122,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
         const intent = await this.journalWrites!.run(() => index.beginDelete(key));
         if (!intent) return false;
         try {
-          await removeFile(dest, this.layout.objectsDir);
+          await removeFile(dest, this.dirs);
         } catch (error) {
           index.undo(intent);
           throw error;
@@ -200,7 +204,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
       const intent = await this.journalWrites!.run(() => index.beginPut(committed, tmpPath));
       try {
-        await placeFile(tmpPath, dest, this.layout.objectsDir);
+        await placeFile(tmpPath, dest, this.dirs);
       } catch (error) {
         index.undo(intent);
         throw error;

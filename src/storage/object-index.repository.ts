@@ -140,6 +140,12 @@ export class ObjectIndex {
     })();
   }
 
+  /** Size and md5 the put `intent` journaled, while its row is still the key's current one. */
+  writtenBy(intent: Intent): { size: number; md5: string } | undefined {
+    const row = this.getRow(intent.key);
+    return row && row.seq === intent.seq ? { size: row.size, md5: row.md5 } : undefined;
+  }
+
   /** Every intent left by the previous run, oldest first. */
   pendingIntents(): Intent[] {
     return this.db
@@ -171,8 +177,7 @@ export class ObjectIndex {
 
   private recordIntent(intent: Omit<Intent, 'id'>): Intent {
     const prev = intent.prev ? JSON.stringify(intent.prev) : null;
-    const result = this.db
-      .prepare('INSERT INTO intents (op, key, tmp_path, seq, prev) VALUES (?, ?, ?, ?, ?)')
+    const result = this.sql('INSERT INTO intents (op, key, tmp_path, seq, prev) VALUES (?, ?, ?, ?, ?)')
       .run(intent.op, keyBlob(intent.key), intent.tmpPath, intent.seq, prev);
     return { ...intent, id: Number(result.lastInsertRowid) };
   }
@@ -193,8 +198,7 @@ export class ObjectIndex {
       }
     }
     const below = keyBlob(`${key}/`);
-    const child = this.db
-      .prepare<[Buffer, Buffer], number>('SELECT 1 FROM objects WHERE key >= ? AND key < ? LIMIT 1')
+    const child = this.sql<[Buffer, Buffer], number>('SELECT 1 FROM objects WHERE key >= ? AND key < ? LIMIT 1')
       .pluck()
       .get(below, prefixUpperBound(below)!);
     if (child) throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);

@@ -1,6 +1,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { placeFile, pruneEmptyDirs, removeFile } from './durable-fs.js';
+import { DurableDirs } from './durable-dirs.js';
+import { fileDigest, placeFile, pruneEmptyDirs, removeFile } from './durable-fs.js';
 import type { ObjectIndex } from './object-index.repository.js';
 import { objectFile, type StorageLayout } from './storage-layout.js';
 
@@ -21,27 +22,39 @@ async function exists(path: string): Promise<boolean> {
 /**
  * Finishes what a crash interrupted (invariant 1: acknowledged = durable, and journaled = happens).
  * - put intent whose temp file is still there: the rename had not happened; the file was fsynced before the
- *   intent was written, so roll forward. Temp file gone: the rename happened.
+ *   intent was written, so roll forward.
+ * - put intent whose temp file is gone: either the rename happened, or the temp file's name never reached the
+ *   disk (the temp folder is not fsynced, see writeBodyToFile) and neither did the rename. The destination tells
+ *   which: if it holds the journaled bytes (md5 and size), keep them; if not, the put was never acknowledged
+ *   (an acknowledged rename is durable), so undo it — the key keeps its previous row, which is what the folder holds.
+ *   Only the intents of the last moments before the crash are checked, so hashing them costs little.
  * - delete intent: unlink again unless a later put brought the key back (its row exists).
  * Then every temp file is stray (an unfinished upload) and is removed.
  */
-export async function recoverStorage(index: ObjectIndex, layout: StorageLayout): Promise<RecoveryReport> {
+export async function recoverStorage(index: ObjectIndex, layout: StorageLayout, dirs: DurableDirs): Promise<RecoveryReport> {
   const report: RecoveryReport = { rolledForward: 0, undone: 0, deletesReplayed: 0, tempFilesRemoved: 0 };
   for (const intent of index.pendingIntents()) {
     const dest = objectFile(layout, intent.key);
     if (intent.op === 'put' && intent.tmpPath && (await exists(intent.tmpPath))) {
       try {
-        await placeFile(intent.tmpPath, dest, layout.objectsDir);
+        await placeFile(intent.tmpPath, dest, dirs);
         report.rolledForward++;
       } catch {
         // Cannot be placed (e.g. a foreign file in the way): the object keeps its previous bytes and row.
         index.undo(intent);
         report.undone++;
       }
+    } else if (intent.op === 'put') {
+      const journaled = index.writtenBy(intent);
+      if (!journaled) continue; // a later change of the key owns the row
+      const found = await fileDigest(dest);
+      if (found?.md5 === journaled.md5 && found.size === journaled.size) continue;
+      index.undo(intent);
+      report.undone++;
     } else if (intent.op === 'delete' && !index.get(intent.key)) {
       const stat = await lstat(dest).catch(() => undefined);
-      if (stat?.isFile()) await removeFile(dest, layout.objectsDir);
-      else await pruneEmptyDirs(dirname(dest), layout.objectsDir);
+      if (stat?.isFile()) await removeFile(dest, dirs);
+      else await pruneEmptyDirs(dirname(dest), dirs);
       report.deletesReplayed++;
     }
   }

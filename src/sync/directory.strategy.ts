@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { buildDirObject, parseDirObject } from '../dvc/dir-object.codec.js';
 import type { Manifest, ManifestEntry } from '../dataset/dataset.types.js';
 import { applyChanges, type ManifestChange } from '../dataset/manifest.changes.js';
@@ -8,6 +9,9 @@ import { StorageError } from '../storage/storage.errors.js';
 import type { DatasetStrategy, MaterializedDataset, OursSnapshot } from './dataset-plan.js';
 import type { PushedItem } from './sync-state.store.js';
 import { lazyObjectSource } from './object-source.js';
+
+/** Keys looked up between two turns of the event loop. */
+const YIELD_EVERY = 200;
 
 /** Size unknown: a teammate's file, listed in their `.dir` (which records no sizes). */
 const UNKNOWN_SIZE = -1;
@@ -40,7 +44,10 @@ export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
     this.sources = new Map();
     const changes: ManifestChange[] = [];
     const keyItems = new Map<string, string[]>();
-    for (const key of changedKeys) {
+    for (const [i, key] of changedKeys.entries()) {
+      // headObject answers from the index without I/O: its awaits resolve as microtasks, so thousands of keys would
+      // run as one block of the event loop. Yield now and then, so that PUTs keep being served (invariant 7).
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
       const meta = await this.storage.headObject(key).catch((error: unknown) => {
         if (error instanceof StorageError && error.code === 'NoSuchKey') return undefined;
         throw error;

@@ -1,0 +1,132 @@
+import { open } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
+
+/** Beyond this many known directories, forget them all: costs one extra fsync per folder, never safety. */
+const MAX_KNOWN = 65_536;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The directory fsyncs that make renames into the objects folder durable, and no more than those.
+ *
+ * A new directory entry survives a crash once the directory holding it is fsynced, and a directory created for it
+ * once ITS parent is, and so on up (LWN, "Ensuring data reaches disk": fsync the file, then "the directory
+ * containing it", for a newly created file; the same holds for a new directory). Fsyncing every level on every put
+ * is safe but costs one fsync per level. Here:
+ *
+ * - The directory receiving the entry is fsynced every time: that fsync is what makes this rename durable.
+ * - Each level above it is fsynced only while this process has not SEEN it made durable (`known`). A directory is
+ *   learned from an fsync of its parent that started after a rename of ours had landed in it. The directories
+ *   `mkdir -p` reports as created are not enough: one created a moment ago by a concurrent put, whose fsync of
+ *   the parent has not run yet, is reported as "already there", and a put trusting that could be acknowledged
+ *   while its folder can still vanish in a crash. Unknown means "fsync its parent" — after a restart, the first
+ *   put into each folder pays that extra fsync; nothing is ever assumed.
+ * - A directory is forgotten BEFORE any rmdir of it (`forget`), so a directory created again at that path is
+ *   unknown until made durable again. While one of our files is in it (a put holds its key until acknowledged),
+ *   it cannot be removed, which is why learning it once the fsync ends is sound.
+ * - Fsyncs of one directory are grouped (as SQLite's WAL or ext4's journal group commits): a caller waits for the
+ *   first fsync that STARTS after its call — one already running may have started before the caller's rename and
+ *   not cover it — and everyone arriving while one runs shares the next one.
+ */
+export class DurableDirs {
+  private readonly known = new Set<string>();
+  /** Per directory with an fsync running: the callers waiting for the next one. */
+  private readonly queued = new Map<string, Waiter[]>();
+
+  constructor(
+    readonly root: string,
+    private readonly fsync: (dir: string) => Promise<void> = fsyncDir,
+  ) {}
+
+  /**
+   * Resolves once an entry just made in `dir` (a rename, a mkdir) survives a crash, and so does every directory
+   * between it and the root. `dir` is the root or below it.
+   */
+  async entryMadeIn(dir: string): Promise<void> {
+    const unknown: string[] = [];
+    for (let d = dir; d !== this.root && isInside(d, this.root); d = dirname(d)) if (!this.known.has(d)) unknown.push(d);
+    const toSync = new Set([dir, ...unknown.map((d) => dirname(d))]);
+    await Promise.all([...toSync].map((d) => this.sync(d)));
+    if (this.known.size + unknown.length > MAX_KNOWN) this.known.clear();
+    for (const d of unknown) this.known.add(d);
+  }
+
+  /**
+   * Resolves once an entry just removed from `dir` (an unlink) stays removed after a crash. A concurrent delete may
+   * have pruned `dir` meanwhile (it was empty): the removal of `dir` from its parent then carries ours with it, so
+   * the nearest directory still there is fsynced instead.
+   */
+  async entryRemovedFrom(dir: string): Promise<void> {
+    for (let d = dir; ; d = dirname(d)) {
+      try {
+        return await this.sync(d);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || d === this.root || !isInside(d, this.root)) throw error;
+      }
+    }
+  }
+
+  /** Whether `dir` is known to exist durably (the root always is: created and fsynced at startup). */
+  isKnown(dir: string): boolean {
+    return dir === this.root || this.known.has(dir);
+  }
+
+  /** Call before removing `dir`: whatever is created at that path later is a new directory, not yet durable. */
+  forget(dir: string): void {
+    this.known.delete(dir);
+  }
+
+  /** Directories currently known durable (for tests). */
+  get knownCount(): number {
+    return this.known.size;
+  }
+
+  /** One fsync of `dir` that starts after this call, shared with every caller that arrives before it starts. */
+  sync(dir: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiting = this.queued.get(dir);
+      if (waiting) {
+        waiting.push({ resolve, reject });
+        return;
+      }
+      this.queued.set(dir, []);
+      this.run(dir, [{ resolve, reject }]);
+    });
+  }
+
+  private run(dir: string, batch: Waiter[]): void {
+    this.fsync(dir).then(
+      () => this.settle(dir, batch, (w) => w.resolve()),
+      (error: unknown) => this.settle(dir, batch, (w) => w.reject(error)),
+    );
+  }
+
+  private settle(dir: string, batch: Waiter[], answer: (waiter: Waiter) => void): void {
+    for (const waiter of batch) answer(waiter);
+    const next = this.queued.get(dir)!;
+    if (next.length === 0) {
+      this.queued.delete(dir);
+      return;
+    }
+    this.queued.set(dir, []);
+    this.run(dir, next);
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `dir` is `root` or below it (a directory named `..x` is below it). */
+export function isInside(dir: string, root: string): boolean {
+  const rel = relative(root, dir);
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
