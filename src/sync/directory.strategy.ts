@@ -6,9 +6,9 @@ import { mergeManifests } from '../dataset/manifest.merge.js';
 import { keyToRelativePath } from '../dataset/object-key.relpath.js';
 import { StorageBackend } from '../storage/storage.backend.js';
 import { StorageError } from '../storage/storage.errors.js';
-import type { DatasetStrategy, MaterializedDataset, OursSnapshot } from './dataset-plan.js';
+import type { DatasetStrategy, MaterializedDataset, OursSnapshot } from './dataset-strategy.types.js';
 import type { PushedItem } from './sync-state.store.js';
-import { lazyObjectSource } from './object-source.js';
+import { lazyObjectSource } from './object-source.factory.js';
 
 /** Keys looked up between two turns of the event loop. */
 const YIELD_EVERY = 200;
@@ -82,6 +82,12 @@ export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
     }
     const { manifest, conflicts } = mergeManifests(base, ours, theirs);
     return { items: manifest, conflicts: conflicts.length };
+  }
+
+  filesToVerify(base: Map<string, ManifestEntry>, items: Map<string, ManifestEntry>, dataset: MaterializedDataset): string[] {
+    const known = new Set([...base.values()].map((entry) => entry.md5));
+    for (const file of dataset.files) known.add(file.hash);
+    return [...new Set([...items.values()].map((entry) => entry.md5))].filter((md5) => !known.has(md5));
   }
 
   async materialize(items: Map<string, ManifestEntry>, read: (id: string) => Promise<Buffer | undefined>): Promise<MaterializedDataset> {

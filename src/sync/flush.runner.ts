@@ -5,12 +5,13 @@ import { DvcRemoteFactory } from '../dvc/dvc-remote.factory.js';
 import { DatasetService } from '../dataset/dataset.service.js';
 import { GitRemote, type GitTip } from '../git/git.remote.js';
 import { StorageBackend } from '../storage/storage.backend.js';
-import type { DatasetStrategy } from './dataset-plan.js';
-import { pushDataset } from './dataset-push.js';
+import type { DatasetDiff } from '../dataset/manifest.changes.js';
+import type { DatasetStrategy, MaterializedDataset } from './dataset-strategy.types.js';
+import { pushDataset } from './dataset.pusher.js';
 import { DATASET_STRATEGY } from './dataset-strategy.provider.js';
-import { isObjectChange } from './object-source.js';
-import { datasetFileChanges, readTipDataset, type TipDataset } from './repo-update.js';
-import type { FlushSummary } from './sync-status.js';
+import { isObjectChange } from './object-source.factory.js';
+import { datasetFileChanges, readTipDataset, type TipDataset } from './tip-dataset.files.js';
+import type { FlushSummary } from './sync-status.types.js';
 import { SyncStateStore } from './sync-state.store.js';
 
 const MAX_ATTEMPTS = 6;
@@ -95,7 +96,7 @@ export class FlushRunner {
     const changes = (await this.storage.changesSince(progress.syncedSeq)).filter((change) => change.seq <= upto);
     let changedKeys = [...new Set(changes.map((change) => change.key))];
     let rebases = 0;
-    let uploadedBefore = 0; // objects uploaded by attempts that lost a race on the branch: still uploaded
+    let uploaded = 0; // also what attempts that lost a race on the branch uploaded: it stays on the remote
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const target = await this.resolveTarget();
       const datasetId = `${this.dataset.path}#${this.dataset.layout}#${target.remote.describe()}`;
@@ -105,68 +106,67 @@ export class FlushRunner {
       const base = fullRebuild ? new Map<string, unknown>() : this.loadBase(datasetId);
       try {
         const ours = await this.strategy.ours(base, changedKeys, fullRebuild);
-        const theirsHash = target.dataset.out?.md5; // `<md5>` or `<md5>.dir`
         const baseHash = fullRebuild ? undefined : (progress.pushedDatasetHash ?? undefined);
-        let items = ours.items;
-        let merged = false;
-        if (theirsHash && theirsHash !== baseHash) {
-          const theirs = await this.strategy.theirs(theirsHash, (id) => target.remote.read(id));
-          if (theirs) {
-            const result = this.strategy.merge(base, ours.items, theirs);
-            items = result.items;
-            merged = true;
-            this.logger.log(`merged with the branch's version of ${this.dataset.path} (${result.conflicts} items changed on both sides: ours kept)`);
-          } else {
-            // Never overwrite what we cannot read (invariant 4): stay pending and retry until their data arrives.
-            throw new Error(
-              `the branch's ${this.paths.dvcFile} points to ${theirsHash}, which ${target.remote.describe()} does not have ` +
-                `(or which is not a ${this.dataset.layout} dataset): a teammate committed it without 'dvc push'. ` +
-                `Changes stay pending; once they run 'dvc push' (or revert that commit) the next flush merges.`,
-            );
-          }
-        }
+        const { items, merged } = await this.mergeWithBranch(target, base, ours.items, baseHash);
         const materialized = await this.strategy.materialize(items, (id) => target.remote.read(id));
-        const offered = new Set(materialized.files.map((file) => file.hash));
-        const known = new Set([...base.values()].map((item) => (item as { md5?: string }).md5));
-        const mustExist = merged && this.strategy.isDirectory
-          ? [...new Set([...items.values()].map((item) => (item as { md5: string }).md5))].filter((md5) => !offered.has(md5) && !known.has(md5))
-          : [];
-        const uploaded = uploadedBefore + (await pushDataset(target.remote, materialized, mustExist));
-        const fileChanges = datasetFileChanges(
-          this.paths,
-          target.dataset,
-          { md5: materialized.hash, size: materialized.size, nfiles: materialized.nfiles },
-          this.strategy.isDirectory,
-        );
-        let commit: string | null = null;
-        if (fileChanges.length > 0) {
-          commit = await this.git.commitChanges({ parent: target.tip?.commit ?? null, changes: fileChanges, message: this.dataset.commitMessage(ours.diff) });
-        }
-        if (commit) {
-          const pushed = await this.git.push(commit);
-          if (!pushed.ok) {
-            if (pushed.reason !== 'non-fast-forward') throw new Error(`git push failed: ${pushed.reason}`);
-            rebases++;
-            uploadedBefore = uploaded;
-            this.logger.log(`the branch moved during the flush: rebuilding on the new tip (attempt ${attempt + 1})`);
-            continue;
-          }
+        const mustExist = merged ? this.strategy.filesToVerify(base, items, materialized) : [];
+        uploaded += await pushDataset(target.remote, materialized, mustExist);
+        const commit = await this.commit(target, materialized, ours.diff);
+        if (commit && !(await this.pushCommit(commit))) {
+          rebases++;
+          this.logger.log(`the branch moved during the flush: rebuilding on the new tip (attempt ${attempt + 1})`);
+          continue;
         }
         this.record(datasetId, upto, fullRebuild, merged, ours, items, materialized.hash, commit ?? target.tip?.commit ?? null);
         await this.storage.pruneChanges(upto + 1);
-        const summary = this.summary(started, commit, ours.diff, uploaded, rebases, merged);
         this.logger.log(
           commit
             ? `committed ${commit.slice(0, 10)} to ${this.git.describe().branch}: ${ours.diff.added.length} added, ${ours.diff.updated.length} updated, ${ours.diff.deleted.length} deleted; ${uploaded} objects uploaded`
             : `nothing to commit: ${this.dataset.path} on ${this.git.describe().branch} already matches storage`,
         );
-        return summary;
+        return this.summary(started, commit, ours.diff, uploaded, rebases, merged);
       } catch (error) {
         if (isObjectChange(error) && attempt < MAX_ATTEMPTS) continue; // a PUT raced us: plan again
         throw error;
       }
     }
     throw new Error(`the branch kept moving: gave up after ${MAX_ATTEMPTS} attempts (will retry)`);
+  }
+
+  /**
+   * Ours, or the 3-way merge with the branch's dataset when a teammate changed it since our last push
+   * (invariant 4). What we cannot read is never overwritten: the flush fails and stays pending instead.
+   */
+  private async mergeWithBranch(target: Target, base: Map<string, unknown>, ours: Map<string, unknown>, baseHash: string | undefined) {
+    const theirsHash = target.dataset.out?.md5; // `<md5>` or `<md5>.dir`
+    if (!theirsHash || theirsHash === baseHash) return { items: ours, merged: false };
+    const theirs = await this.strategy.theirs(theirsHash, (id) => target.remote.read(id));
+    if (!theirs) {
+      throw new Error(
+        `the branch's ${this.paths.dvcFile} points to ${theirsHash}, which ${target.remote.describe()} does not have ` +
+          `(or which is not a ${this.dataset.layout} dataset): a teammate committed it without 'dvc push'. ` +
+          `Changes stay pending; once they run 'dvc push' (or revert that commit) the next flush merges.`,
+      );
+    }
+    const result = this.strategy.merge(base, ours, theirs);
+    this.logger.log(`merged with the branch's version of ${this.dataset.path} (${result.conflicts} items changed on both sides: ours kept)`);
+    return { items: result.items, merged: true };
+  }
+
+  /** A commit on the fetched tip touching only the dataset's `.dvc` and `.gitignore`; null when nothing changes. */
+  private async commit(target: Target, dataset: MaterializedDataset, diff: DatasetDiff): Promise<string | null> {
+    const hash = { md5: dataset.hash, size: dataset.size, nfiles: dataset.nfiles };
+    const changes = datasetFileChanges(this.paths, target.dataset, hash, this.strategy.isDirectory);
+    if (changes.length === 0) return null;
+    return this.git.commitChanges({ parent: target.tip?.commit ?? null, changes, message: this.dataset.commitMessage(diff) });
+  }
+
+  /** True when pushed; false when the branch moved (non-fast-forward); any other refusal is an error. */
+  private async pushCommit(commit: string): Promise<boolean> {
+    const pushed = await this.git.push(commit);
+    if (pushed.ok) return true;
+    if (pushed.reason === 'non-fast-forward') return false;
+    throw new Error(`git push failed: ${pushed.reason}`);
   }
 
   private record(

@@ -6,9 +6,9 @@ import { syncConfig } from '../config/configuration.js';
 import { DvcConfigError } from '../dvc/dvc-config.error.js';
 import { StorageBackend } from '../storage/storage.backend.js';
 import { FlushRunner } from './flush.runner.js';
-import { retryDelayMs } from './retry-backoff.js';
-import { SingleFlight } from './single-flight.js';
-import type { FlushSummary, SyncStatus } from './sync-status.js';
+import { retryDelayMs } from './retry-backoff.policy.js';
+import { SingleFlight } from './single-flight.gate.js';
+import type { FlushSummary, SyncStatus } from './sync-status.types.js';
 import { SyncStateStore } from './sync-state.store.js';
 
 /** What SyncService.events tells observers (metrics) about every flush: scheduled, requested or at shutdown. */

@@ -10,7 +10,7 @@ import { compareTaskIds, taskItemId } from '../dataset/task-id.order.js';
 import { md5Hex } from '../dvc/md5.util.js';
 import { StorageBackend } from '../storage/storage.backend.js';
 import { StorageError } from '../storage/storage.errors.js';
-import type { DatasetStrategy, MaterializedDataset, OursSnapshot } from './dataset-plan.js';
+import type { DatasetStrategy, MaterializedDataset, OursSnapshot } from './dataset-strategy.types.js';
 import type { PushedItem, SyncStateStore } from './sync-state.store.js';
 
 const PAGE = 1000;
@@ -81,6 +81,11 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
   merge(base: Map<string, ExportTask>, ours: Map<string, ExportTask>, theirs: Map<string, ExportTask>) {
     const { tasks, conflicts } = mergeTasks([...base.values()], [...ours.values()], [...theirs.values()]);
     return { items: new Map(tasks.map((task) => [taskItemId(task.id), task])), conflicts: conflicts.length };
+  }
+
+  /** One file, always offered: nothing of the teammate's to check. */
+  filesToVerify(): string[] {
+    return [];
   }
 
   async materialize(items: Map<string, ExportTask>): Promise<MaterializedDataset> {

@@ -15,7 +15,7 @@ import { writeDvcFile } from '../../src/dvc/dvc-file.writer.js';
 import type { DvcRemoteFactory } from '../../src/dvc/dvc-remote.factory.js';
 import { addGitignoreEntry } from '../../src/dvc/gitignore.updater.js';
 import { md5Hex } from '../../src/dvc/md5.util.js';
-import type { DatasetStrategy } from '../../src/sync/dataset-plan.js';
+import type { DatasetStrategy } from '../../src/sync/dataset-strategy.types.js';
 import { datasetStrategyProvider } from '../../src/sync/dataset-strategy.provider.js';
 import { FlushRunner } from '../../src/sync/flush.runner.js';
 import { SyncStateStore } from '../../src/sync/sync-state.store.js';

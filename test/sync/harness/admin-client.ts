@@ -1,4 +1,4 @@
-import type { SyncStatus } from '../../../src/sync/sync-status.js';
+import type { SyncStatus } from '../../../src/sync/sync-status.types.js';
 import type { RunningService } from '../../support/service.js';
 
 /** The admin API as an operator uses it (with ADMIN_TOKEN when the service has one). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { retryDelayMs } from './retry-backoff.js';
+import { retryDelayMs } from './retry-backoff.policy.js';
 
 describe('retryDelayMs', () => {
   it.each([

@@ -40,4 +40,9 @@ export interface DatasetStrategy<T> {
   theirs(hash: string, read: (id: string) => Promise<Buffer | undefined>): Promise<Map<string, T> | undefined>;
   merge(base: Map<string, T>, ours: Map<string, T>, theirs: Map<string, T>): { items: Map<string, T>; conflicts: number };
   materialize(items: Map<string, T>, read: (id: string) => Promise<Buffer | undefined>): Promise<MaterializedDataset>;
+  /**
+   * After a merge: objects the dataset lists that neither we pushed before (`base`) nor offer now — a teammate's,
+   * which must already be on the remote before a `.dir` may name them.
+   */
+  filesToVerify(base: Map<string, T>, items: Map<string, T>, dataset: MaterializedDataset): string[];
 }

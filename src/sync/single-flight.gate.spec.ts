@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { SingleFlight } from './single-flight.js';
+import { SingleFlight } from './single-flight.gate.js';
 
 function deferred() {
   let resolve!: () => void;

@@ -1,6 +1,6 @@
 import type { DvcRemote } from '../dvc/dvc.remote.js';
 import { pushObjects } from '../dvc/object.pusher.js';
-import type { MaterializedDataset } from './dataset-plan.js';
+import type { MaterializedDataset } from './dataset-strategy.types.js';
 
 /**
  * Puts the dataset's objects on the remote, `.dir` last (architecture invariant 2). Cost O(changes): only

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { InMemoryDvcRemote } from '../../test/fakes/in-memory-dvc.remote.js';
 import { buildDirObject } from '../dvc/dir-object.codec.js';
 import { md5Hex } from '../dvc/md5.util.js';
-import type { MaterializedDataset } from './dataset-plan.js';
-import { pushDataset } from './dataset-push.js';
+import type { MaterializedDataset } from './dataset-strategy.types.js';
+import { pushDataset } from './dataset.pusher.js';
 
 // The fake remote refuses a `.dir` whose files it does not all hold, so a wrong order fails loudly.
 

@@ -4,7 +4,7 @@ import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backe
 import { DvcPushError } from '../dvc/dvc-push.error.js';
 import { DvcRemoteError } from '../dvc/dvc-remote.error.js';
 import { md5Hex } from '../dvc/md5.util.js';
-import { isObjectChange, lazyObjectSource, ObjectChangedError } from './object-source.js';
+import { isObjectChange, lazyObjectSource, ObjectChangedError } from './object-source.factory.js';
 
 const changed = new ObjectChangedError('a');
 const network = new DvcRemoteError('object x: ECONNRESET');
