@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { SyncService } from '../sync/sync.service.js';
-import type { SyncStatus } from '../sync/sync-status.js';
+import type { SyncStatus } from '../sync/sync-status.types.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 @Controller('_admin/sync')

@@ -1,5 +1,5 @@
 import type { S3Operation } from '../s3/routing/s3-operation.router.js';
-import type { FlushSummary } from '../sync/sync-status.js';
+import type { FlushSummary } from '../sync/sync-status.types.js';
 
 export const FLUSH_OUTCOMES = ['committed', 'nothing-to-commit', 'failed'] as const;
 export type FlushOutcome = (typeof FLUSH_OUTCOMES)[number];

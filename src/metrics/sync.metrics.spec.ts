@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { EventEmitter } from 'node:events';
-import type { FlushSummary } from '../sync/sync-status.js';
+import type { FlushSummary } from '../sync/sync-status.types.js';
 import type { SyncEvents, SyncService } from '../sync/sync.service.js';
 import { MetricsRegistry } from './metrics.registry.js';
 import { SyncMetrics } from './sync.metrics.js';

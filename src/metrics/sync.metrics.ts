@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { FlushSummary } from '../sync/sync-status.js';
+import type { FlushSummary } from '../sync/sync-status.types.js';
 import { SyncService } from '../sync/sync.service.js';
 import { FLUSH_OUTCOMES, type FlushOutcome, flushOutcome, unixSeconds } from './metric-labels.js';
 import { MetricsRegistry } from './metrics.registry.js';
