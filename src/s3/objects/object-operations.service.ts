@@ -49,6 +49,7 @@ export class ObjectOperations {
     if (request.headers['if-none-match'] !== undefined || request.headers['if-match'] !== undefined) {
       throw new S3Error('NotImplemented', 'Conditional writes (If-None-Match / If-Match on PutObject) are not supported by this server.');
     }
+    assertNoUnsupportedFeature(request.headers);
     // Header problems (metadata too large, ...) are answered before the body is read.
     const stored = objectHeadersFrom(request.headers, storedContentEncoding);
     const maxSize = this.config.maxObjectSize;
@@ -93,4 +94,22 @@ export class ObjectOperations {
 /** Verified checksums of a stored object, echoed as AWS does on PutObject. */
 function checksumHeaders(checksums: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(checksums).map(([algorithm, value]) => [`x-amz-checksum-${algorithm.toLowerCase()}`, value]));
+}
+
+/**
+ * Headers asking for something this server cannot keep: never a silent success (s3-protocol.md). Canned ACLs
+ * (`x-amz-acl`, sent by rclone) and SSE-S3/KMS (`x-amz-server-side-encryption`, an option of Label Studio) are
+ * accepted and ignored, as the folder is private to the service anyway.
+ */
+const UNSUPPORTED_PUT_HEADERS: Array<[string, string]> = [
+  ['x-amz-tagging', 'Object tagging is not supported by this server: upload without tags (Tagging / x-amz-tagging).'],
+  ['x-amz-object-lock-mode', 'Object Lock is not supported by this server.'],
+  ['x-amz-object-lock-legal-hold', 'Object Lock is not supported by this server.'],
+  ['x-amz-server-side-encryption-customer-algorithm', 'Server-side encryption with customer-provided keys (SSE-C) is not supported by this server.'],
+];
+
+function assertNoUnsupportedFeature(headers: Record<string, string | string[] | undefined>): void {
+  for (const [name, message] of UNSUPPORTED_PUT_HEADERS) {
+    if (headers[name] !== undefined) throw new S3Error('NotImplemented', message);
+  }
 }

@@ -102,6 +102,16 @@ describe('S3 on the wire: what Label Studio, browsers and wrong clients send', (
     expectS3Error(deleteBucket, 501, 'NotImplemented');
   });
 
+  it('refuses a PUT asking for tags (never a silent success) and stores nothing, but accepts a canned ACL', async () => {
+    const tagged = await s3
+      .send(new PutObjectCommand({ Bucket: app.bucket, Key: 'tags/refused', Body: 'x', Tagging: 'team=labels' }))
+      .catch((e: S3ServiceException) => e);
+    expect([(tagged as S3ServiceException).name, (tagged as S3ServiceException).message]).toEqual(['NotImplemented', expect.stringMatching(/tagging/i)]);
+    const missing = await s3.send(new GetObjectCommand({ Bucket: app.bucket, Key: 'tags/refused' })).catch((e: S3ServiceException) => e);
+    expect((missing as S3ServiceException).name).toBe('NoSuchKey');
+    await s3.send(new PutObjectCommand({ Bucket: app.bucket, Key: 'tags/acl', Body: 'x', ACL: 'private' }));
+  });
+
   it('answers HEAD errors with status and headers only, and every answer carries request ids', async () => {
     const head = await rawRequest(app, { method: 'HEAD', path: object('missing') });
     expect([head.status, head.body.length]).toEqual([404, 0]);
