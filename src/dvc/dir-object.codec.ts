@@ -31,10 +31,10 @@ export interface DirObject {
  * dataset builder must leave such files out.
  */
 export function isIgnoredByDvc(relpath: string): boolean {
-  const parts = relpath.split('/');
-  return parts.some((part, i) => part === '.git' || part === '.dvcignore' || (i < parts.length - 1 && IGNORED_DIRS.has(part)));
+  return IGNORED.test(relpath);
 }
-const IGNORED_DIRS = new Set(['.hg', '.dvc']);
+/** A `.git` or `.dvcignore` segment anywhere, or a `.hg`/`.dvc` folder (a segment followed by more). */
+const IGNORED = /(^|\/)(\.git|\.dvcignore)(\/|$)|(^|\/)\.(hg|dvc)\//;
 
 /**
  * The `.dir` object DVC 3 would write for these files: dvc-data `Tree.as_bytes()` =
@@ -81,10 +81,12 @@ export function parseDirObject(content: Buffer | string, expectedHash?: string):
   });
 }
 
+/** An empty, `.` or `..` segment (a leading or trailing `/` makes an empty one), or a NUL. */
+const NOT_A_FILE_PATH = /(^|\/)\.{0,2}(\/|$)|\0/;
+
 /** What DVC can check out: a relative POSIX path of non-empty, non-dot segments. */
 function assertRelpath(relpath: string): void {
-  const parts = relpath.split('/');
-  if (relpath === '' || parts.some((p) => p === '' || p === '.' || p === '..') || relpath.includes('\0')) {
+  if (relpath === '' || NOT_A_FILE_PATH.test(relpath)) {
     throw new DvcFormatError(`'${relpath}' is not a relative file path inside the output`);
   }
   if (isIgnoredByDvc(relpath)) throw new DvcFormatError(`'${relpath}' is inside a directory DVC always ignores (.git, .hg, .dvc, .dvcignore)`);

@@ -6,6 +6,7 @@
  * `JSON.stringify` keeps non-ASCII characters raw and so produces other bytes, and another `.dir` id.
  */
 export function pythonJsonString(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`; // printable ASCII without " or \ (every md5, most paths)
   let out = '"';
   for (let i = 0; i < value.length; i++) {
     const unit = value.charCodeAt(i);
@@ -16,6 +17,8 @@ export function pythonJsonString(value: string): string {
   }
   return out + '"';
 }
+
+const NEEDS_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 
 const SHORT_ESCAPES: Record<number, string> = {
   0x22: '\\"',
