@@ -19,21 +19,8 @@ import { runLoad } from './lib/load.js';
 import { flush, type FlushAnswer, removeTempDirs, type Service, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
+import { option, outName } from './lib/cli-options.js';
 
-/** --out=<name> writes bench/results/<name>.md instead of the default (e.g. for a one-off bigger run). */
-function outName(fallback: string): string {
-  const arg = process.argv.find((a) => a.startsWith('--out='));
-  const name = arg ? arg.slice('--out='.length) : fallback;
-  if (!/^[\w.-]+$/.test(name)) throw new Error('--out must be a plain file name (letters, digits, . _ -)');
-  return name;
-}
-
-function option(name: string, fallback: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg ? Number(arg.split('=')[1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
 
 const SMALL = option('small', 1000);
 /** 100,000 is the goal; 30,000 is the default because writing 100,000 objects through the API takes minutes here. */

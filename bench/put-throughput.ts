@@ -18,21 +18,8 @@ import { type LatencySummary, paddedBody, runLoad, type Sample, summarize } from
 import { flush, removeTempDirs, type Service, type Spawned, startBaseline, startService, syncStatus } from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter, type S3Target } from './lib/s3-put.js';
+import { option, outName } from './lib/cli-options.js';
 
-/** --out=<name> writes bench/results/<name>.md instead of the default (e.g. for a one-off bigger run). */
-function outName(fallback: string): string {
-  const arg = process.argv.find((a) => a.startsWith('--out='));
-  const name = arg ? arg.slice('--out='.length) : fallback;
-  if (!/^[\w.-]+$/.test(name)) throw new Error('--out must be a plain file name (letters, digits, . _ -)');
-  return name;
-}
-
-function option(name: string, fallback: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg ? Number(arg.split('=')[1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
 
 const ROUNDS = option('rounds', 3);
 const REQUESTS = option('requests', 2000);

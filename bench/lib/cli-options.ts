@@ -1,0 +1,15 @@
+/** --out=<name> writes bench/results/<name>.md instead of the default (e.g. for a one-off bigger run). */
+export function outName(fallback: string): string {
+  const arg = process.argv.find((a) => a.startsWith('--out='));
+  const name = arg ? arg.slice('--out='.length) : fallback;
+  if (!/^[\w.-]+$/.test(name)) throw new Error('--out must be a plain file name (letters, digits, . _ -)');
+  return name;
+}
+
+/** A positive integer `--<name>=N` from the command line, or the fallback. */
+export function option(name: string, fallback: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  const value = arg ? Number(arg.split('=')[1]) : fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+  return value;
+}
