@@ -1,26 +1,10 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
+import { MemoryTreeStore } from '../../test/fakes/memory-tree.store.js';
 import type { FileChange } from './git.remote.js';
-import { editTree, type TreeEntry, type TreeStore } from './tree.editor.js';
+import { editTree, type TreeEntry } from './tree.editor.js';
 
-/** A content-addressed object store in memory: equal content → equal id, like git. */
-class MapTreeStore implements TreeStore {
-  readonly objects = new Map<string, Buffer | TreeEntry[]>();
-  private put(value: Buffer | TreeEntry[], bytes: Buffer): string {
-    const oid = createHash('sha1').update(bytes).digest('hex');
-    this.objects.set(oid, value);
-    return oid;
-  }
-  async readTree(oid: string) {
-    return [...(this.objects.get(oid) as TreeEntry[])];
-  }
-  async writeTree(entries: TreeEntry[]) {
-    const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : 1));
-    return this.put(sorted, Buffer.from(`tree ${JSON.stringify(sorted)}`));
-  }
-  async writeBlob(content: Buffer) {
-    return this.put(content, Buffer.concat([Buffer.from('blob '), content]));
-  }
+/** The fakes' object store, plus views of a tree for assertions. */
+class MapTreeStore extends MemoryTreeStore {
   /** path → "mode content" for every file under `tree`. */
   async files(tree: string, prefix = ''): Promise<Record<string, string>> {
     const out: Record<string, string> = {};

@@ -8,7 +8,8 @@ import {
   type PushResult,
 } from '../../src/git/git.remote.js';
 import { GitRemoteError } from '../../src/git/git-remote.error.js';
-import { editTree, type TreeEntry, type TreeStore } from '../../src/git/tree.editor.js';
+import { editTree, type TreeEntry } from '../../src/git/tree.editor.js';
+import { MemoryTreeStore } from './memory-tree.store.js';
 
 interface Commit {
   tree: string;
@@ -16,25 +17,6 @@ interface Commit {
   message: string;
 }
 
-/** Content-addressed objects in memory (equal content → equal id, as in git). */
-class MemoryObjects implements TreeStore {
-  readonly objects = new Map<string, Buffer | TreeEntry[]>();
-  private put(value: Buffer | TreeEntry[], bytes: string | Buffer): string {
-    const oid = createHash('sha1').update(bytes).digest('hex');
-    this.objects.set(oid, value);
-    return oid;
-  }
-  async readTree(oid: string) {
-    return [...(this.objects.get(oid) as TreeEntry[])];
-  }
-  async writeTree(entries: TreeEntry[]) {
-    const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return this.put(sorted, `tree ${JSON.stringify(sorted)}`);
-  }
-  async writeBlob(content: Buffer) {
-    return this.put(Buffer.from(content), Buffer.concat([Buffer.from('blob\0'), content]));
-  }
-}
 
 /**
  * A GitRemote with one branch held in memory, for the sync engine's unit tests. Same observable rules as
@@ -43,7 +25,7 @@ class MemoryObjects implements TreeStore {
  * branch is refused with `non-fast-forward`. A teammate's push is simulated with `teammatePush`.
  */
 export class InMemoryGitRemote extends GitRemote {
-  private readonly store = new MemoryObjects();
+  private readonly store = new MemoryTreeStore();
   private readonly commits = new Map<string, Commit>();
   /** Commits this side has seen (fetched or written): like the local cache of the real remote. */
   private readonly local = new Set<string>();
