@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { InMemoryGitRemote } from '../../test/fakes/in-memory-git.remote.js';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
-import { SECRETS, SyncHarness } from '../../test/support/sync-harness.js';
+import { harnessPerTest, SECRETS, SyncHarness } from '../../test/support/sync-harness.js';
 import { buildDirObject } from '../dvc/dir-object.codec.js';
 import { md5Hex } from '../dvc/md5.util.js';
 
@@ -10,13 +10,7 @@ import { md5Hex } from '../dvc/md5.util.js';
 
 const md5 = (text: string) => md5Hex(Buffer.from(text));
 
-const harnesses: SyncHarness[] = [];
-function harness(options: Parameters<typeof SyncHarness.create>[0] = {}): SyncHarness {
-  const h = SyncHarness.create(options);
-  harnesses.push(h);
-  return h;
-}
-afterEach(() => harnesses.splice(0).forEach((h) => h.close()));
+const harness = harnessPerTest();
 
 describe('FlushRunner, directory layout', () => {
   it('commits the .dvc and .gitignore of the dataset, whose objects are all on the remote', async () => {

@@ -1,19 +1,13 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { InMemoryGitRemote } from '../../test/fakes/in-memory-git.remote.js';
-import { labelsOf, SyncHarness, taskBody } from '../../test/support/sync-harness.js';
+import { harnessPerTest, labelsOf, taskBody } from '../../test/support/sync-harness.js';
 import type { ExportTask } from '../dataset/dataset.types.js';
 
 // Invariant 4: a teammate's commit that lands between our fetch and our push is never lost. The push is
 // refused (non-fast-forward), the flush rebuilds on the new tip, and merges when the teammate changed the
 // dataset too: per file (directory) or per task (JSON/JSONL), ours winning only where both changed.
 
-const harnesses: SyncHarness[] = [];
-function harness(options: Parameters<typeof SyncHarness.create>[0] = {}): SyncHarness {
-  const h = SyncHarness.create(options);
-  harnesses.push(h);
-  return h;
-}
-afterEach(() => harnesses.splice(0).forEach((h) => h.close()));
+const harness = harnessPerTest();
 
 function exportTask(id: number, labels: string[]): ExportTask {
   return JSON.parse(taskBody(id, labels.map((label, i) => ({ id: id * 100 + i, label })))) as ExportTask;

@@ -1,15 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { labelsOf, SyncHarness, taskBody } from '../../test/support/sync-harness.js';
+import { describe, expect, it } from '@jest/globals';
+import { harnessPerTest, labelsOf, SyncHarness, taskBody } from '../../test/support/sync-harness.js';
 
 // The flush of a JSON/JSONL dataset (one Label Studio export-shaped file) on the in-memory fakes.
 
-const harnesses: SyncHarness[] = [];
-function harness(datasetPath: string): SyncHarness {
-  const h = SyncHarness.create({ datasetPath });
-  harnesses.push(h);
-  return h;
-}
-afterEach(() => harnesses.splice(0).forEach((h) => h.close()));
+const newHarness = harnessPerTest();
+const harness = (datasetPath: string) => newHarness({ datasetPath });
 
 const labels = (h: SyncHarness) => Object.fromEntries([...h.pulledTasks()].map(([id, task]) => [id, labelsOf(task)]));
 

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { labelsOf, SyncHarness, taskBody } from '../../test/support/sync-harness.js';
+import { describe, expect, it } from '@jest/globals';
+import { harnessPerTest, labelsOf, taskBody } from '../../test/support/sync-harness.js';
 import type { ExportTask } from '../dataset/dataset.types.js';
 import { renderTasks } from '../dataset/task-file.codec.js';
 import { md5Hex } from '../dvc/md5.util.js';
@@ -8,14 +8,12 @@ import { md5Hex } from '../dvc/md5.util.js';
 // `dvc push`. We cannot merge what we cannot read, and must not overwrite it: the flush fails, stays pending,
 // says why, and merges once their data is on the remote.
 
-const harnesses: SyncHarness[] = [];
-afterEach(() => harnesses.splice(0).forEach((h) => h.close()));
+const harness = harnessPerTest();
 
 describe('FlushRunner when the branch names a dataset the DVC remote does not have', () => {
   it('keeps everything pending with a clear error, then merges once the teammate has pushed the data', async () => {
-    const h = SyncHarness.create({ datasetPath: 'data/annotations.json' });
-    const elsewhere = SyncHarness.create({ datasetPath: 'data/annotations.json' }); // the teammate's own remote
-    harnesses.push(h, elsewhere);
+    const h = harness({ datasetPath: 'data/annotations.json' });
+    const elsewhere = harness({ datasetPath: 'data/annotations.json' }); // the teammate's own remote
     await h.put('ann/1', taskBody(1, [{ id: 10, label: 'cat' }]));
     await h.flush();
     const ourCommit = h.git.tip;

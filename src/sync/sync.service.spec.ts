@@ -1,19 +1,17 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { SECRETS, SyncHarness, taskBody } from '../../test/support/sync-harness.js';
+import { harnessPerTest, SECRETS, SyncHarness, taskBody } from '../../test/support/sync-harness.js';
 import { SyncService } from './sync.service.js';
 
 // The scheduled side of the sync engine as the admin API shows it: pending count, errors and backoff,
 // and the final flush on shutdown.
 
-const harnesses: SyncHarness[] = [];
+const harness = harnessPerTest();
 function service(datasetPath?: string): { h: SyncHarness; sync: SyncService } {
-  const h = SyncHarness.create({ datasetPath });
-  harnesses.push(h);
+  const h = harness({ datasetPath });
   const sync = new SyncService({ intervalSeconds: 60, maxPending: 100 }, h.storage, h.state, h.runner, new SchedulerRegistry());
   return { h, sync };
 }
-afterEach(() => harnesses.splice(0).forEach((h) => h.close()));
 
 const seconds = (iso: string | null) => (iso === null ? null : (Date.parse(iso) - Date.now()) / 1000);
 

@@ -1,3 +1,4 @@
+import { afterEach } from '@jest/globals';
 import { Logger, type FactoryProvider } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -174,4 +175,15 @@ export function taskBody(id: number, annotations: Array<{ id: number; label: str
 export function labelsOf(task: ExportTask | undefined): string[] {
   if (!task) return [];
   return task.annotations.map((a) => ((a.result as Array<{ value: { choices: string[] } }>)[0]?.value.choices ?? []).join('+'));
+}
+
+/** A harness factory for one spec file: every harness it makes is closed (temp folder removed) after each test. */
+export function harnessPerTest(): (options?: HarnessOptions) => SyncHarness {
+  const open: SyncHarness[] = [];
+  afterEach(() => open.splice(0).forEach((h) => h.close()));
+  return (options = {}) => {
+    const h = SyncHarness.create(options);
+    open.push(h);
+    return h;
+  };
 }
