@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,16 +6,11 @@ import { join } from 'node:path';
 import { RunningService, startService, withLogs } from '../support/service.js';
 import { toolPaths } from '../support/tools.js';
 import { allFiles } from './clients/s3-expect.js';
+import { runCommand, type ProcessOutput } from '../support/run-command.js';
 
 // The aws CLI v1 (botocore) as a user would run it against the service: path-style addressing and, to keep
 // the test small, a 5 MB multipart threshold (the default is 8 MiB). Multipart is not supported: above the
 // threshold the CLI must fail with a message that says so, never half-store the file.
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('aws CLI', () => {
   let service: RunningService;
   let work: string;
@@ -24,16 +18,8 @@ describe('aws CLI', () => {
   const s3url = (key = '') => `s3://${service.bucket}/${key}`;
   const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
 
-  const aws = (...args: string[]): Promise<CliResult> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(toolPaths().aws, ['--endpoint-url', service.url, ...args], { cwd: work, env: cliEnv });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const aws = (...args: string[]): Promise<ProcessOutput> =>
+    runCommand(toolPaths().aws, ['--endpoint-url', service.url, ...args], { cwd: work, env: cliEnv });
   /** Runs the CLI and insists on exit 0 (the failure shows what the CLI said). */
   const awsOk = async (...args: string[]) => {
     const result = await aws(...args);

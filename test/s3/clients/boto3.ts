@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningService } from '../../support/service.js';
+import { runCommand, type ProcessOutput } from '../../support/run-command.js';
 import { toolPaths } from '../../support/tools.js';
 
 /** Per-op client settings: other credentials, or a clock `skewSeconds` off when signing. */
@@ -81,27 +81,18 @@ export function okResponse(result: OpResult): any {
   return result.response;
 }
 
-function runPython(input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runPython(input: string): Promise<ProcessOutput> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(toolPaths().python, [SCRIPT], {
-      env: {
-        ...env,
-        // Only what the test passes counts: no profile, credentials file or instance metadata of this machine.
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        PYTHONDONTWRITEBYTECODE: '1',
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
+  return runCommand(toolPaths().python, [SCRIPT], {
+    input,
+    env: {
+      ...env,
+      // Only what the test passes counts: no profile, credentials file or instance metadata of this machine.
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      PYTHONDONTWRITEBYTECODE: '1',
+    },
   });
 }
 
