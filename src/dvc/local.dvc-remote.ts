@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { DvcRemote, type ObjectSource, type RemoteHealth } from './dvc.remote.js';
 import { DvcRemoteError } from './dvc-remote.error.js';
 import { objectRelPath } from './object-path.util.js';
+import { fsyncDir as fsyncDirectory } from '../common/fsync-dir.js';
 
 /** How many files are looked at at the same time. */
 const PARALLEL = 32;
@@ -156,15 +157,6 @@ export class LocalDvcRemote extends DvcRemote {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw new DvcRemoteError(`object ${id}: cannot look in ${this.describe()}: ${(error as Error).message}`, { cause: error });
     }
-  }
-}
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fsyncDir } from '../common/fsync-dir.js';
 
 /**
  * Writes a file so that a crash leaves the old content or the new one, never a truncated file:
@@ -24,12 +25,7 @@ async function writeFileDurably(path: string, data: string | Uint8Array, options
   }
   await handle.close();
   await fsp.rename(tmp, path);
-  const folder = await fsp.open(dirname(path), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
+  await fsyncDir(dirname(path));
 }
 
 /**

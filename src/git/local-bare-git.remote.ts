@@ -9,6 +9,7 @@ import { GitRemote, type CommitRequest, type GitRemoteDescription, type GitTip, 
 import { durableFs as fs } from './durable-fs.adapter.js';
 import { GitObjects, type Signature } from './git-objects.adapter.js';
 import { GitRemoteError } from './git-remote.error.js';
+import { fsyncDir } from '../common/fsync-dir.js';
 
 export interface LocalBareGitRemoteOptions {
   /** DATA_DIR/repo.git: created on first use. */
@@ -99,7 +100,7 @@ export class LocalBareGitRemote extends GitRemote {
       await lock.close();
       await rename(`${refFile}.lock`, refFile);
       renamed = true;
-      await syncFolder(dirname(refFile));
+      await fsyncDir(dirname(refFile));
       return { ok: true };
     } finally {
       await lock.close().catch(() => undefined);
@@ -153,14 +154,4 @@ function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Makes a rename in `folder` survive a power cut. */
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

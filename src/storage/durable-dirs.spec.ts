@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { DurableDirs, fsyncDir } from './durable-dirs.js';
+import { fsyncDir } from '../common/fsync-dir.js';
+import { DurableDirs } from './durable-dirs.js';
 
 const ROOT = '/data/objects';
 

@@ -1,5 +1,5 @@
-import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { fsyncDir } from '../common/fsync-dir.js';
 
 /** Beyond this many known directories, forget them all: costs one extra fsync per folder, never safety. */
 const MAX_KNOWN = 65_536;
@@ -116,17 +116,9 @@ export class DurableDirs {
   }
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** `dir` is `root` or below it (a directory named `..x` is below it). */
 export function isInside(dir: string, root: string): boolean {
   const rel = relative(root, dir);
   return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
+
