@@ -11,7 +11,7 @@ import { pushDataset } from './dataset.pusher.js';
 import { DATASET_STRATEGY } from './dataset-strategy.provider.js';
 import { isObjectChange } from './object-source.factory.js';
 import { datasetFileChanges, readTipDataset, type TipDataset } from './tip-dataset.files.js';
-import type { FlushSummary } from './sync-status.types.js';
+import { REJECTED_SHOWN, type FlushSummary } from './sync-status.types.js';
 import { SyncStateStore } from './sync-state.store.js';
 
 const MAX_ATTEMPTS = 6;
@@ -196,7 +196,7 @@ export class FlushRunner {
         consecutiveFailures: 0,
         pushedDatasetHash: datasetHash,
         pushedDataset: datasetId,
-        rejected: ours.rejected.slice(0, 100),
+        rejected: ours.rejected.slice(0, REJECTED_SHOWN),
         rejectedCount: ours.rejected.length,
       },
     });

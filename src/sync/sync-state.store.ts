@@ -26,7 +26,7 @@ export interface SyncProgress {
   pushedDataset: string | null;
   /** The first rejected objects (the status shows 100), and how many there are. */
   rejected: Array<{ key: string; reason: string }>;
-  rejectedCount?: number;
+  rejectedCount: number;
 }
 
 const INITIAL: SyncProgress = {
@@ -39,6 +39,7 @@ const INITIAL: SyncProgress = {
   pushedDatasetHash: null,
   pushedDataset: null,
   rejected: [],
+  rejectedCount: 0,
 };
 
 /**

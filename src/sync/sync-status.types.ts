@@ -1,4 +1,7 @@
 /** What `GET /_admin/sync` answers. Never holds a secret: URLs are shown without credentials. */
+/** A bucket that also holds media (Source storage) would list thousands: the status keeps a sample and the count. */
+export const REJECTED_SHOWN = 100;
+
 export interface SyncStatus {
   /** Changes acknowledged by the S3 API and not yet in a pushed commit. */
   pending: number;

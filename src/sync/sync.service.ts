@@ -18,8 +18,6 @@ export interface SyncEvents {
 }
 
 const TICK_MS = 1_000;
-/** A bucket that also holds media (Source storage) would list thousands: the status shows a sample and the count. */
-const REJECTED_SHOWN = 100;
 const SHUTDOWN_FLUSH_LIMIT_MS = 50_000;
 
 /**
@@ -105,8 +103,8 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       dataset: target.dataset,
       layout: target.layout,
       remote: target.remote,
-      rejected: progress.rejected.slice(0, REJECTED_SHOWN),
-      rejectedCount: progress.rejectedCount ?? progress.rejected.length,
+      rejected: progress.rejected,
+      rejectedCount: progress.rejectedCount,
       lastFlush: this.lastFlush,
     };
   }
