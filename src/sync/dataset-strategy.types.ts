@@ -34,7 +34,6 @@ export interface DatasetStrategy<T> {
   /** Items of the last push, from the sync state. */
   decode(item: PushedItem): T;
   encode(id: string, item: T): PushedItem;
-  equal(a: T, b: T): boolean;
   ours(base: Map<string, T>, changedKeys: string[], fullRebuild: boolean): Promise<OursSnapshot<T>>;
   /** A teammate's version of the dataset, read back from the DVC remote; undefined if unreadable. */
   theirs(hash: string, read: (id: string) => Promise<Buffer | undefined>): Promise<Map<string, T> | undefined>;

@@ -36,10 +36,6 @@ export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
     return { id, hash: item.md5, value: JSON.stringify({ md5: item.md5, size: item.size }) };
   }
 
-  equal(a: ManifestEntry, b: ManifestEntry): boolean {
-    return a.md5 === b.md5;
-  }
-
   async ours(base: Map<string, ManifestEntry>, changedKeys: string[]): Promise<OursSnapshot<ManifestEntry>> {
     this.sources = new Map();
     const changes: ManifestChange[] = [];

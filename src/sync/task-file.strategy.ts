@@ -43,10 +43,6 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
     return { id, hash: md5Hex(value), value };
   }
 
-  equal(a: ExportTask, b: ExportTask): boolean {
-    return jsonEqual(a, b);
-  }
-
   async ours(base: Map<string, ExportTask>, changedKeys: string[], fullRebuild: boolean): Promise<OursSnapshot<ExportTask>> {
     if (!this.loaded) await this.loadEverything();
     const before = this.state.itemsOfKeys(changedKeys);
