@@ -21,7 +21,6 @@ import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/repor
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
 
-
 const SMALL = option('small', 1000);
 /** 100,000 is the goal; 30,000 is the default because writing 100,000 objects through the API takes minutes here. */
 const LARGE = option('large', 30000);
@@ -61,7 +60,9 @@ function processCpuMs(pid: number): number {
 
 /** Directory layout: a small JSON file per object (~90 bytes), distinct per object and version. */
 function smallBody(i: number, version: number): Buffer {
-  return Buffer.from(`{"id":${i},"version":${version},"label":"${version % 2 ? 'positive' : 'negative'}","note":"bench object"}\n`);
+  return Buffer.from(
+    `{"id":${i},"version":${version},"label":"${version % 2 ? 'positive' : 'negative'}","note":"bench object"}\n`,
+  );
 }
 
 /**
@@ -75,7 +76,16 @@ function annotationBody(task: number, version: number): Buffer {
   return Buffer.from(
     JSON.stringify({
       id: annotation,
-      result: [{ value: { choices: [choice] }, id: `c${version}`, from_name: 'sentiment', to_name: 'text', type: 'choices', origin: 'manual' }],
+      result: [
+        {
+          value: { choices: [choice] },
+          id: `c${version}`,
+          from_name: 'sentiment',
+          to_name: 'text',
+          type: 'choices',
+          origin: 'manual',
+        },
+      ],
       created_username: 'Bench bench@example.com, 1',
       created_ago: '0 minutes',
       completed_by: { id: 1, first_name: 'Bench', last_name: '', email: 'bench@example.com' },
@@ -117,16 +127,24 @@ function annotationBody(task: number, version: number): Buffer {
   );
 }
 
-const objectKey = (layout: Layout, i: number) => (layout === 'json' ? `ls/${i + 1_000_000}` : `objects/${String(i).padStart(6, '0')}.json`);
-const objectBody = (layout: Layout, i: number, version: number) => (layout === 'json' ? annotationBody(i, version) : smallBody(i, version));
+const objectKey = (layout: Layout, i: number) =>
+  layout === 'json' ? `ls/${i + 1_000_000}` : `objects/${String(i).padStart(6, '0')}.json`;
+const objectBody = (layout: Layout, i: number, version: number) =>
+  layout === 'json' ? annotationBody(i, version) : smallBody(i, version);
 
 async function write(subject: Subject, indexes: number[], version: number): Promise<number> {
   const result = await runLoad(subject.putter, {
     requests: indexes.length,
     concurrency: FILL_CONCURRENCY,
-    object: (n) => ({ key: objectKey(subject.layout, indexes[n]), body: objectBody(subject.layout, indexes[n], version) }),
+    object: (n) => ({
+      key: objectKey(subject.layout, indexes[n]),
+      body: objectBody(subject.layout, indexes[n], version),
+    }),
   });
-  if (result.errors.length > 0) throw new Error(`${subject.name}: PUTs failed:\n${result.errors.join('\n')}\n${subject.service.logs().slice(-4000)}`);
+  if (result.errors.length > 0)
+    throw new Error(
+      `${subject.name}: PUTs failed:\n${result.errors.join('\n')}\n${subject.service.logs().slice(-4000)}`,
+    );
   return result.wallMs;
 }
 
@@ -135,11 +153,21 @@ async function measuredFlush(subject: Subject): Promise<Measured> {
   const answer: FlushAnswer = await flush(subject.service);
   const serverCpuMs = processCpuMs(subject.service.pid) - cpu0;
   const last = answer.status.lastFlush;
-  if (!last || answer.status.pending !== 0) throw new Error(`${subject.name}: flush left ${answer.status.pending} pending: ${JSON.stringify(answer.status)}`);
+  if (!last || answer.status.pending !== 0)
+    throw new Error(`${subject.name}: flush left ${answer.status.pending} pending: ${JSON.stringify(answer.status)}`);
   if (subject.layout === 'json' && answer.status.rejected.length > 0) {
-    throw new Error(`${subject.name}: bodies rejected as Label Studio JSON: ${JSON.stringify(answer.status.rejected.slice(0, 3))}`);
+    throw new Error(
+      `${subject.name}: bodies rejected as Label Studio JSON: ${JSON.stringify(answer.status.rejected.slice(0, 3))}`,
+    );
   }
-  return { durationMs: last.durationMs, wallMs: answer.wallMs, serverCpuMs, added: last.added, updated: last.updated, uploadedObjects: last.uploadedObjects };
+  return {
+    durationMs: last.durationMs,
+    wallMs: answer.wallMs,
+    serverCpuMs,
+    added: last.added,
+    updated: last.updated,
+    uploadedObjects: last.uploadedObjects,
+  };
 }
 
 async function main() {
@@ -154,25 +182,40 @@ async function main() {
   const subjects: Subject[] = [];
   try {
     for (const p of plan) {
-      const service = await startService({ DVC_DATASET_PATH: p.layout === 'json' ? 'data/annotations.json' : 'data/annotations' });
+      const service = await startService({
+        DVC_DATASET_PATH: p.layout === 'json' ? 'data/annotations.json' : 'data/annotations',
+      });
       subjects.push({ ...p, service, putter: new S3Putter(service, FILL_CONCURRENCY), fillMs: 0, repeats: [] });
     }
     // Fill and initial flush, one subject after the other (filling is what takes the time).
     for (const subject of subjects) {
-      subject.fillMs = await write(subject, Array.from({ length: subject.objects }, (_, i) => i), 0);
-      log(`${subject.name}: written in ${int(subject.fillMs)} ms (${int((subject.objects / subject.fillMs) * 1000)} PUT/s)`);
+      subject.fillMs = await write(
+        subject,
+        Array.from({ length: subject.objects }, (_, i) => i),
+        0,
+      );
+      log(
+        `${subject.name}: written in ${int(subject.fillMs)} ms (${int((subject.objects / subject.fillMs) * 1000)} PUT/s)`,
+      );
       subject.initial = await measuredFlush(subject);
-      log(`${subject.name}: initial flush ${int(subject.initial.durationMs)} ms (${subject.initial.added} added) (load ${loadAverage()})`);
+      log(
+        `${subject.name}: initial flush ${int(subject.initial.durationMs)} ms (${subject.initial.added} added) (load ${loadAverage()})`,
+      );
     }
     // The measured flushes: interleaved, CHANGES updates of existing objects spread over the whole key range.
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       for (const subject of subjects) {
         const stride = Math.max(1, Math.floor(subject.objects / CHANGES));
-        const indexes = Array.from({ length: Math.min(CHANGES, subject.objects) }, (_, k) => (k * stride + repeat) % subject.objects);
+        const indexes = Array.from(
+          { length: Math.min(CHANGES, subject.objects) },
+          (_, k) => (k * stride + repeat) % subject.objects,
+        );
         await write(subject, indexes, repeat);
         const measured = await measuredFlush(subject);
         subject.repeats.push(measured);
-        log(`repeat ${repeat} ${subject.name}: flush ${int(measured.durationMs)} ms, wall ${int(measured.wallMs)} ms, server CPU ${int(measured.serverCpuMs)} ms (load ${loadAverage()})`);
+        log(
+          `repeat ${repeat} ${subject.name}: flush ${int(measured.durationMs)} ms, wall ${int(measured.wallMs)} ms, server CPU ${int(measured.serverCpuMs)} ms (load ${loadAverage()})`,
+        );
       }
     }
   } finally {
@@ -204,7 +247,9 @@ function report(info: RunInfo, subjects: Subject[]): string {
     (s) =>
       `| ${s.name} | ${int(s.fillMs)} | ${int((s.objects / s.fillMs) * 1000)} | ${int(s.initial!.durationMs)} | ${int(s.initial!.wallMs)} | ${int(s.initial!.serverCpuMs)} | ${int(s.initial!.uploadedObjects)} |`,
   );
-  const command = process.argv.slice(2).length ? `node bench/.out/flush-cost.js ${process.argv.slice(2).join(' ')}` : 'node bench/.out/flush-cost.js';
+  const command = process.argv.slice(2).length
+    ? `node bench/.out/flush-cost.js ${process.argv.slice(2).join(' ')}`
+    : 'node bench/.out/flush-cost.js';
   return `# Flush cost: ${CHANGES} changes on a small vs a big dataset
 
 Each dataset is written through the S3 API (${FILL_CONCURRENCY} clients; directory layout: ~90-byte JSON objects; JSON layout:

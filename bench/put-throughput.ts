@@ -15,11 +15,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { type LatencySummary, paddedBody, runLoad, type Sample, summarize } from './lib/load.js';
-import { flush, removeTempDirs, type Service, type Spawned, startBaseline, startService, syncStatus } from './lib/processes.js';
+import {
+  flush,
+  removeTempDirs,
+  type Service,
+  type Spawned,
+  startBaseline,
+  startService,
+  syncStatus,
+} from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter, type S3Target } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
-
 
 const ROUNDS = option('rounds', 3);
 const REQUESTS = option('requests', 2000);
@@ -71,10 +78,16 @@ async function measured(server: Spawned, body: () => Promise<{ summary: LatencyS
 }
 
 function failOnErrors(errors: string[], server: Spawned) {
-  if (errors.length > 0) throw new Error(`PUTs failed:\n${errors.join('\n')}\n--- server log ---\n${server.logs().slice(-4000)}`);
+  if (errors.length > 0)
+    throw new Error(`PUTs failed:\n${errors.join('\n')}\n--- server log ---\n${server.logs().slice(-4000)}`);
 }
 
-async function plainRound(target: TargetName, server: Spawned & S3Target, putter: S3Putter, round: number): Promise<RoundResult> {
+async function plainRound(
+  target: TargetName,
+  server: Spawned & S3Target,
+  putter: S3Putter,
+  round: number,
+): Promise<RoundResult> {
   const m = await measured(server, async () => {
     const result = await runLoad(putter, {
       requests: REQUESTS,
@@ -100,7 +113,8 @@ async function duringRound(service: Service, putter: S3Putter, round: number): P
   });
   failOnErrors(fill.errors, service);
   const before = await syncStatus(service);
-  if (before.running || before.pending !== BATCH) throw new Error(`expected ${BATCH} pending changes and no flush, got ${JSON.stringify(before)}`);
+  if (before.running || before.pending !== BATCH)
+    throw new Error(`expected ${BATCH} pending changes and no flush, got ${JSON.stringify(before)}`);
 
   const server0 = processCpuMs(service.pid);
   const client0 = clientCpuMs();
@@ -126,13 +140,22 @@ async function duringRound(service: Service, putter: S3Putter, round: number): P
     summary: summarize(inWindow, overlapMs),
     serverCpuMs,
     clientCpuMs: clientCpu,
-    flush: { durationMs: lastFlush.durationMs, added: lastFlush.added, inWindow: inWindow.length, sent: REQUESTS, overlapMs, loadMs: loadEnd - loadStart },
+    flush: {
+      durationMs: lastFlush.durationMs,
+      added: lastFlush.added,
+      inWindow: inWindow.length,
+      sent: REQUESTS,
+      overlapMs,
+      loadMs: loadEnd - loadStart,
+    },
   };
 }
 
 async function main() {
   const info = new RunInfo();
-  log(`load average ${info.loadBefore}; ${ROUNDS} rounds × ${REQUESTS} PUTs of ${BODY} B, ${CONCURRENCY} clients; batch ${BATCH}`);
+  log(
+    `load average ${info.loadBefore}; ${ROUNDS} rounds × ${REQUESTS} PUTs of ${BODY} B, ${CONCURRENCY} clients; batch ${BATCH}`,
+  );
   const nullServer = await startBaseline('null');
   const fsyncServer = await startBaseline('fsync');
   const service = await startService({ DVC_DATASET_PATH: DATASET });
@@ -158,13 +181,18 @@ async function main() {
     for (let round = 1; round <= ROUNDS; round++) {
       const order = ORDER.map((_, i) => ORDER[(i + round - 1) % ORDER.length]);
       for (const name of order) {
-        const result = name === 'during' ? await duringRound(flushed, putters.during, round) : await plainRound(name, servers[name], putters[name], round);
+        const result =
+          name === 'during'
+            ? await duringRound(flushed, putters.during, round)
+            : await plainRound(name, servers[name], putters[name], round);
         results.push(result);
         const s = result.summary;
         const extra = result.flush
           ? ` | flush ${result.flush.durationMs} ms (${result.flush.added} added), ${result.flush.inWindow}/${result.flush.sent} PUTs inside it`
           : '';
-        log(`round ${round} ${name.padEnd(7)} ${int(s.perSecond)} PUT/s p50 ${ms(s.p50)} p95 ${ms(s.p95)} p99 ${ms(s.p99)} ms${extra} (load ${loadAverage()})`);
+        log(
+          `round ${round} ${name.padEnd(7)} ${int(s.perSecond)} PUT/s p50 ${ms(s.p50)} p95 ${ms(s.p95)} p99 ${ms(s.p99)} ms${extra} (load ${loadAverage()})`,
+        );
       }
     }
   } finally {
@@ -211,12 +239,23 @@ function report(info: RunInfo, results: RoundResult[]): string {
   const medians = ORDER.map((target) => {
     const mine = results.filter((r) => r.target === target);
     const med = (pick: (r: RoundResult) => number) => median(mine.map(pick));
-    return `| ${label[target]} | ${int(med((r) => r.summary.perSecond))} | ${ms(med((r) => r.summary.p50))} | ${ms(med((r) => r.summary.p95))} | ${ms(med((r) => r.summary.p99))} | ${ms(med((r) => r.serverCpuMs), 2)} | ${ms(med((r) => r.clientCpuMs), 2)} |`;
+    return `| ${label[target]} | ${int(med((r) => r.summary.perSecond))} | ${ms(med((r) => r.summary.p50))} | ${ms(med((r) => r.summary.p95))} | ${ms(med((r) => r.summary.p99))} | ${ms(
+      med((r) => r.serverCpuMs),
+      2,
+    )} | ${ms(
+      med((r) => r.clientCpuMs),
+      2,
+    )} |`;
   });
   const flushes = results
     .filter((r) => r.flush)
-    .map((r) => `| ${r.round} | ${int(r.flush!.added)} | ${int(r.flush!.durationMs)} | ${int(r.flush!.loadMs)} | ${int(r.flush!.overlapMs)} | ${r.flush!.inWindow} / ${r.flush!.sent} |`);
-  const command = process.argv.slice(2).length ? `node bench/.out/put-throughput.js ${process.argv.slice(2).join(' ')}` : 'node bench/.out/put-throughput.js';
+    .map(
+      (r) =>
+        `| ${r.round} | ${int(r.flush!.added)} | ${int(r.flush!.durationMs)} | ${int(r.flush!.loadMs)} | ${int(r.flush!.overlapMs)} | ${r.flush!.inWindow} / ${r.flush!.sent} |`,
+    );
+  const command = process.argv.slice(2).length
+    ? `node bench/.out/put-throughput.js ${process.argv.slice(2).join(' ')}`
+    : 'node bench/.out/put-throughput.js';
   return `# PUT throughput and latency
 
 ${ROUNDS} interleaved rounds (target order rotates each round); each round: ${int(REQUESTS)} PUTs of ${BODY}-byte JSON bodies,

@@ -31,7 +31,12 @@ export async function createApp(): Promise<NestExpressApplication> {
     abortOnError: false,
     // Literal routes (/_admin/...) before the S3 catch-all, whatever the module order.
     routeResolutionStrategy: 'specificity',
-    httpsOptions: server.tls ? { cert: readSetting('TLS_CERT_FILE', server.tls.certFile), key: readSetting('TLS_KEY_FILE', server.tls.keyFile) } : undefined,
+    httpsOptions: server.tls
+      ? {
+          cert: readSetting('TLS_CERT_FILE', server.tls.certFile),
+          key: readSetting('TLS_KEY_FILE', server.tls.keyFile),
+        }
+      : undefined,
   });
   app.set('etag', false);
   app.set('x-powered-by', false);
@@ -45,5 +50,7 @@ export async function bootstrap(): Promise<void> {
   const server = serverConfig();
   await app.listen(server.port, server.host);
   const scheme = server.tls ? 'https' : 'http';
-  new Logger('Bootstrap').log(`listening on ${scheme}://${server.host}:${server.port} (S3 endpoint; admin API under /_admin/)`);
+  new Logger('Bootstrap').log(
+    `listening on ${scheme}://${server.host}:${server.port} (S3 endpoint; admin API under /_admin/)`,
+  );
 }

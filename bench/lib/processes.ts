@@ -43,7 +43,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -78,7 +80,12 @@ export interface Spawned {
   kill(): Promise<void>;
 }
 
-async function spawnAndWait(args: string[], env: Record<string, string>, port: number, readyPath: string): Promise<Spawned> {
+async function spawnAndWait(
+  args: string[],
+  env: Record<string, string>,
+  port: number,
+  readyPath: string,
+): Promise<Spawned> {
   const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
@@ -88,7 +95,8 @@ async function spawnAndWait(args: string[], env: Record<string, string>, port: n
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${args.join(' ')} exited early:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${args.join(' ')} exited early:\n${output}`);
     const answer = await httpCall('GET', url + readyPath, 2_000).catch(() => undefined);
     if (answer?.status === 200) break;
     if (Date.now() > deadline) throw new Error(`${args.join(' ')} not ready within 60 s:\n${output}`);
@@ -126,7 +134,10 @@ export async function startService(settings: Record<string, string> = {}): Promi
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
       (entry): entry is [string, string] =>
-        entry[1] !== undefined && !/^(PORT|HOST|LOG_LEVEL|ADMIN_TOKEN|TLS_\w+|DATA_DIR|S3_\w+|GIT_\w+|DVC_\w+|SYNC_\w+|NODE_OPTIONS)$/.test(entry[0]),
+        entry[1] !== undefined &&
+        !/^(PORT|HOST|LOG_LEVEL|ADMIN_TOKEN|TLS_\w+|DATA_DIR|S3_\w+|GIT_\w+|DVC_\w+|SYNC_\w+|NODE_OPTIONS)$/.test(
+          entry[0],
+        ),
     ),
   );
   const env: Record<string, string> = {
@@ -142,7 +153,14 @@ export async function startService(settings: Record<string, string> = {}): Promi
     ...settings,
   };
   const spawned = await spawnAndWait([MAIN], env, port, '/_admin/health');
-  return { ...spawned, dataDir, accessKeyId, secretAccessKey, region: env.S3_REGION ?? 'us-east-1', bucket: env.S3_BUCKET ?? 'annotations' };
+  return {
+    ...spawned,
+    dataDir,
+    accessKeyId,
+    secretAccessKey,
+    region: env.S3_REGION ?? 'us-east-1',
+    bucket: env.S3_BUCKET ?? 'annotations',
+  };
 }
 
 /** bench/baseline-server.ts in its own process (like the service): mode 'fsync' or 'null'. */
@@ -153,7 +171,13 @@ export async function startBaseline(mode: 'fsync' | 'null'): Promise<Spawned & S
   const env = { ...process.env, BASELINE_MODE: mode, PORT: String(port), DATA_DIR: dir } as Record<string, string>;
   const spawned = await spawnAndWait([script], env, port, '/_health');
   // The baseline ignores the signature; the client signs anyway so that its cost is the same for every target.
-  return { ...spawned, accessKeyId: 'AKBASELINE', secretAccessKey: 'baseline-secret', region: 'us-east-1', bucket: 'annotations' };
+  return {
+    ...spawned,
+    accessKeyId: 'AKBASELINE',
+    secretAccessKey: 'baseline-secret',
+    region: 'us-east-1',
+    bucket: 'annotations',
+  };
 }
 
 export interface FlushAnswer {
@@ -163,7 +187,14 @@ export interface FlushAnswer {
     lastError: string | null;
     running: boolean;
     rejected: Array<{ key: string; reason: string }>;
-    lastFlush: { durationMs: number; added: number; updated: number; deleted: number; uploadedObjects: number; commit: string | null } | null;
+    lastFlush: {
+      durationMs: number;
+      added: number;
+      updated: number;
+      deleted: number;
+      uploadedObjects: number;
+      commit: string | null;
+    } | null;
   };
 }
 

@@ -12,7 +12,10 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export const ms = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -29,7 +32,7 @@ function cpuModel(): string {
     const line = readFileSync('/proc/cpuinfo', 'utf8')
       .split('\n')
       .find((l) => l.startsWith('model name'));
-    return line ? line.split(':')[1].trim() : cpus()[0]?.model ?? 'unknown';
+    return line ? line.split(':')[1].trim() : (cpus()[0]?.model ?? 'unknown');
   } catch {
     return cpus()[0]?.model ?? 'unknown';
   }
@@ -46,7 +49,10 @@ function nproc(): string {
 function gitHead(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${head} (+ uncommitted changes in src/)` : head;
   } catch {
     return 'unknown';

@@ -77,19 +77,22 @@ export class S3Putter {
     const path = `/${this.target.bucket}/${key}`;
     const headers = this.signPut(path, payloadHash, body.length);
     return new Promise<PutResult>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: this.port, method: 'PUT', path, headers, agent: this.agent }, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status === 200) {
-          res.resume();
-          res.on('end', () => resolve({ status, body: '' }));
-        } else {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => resolve({ status, body: text }));
-        }
-        res.on('error', reject);
-      });
+      const req = request(
+        { host: '127.0.0.1', port: this.port, method: 'PUT', path, headers, agent: this.agent },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status === 200) {
+            res.resume();
+            res.on('end', () => resolve({ status, body: '' }));
+          } else {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve({ status, body: text }));
+          }
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

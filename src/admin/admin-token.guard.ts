@@ -18,6 +18,8 @@ export class AdminTokenGuard implements CanActivate {
     const match = /^Bearer\s+(.+)$/i.exec(header);
     // Compare digests: constant time and independent of the token's length.
     if (match && timingSafeEqual(digest(match[1].trim()), digest(expected))) return true;
-    throw new UnauthorizedException('Send Authorization: Bearer <ADMIN_TOKEN> (the value of ADMIN_TOKEN in the service settings).');
+    throw new UnauthorizedException(
+      'Send Authorization: Bearer <ADMIN_TOKEN> (the value of ADMIN_TOKEN in the service settings).',
+    );
   }
 }

@@ -26,7 +26,10 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 8000;
   @IsString() @MinLength(1) HOST = '0.0.0.0';
   @IsIn(['fatal', 'error', 'warn', 'log', 'info', 'debug', 'verbose']) LOG_LEVEL = 'info';
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() TLS_CERT_FILE?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() TLS_KEY_FILE?: string;
@@ -35,11 +38,17 @@ export class EnvironmentVariables {
   @IsString() @MinLength(1) DATA_DIR = './data';
 
   // --- s3
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._-]{3,128}$/, {
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{3,128}$/, {
     message: 'S3_ACCESS_KEY_ID must be 3-128 characters of A-Z a-z 0-9 . _ -',
   })
   S3_ACCESS_KEY_ID?: string;
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8, { message: 'S3_SECRET_ACCESS_KEY must be at least 8 characters' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'S3_SECRET_ACCESS_KEY must be at least 8 characters' })
   S3_SECRET_ACCESS_KEY?: string;
   @Matches(/^[a-z0-9-]{1,32}$/, { message: 'S3_REGION must look like us-east-1' }) S3_REGION = 'us-east-1';
   // S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), simplified.
@@ -50,11 +59,15 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1) @Max(5 * 1024 ** 3) S3_MAX_OBJECT_SIZE = 100 * 1024 * 1024;
 
   // --- git
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, {
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, {
     message: 'GIT_REPO_URL must be an http(s) URL (ssh is not supported: use an https URL with GIT_USERNAME/GIT_TOKEN)',
   })
   GIT_REPO_URL?: string;
-  @Matches(/^(?!\/)(?!.*\.\.)(?!.*\/\/)[^\s~^:?*\[\\]+(?<!\/)(?<!\.lock)$/, { message: 'GIT_BRANCH must be a valid git branch name' })
+  @Matches(/^(?!\/)(?!.*\.\.)(?!.*\/\/)[^\s~^:?*\[\\]+(?<!\/)(?<!\.lock)$/, {
+    message: 'GIT_BRANCH must be a valid git branch name',
+  })
   GIT_BRANCH = 'main';
   @Transform(emptyToUndefined) @IsOptional() @IsString() GIT_BASE_BRANCH?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() GIT_USERNAME?: string;
@@ -71,7 +84,9 @@ export class EnvironmentVariables {
   DVC_DATASET_PATH = 'data/annotations.json';
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_URL?: string;
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/[^\s]+$/, { message: 'DVC_REMOTE_ENDPOINT_URL must be an http(s) URL' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'DVC_REMOTE_ENDPOINT_URL must be an http(s) URL' })
   DVC_REMOTE_ENDPOINT_URL?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_REGION?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_ACCESS_KEY_ID?: string;
@@ -111,7 +126,9 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
     problems.push('  - TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither, for plain http)');
   }
   if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
-    problems.push('  - S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither: credentials are then generated)');
+    problems.push(
+      '  - S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither: credentials are then generated)',
+    );
   }
   return problems;
 }
@@ -119,7 +136,9 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
 /** `ConfigModule.forRoot({ validate })`: one readable error that lists every bad setting. */
 export function validateEnvironment(given: Record<string, unknown>): EnvironmentVariables {
   // `NAME=` in a .env file or compose means "not set": the default applies.
-  const raw = Object.fromEntries(Object.entries(given).filter(([, value]) => !(typeof value === 'string' && value.trim() === '')));
+  const raw = Object.fromEntries(
+    Object.entries(given).filter(([, value]) => !(typeof value === 'string' && value.trim() === '')),
+  );
   const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
   const problems = [...describe(validateSync(env, { skipMissingProperties: false }), raw), ...crossFieldProblems(env)];
   if (problems.length > 0) {

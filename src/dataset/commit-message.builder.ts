@@ -37,7 +37,8 @@ export function buildCommitMessage(datasetPath: string, diff: DatasetDiff, maxLi
   return [summary, '', ...listed, ...(more > 0 ? [`… and ${more} more`] : [])].join('\n') + '\n';
 }
 
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNPRINTABLE =
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * C0/C1 controls, DEL, the Unicode line/paragraph separators and lone surrogates (not encodable in UTF-8)

@@ -15,12 +15,19 @@ describe('parseBody — Label Studio bodies', () => {
     // As in the JSON export, the annotation refers to its task by id, in the same place.
     expect(parsed.annotation.task).toBe(5);
     expect(Object.keys(parsed.annotation).indexOf('task')).toBe(Object.keys(JSON.parse(ANNOTATION_17)).indexOf('task'));
-    expect(parsed.annotation.completed_by).toEqual({ id: 1, first_name: 'Zoë', last_name: '', email: 'zoe@example.com' });
+    expect(parsed.annotation.completed_by).toEqual({
+      id: 1,
+      first_name: 'Zoë',
+      last_name: '',
+      email: 'zoe@example.com',
+    });
   });
 
   it('decodes surrogate-pair escapes and escaped quotes, backslashes and newlines', () => {
     const parsed = parseBody('exports/21', bytes(ANNOTATION_21));
-    expect(parsed.kind === 'annotation' && parsed.task.data).toEqual({ text: 'Rocket launch 🚀 "quoted" \\ backslash\nnew line' });
+    expect(parsed.kind === 'annotation' && parsed.task.data).toEqual({
+      text: 'Rocket launch 🚀 "quoted" \\ backslash\nnew line',
+    });
   });
 
   it('reads a task-mode body (whole task with its annotations) as a task', () => {

@@ -31,17 +31,23 @@ export function parseBody(key: string, body: Uint8Array): ParsedBody {
   const parsed = parseJsonBytes(body);
   if (!parsed.ok) return { kind: 'rejected', key, reason: parsed.reason };
   const value = parsed.value;
-  if (!isJsonObject(value)) return { kind: 'rejected', key, reason: `a JSON ${describe(value)}, not one Label Studio annotation or task` };
+  if (!isJsonObject(value))
+    return { kind: 'rejected', key, reason: `a JSON ${describe(value)}, not one Label Studio annotation or task` };
   if (Object.hasOwn(value, 'task') && value.task !== null) return annotationSource(key, value);
   if (Array.isArray(value.annotations)) return taskSource(key, value);
-  return { kind: 'rejected', key, reason: 'a JSON object that is neither an annotation (no "task") nor a task (no "annotations" list)' };
+  return {
+    kind: 'rejected',
+    key,
+    reason: 'a JSON object that is neither an annotation (no "task") nor a task (no "annotations" list)',
+  };
 }
 
 function annotationSource(key: string, body: JsonObject): ParsedBody {
   if (!isTaskId(body.id)) return { kind: 'rejected', key, reason: 'annotation without a valid "id"' };
   // The JSON export writes "task" as the id; a body that already does (e.g. a copied export item) is accepted too.
   const task = isTaskId(body.task) ? { id: body.task } : body.task;
-  if (!isJsonObject(task) || !isTaskId(task.id)) return { kind: 'rejected', key, reason: 'annotation whose "task" has no valid "id"' };
+  if (!isJsonObject(task) || !isTaskId(task.id))
+    return { kind: 'rejected', key, reason: 'annotation whose "task" has no valid "id"' };
   const annotation = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, k === 'task' ? task.id : v]));
   return { kind: 'annotation', key, taskId: task.id, task, annotation };
 }
@@ -50,7 +56,8 @@ function taskSource(key: string, body: JsonObject): ParsedBody {
   if (!isTaskId(body.id)) return { kind: 'rejected', key, reason: 'task without a valid "id"' };
   const annotations = body.annotations as JsonValue[];
   const bad = annotations.findIndex((a) => !isJsonObject(a) || !isTaskId(a.id));
-  if (bad !== -1) return { kind: 'rejected', key, reason: `task ${JSON.stringify(body.id)}: annotations[${bad}] has no valid "id"` };
+  if (bad !== -1)
+    return { kind: 'rejected', key, reason: `task ${JSON.stringify(body.id)}: annotations[${bad}] has no valid "id"` };
   return { kind: 'task', key, task: body as ExportTask };
 }
 

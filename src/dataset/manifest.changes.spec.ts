@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ManifestEntry } from './dataset.types.js';
-import { applyChanges, type DatasetDiff, diffManifests, type ManifestChange, manifestFromObjects } from './manifest.changes.js';
+import {
+  applyChanges,
+  type DatasetDiff,
+  diffManifests,
+  type ManifestChange,
+  manifestFromObjects,
+} from './manifest.changes.js';
 
 const md5 = (c: string) => c.repeat(32);
 const start = () =>
@@ -25,16 +31,29 @@ describe('applyChanges', () => {
   const A: [string, ManifestEntry] = ['exports/%/17', { md5: md5('a'), size: 10 }];
   const B: [string, ManifestEntry] = ['exports/18', { md5: md5('b'), size: 20 }];
   it.each<[string, ManifestChange[], Array<[string, ManifestEntry]>, DatasetDiff]>([
-    ['a new object', [put('exports/19', 'c', 5)], [A, B, ['exports/19', { md5: md5('c'), size: 5 }]], { ...none, added: ['exports/19'] }],
-    ['an updated object', [put('exports//17', 'c', 11)], [['exports/%/17', { md5: md5('c'), size: 11 }], B], { ...none, updated: ['exports//17'] }],
+    [
+      'a new object',
+      [put('exports/19', 'c', 5)],
+      [A, B, ['exports/19', { md5: md5('c'), size: 5 }]],
+      { ...none, added: ['exports/19'] },
+    ],
+    [
+      'an updated object',
+      [put('exports//17', 'c', 11)],
+      [['exports/%/17', { md5: md5('c'), size: 11 }], B],
+      { ...none, updated: ['exports//17'] },
+    ],
     ['a deleted object', [del('exports/18')], [A], { ...none, deleted: ['exports/18'] }],
     ['a put of identical content', [put('exports/18', 'b', 20)], [A, B], none],
     ['put then delete of a new key', [put('tmp', 'c'), del('tmp')], [A, B], none],
     ['delete then put back the same bytes', [del('exports/18'), put('exports/18', 'b', 20)], [A, B], none],
     ['deleting a missing key', [del('never')], [A, B], none],
-    ['several changes, last one per key wins', [put('z', 'c'), put('a/./b', 'd'), put('z', 'e'), del('exports//17')],
+    [
+      'several changes, last one per key wins',
+      [put('z', 'c'), put('a/./b', 'd'), put('z', 'e'), del('exports//17')],
       [B, ['z', { md5: md5('e'), size: 1 }], ['a/%2E/b', { md5: md5('d'), size: 1 }]],
-      { added: ['a/./b', 'z'], updated: [], deleted: ['exports//17'] }],
+      { added: ['a/./b', 'z'], updated: [], deleted: ['exports//17'] },
+    ],
   ])('%s', (_name, changes, expected, diff) => {
     const before = start();
     const snapshot = new Map(before);
@@ -53,7 +72,11 @@ describe('diffManifests', () => {
     after.set('exports/18', { md5: md5('c'), size: 1 });
     after.set('a/%2E%2E/b', { md5: md5('d'), size: 1 });
     after.set('odd/%zz', { md5: md5('e'), size: 1 });
-    expect(diffManifests(start(), after)).toEqual({ added: ['a/../b', 'odd/%zz'], updated: ['exports/18'], deleted: ['exports//17'] });
+    expect(diffManifests(start(), after)).toEqual({
+      added: ['a/../b', 'odd/%zz'],
+      updated: ['exports/18'],
+      deleted: ['exports//17'],
+    });
     expect(diffManifests(after, after)).toEqual(none);
   });
 });

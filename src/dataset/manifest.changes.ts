@@ -13,7 +13,9 @@ export interface DatasetDiff {
 }
 
 /** The directory layout of a whole bucket: every object is a file, bytes unchanged. */
-export function manifestFromObjects(objects: Iterable<{ key: string; md5: string; size: number }>): Map<string, ManifestEntry> {
+export function manifestFromObjects(
+  objects: Iterable<{ key: string; md5: string; size: number }>,
+): Map<string, ManifestEntry> {
   const manifest = new Map<string, ManifestEntry>();
   for (const { key, md5, size } of objects) manifest.set(keyToRelativePath(key), { md5, size });
   return manifest;
@@ -25,7 +27,10 @@ export function manifestFromObjects(objects: Iterable<{ key: string; md5: string
  * the map, so the previous manifest stays intact as the next merge base. The diff leaves out changes that
  * cancel out (put then delete of a new key) and puts of identical content.
  */
-export function applyChanges(manifest: Manifest, changes: readonly ManifestChange[]): { manifest: Map<string, ManifestEntry>; diff: DatasetDiff } {
+export function applyChanges(
+  manifest: Manifest,
+  changes: readonly ManifestChange[],
+): { manifest: Map<string, ManifestEntry>; diff: DatasetDiff } {
   const next = new Map(manifest);
   const touched = new Set<string>();
   for (const change of changes) {

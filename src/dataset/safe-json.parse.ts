@@ -54,7 +54,9 @@ function depthExceeds(root: JsonValue, maxDepth: number): boolean {
  * `instanceof` fails across VM contexts) or more text than a JS string can hold.
  */
 export function decodeFailure(error: unknown): string {
-  return (error as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA' ? 'not UTF-8 text' : 'too large to read as text';
+  return (error as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA'
+    ? 'not UTF-8 text'
+    : 'too large to read as text';
 }
 
 export function isJsonObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {

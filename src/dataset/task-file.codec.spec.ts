@@ -7,13 +7,21 @@ const t2: ExportTask = { id: 2, annotations: [], data: { image: '/data/upload/1/
 
 describe('renderTasks', () => {
   it.each<[string, ExportTask[], TaskFileLayout, string]>([
-    ['json: compact array, raw UTF-8, final newline', [t1, t2], 'json',
+    [
+      'json: compact array, raw UTF-8, final newline',
+      [t1, t2],
+      'json',
       '[{"id":1,"annotations":[{"id":10,"result":[],"task":1}],"data":{"text":"Café 🚀 \\"q\\" \\\\ /"}},' +
-      '{"id":2,"annotations":[],"data":{"image":"/data/upload/1/a.png"}}]\n'],
+        '{"id":2,"annotations":[],"data":{"image":"/data/upload/1/a.png"}}]\n',
+    ],
     ['json: empty dataset', [], 'json', '[]\n'],
-    ['jsonl: one task per line, each line ends with \\n', [t1, t2], 'jsonl',
+    [
+      'jsonl: one task per line, each line ends with \\n',
+      [t1, t2],
+      'jsonl',
       '{"id":1,"annotations":[{"id":10,"result":[],"task":1}],"data":{"text":"Café 🚀 \\"q\\" \\\\ /"}}\n' +
-      '{"id":2,"annotations":[],"data":{"image":"/data/upload/1/a.png"}}\n'],
+        '{"id":2,"annotations":[],"data":{"image":"/data/upload/1/a.png"}}\n',
+    ],
     ['jsonl: empty dataset', [], 'jsonl', ''],
   ])('%s', (_name, tasks, layout, expected) => {
     expect(renderTasks(tasks, layout).toString('utf8')).toBe(expected);
@@ -31,11 +39,25 @@ describe('renderTasks', () => {
 
 describe('parseTaskFile', () => {
   it.each<[string, string, TaskFileLayout, unknown[]]>([
-    ['Label Studio’s own export (ujson, \\/ escaped)', '[{"id":3,"annotations":[],"data":{"image":"\\/data\\/a.png"}}]', 'json',
-      [{ id: 3, annotations: [], data: { image: '/data/a.png' } }]],
+    [
+      'Label Studio’s own export (ujson, \\/ escaped)',
+      '[{"id":3,"annotations":[],"data":{"image":"\\/data\\/a.png"}}]',
+      'json',
+      [{ id: 3, annotations: [], data: { image: '/data/a.png' } }],
+    ],
     ['an indented export', '[\n  {\n    "id": 3,\n    "data": {}\n  }\n]', 'json', [{ id: 3, data: {} }]],
-    ['duplicate ids: the last one wins', '[{"id":1,"v":"a"},{"id":2},{"id":1,"v":"b"}]', 'json', [{ id: 2 }, { id: 1, v: 'b' }]],
-    ['jsonl with CRLF, blank lines and no final newline', '{"id":1}\r\n\r\n{"id":"x"}', 'jsonl', [{ id: 1 }, { id: 'x' }]],
+    [
+      'duplicate ids: the last one wins',
+      '[{"id":1,"v":"a"},{"id":2},{"id":1,"v":"b"}]',
+      'json',
+      [{ id: 2 }, { id: 1, v: 'b' }],
+    ],
+    [
+      'jsonl with CRLF, blank lines and no final newline',
+      '{"id":1}\r\n\r\n{"id":"x"}',
+      'jsonl',
+      [{ id: 1 }, { id: 'x' }],
+    ],
   ])('reads %s', (_name, text, layout, tasks) => {
     expect(parseTaskFile(Buffer.from(text), layout)).toEqual({ ok: true, tasks });
   });

@@ -69,7 +69,8 @@ export function parseTaskFile(content: Uint8Array, layout: TaskFileLayout): Task
   }
   const byId = new Map<string, ExportTask>();
   for (const [i, item] of items.entries()) {
-    if (!isJsonObject(item) || !isTaskId(item.id)) return { ok: false, reason: `item ${i + 1} is not a task with an "id"` };
+    if (!isJsonObject(item) || !isTaskId(item.id))
+      return { ok: false, reason: `item ${i + 1} is not a task with an "id"` };
     const id = taskItemId(item.id);
     byId.delete(id); // the last occurrence also takes the last place
     byId.set(id, item as ExportTask);

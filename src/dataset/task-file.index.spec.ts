@@ -3,7 +3,8 @@ import { ANNOTATION_17, ANNOTATION_18_SKIPPED, ANNOTATION_21, TASK_9 } from './_
 import { buildTaskFile, TaskFileIndex } from './task-file.index.js';
 
 const b = (text: string) => Buffer.from(text, 'utf8');
-const ann = (id: number, taskId: number | string) => b(JSON.stringify({ id, result: [], task: { id: taskId, data: {} } }));
+const ann = (id: number, taskId: number | string) =>
+  b(JSON.stringify({ id, result: [], task: { id: taskId, data: {} } }));
 
 const bucket = [
   { key: 'exports/21', body: b(ANNOTATION_21) },
@@ -38,7 +39,12 @@ describe('buildTaskFile', () => {
   });
 
   it('an empty bucket is an empty dataset', () => {
-    expect(buildTaskFile([], 'json')).toMatchObject({ content: b('[]\n'), taskCount: 0, annotationCount: 0, rejected: [] });
+    expect(buildTaskFile([], 'json')).toMatchObject({
+      content: b('[]\n'),
+      taskCount: 0,
+      annotationCount: 0,
+      rejected: [],
+    });
   });
 });
 
@@ -47,12 +53,31 @@ type Step = ['put', string, Buffer] | ['delete', string];
 describe('TaskFileIndex — incremental builds equal a build from scratch', () => {
   it.each<[string, Step[], { tasks: Array<number | string>; annotations: number }]>([
     ['an annotation is deleted', [['delete', 'exports/18']], { tasks: [5, 7, 9], annotations: 3 }],
-    ['the last annotation of a task is deleted: the task goes', [['delete', 'exports/21']], { tasks: [5, 9], annotations: 3 }],
-    ['an annotation is added to a new task', [['put', 'exports/99', ann(99, 100)]], { tasks: [5, 7, 9, 100], annotations: 5 }],
-    ['a key is rewritten for another task', [['put', 'exports/21', ann(21, 'moved')]], { tasks: [5, 9, 'moved'], annotations: 4 }],
+    [
+      'the last annotation of a task is deleted: the task goes',
+      [['delete', 'exports/21']],
+      { tasks: [5, 9], annotations: 3 },
+    ],
+    [
+      'an annotation is added to a new task',
+      [['put', 'exports/99', ann(99, 100)]],
+      { tasks: [5, 7, 9, 100], annotations: 5 },
+    ],
+    [
+      'a key is rewritten for another task',
+      [['put', 'exports/21', ann(21, 'moved')]],
+      { tasks: [5, 9, 'moved'], annotations: 4 },
+    ],
     ['a rejected object is fixed', [['put', 'notes.json', ann(50, 7)]], { tasks: [5, 7, 9], annotations: 5 }],
     ['a good object turns bad', [['put', 'exports/21', b('oops')]], { tasks: [5, 9], annotations: 3 }],
-    ['delete then re-put', [['delete', 'exports//17'], ['put', 'exports//17', b(ANNOTATION_17)]], { tasks: [5, 7, 9], annotations: 4 }],
+    [
+      'delete then re-put',
+      [
+        ['delete', 'exports//17'],
+        ['put', 'exports//17', b(ANNOTATION_17)],
+      ],
+      { tasks: [5, 7, 9], annotations: 4 },
+    ],
     ['deleting an unknown key', [['delete', 'nope']], { tasks: [5, 7, 9], annotations: 4 }],
   ])('%s', (_name, steps, expected) => {
     const index = new TaskFileIndex('json');
@@ -69,7 +94,10 @@ describe('TaskFileIndex — incremental builds equal a build from scratch', () =
       }
     }
     const incremental = index.build();
-    const fromScratch = buildTaskFile([...current].map(([key, body]) => ({ key, body })), 'json');
+    const fromScratch = buildTaskFile(
+      [...current].map(([key, body]) => ({ key, body })),
+      'json',
+    );
     expect(incremental.content.toString()).toBe(fromScratch.content.toString());
     expect(incremental.rejected).toEqual(fromScratch.rejected);
     expect(incremental.tasks.map((t) => t.id)).toEqual(expected.tasks);

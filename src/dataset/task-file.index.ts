@@ -82,7 +82,10 @@ export class TaskFileIndex {
       .map(([key, reason]) => ({ key, reason }))
       .sort((a, b) => compareCodePoints(a.key, b.key));
     return {
-      content: joinTaskLines(entries.map((entry) => entry.line), this.layout),
+      content: joinTaskLines(
+        entries.map((entry) => entry.line),
+        this.layout,
+      ),
       tasks,
       rejected,
       taskCount: tasks.length,
@@ -102,12 +105,17 @@ export class TaskFileIndex {
       this.rendered.set(id, { task, line: taskLine(task) });
     }
     this.dirty.clear();
-    this.order ??= [...this.rendered.keys()].sort((a, b) => compareTaskIds(this.rendered.get(a)!.task.id, this.rendered.get(b)!.task.id));
+    this.order ??= [...this.rendered.keys()].sort((a, b) =>
+      compareTaskIds(this.rendered.get(a)!.task.id, this.rendered.get(b)!.task.id),
+    );
   }
 }
 
 /** The whole dataset file from scratch (e.g. the first flush, or a test). */
-export function buildTaskFile(objects: Iterable<{ key: string; body: Uint8Array }>, layout: TaskFileLayout): TaskFileBuild {
+export function buildTaskFile(
+  objects: Iterable<{ key: string; body: Uint8Array }>,
+  layout: TaskFileLayout,
+): TaskFileBuild {
   const index = new TaskFileIndex(layout);
   for (const object of objects) index.put(object.key, object.body);
   return index.build();

@@ -4,11 +4,26 @@ import { compareTaskIds, isTaskId, taskItemId } from './task-id.order.js';
 
 describe('compareTaskIds', () => {
   it.each<[TaskId[], TaskId[]]>([
-    [[10, 9, 100, 1], [1, 9, 10, 100]],
-    [['b', 2, 'a', 1], [1, 2, 'a', 'b']],
-    [['10', '9'], ['10', '9']],
-    [[-1, 0, 2.5, 2], [-1, 0, 2, 2.5]],
-    [['\uFFFD', '😀', 'é'], ['é', '\uFFFD', '😀']],
+    [
+      [10, 9, 100, 1],
+      [1, 9, 10, 100],
+    ],
+    [
+      ['b', 2, 'a', 1],
+      [1, 2, 'a', 'b'],
+    ],
+    [
+      ['10', '9'],
+      ['10', '9'],
+    ],
+    [
+      [-1, 0, 2.5, 2],
+      [-1, 0, 2, 2.5],
+    ],
+    [
+      ['\uFFFD', '😀', 'é'],
+      ['é', '\uFFFD', '😀'],
+    ],
   ])('%j sorts as %j', (ids, sorted) => {
     expect([...ids].sort(compareTaskIds)).toEqual(sorted);
   });

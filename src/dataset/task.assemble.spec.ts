@@ -67,9 +67,21 @@ describe('assembleTask — the task in Label Studio JSON export shape', () => {
   it.each<[string, BodySource[], string]>([
     ['later updated_at wins', [source('a/7', ann(7, '10:00:00')), source('b/7', ann(7, '09:00:00'))], 'v7@10:00:00'],
     ['…whatever the order', [source('b/7', ann(7, '09:00:00')), source('a/7', ann(7, '10:00:00'))], 'v7@10:00:00'],
-    ['same time: the greater key wins', [source('z/7', ann(7, '10:00:00', { result: ['z'] })), source('a/7', ann(7, '10:00:00'))], 'z'],
-    ['…whatever the order', [source('a/7', ann(7, '10:00:00')), source('z/7', ann(7, '10:00:00', { result: ['z'] }))], 'z'],
-    ['an unreadable time counts as oldest', [source('z/7', ann(7, 'garbage')), source('a/7', ann(7, '01:00:00'))], 'v7@01:00:00'],
+    [
+      'same time: the greater key wins',
+      [source('z/7', ann(7, '10:00:00', { result: ['z'] })), source('a/7', ann(7, '10:00:00'))],
+      'z',
+    ],
+    [
+      '…whatever the order',
+      [source('a/7', ann(7, '10:00:00')), source('z/7', ann(7, '10:00:00', { result: ['z'] }))],
+      'z',
+    ],
+    [
+      'an unreadable time counts as oldest',
+      [source('z/7', ann(7, 'garbage')), source('a/7', ann(7, '01:00:00'))],
+      'v7@01:00:00',
+    ],
   ])('same annotation id in two objects: %s', (_name, sources, expected) => {
     const [only] = assembleTask(sources).annotations;
     expect(JSON.stringify(only.result)).toContain(expected);
@@ -77,7 +89,10 @@ describe('assembleTask — the task in Label Studio JSON export shape', () => {
   });
 
   it('task-mode body plus per-annotation bodies: task fields from the task body, annotations united', () => {
-    const extra = source('exports/31', { ...ann(31, '13:00:00', { was_cancelled: true }), task: { id: 9, data: { text: 'old' } } });
+    const extra = source('exports/31', {
+      ...ann(31, '13:00:00', { was_cancelled: true }),
+      task: { id: 9, data: { text: 'old' } },
+    });
     const task = assembleTask([extra, source('exports/9.json', TASK_9)]);
     expect(task.data).toEqual({ text: 'Ça va très bien' });
     expect(task.file_upload).toBe('b1c2d3e4-tasks.json');

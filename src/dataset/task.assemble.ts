@@ -39,7 +39,11 @@ export function assembleTask(sources: readonly BodySource[]): ExportTask {
   for (const source of sources) {
     if (source.kind === 'annotation') {
       offer(annotations, { value: source.annotation, times: [time(source.annotation.updated_at)], key: source.key });
-      snapshots.push({ value: source.task, times: [time(source.task.updated_at), time(source.annotation.updated_at)], key: source.key });
+      snapshots.push({
+        value: source.task,
+        times: [time(source.task.updated_at), time(source.annotation.updated_at)],
+        key: source.key,
+      });
     } else {
       for (const annotation of source.task.annotations) {
         offer(annotations, { value: annotation, times: [time(annotation.updated_at)], key: source.key });
@@ -48,7 +52,9 @@ export function assembleTask(sources: readonly BodySource[]): ExportTask {
     }
   }
   const fields = newest(taskModes.length > 0 ? taskModes : snapshots);
-  const kept = [...annotations.values()].map((c) => exportAnnotation(c.value)).sort((a, b) => compareTaskIds(a.id as TaskId, b.id as TaskId));
+  const kept = [...annotations.values()]
+    .map((c) => exportAnnotation(c.value))
+    .sort((a, b) => compareTaskIds(a.id as TaskId, b.id as TaskId));
   return exportShape(fields, kept);
 }
 
@@ -72,7 +78,13 @@ function exportShape(fields: JsonObject, annotations: JsonObject[]): ExportTask 
   const cancelled = annotations.filter((a) => a.was_cancelled === true).length;
   const counts: JsonObject = { total_annotations: annotations.length - cancelled, cancelled_annotations: cancelled };
   const rest = Object.entries(fields)
-    .filter(([name, value]) => name !== 'id' && name !== 'annotations' && !NOT_EXPORTED.has(name) && (name !== 'file_upload' || typeof value === 'string' || value === null))
+    .filter(
+      ([name, value]) =>
+        name !== 'id' &&
+        name !== 'annotations' &&
+        !NOT_EXPORTED.has(name) &&
+        (name !== 'file_upload' || typeof value === 'string' || value === null),
+    )
     .map(([name, value]): [string, JsonValue] => [name, Object.hasOwn(counts, name) ? counts[name] : value]);
   const missing = Object.entries(counts).filter(([name]) => !Object.hasOwn(fields, name));
   // Key order of the export: id, annotations, then the task's own fields.

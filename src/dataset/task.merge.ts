@@ -15,7 +15,11 @@ export interface TaskMerge {
  * compared by content, whatever its key order. base = our previous build, ours = our new build,
  * theirs = the teammate's file read back from the DVC remote (`parseTaskFile`).
  */
-export function mergeTasks(base: readonly ExportTask[], ours: readonly ExportTask[], theirs: readonly ExportTask[]): TaskMerge {
+export function mergeTasks(
+  base: readonly ExportTask[],
+  ours: readonly ExportTask[],
+  theirs: readonly ExportTask[],
+): TaskMerge {
   const byId = (tasks: readonly ExportTask[]) => new Map(tasks.map((task) => [taskItemId(task.id), task]));
   const { merged, conflicts } = mergeThreeWay(byId(base), byId(ours), byId(theirs), jsonEqual);
   const tasks = [...merged.values()].sort((a, b) => compareTaskIds(a.id, b.id));

@@ -25,7 +25,8 @@ const CASES: Array<[string, V, V, V, V, boolean]> = [
 
 describe('mergeManifests — per file of the directory layout', () => {
   const entry = (v: string): ManifestEntry => ({ md5: v.repeat(32).toLowerCase().slice(0, 32), size: v.length });
-  const manifest = (v: V) => new Map([['keep/me.json', entry('F')], ...(v === null ? [] : [['exports/%/17', entry(v)] as const])]);
+  const manifest = (v: V) =>
+    new Map([['keep/me.json', entry('F')], ...(v === null ? [] : [['exports/%/17', entry(v)] as const])]);
 
   it.each(CASES)('%s', (_name, base, ours, theirs, expected, conflict) => {
     const result = mergeManifests(manifest(base), manifest(ours), manifest(theirs));
@@ -35,7 +36,11 @@ describe('mergeManifests — per file of the directory layout', () => {
 });
 
 describe('mergeTasks — per task of the JSON/JSONL layouts', () => {
-  const task = (id: number | string, v: string): ExportTask => ({ id, annotations: [{ id: 1, result: [v] }], data: { text: v } });
+  const task = (id: number | string, v: string): ExportTask => ({
+    id,
+    annotations: [{ id: 1, result: [v] }],
+    data: { text: v },
+  });
   const tasks = (v: V) => [task(1, 'untouched'), ...(v === null ? [] : [task(5, v)])];
 
   it.each(CASES)('%s', (_name, base, ours, theirs, expected, conflict) => {

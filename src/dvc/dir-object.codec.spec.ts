@@ -5,7 +5,11 @@ import { md5Hex } from './md5.util.js';
 
 /** path = content, as in DVC's own tests */
 const tree = (files: Record<string, string>): DirFile[] =>
-  Object.entries(files).map(([relpath, content]) => ({ relpath, md5: md5Hex(content), size: Buffer.byteLength(content) }));
+  Object.entries(files).map(([relpath, content]) => ({
+    relpath,
+    md5: md5Hex(content),
+    size: Buffer.byteLength(content),
+  }));
 const named = (...names: string[]) => tree(Object.fromEntries(names.map((n) => [n, n])));
 
 describe('buildDirObject', () => {
@@ -14,7 +18,13 @@ describe('buildDirObject', () => {
     ['foo, bar', tree({ foo: 'foo', bar: 'bar' }), '5ea40360f5b4ec688df672a4db9c17d1.dir', 6, 2],
     ['master, one, two', named('master', 'one', 'two'), '839ef9371606817569c1ee0e5f4ed233.dir', 12, 3],
     ['foo, bar, foobar', named('foo', 'bar', 'foobar'), 'a5beca056acbef9e0013347efdc2b751.dir', 12, 3],
-    ['+ subdir/file', [...named('foo', 'bar', 'foobar'), ...tree({ 'subdir/file': 'file' })], 'de78e9fff7c3478c6b316bf08437d0f6.dir', 16, 4],
+    [
+      '+ subdir/file',
+      [...named('foo', 'bar', 'foobar'), ...tree({ 'subdir/file': 'file' })],
+      'de78e9fff7c3478c6b316bf08437d0f6.dir',
+      16,
+      4,
+    ],
     ['one, two', named('one', 'two'), '6b18131dc289fd37006705affe961ef8.dir', 6, 2],
     ['empty tree', [], 'd751713988987e9331980363e24189ce.dir', 0, 0],
     [
@@ -25,10 +35,34 @@ describe('buildDirObject', () => {
       2,
     ],
     // The ids below were printed by CPython: json.dumps(sorted(entries, key=relpath), sort_keys=True).
-    ['sort trap a-b < a.b < a/b < a0', tree({ a0: 'x', 'a/b': 'x', 'a.b': 'x', 'a-b': 'x' }), '821b4c132269a4f652167e4744ed186b.dir', 4, 4],
-    ['astral after U+FFFD', tree({ '\u{1F600}.json': 's', '\uFFFD.json': 'r', '\uE000.json': 'p' }), 'f7c61589cb1480f6d39334b896e11aae.dir', 3, 3],
-    ['quotes, backslash, controls, DEL', tree({ 'quote"back\\slash': 'q', 'ctl\u0001\u001f\u007f': 'c', 'tab\tnl\ncr\r\b\f': 't' }), 'b63a219aed0c088813c04955167531cf.dir', 3, 3],
-    ['accents and CJK', tree({ 'données/été.json': 'é', '日本/猫.json': 'neko' }), '4f2bcbeb8148ca686730b7d03c2caac7.dir', 6, 2],
+    [
+      'sort trap a-b < a.b < a/b < a0',
+      tree({ a0: 'x', 'a/b': 'x', 'a.b': 'x', 'a-b': 'x' }),
+      '821b4c132269a4f652167e4744ed186b.dir',
+      4,
+      4,
+    ],
+    [
+      'astral after U+FFFD',
+      tree({ '\u{1F600}.json': 's', '\uFFFD.json': 'r', '\uE000.json': 'p' }),
+      'f7c61589cb1480f6d39334b896e11aae.dir',
+      3,
+      3,
+    ],
+    [
+      'quotes, backslash, controls, DEL',
+      tree({ 'quote"back\\slash': 'q', 'ctl\u0001\u001f\u007f': 'c', 'tab\tnl\ncr\r\b\f': 't' }),
+      'b63a219aed0c088813c04955167531cf.dir',
+      3,
+      3,
+    ],
+    [
+      'accents and CJK',
+      tree({ 'données/été.json': 'é', '日本/猫.json': 'neko' }),
+      '4f2bcbeb8148ca686730b7d03c2caac7.dir',
+      6,
+      2,
+    ],
   ])('%s → %s', (_name, files, hash, size, nfiles) => {
     const dir = buildDirObject(files);
     expect(dir).toMatchObject({ hash, size, nfiles });
@@ -92,7 +126,9 @@ describe('parseDirObject', () => {
     const files = tree({ 'été/"q".json': 'a', '\u{1F600}': 'b' });
     const dir = buildDirObject(files);
     expect(parseDirObject(dir.content, dir.hash)).toEqual(
-      [...files].sort((a, b) => Buffer.compare(Buffer.from(a.relpath), Buffer.from(b.relpath))).map(({ relpath, md5 }) => ({ relpath, md5 })),
+      [...files]
+        .sort((a, b) => Buffer.compare(Buffer.from(a.relpath), Buffer.from(b.relpath)))
+        .map(({ relpath, md5 }) => ({ relpath, md5 })),
     );
   });
 

@@ -44,7 +44,8 @@ export function buildDirObject(files: readonly DirFile[]): DirObject {
   const sorted = [...files].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
   sorted.forEach((file, i) => {
     assertRelpath(file.relpath);
-    if (!isObjectId(file.md5) || file.md5.endsWith('.dir')) throw new DvcFormatError(`'${file.relpath}': md5 '${file.md5}' is not 32 lowercase hex digits`);
+    if (!isObjectId(file.md5) || file.md5.endsWith('.dir'))
+      throw new DvcFormatError(`'${file.relpath}': md5 '${file.md5}' is not 32 lowercase hex digits`);
     if (i > 0 && sorted[i - 1].relpath === file.relpath) throw new DvcFormatError(`'${file.relpath}' is listed twice`);
   });
   // sort_keys=True puts "md5" before "relpath"; separators are Python's defaults ", " and ": ".
@@ -89,5 +90,6 @@ function assertRelpath(relpath: string): void {
   if (relpath === '' || NOT_A_FILE_PATH.test(relpath)) {
     throw new DvcFormatError(`'${relpath}' is not a relative file path inside the output`);
   }
-  if (isIgnoredByDvc(relpath)) throw new DvcFormatError(`'${relpath}' is inside a directory DVC always ignores (.git, .hg, .dvc, .dvcignore)`);
+  if (isIgnoredByDvc(relpath))
+    throw new DvcFormatError(`'${relpath}' is inside a directory DVC always ignores (.git, .hg, .dvc, .dvcignore)`);
 }

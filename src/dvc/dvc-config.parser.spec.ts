@@ -6,8 +6,11 @@ describe('parseConfigObj (as configobj 5 + DVC _lower_keys read it)', () => {
   it.each([
     [
       'dvc-format.md example, quoted section, mixed case',
-      "[core]\n    remote = Storage\n['remote \"Storage\"']\n    URL = s3://my-bucket/dvcstore\n    endpointurl = http://localhost:9000\n",
-      { core: { remote: 'Storage' }, 'remote "storage"': { url: 's3://my-bucket/dvcstore', endpointurl: 'http://localhost:9000' } },
+      '[core]\n    remote = Storage\n[\'remote "Storage"\']\n    URL = s3://my-bucket/dvcstore\n    endpointurl = http://localhost:9000\n',
+      {
+        core: { remote: 'Storage' },
+        'remote "storage"': { url: 's3://my-bucket/dvcstore', endpointurl: 'http://localhost:9000' },
+      },
     ],
     [
       'unquoted section, comments, quoted values, empty value',
@@ -35,8 +38,10 @@ describe('parseConfigObj (as configobj 5 + DVC _lower_keys read it)', () => {
 
 describe('parseDvcConfig', () => {
   it('merges config.local over config, key by key, and lowercases remote names', () => {
-    const config = '[core]\n    remote = storage\n[\'remote "Storage"\']\n    url = s3://b/p\n    region = eu-west-1\n[remote "other"]\n    url = /mnt/dvc\n';
-    const configLocal = '[remote "storage"]\n    access_key_id = AKIA\n    region = us-east-2\n[core]\n    remote = other\n';
+    const config =
+      '[core]\n    remote = storage\n[\'remote "Storage"\']\n    url = s3://b/p\n    region = eu-west-1\n[remote "other"]\n    url = /mnt/dvc\n';
+    const configLocal =
+      '[remote "storage"]\n    access_key_id = AKIA\n    region = us-east-2\n[core]\n    remote = other\n';
     expect(parseDvcConfig({ config, configLocal })).toEqual({
       core: { remote: 'other' },
       remotes: {

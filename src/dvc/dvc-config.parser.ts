@@ -16,7 +16,10 @@ export interface DvcConfigFiles {
 /** dvc/config.py `Config.load_file`: ConfigObj, `_lower_keys`, `_parse_named`, then `merge` level over level. */
 export function parseDvcConfig(files: DvcConfigFiles): DvcRepoConfig {
   const result: DvcRepoConfig = { core: {}, remotes: {} };
-  for (const [label, text] of [['.dvc/config', files.config], ['.dvc/config.local', files.configLocal]] as const) {
+  for (const [label, text] of [
+    ['.dvc/config', files.config],
+    ['.dvc/config.local', files.configLocal],
+  ] as const) {
     if (text === undefined) continue;
     for (const [section, values] of Object.entries(parseConfigObj(text, label))) {
       const named = /^\s*remote\s*"(.*)"\s*$/.exec(section);
@@ -47,7 +50,8 @@ export function parseConfigObj(text: string, label: string): Record<string, Reco
     const section = SECTION.exec(raw);
     if (section) {
       const depth = (section[2].match(/\[/g) ?? []).length;
-      if (depth !== 1 || (section[4].match(/\]/g) ?? []).length !== 1) throw new DvcConfigError(`${where}: nested sections are not used by DVC`);
+      if (depth !== 1 || (section[4].match(/\]/g) ?? []).length !== 1)
+        throw new DvcConfigError(`${where}: nested sections are not used by DVC`);
       const name = unquote(section[3]).toLowerCase();
       if (sections[name]) throw new DvcConfigError(`${where}: section [${name}] appears twice`);
       current = sections[name] = {};
@@ -66,10 +70,12 @@ export function parseConfigObj(text: string, label: string): Record<string, Reco
 /** configobj.py `_handle_value` for a single value: quotes stripped, else up to an inline `#` comment. */
 function parseValue(raw: string, where: string): string {
   const text = raw.trim();
-  if (text.startsWith("'''") || text.startsWith('"""')) throw new DvcConfigError(`${where}: multi-line values are not supported`);
+  if (text.startsWith("'''") || text.startsWith('"""'))
+    throw new DvcConfigError(`${where}: multi-line values are not supported`);
   const quoted = /^("([^"]*)"|'([^']*)')\s*(#.*)?$/.exec(text);
   if (quoted) return quoted[2] ?? quoted[3];
-  if (text.startsWith('"') || text.startsWith("'")) throw new DvcConfigError(`${where}: unbalanced quotes in the value`);
+  if (text.startsWith('"') || text.startsWith("'"))
+    throw new DvcConfigError(`${where}: unbalanced quotes in the value`);
   // A comma makes a ConfigObj list (e.g. cache `type = reflink,copy`): kept as written, DVC never lists a remote setting.
   const hash = text.indexOf('#');
   return (hash >= 0 ? text.slice(0, hash) : text).trim();

@@ -47,8 +47,10 @@ function normalizeOutPath(path: string): string {
 export function outMaps(doc: Document.Parsed): YAMLMap[] {
   if (!isMap(doc.contents)) return [];
   const outs: unknown = doc.contents.get('outs', true);
-  if (outs === undefined || (isScalar(outs) && (outs.value === '' || outs.value === null || outs.value === undefined))) return [];
-  if (!isSeq(outs) || !outs.items.every((item) => isMap(item))) throw new DvcFormatError("'outs' in the .dvc file is not a list of mappings");
+  if (outs === undefined || (isScalar(outs) && (outs.value === '' || outs.value === null || outs.value === undefined)))
+    return [];
+  if (!isSeq(outs) || !outs.items.every((item) => isMap(item)))
+    throw new DvcFormatError("'outs' in the .dvc file is not a list of mappings");
   return outs.items as YAMLMap[];
 }
 

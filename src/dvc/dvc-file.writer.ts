@@ -35,12 +35,15 @@ export function writeDvcFile(existing: string | undefined, path: string, hash: D
 
 function managedValues(hash: DvcOutHash): Record<Managed, string | undefined> {
   const isDir = hash.md5.endsWith('.dir');
-  if (isDir !== (hash.nfiles !== undefined)) throw new DvcFormatError(`nfiles goes with a directory (.dir) md5, got md5 ${hash.md5}, nfiles ${hash.nfiles}`);
+  if (isDir !== (hash.nfiles !== undefined))
+    throw new DvcFormatError(`nfiles goes with a directory (.dir) md5, got md5 ${hash.md5}, nfiles ${hash.nfiles}`);
   return { md5: hash.md5, size: String(hash.size), nfiles: isDir ? String(hash.nfiles) : undefined, hash: 'md5' };
 }
 
 function newDvcFile(path: string, values: Record<Managed, string | undefined>): string {
-  const lines = MANAGED.filter((key) => values[key] !== undefined).map((key) => `${key}: ${yamlText(key, values[key]!)}`);
+  const lines = MANAGED.filter((key) => values[key] !== undefined).map(
+    (key) => `${key}: ${yamlText(key, values[key]!)}`,
+  );
   lines.push(`path: ${formatYamlString(path)}`);
   return `outs:\n- ${lines.join('\n  ')}\n`;
 }
@@ -94,7 +97,12 @@ function spliceValues(source: string, map: YAMLMap, values: Record<Managed, stri
 }
 
 /** The splice is kept only when the whole document reads back as the old one with just the new values. */
-function isExactUpdate(before: string, after: string, path: string, values: Record<Managed, string | undefined>): boolean {
+function isExactUpdate(
+  before: string,
+  after: string,
+  path: string,
+  values: Record<Managed, string | undefined>,
+): boolean {
   try {
     const expected = parseDvcYaml(before).toJS() as { outs: Record<string, unknown>[] };
     for (const out of expected.outs) {
@@ -104,14 +112,21 @@ function isExactUpdate(before: string, after: string, path: string, values: Reco
         else out[key] = values[key];
       }
     }
-    return isDeepStrictEqual(parseDvcYaml(after).toJS(), expected) && readDvcFile(after).length === expected.outs.length;
+    return (
+      isDeepStrictEqual(parseDvcYaml(after).toJS(), expected) && readDvcFile(after).length === expected.outs.length
+    );
   } catch {
     return false;
   }
 }
 
 /** Structural change (flow style, a missing output, an odd value): edit the document tree and print it again. */
-function rewriteDocument(doc: Document.Parsed, target: YAMLMap | undefined, path: string, values: Record<Managed, string | undefined>): string {
+function rewriteDocument(
+  doc: Document.Parsed,
+  target: YAMLMap | undefined,
+  path: string,
+  values: Record<Managed, string | undefined>,
+): string {
   if (doc.contents === null) doc.contents = new YAMLMap() as Document.Parsed['contents'];
   const root = doc.contents as unknown as YAMLMap;
   let map = target;

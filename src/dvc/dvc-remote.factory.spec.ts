@@ -15,7 +15,8 @@ const factoryWith = async (settings: Partial<ReturnType<typeof dvcConfig>>) => {
   }).compile();
   return module.get(DvcRemoteFactory);
 };
-const config = "[core]\n  remote = storage\n['remote \"storage\"']\n  url = s3://team-bucket/dvcstore\n  endpointurl = http://127.0.0.1:9\n[remote \"nas\"]\n  url = /mnt/nas/dvc\n";
+const config =
+  '[core]\n  remote = storage\n[\'remote "storage"\']\n  url = s3://team-bucket/dvcstore\n  endpointurl = http://127.0.0.1:9\n[remote "nas"]\n  url = /mnt/nas/dvc\n';
 
 describe('DvcRemoteFactory', () => {
   it('builds the remote named by the branch .dvc/config, described without secrets', async () => {
@@ -23,13 +24,19 @@ describe('DvcRemoteFactory', () => {
     const remote = factory.create({ config });
     expect(remote).toBeInstanceOf(S3DvcRemote);
     expect(remote.describe()).toBe("s3://team-bucket/dvcstore (remote 'storage', endpoint http://127.0.0.1:9)");
-    expect(factory.resolve({ config })).toMatchObject({ credentials: { accessKeyId: 'AKIAENV', secretAccessKey: 'very-secret' } });
+    expect(factory.resolve({ config })).toMatchObject({
+      credentials: { accessKeyId: 'AKIAENV', secretAccessKey: 'very-secret' },
+    });
     factory.onModuleDestroy();
   });
 
   it("follows the output's remote, and DVC_REMOTE_URL over everything", async () => {
-    expect((await factoryWith({})).create({ config, outRemote: 'nas' }).describe()).toBe("local folder /mnt/nas/dvc (remote 'nas')");
-    expect((await factoryWith({ remoteUrl: '/srv/remote' })).create({ config, outRemote: 'nas' }).describe()).toBe('local folder /srv/remote');
+    expect((await factoryWith({})).create({ config, outRemote: 'nas' }).describe()).toBe(
+      "local folder /mnt/nas/dvc (remote 'nas')",
+    );
+    expect((await factoryWith({ remoteUrl: '/srv/remote' })).create({ config, outRemote: 'nas' }).describe()).toBe(
+      'local folder /srv/remote',
+    );
   });
 
   it('reuses the remote while the settings stay the same', async () => {

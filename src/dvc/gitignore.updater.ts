@@ -5,7 +5,9 @@
  * line would then ignore another name.
  */
 export function gitignoreEntry(name: string): string {
-  const escaped = name.replace(/[\\[\]!*#?]/g, (ch) => `\\${ch}`).replace(/ +$/, (spaces) => spaces.replace(/ /g, '\\ '));
+  const escaped = name
+    .replace(/[\\[\]!*#?]/g, (ch) => `\\${ch}`)
+    .replace(/ +$/, (spaces) => spaces.replace(/ /g, '\\ '));
   return `/${escaped}`;
 }
 

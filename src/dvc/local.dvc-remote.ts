@@ -69,7 +69,9 @@ export class LocalDvcRemote extends DvcRemote {
         const md5 = await writeHashed(file, source());
         // The id is the md5 of the bytes: anything else would be a corrupt object that DVC trusts (0444).
         if (md5 !== id.replace(/\.dir$/, '')) {
-          throw new DvcRemoteError(`object ${id}: the bytes read hash to ${md5} (the file changed after it was hashed?); not stored in ${this.describe()}`);
+          throw new DvcRemoteError(
+            `object ${id}: the bytes read hash to ${md5} (the file changed after it was hashed?); not stored in ${this.describe()}`,
+          );
         }
         // 0444 whatever the umask: DVC takes it as "already verified" (dvc-objects HashFileDB.protect). Set before the
         // fsync, so that the mode is as durable as the bytes; both are, before the rename makes the object visible
@@ -85,7 +87,9 @@ export class LocalDvcRemote extends DvcRemote {
     } catch (error) {
       await rm(tmp, { force: true });
       if (error instanceof DvcRemoteError) throw error;
-      throw new DvcRemoteError(`object ${id}: cannot write to ${this.describe()}: ${(error as Error).message}`, { cause: error });
+      throw new DvcRemoteError(`object ${id}: cannot write to ${this.describe()}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -107,7 +111,9 @@ export class LocalDvcRemote extends DvcRemote {
     await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, dirs.length) }, worker));
     if (failed.length > 0) {
       const error = failed[0] as Error;
-      throw new DvcRemoteError(`cannot make the objects written to ${this.describe()} durable: ${error.message}`, { cause: error });
+      throw new DvcRemoteError(`cannot make the objects written to ${this.describe()} durable: ${error.message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -116,7 +122,9 @@ export class LocalDvcRemote extends DvcRemote {
       return await readFile(this.pathOf(id));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new DvcRemoteError(`object ${id}: cannot read from ${this.describe()}: ${(error as Error).message}`, { cause: error });
+      throw new DvcRemoteError(`object ${id}: cannot read from ${this.describe()}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -145,7 +153,8 @@ export class LocalDvcRemote extends DvcRemote {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       const first = await mkdir(dirname(path), { recursive: true });
-      if (first) for (let dir = dirname(path); dir !== dirname(first); dir = dirname(dir)) this.unsynced.add(dirname(dir));
+      if (first)
+        for (let dir = dirname(path); dir !== dirname(first); dir = dirname(dir)) this.unsynced.add(dirname(dir));
       return open(path, 'wx', 0o644);
     }
   }
@@ -155,7 +164,9 @@ export class LocalDvcRemote extends DvcRemote {
       return (await stat(this.pathOf(id))).isFile();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new DvcRemoteError(`object ${id}: cannot look in ${this.describe()}: ${(error as Error).message}`, { cause: error });
+      throw new DvcRemoteError(`object ${id}: cannot look in ${this.describe()}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -166,7 +177,7 @@ async function writeHashed(file: FileHandle, body: ReturnType<ObjectSource>): Pr
   for await (const data of Buffer.isBuffer(body) ? [body] : body) {
     const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
     hash.update(chunk);
-    for (let offset = 0; offset < chunk.length; ) offset += (await file.write(chunk, offset)).bytesWritten;
+    for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
   }
   return hash.digest('hex');
 }

@@ -6,7 +6,8 @@ import { isObjectId } from './md5.util.js';
  * `files/md5` prefix of dvc-data 3): `files/md5/<2 hex>/<30 hex>[.dir]`. DVC 2 used `<2 hex>/<30 hex>`.
  */
 export function objectRelPath(id: string): string {
-  if (!isObjectId(id)) throw new DvcFormatError(`'${id}' is not a DVC object id (32 lowercase hex digits, optionally + .dir)`);
+  if (!isObjectId(id))
+    throw new DvcFormatError(`'${id}' is not a DVC object id (32 lowercase hex digits, optionally + .dir)`);
   return `files/md5/${id.slice(0, 2)}/${id.slice(2)}`;
 }
 

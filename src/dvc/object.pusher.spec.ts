@@ -12,16 +12,27 @@ import { md5Hex } from './md5.util.js';
 import { pushObjects, type PushFile } from './object.pusher.js';
 
 const dataset = (contents: Record<string, string>) => {
-  const files = Object.entries(contents).map(([relpath, text]) => ({ relpath, text, md5: md5Hex(text), size: Buffer.byteLength(text) }));
+  const files = Object.entries(contents).map(([relpath, text]) => ({
+    relpath,
+    text,
+    md5: md5Hex(text),
+    size: Buffer.byteLength(text),
+  }));
   const dir = buildDirObject(files);
-  const push: PushFile[] = files.map((f) => ({ hash: f.md5, size: f.size, source: () => Readable.from([Buffer.from(f.text)]) }));
+  const push: PushFile[] = files.map((f) => ({
+    hash: f.md5,
+    size: f.size,
+    source: () => Readable.from([Buffer.from(f.text)]),
+  }));
   return { files, dir, push, dirObject: { hash: dir.hash, content: dir.content } };
 };
 
 describe('pushObjects', () => {
   it('puts every file and then the .dir on the remote; a second push uploads nothing', async () => {
     const remote = new InMemoryDvcRemote();
-    const { files, dir, push, dirObject } = dataset(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`task-${i}.json`, `{"id": ${i}}`])));
+    const { files, dir, push, dirObject } = dataset(
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`task-${i}.json`, `{"id": ${i}}`])),
+    );
     const first = await pushObjects(remote, push, dirObject);
     expect(first.uploaded).toHaveLength(41);
     expect(first.uploaded.at(-1)).toBe(dir.hash);
@@ -57,10 +68,14 @@ describe('pushObjects', () => {
     const mine = dataset({ 'a.json': 'a' });
     const merged = buildDirObject([...mine.files, { relpath: 'teammate.json', md5: md5Hex('t'), size: 1 }]);
     const remote = new InMemoryDvcRemote();
-    await expect(pushObjects(remote, mine.push, { hash: merged.hash, content: merged.content })).rejects.toThrow(/lists 1 objects that are neither/);
+    await expect(pushObjects(remote, mine.push, { hash: merged.hash, content: merged.content })).rejects.toThrow(
+      /lists 1 objects that are neither/,
+    );
     expect(remote.ids()).toEqual([]);
     remote.seed(md5Hex('t'), 't');
-    await expect(pushObjects(remote, mine.push, { hash: merged.hash, content: merged.content })).resolves.toMatchObject({ uploaded: [md5Hex('a'), merged.hash] });
+    await expect(pushObjects(remote, mine.push, { hash: merged.hash, content: merged.content })).resolves.toMatchObject(
+      { uploaded: [md5Hex('a'), merged.hash] },
+    );
   });
 
   it('fails, storing nothing under the id, when a file changed after it was hashed', async () => {
@@ -72,7 +87,9 @@ describe('pushObjects', () => {
 
   it('refuses a .dir whose content does not match its id', async () => {
     const { push, dir } = dataset({ 'a.json': 'a' });
-    await expect(pushObjects(new InMemoryDvcRemote(), push, { hash: dir.hash, content: Buffer.from('[]') })).rejects.toThrow(/does not match/);
+    await expect(
+      pushObjects(new InMemoryDvcRemote(), push, { hash: dir.hash, content: Buffer.from('[]') }),
+    ).rejects.toThrow(/does not match/);
   });
 
   describe('to a local folder', () => {
@@ -107,7 +124,9 @@ describe('pushObjects', () => {
 
     it('uploads at most two objects at once (the PUTs share the thread pool and the disk: invariant 7)', () =>
       withRemote(async (remote) => {
-        const { push } = dataset(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`t${i}.json`, `{"id": ${i}}`])));
+        const { push } = dataset(
+          Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`t${i}.json`, `{"id": ${i}}`])),
+        );
         await pushObjects(remote, push);
         expect(remote.maxRunning).toBe(2);
       }));
@@ -116,7 +135,8 @@ describe('pushObjects', () => {
       withRemote(async (remote) => {
         const { files, push } = dataset({ 'a.json': 'a', 'b.json': 'b' });
         await pushObjects(remote, push);
-        for (const file of files) expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
+        for (const file of files)
+          expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
       }));
 
     it('makes the renames of the files that did upload durable when another one failed', () =>

@@ -35,7 +35,11 @@ const LOCAL_PARALLEL = 2;
  * `.dir` on a remote as proof that all its files are there (dvc-data `ObjectDB` / `status.compare_status`
  * skip checking the entries of a present `.dir`), so an early `.dir` would hide a missing file forever.
  */
-export async function pushObjects(remote: DvcRemote, files: readonly PushFile[], dirObject?: { hash: string; content: Buffer }): Promise<PushResult> {
+export async function pushObjects(
+  remote: DvcRemote,
+  files: readonly PushFile[],
+  dirObject?: { hash: string; content: Buffer },
+): Promise<PushResult> {
   const byHash = new Map(files.map((file) => [file.hash, file])); // identical files are one object
   // Entries of the .dir that are not given here (e.g. a teammate's files, merged) must already be on the remote.
   const listed = dirObject ? parseDirObject(dirObject.content, dirObject.hash).map((entry) => entry.md5) : [];
@@ -74,7 +78,10 @@ export async function pushObjects(remote: DvcRemote, files: readonly PushFile[],
   }
   if (failed.length > 0) {
     const what = dirObject ? `; ${dirObject.hash} not uploaded` : '';
-    throw new DvcPushError(`${failed.length} of ${toUpload.length} objects could not be uploaded to ${remote.describe()}${what}: ${failed[0].error.message}`, failed);
+    throw new DvcPushError(
+      `${failed.length} of ${toUpload.length} objects could not be uploaded to ${remote.describe()}${what}: ${failed[0].error.message}`,
+      failed,
+    );
   }
   if (dirObject && missing.has(dirObject.hash)) {
     await remote.upload(dirObject.hash, () => dirObject.content, dirObject.content.length);

@@ -24,35 +24,90 @@ const LOCAL = `[remote "storage"]
     session_token = tok
 `;
 const config = parseDvcConfig({ config: CONFIG, configLocal: LOCAL });
-const input = (extra: Partial<ResolveRemoteInput> = {}): ResolveRemoteInput => ({ config, dvcDir: '/work/repo/.dvc', ...extra });
+const input = (extra: Partial<ResolveRemoteInput> = {}): ResolveRemoteInput => ({
+  config,
+  dvcDir: '/work/repo/.dvc',
+  ...extra,
+});
 
 describe('resolveRemote', () => {
   it.each<[string, Partial<ResolveRemoteInput>, object]>([
     [
       'core.remote, keys from config.local, trailing slash dropped',
       {},
-      { kind: 's3', name: 'storage', bucket: 'my-bucket', prefix: 'dvcstore', endpoint: 'http://localhost:9000', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 's3cr3t-value', sessionToken: 'tok' } },
+      {
+        kind: 's3',
+        name: 'storage',
+        bucket: 'my-bucket',
+        prefix: 'dvcstore',
+        endpoint: 'http://localhost:9000',
+        credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 's3cr3t-value', sessionToken: 'tok' },
+      },
     ],
-    ["the output's own remote wins over core.remote", { outRemote: 'abs' }, { kind: 'local', name: 'abs', path: '/srv/dvc' }],
-    ['DVC_REMOTE picks another remote (case-insensitive)', { overrides: { remoteName: 'ABS' } }, { kind: 'local', name: 'abs', path: '/srv/dvc' }],
-    ['a relative url is relative to the .dvc folder', { outRemote: 'backup' }, { kind: 'local', path: '/work/backup-store' }],
+    [
+      "the output's own remote wins over core.remote",
+      { outRemote: 'abs' },
+      { kind: 'local', name: 'abs', path: '/srv/dvc' },
+    ],
+    [
+      'DVC_REMOTE picks another remote (case-insensitive)',
+      { overrides: { remoteName: 'ABS' } },
+      { kind: 'local', name: 'abs', path: '/srv/dvc' },
+    ],
+    [
+      'a relative url is relative to the .dvc folder',
+      { outRemote: 'backup' },
+      { kind: 'local', path: '/work/backup-store' },
+    ],
     ['file:// is a local folder', { outRemote: 'fileurl' }, { kind: 'local', path: '/srv/dvc-file' }],
     [
       'remote://storage/images inherits url and options, its own win',
       { outRemote: 'images' },
-      { kind: 's3', name: 'images', bucket: 'my-bucket', prefix: 'dvcstore/images', endpoint: 'http://localhost:9000', region: 'eu-west-1', credentials: { accessKeyId: 'AKIAEXAMPLE' } },
+      {
+        kind: 's3',
+        name: 'images',
+        bucket: 'my-bucket',
+        prefix: 'dvcstore/images',
+        endpoint: 'http://localhost:9000',
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIAEXAMPLE' },
+      },
     ],
     [
       'DVC_REMOTE_* options override the chosen remote (no session token with other keys)',
-      { overrides: { endpointUrl: 'https://minio:9000', region: 'us-west-2', accessKeyId: 'ENVKEY', secretAccessKey: 'envsecret' } },
-      { bucket: 'my-bucket', endpoint: 'https://minio:9000', region: 'us-west-2', credentials: { accessKeyId: 'ENVKEY', secretAccessKey: 'envsecret' } },
+      {
+        overrides: {
+          endpointUrl: 'https://minio:9000',
+          region: 'us-west-2',
+          accessKeyId: 'ENVKEY',
+          secretAccessKey: 'envsecret',
+        },
+      },
+      {
+        bucket: 'my-bucket',
+        endpoint: 'https://minio:9000',
+        region: 'us-west-2',
+        credentials: { accessKeyId: 'ENVKEY', secretAccessKey: 'envsecret' },
+      },
     ],
     [
       'DVC_REMOTE_URL replaces the remote entirely',
       { overrides: { remoteUrl: 's3://other-bucket', region: 'eu-central-1' } },
-      { kind: 's3', name: undefined, bucket: 'other-bucket', prefix: '', region: 'eu-central-1', useSsl: true, sslVerify: true },
+      {
+        kind: 's3',
+        name: undefined,
+        bucket: 'other-bucket',
+        prefix: '',
+        region: 'eu-central-1',
+        useSsl: true,
+        sslVerify: true,
+      },
     ],
-    ['DVC_REMOTE_URL as a folder, no repository config needed', { config: parseDvcConfig({}), overrides: { remoteUrl: '/data/dvc-remote' } }, { kind: 'local', path: '/data/dvc-remote' }],
+    [
+      'DVC_REMOTE_URL as a folder, no repository config needed',
+      { config: parseDvcConfig({}), overrides: { remoteUrl: '/data/dvc-remote' } },
+      { kind: 'local', path: '/data/dvc-remote' },
+    ],
   ])('%s', (_name, extra, expected) => {
     expect(resolveRemote(input(extra))).toMatchObject(expected);
   });
@@ -64,15 +119,35 @@ describe('resolveRemote', () => {
   });
 
   it('reads use_ssl, ssl_verify (bool or CA bundle), profile, sse, acl', () => {
-    const cfg = parseDvcConfig({ config: '[core]\nremote = r\n[remote "r"]\nurl = s3://b\nuse_ssl = False\nssl_verify = /etc/ca.pem\nprofile = team\nsse = aws:kms\nsse_kms_key_id = k1\nacl = bucket-owner-full-control\n' });
-    expect(resolveRemote({ config: cfg })).toMatchObject({ useSsl: false, sslVerify: '/etc/ca.pem', profile: 'team', sse: 'aws:kms', sseKmsKeyId: 'k1', acl: 'bucket-owner-full-control' });
+    const cfg = parseDvcConfig({
+      config:
+        '[core]\nremote = r\n[remote "r"]\nurl = s3://b\nuse_ssl = False\nssl_verify = /etc/ca.pem\nprofile = team\nsse = aws:kms\nsse_kms_key_id = k1\nacl = bucket-owner-full-control\n',
+    });
+    expect(resolveRemote({ config: cfg })).toMatchObject({
+      useSsl: false,
+      sslVerify: '/etc/ca.pem',
+      profile: 'team',
+      sse: 'aws:kms',
+      sseKmsKeyId: 'k1',
+      acl: 'bucket-owner-full-control',
+    });
   });
 
   it.each<[string, string | undefined, Partial<ResolveRemoteInput>, RegExp]>([
     ['no remote at all', '', {}, /no DVC remote.*dvc remote add -d storage <url>.*DVC_REMOTE_URL/],
     ['remotes but no default', '[remote "a"]\nurl = /x\n', {}, /defines 'a' but no core.remote.*DVC_REMOTE/],
-    ['core.remote names a missing remote', '[core]\nremote = gone\n', {}, /remote 'gone' \(from core.remote in .dvc\/config\) is not defined/],
-    ['gs', '[core]\nremote = g\n[remote "g"]\nurl = gs://bucket/x\n', {}, /remote 'g' uses gs:\/\/.*supported: s3:\/\/ and local folders/],
+    [
+      'core.remote names a missing remote',
+      '[core]\nremote = gone\n',
+      {},
+      /remote 'gone' \(from core.remote in .dvc\/config\) is not defined/,
+    ],
+    [
+      'gs',
+      '[core]\nremote = g\n[remote "g"]\nurl = gs://bucket/x\n',
+      {},
+      /remote 'g' uses gs:\/\/.*supported: s3:\/\/ and local folders/,
+    ],
     ['azure', '[core]\nremote = a\n[remote "a"]\nurl = azure://c/x\n', {}, /azure:\/\//],
     ['ssh', '[core]\nremote = a\n[remote "a"]\nurl = ssh://host/x\n', {}, /ssh:\/\//],
     ['https', '[core]\nremote = a\n[remote "a"]\nurl = https://host/x\n', {}, /https:\/\//],
@@ -80,13 +155,43 @@ describe('resolveRemote', () => {
     ['oss', '[core]\nremote = a\n[remote "a"]\nurl = oss://b/x\n', {}, /oss:\/\//],
     ['gdrive', '[core]\nremote = a\n[remote "a"]\nurl = gdrive://root/x\n', {}, /gdrive:\/\//],
     ['hdfs', '[core]\nremote = a\n[remote "a"]\nurl = hdfs://n/x\n', {}, /hdfs:\/\//],
-    ['version_aware', '[core]\nremote = a\n[remote "a"]\nurl = s3://b\nversion_aware = true\n', {}, /'version_aware = true'/],
+    [
+      'version_aware',
+      '[core]\nremote = a\n[remote "a"]\nurl = s3://b\nversion_aware = true\n',
+      {},
+      /'version_aware = true'/,
+    ],
     ['worktree', '[core]\nremote = a\n[remote "a"]\nurl = s3://b\nworktree = True\n', {}, /'worktree = true'/],
-    ['remote:// cycle', '[core]\nremote = a\n[remote "a"]\nurl = remote://b/x\n[remote "b"]\nurl = remote://a/y\n', {}, /refers to itself/],
-    ['relative url without a .dvc folder', '[core]\nremote = a\n[remote "a"]\nurl = ../store\n', { dvcDir: undefined }, /relative url '..\/store'.*DVC_REMOTE_URL/],
-    ['relative DVC_REMOTE_URL', '', { overrides: { remoteUrl: 'store' } }, /DVC_REMOTE_URL must be an s3:\/\/ url or an absolute folder/],
-    ['key id without secret', '[core]\nremote = a\n[remote "a"]\nurl = s3://b\naccess_key_id = AKIA\n', {}, /needs its secret access key/],
-    ['out remote vs DVC_REMOTE', '', { outRemote: 'a', overrides: { remoteName: 'b' } }, /sets 'remote: a' but DVC_REMOTE=b/],
+    [
+      'remote:// cycle',
+      '[core]\nremote = a\n[remote "a"]\nurl = remote://b/x\n[remote "b"]\nurl = remote://a/y\n',
+      {},
+      /refers to itself/,
+    ],
+    [
+      'relative url without a .dvc folder',
+      '[core]\nremote = a\n[remote "a"]\nurl = ../store\n',
+      { dvcDir: undefined },
+      /relative url '..\/store'.*DVC_REMOTE_URL/,
+    ],
+    [
+      'relative DVC_REMOTE_URL',
+      '',
+      { overrides: { remoteUrl: 'store' } },
+      /DVC_REMOTE_URL must be an s3:\/\/ url or an absolute folder/,
+    ],
+    [
+      'key id without secret',
+      '[core]\nremote = a\n[remote "a"]\nurl = s3://b\naccess_key_id = AKIA\n',
+      {},
+      /needs its secret access key/,
+    ],
+    [
+      'out remote vs DVC_REMOTE',
+      '',
+      { outRemote: 'a', overrides: { remoteName: 'b' } },
+      /sets 'remote: a' but DVC_REMOTE=b/,
+    ],
   ])('refuses: %s', (_name, text, extra, message) => {
     const run = () => resolveRemote({ config: parseDvcConfig({ config: text }), ...extra });
     expect(run).toThrow(DvcConfigError);
@@ -94,7 +199,9 @@ describe('resolveRemote', () => {
   });
 
   it('never puts a secret in an error message', () => {
-    const cfg = parseDvcConfig({ config: '[core]\nremote = a\n[remote "a"]\nurl = gs://b\nsecret_access_key = TOPSECRET\naccess_key_id = AKIA\n' });
+    const cfg = parseDvcConfig({
+      config: '[core]\nremote = a\n[remote "a"]\nurl = gs://b\nsecret_access_key = TOPSECRET\naccess_key_id = AKIA\n',
+    });
     expect(() => resolveRemote({ config: cfg, overrides: { secretAccessKey: 'ENVSECRET', accessKeyId: 'K' } })).toThrow(
       expect.objectContaining({ message: expect.not.stringMatching(/TOPSECRET|ENVSECRET/) }),
     );

@@ -12,7 +12,22 @@ export interface ResolveRemoteInput {
   dvcDir?: string;
 }
 
-const UNSUPPORTED = new Set(['gs', 'gcs', 'azure', 'az', 'gdrive', 'ssh', 'sftp', 'hdfs', 'webhdfs', 'http', 'https', 'webdav', 'webdavs', 'oss']);
+const UNSUPPORTED = new Set([
+  'gs',
+  'gcs',
+  'azure',
+  'az',
+  'gdrive',
+  'ssh',
+  'sftp',
+  'hdfs',
+  'webhdfs',
+  'http',
+  'https',
+  'webdav',
+  'webdavs',
+  'oss',
+]);
 
 /**
  * Which remote to push to, following DVC (dvc/data_cloud.py `get_remote`, dvc/repo/index.py
@@ -24,7 +39,9 @@ export function resolveRemote(input: ResolveRemoteInput): RemoteSpec {
   const overrides = input.overrides ?? {};
   if (overrides.remoteUrl) {
     if (!/^\w+:\/\//.test(overrides.remoteUrl) && !isAbsolute(overrides.remoteUrl)) {
-      throw new DvcConfigError(`DVC_REMOTE_URL must be an s3:// url or an absolute folder, got '${overrides.remoteUrl}'`);
+      throw new DvcConfigError(
+        `DVC_REMOTE_URL must be an s3:// url or an absolute folder, got '${overrides.remoteUrl}'`,
+      );
     }
     return toSpec(undefined, { url: overrides.remoteUrl }, overrides, undefined, 'DVC_REMOTE_URL');
   }
@@ -33,7 +50,11 @@ export function resolveRemote(input: ResolveRemoteInput): RemoteSpec {
   return toSpec(name, options, overrides, input.dvcDir, `remote '${name}'`);
 }
 
-function chooseName(config: DvcRepoConfig, outRemote: string | undefined, envRemote: string | undefined): { name: string; from: string } {
+function chooseName(
+  config: DvcRepoConfig,
+  outRemote: string | undefined,
+  envRemote: string | undefined,
+): { name: string; from: string } {
   // `dvc pull` reads an output that names its remote from that remote only; pushing elsewhere would lose the data for the team.
   if (outRemote && envRemote && outRemote.toLowerCase() !== envRemote.toLowerCase()) {
     throw new DvcConfigError(
@@ -51,10 +72,18 @@ function chooseName(config: DvcRepoConfig, outRemote: string | undefined, envRem
   );
 }
 
-function expandRefs(config: DvcRepoConfig, name: string, from: string, dvcDir: string | undefined, seen: string[]): Record<string, string> {
-  if (seen.includes(name)) throw new DvcConfigError(`remote '${name}' refers to itself through remote:// (${[...seen, name].join(' → ')})`);
+function expandRefs(
+  config: DvcRepoConfig,
+  name: string,
+  from: string,
+  dvcDir: string | undefined,
+  seen: string[],
+): Record<string, string> {
+  if (seen.includes(name))
+    throw new DvcConfigError(`remote '${name}' refers to itself through remote:// (${[...seen, name].join(' → ')})`);
   const options = config.remotes[name];
-  if (!options) throw new DvcConfigError(`remote '${name}' (from ${from}) is not defined in .dvc/config or .dvc/config.local`);
+  if (!options)
+    throw new DvcConfigError(`remote '${name}' (from ${from}) is not defined in .dvc/config or .dvc/config.local`);
   if (!options.url) throw new DvcConfigError(`remote '${name}' has no url in .dvc/config`);
   const ref = /^remote:\/\/([^/]*)(\/.*)?$/.exec(options.url);
   if (!ref) return { ...options, url: resolveLocalUrl(options.url, dvcDir, `remote '${name}'`) };
@@ -66,40 +95,74 @@ function expandRefs(config: DvcRepoConfig, name: string, from: string, dvcDir: s
 /** dvc/config.py `Config._resolve`: a url without a scheme is a path, relative to the `.dvc/` folder. */
 function resolveLocalUrl(url: string, dvcDir: string | undefined, what: string): string {
   if (/^\w+:\/\//.test(url) || isAbsolute(url)) return url;
-  if (url.startsWith('~')) throw new DvcConfigError(`${what}: a url under the home folder (${url}) is not supported; set DVC_REMOTE_URL to an absolute folder`);
+  if (url.startsWith('~'))
+    throw new DvcConfigError(
+      `${what}: a url under the home folder (${url}) is not supported; set DVC_REMOTE_URL to an absolute folder`,
+    );
   if (!dvcDir) {
-    throw new DvcConfigError(`${what}: the relative url '${url}' is relative to a checkout's .dvc folder, which this service does not have; set DVC_REMOTE_URL to an absolute folder or s3:// url`);
+    throw new DvcConfigError(
+      `${what}: the relative url '${url}' is relative to a checkout's .dvc folder, which this service does not have; set DVC_REMOTE_URL to an absolute folder or s3:// url`,
+    );
   }
   return resolve(dvcDir, url);
 }
 
-function toSpec(name: string | undefined, options: Record<string, string>, overrides: RemoteOverrides, dvcDir: string | undefined, what: string): RemoteSpec {
+function toSpec(
+  name: string | undefined,
+  options: Record<string, string>,
+  overrides: RemoteOverrides,
+  dvcDir: string | undefined,
+  what: string,
+): RemoteSpec {
   for (const key of ['version_aware', 'worktree']) {
     if (options[key]?.toLowerCase() === 'true') {
-      throw new DvcConfigError(`${what} sets '${key} = true': cloud-versioned remotes use another layout that this service does not write. Use a remote without ${key}, or set DVC_REMOTE_URL.`);
+      throw new DvcConfigError(
+        `${what} sets '${key} = true': cloud-versioned remotes use another layout that this service does not write. Use a remote without ${key}, or set DVC_REMOTE_URL.`,
+      );
     }
   }
   const url = resolveLocalUrl(options.url, dvcDir, what);
   const scheme = /^(\w+):\/\/([^/]*)/.exec(url);
   // dvc config_schema `ByUrl`: no host part (a path, file:///x) means the local filesystem.
-  if (!scheme || scheme[2] === '') return { kind: 'local', name, path: resolve(scheme ? url.slice(scheme[1].length + 3) || '/' : url) };
+  if (!scheme || scheme[2] === '')
+    return { kind: 'local', name, path: resolve(scheme ? url.slice(scheme[1].length + 3) || '/' : url) };
   const protocol = scheme[1].toLowerCase();
   if (protocol === 's3') return s3Spec(name, url, options, overrides, what);
   if (UNSUPPORTED.has(protocol)) {
-    throw new DvcConfigError(`${what} uses ${protocol}://, which this service cannot push to (supported: s3:// and local folders). Add an S3 or local remote and select it with DVC_REMOTE, or set DVC_REMOTE_URL.`);
+    throw new DvcConfigError(
+      `${what} uses ${protocol}://, which this service cannot push to (supported: s3:// and local folders). Add an S3 or local remote and select it with DVC_REMOTE, or set DVC_REMOTE_URL.`,
+    );
   }
   throw new DvcConfigError(`${what} has a url with the unknown scheme ${protocol}://`);
 }
 
-function s3Spec(name: string | undefined, url: string, options: Record<string, string>, overrides: RemoteOverrides, what: string): S3RemoteSpec {
+function s3Spec(
+  name: string | undefined,
+  url: string,
+  options: Record<string, string>,
+  overrides: RemoteOverrides,
+  what: string,
+): S3RemoteSpec {
   const [bucket, ...rest] = url.slice('s3://'.length).split('/');
-  const prefix = posix.normalize(rest.join('/') || '.').replace(/^\.$/, '').replace(/^\/+|\/+$/g, '');
+  const prefix = posix
+    .normalize(rest.join('/') || '.')
+    .replace(/^\.$/, '')
+    .replace(/^\/+|\/+$/g, '');
   const accessKeyId = overrides.accessKeyId ?? options.access_key_id;
   const secretAccessKey = overrides.secretAccessKey ?? options.secret_access_key;
   if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
-    throw new DvcConfigError(`${what}: an access key id needs its secret access key (DVC_REMOTE_ACCESS_KEY_ID / DVC_REMOTE_SECRET_ACCESS_KEY, or access_key_id / secret_access_key in .dvc/config.local)`);
+    throw new DvcConfigError(
+      `${what}: an access key id needs its secret access key (DVC_REMOTE_ACCESS_KEY_ID / DVC_REMOTE_SECRET_ACCESS_KEY, or access_key_id / secret_access_key in .dvc/config.local)`,
+    );
   }
-  const spec: S3RemoteSpec = { kind: 's3', name, bucket, prefix, useSsl: bool(options.use_ssl, true, what, 'use_ssl'), sslVerify: sslVerify(options.ssl_verify, what) };
+  const spec: S3RemoteSpec = {
+    kind: 's3',
+    name,
+    bucket,
+    prefix,
+    useSsl: bool(options.use_ssl, true, what, 'use_ssl'),
+    sslVerify: sslVerify(options.ssl_verify, what),
+  };
   const endpoint = overrides.endpointUrl ?? options.endpointurl;
   if (endpoint) spec.endpoint = endpoint;
   const region = overrides.region ?? options.region;
@@ -126,4 +189,3 @@ function sslVerify(value: string | undefined, what: string): boolean | string {
   if (value === undefined || /^(true|false)$/i.test(value)) return bool(value, true, what, 'ssl_verify');
   return value; // a CA bundle path (dvc-s3: ssl_verify = <path>)
 }
-

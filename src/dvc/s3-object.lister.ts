@@ -21,13 +21,25 @@ export interface ListRange {
  * The DVC object ids under `<root>files/md5/…` whose keys start with `prefix` (an adapter: pages of
  * ListObjectsV2, no decisions). `root` is the remote's key prefix (`dvcstore/`, or empty).
  */
-export async function listObjectIds(client: S3Client, bucket: string, root: string, prefix: string, range: ListRange = {}): Promise<ListedIds> {
+export async function listObjectIds(
+  client: S3Client,
+  bucket: string,
+  root: string,
+  prefix: string,
+  range: ListRange = {},
+): Promise<ListedIds> {
   const result: ListedIds = { ids: new Set(), keys: 0, truncated: false };
   let token: string | undefined;
   let pages = 0;
   do {
     const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: token ? undefined : range.startAfter, ContinuationToken: token, MaxKeys: 1000 }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        StartAfter: token ? undefined : range.startAfter,
+        ContinuationToken: token,
+        MaxKeys: 1000,
+      }),
     );
     pages++;
     for (const object of page.Contents ?? []) {

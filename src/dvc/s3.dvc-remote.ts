@@ -1,4 +1,12 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -30,7 +38,10 @@ export class S3DvcRemote extends DvcRemote {
 
   describe(): string {
     const where = `s3://${this.spec.bucket}${this.spec.prefix ? `/${this.spec.prefix}` : ''}`;
-    const details = [this.spec.name && `remote '${this.spec.name}'`, this.spec.endpoint && `endpoint ${withoutUserInfo(this.spec.endpoint)}`].filter(Boolean);
+    const details = [
+      this.spec.name && `remote '${this.spec.name}'`,
+      this.spec.endpoint && `endpoint ${withoutUserInfo(this.spec.endpoint)}`,
+    ].filter(Boolean);
     return details.length > 0 ? `${where} (${details.join(', ')})` : where;
   }
 
@@ -98,7 +109,9 @@ export class S3DvcRemote extends DvcRemote {
       }
     } catch (error) {
       if (error instanceof DvcRemoteError) throw error;
-      throw new DvcRemoteError(`object ${id}: upload to ${this.describe()} failed: ${errorText(error)}`, { cause: error });
+      throw new DvcRemoteError(`object ${id}: upload to ${this.describe()} failed: ${errorText(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -108,13 +121,17 @@ export class S3DvcRemote extends DvcRemote {
       return Buffer.from(await out.Body!.transformToByteArray());
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw new DvcRemoteError(`object ${id}: cannot read from ${this.describe()}: ${errorText(error)}`, { cause: error });
+      throw new DvcRemoteError(`object ${id}: cannot read from ${this.describe()}: ${errorText(error)}`, {
+        cause: error,
+      });
     }
   }
 
   async check(): Promise<RemoteHealth> {
     try {
-      await this.client.send(new ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix: `${this.root}files/md5/`, MaxKeys: 1 }));
+      await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix: `${this.root}files/md5/`, MaxKeys: 1 }),
+      );
       return { ok: true };
     } catch (error) {
       return { ok: false, error: `${this.describe()}: ${errorText(error)}` };
@@ -137,7 +154,10 @@ export class S3DvcRemote extends DvcRemote {
         await this.client.send(new HeadObjectCommand({ Bucket: this.spec.bucket, Key: this.keyOf(id) }));
         present.add(id);
       } catch (error) {
-        if (!isNotFound(error)) throw new DvcRemoteError(`object ${id}: cannot look in ${this.describe()}: ${errorText(error)}`, { cause: error });
+        if (!isNotFound(error))
+          throw new DvcRemoteError(`object ${id}: cannot look in ${this.describe()}: ${errorText(error)}`, {
+            cause: error,
+          });
       }
     }
     return present;
@@ -147,12 +167,19 @@ export class S3DvcRemote extends DvcRemote {
   private async listGroup(ids: string[]): Promise<Set<string>> {
     const keys = ids.map((id) => this.keyOf(id)).sort();
     const folder = keys[0].slice(0, keys[0].lastIndexOf('/') + 1);
-    return (await listObjectIds(this.client, this.spec.bucket, this.root, folder, { startAfter: keys[0].slice(0, -1), stopAt: keys[keys.length - 1] })).ids;
+    return (
+      await listObjectIds(this.client, this.spec.bucket, this.root, folder, {
+        startAfter: keys[0].slice(0, -1),
+        stopAt: keys[keys.length - 1],
+      })
+    ).ids;
   }
 
   /** dvc-objects `_estimate_remote_size`: one folder of 256, times 256 (a full first page means "big"). */
   private async estimatedObjects(): Promise<number> {
-    const sample = await listObjectIds(this.client, this.spec.bucket, this.root, `${this.root}files/md5/00/`, { maxPages: 1 });
+    const sample = await listObjectIds(this.client, this.spec.bucket, this.root, `${this.root}files/md5/00/`, {
+      maxPages: 1,
+    });
     return sample.truncated ? Infinity : sample.keys * 256;
   }
 }
@@ -174,7 +201,8 @@ function clientConfig(spec: S3RemoteSpec): S3ClientConfig {
   if (spec.credentials) config.credentials = spec.credentials;
   if (spec.profile) config.profile = spec.profile;
   if (spec.sslVerify === false) config.requestHandler = { httpsAgent: new Agent({ rejectUnauthorized: false }) };
-  else if (typeof spec.sslVerify === 'string') config.requestHandler = { httpsAgent: new Agent({ ca: readFileSync(spec.sslVerify) }) };
+  else if (typeof spec.sslVerify === 'string')
+    config.requestHandler = { httpsAgent: new Agent({ ca: readFileSync(spec.sslVerify) }) };
   return config;
 }
 
@@ -186,9 +214,10 @@ async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Prom
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 
-
 function mismatch(id: string, actual: string, where: string): DvcRemoteError {
-  return new DvcRemoteError(`object ${id}: the bytes read hash to ${actual} (the file changed after it was hashed?); not stored in ${where}`);
+  return new DvcRemoteError(
+    `object ${id}: the bytes read hash to ${actual} (the file changed after it was hashed?); not stored in ${where}`,
+  );
 }
 
 function isNotFound(error: unknown): boolean {

@@ -44,7 +44,8 @@ function isPrintable(ch: string): boolean {
 /** `analyze_scalar(...).allow_block_plain` for YAML 1.2. */
 function allowsBlockPlain(value: string): boolean {
   if (value.startsWith('---') || value.startsWith('...')) return false;
-  if (value.startsWith(' ') || value.endsWith(' ') || BREAK.test(value[0]) || BREAK.test(value[value.length - 1])) return false;
+  if (value.startsWith(' ') || value.endsWith(' ') || BREAK.test(value[0]) || BREAK.test(value[value.length - 1]))
+    return false;
   const chars = Array.from(value);
   for (let i = 0; i < chars.length; i++) {
     const ch = chars[i];
@@ -66,8 +67,20 @@ function allowsSingleQuoted(value: string): boolean {
 
 /** ruamel `Emitter.ESCAPE_REPLACEMENTS` and `write_double_quoted` (`\xXX`, `\uXXXX`, `\UXXXXXXXX`, uppercase). */
 const ESCAPES: Record<string, string> = {
-  '\0': '0', '\x07': 'a', '\b': 'b', '\t': 't', '\n': 'n', '\v': 'v', '\f': 'f', '\r': 'r', '\x1b': 'e',
-  '"': '"', '\\': '\\', '\x85': 'N', '\u2028': 'L', '\u2029': 'P',
+  '\0': '0',
+  '\x07': 'a',
+  '\b': 'b',
+  '\t': 't',
+  '\n': 'n',
+  '\v': 'v',
+  '\f': 'f',
+  '\r': 'r',
+  '\x1b': 'e',
+  '"': '"',
+  '\\': '\\',
+  '\x85': 'N',
+  '\u2028': 'L',
+  '\u2029': 'P',
 };
 
 function doubleQuoted(value: string): string {

@@ -17,7 +17,10 @@ export async function buildCommit(
   let baseTree: string | null = null;
   if (request.parent !== null) {
     if (!(await objects.hasCommit(request.parent))) {
-      throw new GitRemoteError('invalid', `cannot commit on ${request.parent}: that commit was not fetched (call fetchTip first)`);
+      throw new GitRemoteError(
+        'invalid',
+        `cannot commit on ${request.parent}: that commit was not fetched (call fetchTip first)`,
+      );
     }
     baseTree = await objects.treeOf(request.parent);
   }

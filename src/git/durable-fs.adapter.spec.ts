@@ -25,7 +25,9 @@ describe('durableFs.promises.writeFile', () => {
   });
 
   it('fails with ENOENT in a missing folder (isomorphic-git then creates it and retries)', async () => {
-    await expect(durableFs.promises.writeFile(join(dir, 'objects', 'ab', 'cd'), 'x')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(durableFs.promises.writeFile(join(dir, 'objects', 'ab', 'cd'), 'x')).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
     expect(readdirSync(dir)).toEqual([]);
   });
 });

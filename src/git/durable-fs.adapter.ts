@@ -11,7 +11,11 @@ import { fsyncDir } from '../common/fsync-dir.js';
  * a later commit would reference a corrupt object; and it never fsyncs, so a ref could outlive the
  * objects it names after a power cut.
  */
-async function writeFileDurably(path: string, data: string | Uint8Array, options?: { mode?: number; encoding?: BufferEncoding } | BufferEncoding): Promise<void> {
+async function writeFileDurably(
+  path: string,
+  data: string | Uint8Array,
+  options?: { mode?: number; encoding?: BufferEncoding } | BufferEncoding,
+): Promise<void> {
   const opts = typeof options === 'string' ? { encoding: options } : (options ?? {});
   const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
   const handle = await fsp.open(tmp, 'w', opts.mode ?? 0o644);

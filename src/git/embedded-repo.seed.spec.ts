@@ -3,10 +3,14 @@ import { embeddedSeedFiles } from './embedded-repo.seed.js';
 
 // The bytes are checked against the real `dvc init` in test/git/embedded-repo.e2e-spec.ts.
 describe('embeddedSeedFiles', () => {
-  const files = Object.fromEntries(embeddedSeedFiles('/srv/data/dvc-remote').map((f) => [f.path, f.content?.toString('utf8')]));
+  const files = Object.fromEntries(
+    embeddedSeedFiles('/srv/data/dvc-remote').map((f) => [f.path, f.content?.toString('utf8')]),
+  );
 
   it('names the local DVC remote as the default remote, by absolute path', () => {
-    expect(files['.dvc/config']).toBe('[core]\n    remote = local\n[\'remote "local"\']\n    url = /srv/data/dvc-remote\n');
+    expect(files['.dvc/config']).toBe(
+      '[core]\n    remote = local\n[\'remote "local"\']\n    url = /srv/data/dvc-remote\n',
+    );
   });
 
   it('keeps DVC cache, tmp and local config out of git', () => {

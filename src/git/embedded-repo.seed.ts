@@ -1,7 +1,8 @@
 import type { FileChange } from './git.remote.js';
 
 /** The message of the embedded repository's first commit. */
-export const SEED_MESSAGE = 'Initialize DVC\n\nCreated by DVC Sync S3 API: the files `dvc init` writes, with a local DVC remote.\n';
+export const SEED_MESSAGE =
+  'Initialize DVC\n\nCreated by DVC Sync S3 API: the files `dvc init` writes, with a local DVC remote.\n';
 
 /**
  * What `dvc init` + `dvc remote add -d local <dir>` leave in a repository, byte for byte as DVC 3.67
@@ -10,7 +11,8 @@ export const SEED_MESSAGE = 'Initialize DVC\n\nCreated by DVC Sync S3 API: the f
  * `dvcRemoteDir` must be absolute: a relative local URL would be resolved against `.dvc/` of each clone.
  */
 export function embeddedSeedFiles(dvcRemoteDir: string): FileChange[] {
-  if (!dvcRemoteDir.startsWith('/')) throw new Error(`the DVC remote folder must be an absolute path, got '${dvcRemoteDir}'`);
+  if (!dvcRemoteDir.startsWith('/'))
+    throw new Error(`the DVC remote folder must be an absolute path, got '${dvcRemoteDir}'`);
   const text = (path: string, content: string): FileChange => ({ path, content: Buffer.from(content, 'utf8') });
   return [
     text('.dvc/.gitignore', '/config.local\n/tmp\n/cache\n'),

@@ -15,10 +15,16 @@ export interface GitErrorContext {
 interface ErrorLike {
   code?: unknown;
   message?: unknown;
-  data?: { statusCode?: number; statusMessage?: string; reason?: string; result?: { refs?: Record<string, { ok: boolean; error?: string }> } };
+  data?: {
+    statusCode?: number;
+    statusMessage?: string;
+    reason?: string;
+    result?: { refs?: Record<string, { ok: boolean; error?: string }> };
+  };
 }
 
-const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS)/;
+const NETWORK_CODES =
+  /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS)/;
 
 // receive-pack's per-ref refusals that mean "the branch is not where you think" (builtin/receive-pack.c:
 // "non-fast-forward", "fetch first" from a client, and its compare-and-swap failure on old-oid,
@@ -32,7 +38,8 @@ const MOVED = /non-fast-forward|fetch first|failed to (update|lock) ref|cannot l
 export function pushRefusal(error: unknown, secrets: ReadonlyArray<string | undefined> = []): string | undefined {
   const e = error as ErrorLike;
   // isomorphic-git refuses locally when the advertised tip is not an ancestor of our commit.
-  if (e?.code === 'PushRejectedError') return e.data?.reason === 'not-fast-forward' ? 'non-fast-forward' : String(e.data?.reason);
+  if (e?.code === 'PushRejectedError')
+    return e.data?.reason === 'not-fast-forward' ? 'non-fast-forward' : String(e.data?.reason);
   if (e?.code !== 'GitPushError') return undefined;
   const reasons = Object.values(e.data?.result?.refs ?? {})
     .filter((r) => !r.ok)
@@ -63,7 +70,8 @@ export function translateGitError(error: unknown, ctx: GitErrorContext): GitRemo
   } else if (status === 404) {
     kind = 'not-found';
     message = `no git repository at ${url} (HTTP 404): check GIT_REPO_URL`;
-    if (!ctx.hasCredentials) message += ` (a private repository also answers 404 without credentials: ${setCredentials})`;
+    if (!ctx.hasCredentials)
+      message += ` (a private repository also answers 404 without credentials: ${setCredentials})`;
   } else if (status !== undefined) {
     message = `the git server at ${url} answered HTTP ${status} ${e.data?.statusMessage ?? ''}`.trimEnd();
   } else if (e.code === 'SmartHttpError' || e.code === 'ParseError' || e.code === 'EmptyServerResponseError') {

@@ -58,7 +58,8 @@ export class GitObjects implements TreeStore {
         throw new GitRemoteError('invalid', `cannot read '${path}' of ${commit}: not a file`);
       }
       if (code !== 'NotFoundError') throw error;
-      if (!(await this.hasCommit(commit))) throw new GitRemoteError('invalid', `cannot read '${path}' of ${commit}: that commit was not fetched`);
+      if (!(await this.hasCommit(commit)))
+        throw new GitRemoteError('invalid', `cannot read '${path}' of ${commit}: that commit was not fetched`);
       return undefined;
     }
   }
@@ -67,7 +68,13 @@ export class GitObjects implements TreeStore {
    * A commit object with these parents. A parent may be absent locally (the boundary of a shallow fetch):
    * git only names it by id, and the server has it.
    */
-  writeCommit(input: { tree: string; parents: string[]; message: string; author: Signature; when: Date }): Promise<string> {
+  writeCommit(input: {
+    tree: string;
+    parents: string[];
+    message: string;
+    author: Signature;
+    when: Date;
+  }): Promise<string> {
     const person = {
       ...input.author,
       timestamp: Math.floor(input.when.getTime() / 1000),

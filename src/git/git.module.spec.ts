@@ -39,8 +39,15 @@ describe('GitModule', () => {
     process.env.GIT_BRANCH = 'datasets';
     delete process.env.GIT_REPO_URL;
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [gitConfig, storageConfig] }), GitModule],
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [gitConfig, storageConfig] }),
+        GitModule,
+      ],
     }).compile();
-    expect(moduleRef.get(GitRemote).describe()).toEqual({ url: '/srv/data/repo.git', branch: 'datasets', embedded: true });
+    expect(moduleRef.get(GitRemote).describe()).toEqual({
+      url: '/srv/data/repo.git',
+      branch: 'datasets',
+      embedded: true,
+    });
   });
 });

@@ -11,7 +11,10 @@ import { LocalBareGitRemote } from './local-bare-git.remote.js';
  * Unset: the embedded bare repository DATA_DIR/repo.git, whose first commit names DATA_DIR/dvc-remote
  * as the DVC remote.
  */
-export function createGitRemote(git: ConfigType<typeof gitConfig>, storage: ConfigType<typeof storageConfig>): GitRemote {
+export function createGitRemote(
+  git: ConfigType<typeof gitConfig>,
+  storage: ConfigType<typeof storageConfig>,
+): GitRemote {
   const author = { name: git.authorName, email: git.authorEmail };
   if (git.repoUrl) {
     return new HttpGitRemote({

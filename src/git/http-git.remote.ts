@@ -3,7 +3,13 @@ import { rm } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { buildCommit } from './commit.builder.js';
-import { GitRemote, type CommitRequest, type GitRemoteDescription, type GitTip, type PushResult } from './git.remote.js';
+import {
+  GitRemote,
+  type CommitRequest,
+  type GitRemoteDescription,
+  type GitTip,
+  type PushResult,
+} from './git.remote.js';
 import { GitObjects, type Signature } from './git-objects.adapter.js';
 import { GitRemoteError } from './git-remote.error.js';
 import { pushRefusal, translateGitError, type GitErrorContext } from './git-error.translator.js';
@@ -100,7 +106,15 @@ export class HttpGitRemote extends GitRemote {
     try {
       // isomorphic-git pushes a local ref; this one exists only to name the commit for it.
       await this.objects.writeRef(ref, commit);
-      await git.push({ fs, http, gitdir: this.objects.gitdir, url: this.url, ref, remoteRef: ref, onAuth: this.onAuth });
+      await git.push({
+        fs,
+        http,
+        gitdir: this.objects.gitdir,
+        url: this.url,
+        ref,
+        remoteRef: ref,
+        onAuth: this.onAuth,
+      });
       return { ok: true };
     } catch (error) {
       const reason = pushRefusal(error, this.secrets);
@@ -111,7 +125,8 @@ export class HttpGitRemote extends GitRemote {
 
   /** Fetches `remoteRef` (depth 1) and resolves its commit, or null when the repository has no refs. */
   private async fetchRef(remoteRef: string): Promise<string | null> {
-    const local = remoteRef === 'HEAD' ? 'refs/remotes/origin/HEAD' : remoteRef.replace('refs/heads/', 'refs/remotes/origin/');
+    const local =
+      remoteRef === 'HEAD' ? 'refs/remotes/origin/HEAD' : remoteRef.replace('refs/heads/', 'refs/remotes/origin/');
     const result = await git.fetch({
       fs,
       http,
@@ -128,7 +143,8 @@ export class HttpGitRemote extends GitRemote {
     return result.fetchHead;
   }
 
-  private readonly onAuth = () => (this.password || this.username ? { username: this.username, password: this.password } : undefined);
+  private readonly onAuth = () =>
+    this.password || this.username ? { username: this.username, password: this.password } : undefined;
 
   /** The bare cache exists and belongs to this URL (another repository's shallow list would confuse fetch). */
   private prepareCache(): Promise<void> {

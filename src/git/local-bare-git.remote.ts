@@ -5,7 +5,13 @@ import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
 import { buildCommit } from './commit.builder.js';
 import { embeddedSeedFiles, SEED_MESSAGE } from './embedded-repo.seed.js';
-import { GitRemote, type CommitRequest, type GitRemoteDescription, type GitTip, type PushResult } from './git.remote.js';
+import {
+  GitRemote,
+  type CommitRequest,
+  type GitRemoteDescription,
+  type GitTip,
+  type PushResult,
+} from './git.remote.js';
 import { durableFs as fs } from './durable-fs.adapter.js';
 import { GitObjects, type Signature } from './git-objects.adapter.js';
 import { GitRemoteError } from './git-remote.error.js';
@@ -52,7 +58,10 @@ export class LocalBareGitRemote extends GitRemote {
       await access(join(this.options.repoDir, 'objects'), constants.W_OK);
       return { ok: true };
     } catch (error) {
-      return { ok: false, error: `the embedded git repository ${this.options.repoDir} is not usable: ${(error as Error).message}` };
+      return {
+        ok: false,
+        error: `the embedded git repository ${this.options.repoDir} is not usable: ${(error as Error).message}`,
+      };
     }
   }
 
@@ -63,7 +72,10 @@ export class LocalBareGitRemote extends GitRemote {
     if (commit === undefined && baseBranch) {
       commit = await this.objects.resolve(`refs/heads/${baseBranch}`);
       if (commit === undefined) {
-        throw new GitRemoteError('not-found', `neither branch '${branch}' nor GIT_BASE_BRANCH '${baseBranch}' exists in ${this.options.repoDir}`);
+        throw new GitRemoteError(
+          'not-found',
+          `neither branch '${branch}' nor GIT_BASE_BRANCH '${baseBranch}' exists in ${this.options.repoDir}`,
+        );
       }
     }
     commit ??= await this.objects.resolve('HEAD');
@@ -117,7 +129,10 @@ export class LocalBareGitRemote extends GitRemote {
         return await open(path, 'wx');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = await stat(path).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (age < STALE_LOCK_MS) return undefined;
         await rm(path, { force: true });
       }
@@ -135,7 +150,11 @@ export class LocalBareGitRemote extends GitRemote {
         await git.init({ fs, dir: staging, bare: true, defaultBranch: branch });
         await fs.promises.writeFile(join(staging, 'config'), BARE_CONFIG);
         const seed = new GitObjects(staging);
-        const commit = await buildCommit(seed, { parent: null, changes: embeddedSeedFiles(this.options.dvcRemoteDir), message: SEED_MESSAGE }, author);
+        const commit = await buildCommit(
+          seed,
+          { parent: null, changes: embeddedSeedFiles(this.options.dvcRemoteDir), message: SEED_MESSAGE },
+          author,
+        );
         await seed.writeRef(`refs/heads/${branch}`, commit as string);
         await rename(staging, repoDir);
       } finally {

@@ -4,7 +4,10 @@ import { redactSecrets, splitCredentials } from './remote-url.util.js';
 describe('splitCredentials', () => {
   it.each([
     ['https://github.com/team/data.git', { url: 'https://github.com/team/data.git' }],
-    ['https://bot:s3cr%40t@gitlab.example/team/data.git', { url: 'https://gitlab.example/team/data.git', username: 'bot', password: 's3cr@t' }],
+    [
+      'https://bot:s3cr%40t@gitlab.example/team/data.git',
+      { url: 'https://gitlab.example/team/data.git', username: 'bot', password: 's3cr@t' },
+    ],
     ['http://ghp_token@127.0.0.1:8080/r', { url: 'http://127.0.0.1:8080/r', username: 'ghp_token' }],
   ])('%s', (raw, expected) => {
     expect(splitCredentials(raw)).toEqual({ username: undefined, password: undefined, ...expected });

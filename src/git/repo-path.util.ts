@@ -15,7 +15,10 @@ export function splitRepoPath(path: string): { names: string[] } | { error: stri
     if (name === '.' || name === '..') return { error: `the path has a '${name}' component` };
     // HFS+ ignores these code points when comparing names (git's is_hfs_dotgit).
     const hfsClean = name.replace(/[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g, '');
-    const normalized = hfsClean.split(':')[0].toLowerCase().replace(/[. ]+$/, '');
+    const normalized = hfsClean
+      .split(':')[0]
+      .toLowerCase()
+      .replace(/[. ]+$/, '');
     if (normalized === '.git' || /^\.?git~[1-9]$/.test(normalized)) return { error: "the path goes through '.git'" };
   }
   return { names };

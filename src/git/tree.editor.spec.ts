@@ -38,22 +38,36 @@ describe('editTree', () => {
       put('data/annotations.dvc', 'v1'),
       put('data/.gitignore', '/annotations'),
     ]);
-    const scripts = await store.writeTree([{ mode: '100755', path: 'run.sh', oid: await store.writeBlob(Buffer.from('#!')), type: 'blob' }]);
+    const scripts = await store.writeTree([
+      { mode: '100755', path: 'run.sh', oid: await store.writeBlob(Buffer.from('#!')), type: 'blob' },
+    ]);
     const root = await store.readTree(base);
     base = await store.writeTree([...root, { mode: '040000', path: 'bin', oid: scripts, type: 'tree' }]);
   });
 
   it.each<[string, FileChange[], Record<string, string | undefined>]>([
     ['updates one file', [put('data/annotations.dvc', 'v2')], { 'data/annotations.dvc': '100644 v2' }],
-    ['adds a file in a new nested folder', [put('data/sub/deep/x.json', '{}')], { 'data/sub/deep/x.json': '100644 {}' }],
+    [
+      'adds a file in a new nested folder',
+      [put('data/sub/deep/x.json', '{}')],
+      { 'data/sub/deep/x.json': '100644 {}' },
+    ],
     ['deletes a file', [del('data/.gitignore')], { 'data/.gitignore': undefined }],
-    ['keeps the executable bit of a rewritten file', [put('bin/run.sh', '#!/bin/sh')], { 'bin/run.sh': '100755 #!/bin/sh' }],
+    [
+      'keeps the executable bit of a rewritten file',
+      [put('bin/run.sh', '#!/bin/sh')],
+      { 'bin/run.sh': '100755 #!/bin/sh' },
+    ],
     [
       'removes a folder whose last file is deleted',
       [del('src/model/net.py')],
       { 'src/model/net.py': undefined, 'src/train.py': '100644 train' },
     ],
-    ['writes and deletes in one go', [put('a.txt', 'a'), del('README.md')], { 'a.txt': '100644 a', 'README.md': undefined }],
+    [
+      'writes and deletes in one go',
+      [put('a.txt', 'a'), del('README.md')],
+      { 'a.txt': '100644 a', 'README.md': undefined },
+    ],
   ])('%s, leaving every other file as it was', async (_name, changes, expected) => {
     const before = await store.files(base);
     const after = await store.files(await editTree(store, base, changes));

@@ -65,7 +65,12 @@ function onlyDeletes(node: EditNode): boolean {
  * are byte-for-byte the same objects. Resolves the new tree oid, `base` itself when nothing changed
  * (no rewrite), or null when the folder ends up empty (git has no empty folders).
  */
-async function editFolder(store: TreeStore, base: string | null, node: EditNode, prefix: string): Promise<string | null> {
+async function editFolder(
+  store: TreeStore,
+  base: string | null,
+  node: EditNode,
+  prefix: string,
+): Promise<string | null> {
   const entries = new Map((base ? await store.readTree(base) : []).map((e) => [e.path, e]));
   let changed = false;
 
@@ -92,7 +97,10 @@ async function editFolder(store: TreeStore, base: string | null, node: EditNode,
     const existing = entries.get(name);
     if (existing && existing.type !== 'tree') {
       if (onlyDeletes(child)) continue; // deleting below a file: nothing there to delete
-      throw invalid(path, `'${prefix}${name}' is a ${existing.type === 'blob' ? 'file' : 'submodule'} in the repository`);
+      throw invalid(
+        path,
+        `'${prefix}${name}' is a ${existing.type === 'blob' ? 'file' : 'submodule'} in the repository`,
+      );
     }
     const oid = await editFolder(store, existing?.oid ?? null, child, path);
     if (oid === (existing?.oid ?? null)) continue;

@@ -50,7 +50,8 @@ describe('SyncMetrics', () => {
 
   it('shows every outcome at 0 before the first flush, and never-synced as timestamp 0', async () => {
     const text = await metricsOf(fakeSync(0, null)).render();
-    for (const outcome of ['committed', 'nothing-to-commit', 'failed']) expect(text).toContain(`dvc_sync_flushes_total{outcome="${outcome}"} 0\n`);
+    for (const outcome of ['committed', 'nothing-to-commit', 'failed'])
+      expect(text).toContain(`dvc_sync_flushes_total{outcome="${outcome}"} 0\n`);
     expect(text).toContain('dvc_sync_last_success_timestamp_seconds 0\n');
   });
 

@@ -54,9 +54,13 @@ export class S3Dispatcher {
     if (operation === 'ListBuckets') return this.buckets.listBuckets(query);
     if (operation === 'CreateBucket') return this.buckets.createBucket(target.bucket!);
     if (target.bucket !== this.config.bucket) {
-      throw new S3Error('NoSuchBucket', `The specified bucket does not exist: this server serves the bucket '${this.config.bucket}'.`, {
-        BucketName: target.bucket!,
-      });
+      throw new S3Error(
+        'NoSuchBucket',
+        `The specified bucket does not exist: this server serves the bucket '${this.config.bucket}'.`,
+        {
+          BucketName: target.bucket!,
+        },
+      );
     }
     if (target.key !== undefined) assertAcceptableKey(target.key);
     const key = target.key!;

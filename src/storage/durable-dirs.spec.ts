@@ -15,7 +15,9 @@ class FsyncLog {
 
   readonly fsync = (dir: string): Promise<void> => {
     this.calls.push(dir);
-    return new Promise<void>((resolve, reject) => this.pending.push({ dir, finish: (error) => (error ? reject(error) : resolve()) }));
+    return new Promise<void>((resolve, reject) =>
+      this.pending.push({ dir, finish: (error) => (error ? reject(error) : resolve()) }),
+    );
   };
 
   /** Completes the running fsyncs (of `dir`, or all), then lets their callers run. */
@@ -161,7 +163,11 @@ describe('DurableDirs', () => {
         await fsyncDir(dir);
       });
       await dirs.entryRemovedFrom(join(root, 'kept', 'pruned', 'deeper'));
-      expect(synced).toEqual([join(root, 'kept', 'pruned', 'deeper'), join(root, 'kept', 'pruned'), join(root, 'kept')]);
+      expect(synced).toEqual([
+        join(root, 'kept', 'pruned', 'deeper'),
+        join(root, 'kept', 'pruned'),
+        join(root, 'kept'),
+      ]);
       await expect(dirs.entryRemovedFrom(join(root, 'kept'))).resolves.toBeUndefined();
     } finally {
       await rm(root, { recursive: true, force: true });

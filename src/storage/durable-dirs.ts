@@ -47,7 +47,8 @@ export class DurableDirs {
    */
   async entryMadeIn(dir: string): Promise<void> {
     const unknown: string[] = [];
-    for (let d = dir; d !== this.root && isInside(d, this.root); d = dirname(d)) if (!this.known.has(d)) unknown.push(d);
+    for (let d = dir; d !== this.root && isInside(d, this.root); d = dirname(d))
+      if (!this.known.has(d)) unknown.push(d);
     const toSync = new Set([dir, ...unknown.map((d) => dirname(d))]);
     await Promise.all([...toSync].map((d) => this.sync(d)));
     if (this.known.size + unknown.length > MAX_KNOWN) this.known.clear();
@@ -64,7 +65,8 @@ export class DurableDirs {
       try {
         return await this.sync(d);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || d === this.root || !isInside(d, this.root)) throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || d === this.root || !isInside(d, this.root))
+          throw error;
       }
     }
   }
@@ -121,4 +123,3 @@ export function isInside(dir: string, root: string): boolean {
   const rel = relative(root, dir);
   return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
-

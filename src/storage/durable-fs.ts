@@ -18,7 +18,11 @@ import { StorageError } from './storage.errors.js';
  * "temp file gone" as "renamed" blindly, it checks that the destination holds the journaled bytes and undoes
  * the put otherwise (storage-recovery.ts). Errors of the body come out unchanged.
  */
-export async function writeBodyToFile(body: Readable, path: string, maxSize: number): Promise<{ size: number; md5: string }> {
+export async function writeBodyToFile(
+  body: Readable,
+  path: string,
+  maxSize: number,
+): Promise<{ size: number; md5: string }> {
   const file = await open(path, 'wx', 0o644);
   const hash = createHash('md5');
   let size = 0;
@@ -30,7 +34,7 @@ export async function writeBodyToFile(body: Readable, path: string, maxSize: num
       if (size > maxSize) throw new StorageError('EntityTooLarge', `The object is larger than ${maxSize} bytes.`);
       hash.update(chunk);
       // write(2) may write less than asked (a full disk): loop, so the md5 always describes the file.
-      for (let offset = 0; offset < chunk.length; ) offset += (await file.write(chunk, offset)).bytesWritten;
+      for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
     }
     await file.sync();
   } finally {

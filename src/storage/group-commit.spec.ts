@@ -6,7 +6,14 @@ import { GroupCommit } from './group-commit.js';
 import { ObjectIndex } from './object-index.repository.js';
 import type { ObjectMeta } from './storage.backend.js';
 
-const meta = (key: string): ObjectMeta => ({ key, size: 1, md5: 'x', lastModified: new Date(0), userMetadata: {}, checksums: {} });
+const meta = (key: string): ObjectMeta => ({
+  key,
+  size: 1,
+  md5: 'x',
+  lastModified: new Date(0),
+  userMetadata: {},
+  checksums: {},
+});
 
 describe('GroupCommit over the real index', () => {
   let dir: string;

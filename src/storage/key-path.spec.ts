@@ -67,7 +67,7 @@ describe('keyToRelativePath', () => {
     expect(relativePathToKey(path)).toBe(key);
   });
 
-  it('keeps long keys that share a beginning apart, and never makes one\'s folder another\'s file', () => {
+  it("keeps long keys that share a beginning apart, and never makes one's folder another's file", () => {
     const base = 'y'.repeat(253 * 2);
     // ("a" next to "a/b" is refused at the key level, see ancestorKeys; these are all unrelated keys)
     const keys = [base, `${base}z`, base.slice(0, 253), base.slice(0, 300), `${base.slice(0, 254)}/${'z'.repeat(300)}`];
@@ -76,10 +76,13 @@ describe('keyToRelativePath', () => {
     for (const a of paths) for (const b of paths) if (a !== b) expect(b.startsWith(`${a}/`)).toBe(false);
   });
 
-  it.each(['%L/x', 'a/%+b', '%Labc', '%25', 'x/%2Egit', '%2E'])('relativePathToKey(%j) only accepts what keyToRelativePath makes', (path) => {
-    const key = relativePathToKey(path);
-    if (key !== null) expect(keyToRelativePath(key)).toBe(path);
-  });
+  it.each(['%L/x', 'a/%+b', '%Labc', '%25', 'x/%2Egit', '%2E'])(
+    'relativePathToKey(%j) only accepts what keyToRelativePath makes',
+    (path) => {
+      const key = relativePathToKey(path);
+      if (key !== null) expect(keyToRelativePath(key)).toBe(path);
+    },
+  );
 
   it('maps distinct keys to distinct paths that stay relative and never contain . or ..', () => {
     const segments = ['', '.', '..', '%', '%25', '%2E', '%2E%2E', 'a', 'a%', '...'];

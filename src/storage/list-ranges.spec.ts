@@ -4,7 +4,23 @@ import { listRanges, prefixUpperBound, type KeyRange } from './list-ranges.js';
 import type { ListQuery } from './storage.backend.js';
 
 /** Astral characters (4 UTF-8 bytes, F0..) sort after U+E000..U+FFFF (EE..EF) in byte order, before them in UTF-16. */
-const KEYS = ['a', 'a/1', 'a/2', 'a/2/x', 'a/3', 'a0', 'b', 'b/\uE000', 'b/\uFFFD', 'b/😀', 'b/😀/z', 'c', 'é', '\uFF21', '😀'];
+const KEYS = [
+  'a',
+  'a/1',
+  'a/2',
+  'a/2/x',
+  'a/3',
+  'a0',
+  'b',
+  'b/\uE000',
+  'b/\uFFFD',
+  'b/😀',
+  'b/😀/z',
+  'c',
+  'é',
+  '\uFF21',
+  '😀',
+];
 
 function inRange(key: string, range: KeyRange): boolean {
   const bytes = Buffer.from(key);
@@ -45,7 +61,11 @@ describe('listRanges', () => {
     ['after before the prefix', { prefix: 'b/', after: 'a' }, ['b/\uE000', 'b/\uFFFD', 'b/😀', 'b/😀/z']],
     ['after past the prefix', { prefix: 'a/', after: 'b' }, []],
     ['skipPrefix in the middle', { prefix: 'a', skipPrefix: 'a/2/' }, ['a', 'a/1', 'a/2', 'a/3', 'a0']],
-    ['skipPrefix already passed by after', { prefix: '', after: 'a/2', skipPrefix: 'a/2/' }, ['a/3', 'a0', 'b', 'b/\uE000', 'b/\uFFFD', 'b/😀', 'b/😀/z', 'c', 'é', '\uFF21', '😀']],
+    [
+      'skipPrefix already passed by after',
+      { prefix: '', after: 'a/2', skipPrefix: 'a/2/' },
+      ['a/3', 'a0', 'b', 'b/\uE000', 'b/\uFFFD', 'b/😀', 'b/😀/z', 'c', 'é', '\uFF21', '😀'],
+    ],
     ['after inside the skipped run', { prefix: '', after: 'b/', skipPrefix: 'b/' }, ['c', 'é', '\uFF21', '😀']],
     ['skipPrefix equal to the prefix', { prefix: 'a/', skipPrefix: 'a/' }, []],
     ['skipPrefix before everything', { prefix: 'b', skipPrefix: 'a' }, ['b', 'b/\uE000', 'b/\uFFFD', 'b/😀', 'b/😀/z']],

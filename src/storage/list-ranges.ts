@@ -51,7 +51,9 @@ export function listRanges(query: Omit<ListQuery, 'limit'>): KeyRange[] {
     if (Buffer.compare(from, skip) < 0) ranges.push({ from, fromInclusive, to: minBuffer(to, skip) });
     const skipEnd = prefixUpperBound(skip);
     if (skipEnd !== undefined) {
-      ranges.push(Buffer.compare(skipEnd, from) > 0 ? { from: skipEnd, fromInclusive: true, to } : { from, fromInclusive, to });
+      ranges.push(
+        Buffer.compare(skipEnd, from) > 0 ? { from: skipEnd, fromInclusive: true, to } : { from, fromInclusive, to },
+      );
     }
   }
   return ranges.filter((r) => r.to === undefined || Buffer.compare(r.from, r.to) < 0);

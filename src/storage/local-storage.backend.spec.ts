@@ -42,7 +42,15 @@ describe('LocalStorageBackend on a real folder', () => {
     const files = await filesUnder(root);
     expect(files.filter((f) => !f.startsWith('data/objects/') && !f.startsWith('data/state/'))).toEqual([]);
     expect(await filesUnder(join(dataDir, 'objects'))).toEqual(
-      ['%2E%2E/x', 'a/%2E%2E/%2E%2E/%2E%2E/escape', '%/etc/passwd', '%2E/y', '..../z', '%252E%252E/w', 'b/%2E/%2E%2E/v'].sort(),
+      [
+        '%2E%2E/x',
+        'a/%2E%2E/%2E%2E/%2E%2E/escape',
+        '%/etc/passwd',
+        '%2E/y',
+        '..../z',
+        '%252E%252E/w',
+        'b/%2E/%2E%2E/v',
+      ].sort(),
     );
     for (const key of keys) expect((await readAll((await storage.getObject(key)).body)).toString()).toBe(key);
   });
@@ -65,7 +73,9 @@ describe('LocalStorageBackend on a real folder', () => {
         }
       })(),
     );
-    await expect(storage.putObject(putInput('big', endless, { maxSize: 10 * 1024 }))).rejects.toMatchObject({ code: 'EntityTooLarge' });
+    await expect(storage.putObject(putInput('big', endless, { maxSize: 10 * 1024 }))).rejects.toMatchObject({
+      code: 'EntityTooLarge',
+    });
     expect(pulled).toBeLessThan(64);
     expect(await filesUnder(dataDir + '/tmp')).toEqual([]);
     expect(await filesUnder(dataDir + '/objects')).toEqual([]);
@@ -101,7 +111,9 @@ describe('LocalStorageBackend on a real folder', () => {
   });
 
   it('keeps objects, metadata and the journal across a restart', async () => {
-    const put = await storage.putObject(putInput('r/1', 'persisted', { contentType: 'text/plain', checksums: () => ({ crc32: 'abc=' }) }));
+    const put = await storage.putObject(
+      putInput('r/1', 'persisted', { contentType: 'text/plain', checksums: () => ({ crc32: 'abc=' }) }),
+    );
     await storage.putObject(putInput('r/2', 'gone'));
     await storage.deleteObject('r/2');
     const seq = await storage.lastSeq();

@@ -48,7 +48,8 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   }
 
   async onModuleInit(): Promise<void> {
-    for (const dir of [this.layout.objectsDir, this.layout.stateDir, this.layout.tmpDir]) await mkdir(dir, { recursive: true });
+    for (const dir of [this.layout.objectsDir, this.layout.stateDir, this.layout.tmpDir])
+      await mkdir(dir, { recursive: true });
     await fsyncDir(dirname(this.layout.objectsDir)); // their entries in DATA_DIR: every put relies on them
     const index = new ObjectIndex(this.layout.dbPath);
     this.index = index;

@@ -38,24 +38,29 @@ describe('LocalStorageBackend under concurrent requests', () => {
   it.each([
     ['trickling in', (b: Buffer) => trickle(b)],
     ['arriving at once', (b: Buffer) => Readable.from([b])],
-  ])('ends with exactly one of many parallel bodies of one key (%s), whole, with its own md5', async (_how, bodyFor) => {
-    for (let round = 0; round < 5; round++) {
-      const key = `same/key${round}`;
-      const bodies = Array.from({ length: 40 }, (_, i) => Buffer.alloc(1000 + i * 997, `${String.fromCharCode(65 + (i % 26))}${i}`));
-      const results = await Promise.all(bodies.map((b) => storage.putObject(putInput(key, bodyFor(b)))));
-      const { meta, body } = await storage.getObject(key);
-      const bytes = await readAll(body);
-      expect(bodies.some((b) => b.equals(bytes))).toBe(true);
-      expect(meta.md5).toBe(md5(bytes));
-      expect(meta.size).toBe(bytes.length);
-      // Last commit wins: the stored version is the last one acknowledged, and each put was journaled.
-      const winner = results.find((r) => r.md5 === meta.md5)!;
-      expect(winner.lastModified.getTime()).toBe(Math.max(...results.map((r) => r.lastModified.getTime())));
-    }
-    expect(await storage.changesSince(0)).toHaveLength(200);
-    expect((await filesUnder(join(dataDir, 'objects'))).length).toBe(5);
-    expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
-  });
+  ])(
+    'ends with exactly one of many parallel bodies of one key (%s), whole, with its own md5',
+    async (_how, bodyFor) => {
+      for (let round = 0; round < 5; round++) {
+        const key = `same/key${round}`;
+        const bodies = Array.from({ length: 40 }, (_, i) =>
+          Buffer.alloc(1000 + i * 997, `${String.fromCharCode(65 + (i % 26))}${i}`),
+        );
+        const results = await Promise.all(bodies.map((b) => storage.putObject(putInput(key, bodyFor(b)))));
+        const { meta, body } = await storage.getObject(key);
+        const bytes = await readAll(body);
+        expect(bodies.some((b) => b.equals(bytes))).toBe(true);
+        expect(meta.md5).toBe(md5(bytes));
+        expect(meta.size).toBe(bytes.length);
+        // Last commit wins: the stored version is the last one acknowledged, and each put was journaled.
+        const winner = results.find((r) => r.md5 === meta.md5)!;
+        expect(winner.lastModified.getTime()).toBe(Math.max(...results.map((r) => r.lastModified.getTime())));
+      }
+      expect(await storage.changesSince(0)).toHaveLength(200);
+      expect((await filesUnder(join(dataDir, 'objects'))).length).toBe(5);
+      expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
+    },
+  );
 
   it('lets exactly one of "k" and "k/b" win when they race, and the folder agrees', async () => {
     for (let round = 0; round < 20; round++) {

@@ -27,7 +27,14 @@ describe('LocalStorageBackend recovery at startup', () => {
   async function crashAfterIntent(index: ObjectIndex, key: string, bytes: string): Promise<string> {
     const tmpPath = join(layout().tmpDir, `${md5(key + bytes)}.part`);
     await writeFile(tmpPath, bytes);
-    const meta: ObjectMeta = { key, size: bytes.length, md5: md5(bytes), lastModified: new Date(), userMetadata: {}, checksums: {} };
+    const meta: ObjectMeta = {
+      key,
+      size: bytes.length,
+      md5: md5(bytes),
+      lastModified: new Date(),
+      userMetadata: {},
+      checksums: {},
+    };
     index.beginPut(meta, tmpPath);
     return tmpPath;
   }

@@ -1,6 +1,13 @@
 import type { ObjectHeaders } from './storage.backend.js';
 
-const HEADER_NAMES = ['contentType', 'contentEncoding', 'contentDisposition', 'contentLanguage', 'cacheControl', 'expires'] as const;
+const HEADER_NAMES = [
+  'contentType',
+  'contentEncoding',
+  'contentDisposition',
+  'contentLanguage',
+  'cacheControl',
+  'expires',
+] as const;
 
 /** The stored headers of an object, copied; absent ones stay absent (not `undefined` properties). */
 export function pickHeaders(source: ObjectHeaders): ObjectHeaders {

@@ -29,7 +29,9 @@ interface IntentRow {
   prev: string | null;
 }
 
-const OBJECT_PLACEHOLDERS = OBJECT_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
+const OBJECT_PLACEHOLDERS = OBJECT_COLUMNS.split(', ')
+  .map((c) => `@${c}`)
+  .join(', ');
 /** An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the delete trigger, and the count would drift. */
 const UPSERT_OBJECT = `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_PLACEHOLDERS}) ON CONFLICT (key) DO UPDATE SET ${OBJECT_COLUMNS.split(
   ', ',
@@ -151,7 +153,14 @@ export class ObjectIndex {
     return this.db
       .prepare<[], IntentRow>('SELECT id, op, key, tmp_path, seq, prev FROM intents ORDER BY id')
       .all()
-      .map((r) => ({ id: r.id, op: r.op, key: r.key.toString('utf8'), tmpPath: r.tmp_path, seq: r.seq, prev: parsePrev(r) }));
+      .map((r) => ({
+        id: r.id,
+        op: r.op,
+        key: r.key.toString('utf8'),
+        tmpPath: r.tmp_path,
+        seq: r.seq,
+        prev: parsePrev(r),
+      }));
   }
 
   clearIntents(): void {
@@ -177,8 +186,13 @@ export class ObjectIndex {
 
   private recordIntent(intent: Omit<Intent, 'id'>): Intent {
     const prev = intent.prev ? JSON.stringify(intent.prev) : null;
-    const result = this.sql('INSERT INTO intents (op, key, tmp_path, seq, prev) VALUES (?, ?, ?, ?, ?)')
-      .run(intent.op, keyBlob(intent.key), intent.tmpPath, intent.seq, prev);
+    const result = this.sql('INSERT INTO intents (op, key, tmp_path, seq, prev) VALUES (?, ?, ?, ?, ?)').run(
+      intent.op,
+      keyBlob(intent.key),
+      intent.tmpPath,
+      intent.seq,
+      prev,
+    );
     return { ...intent, id: Number(result.lastInsertRowid) };
   }
 
@@ -194,14 +208,18 @@ export class ObjectIndex {
     const exists = this.sql<[Buffer], number>('SELECT 1 FROM objects WHERE key = ?').pluck();
     for (const ancestor of ancestorKeys(key)) {
       if (exists.get(keyBlob(ancestor))) {
-        throw new StorageError('ObjectParentIsFile', `The key "${ancestor}" is an object, so "${key}" cannot be one too.`);
+        throw new StorageError(
+          'ObjectParentIsFile',
+          `The key "${ancestor}" is an object, so "${key}" cannot be one too.`,
+        );
       }
     }
     const below = keyBlob(`${key}/`);
     const child = this.sql<[Buffer, Buffer], number>('SELECT 1 FROM objects WHERE key >= ? AND key < ? LIMIT 1')
       .pluck()
       .get(below, prefixUpperBound(below)!);
-    if (child) throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);
+    if (child)
+      throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);
   }
 
   private listStatement(range: KeyRange): Database.Statement<unknown[], ObjectRow> {

@@ -16,7 +16,10 @@ const backends: Array<[string, () => Promise<{ backend: StorageBackend; close: (
       const dataDir = await mkdtemp(join(tmpdir(), 'storage-contract-'));
       const backend = new LocalStorageBackend({ dataDir });
       await backend.onModuleInit();
-      return { backend, close: async () => (await backend.onApplicationShutdown(), await rm(dataDir, { recursive: true, force: true })) };
+      return {
+        backend,
+        close: async () => (await backend.onApplicationShutdown(), await rm(dataDir, { recursive: true, force: true })),
+      };
     },
   ],
   ['InMemoryStorageBackend', async () => ({ backend: new InMemoryStorageBackend(), close: async () => undefined })],
@@ -72,7 +75,9 @@ describe.each(backends)('%s', (_name, create) => {
     let ended = false;
     const body = bodyOf('abc');
     body.on('end', () => (ended = true));
-    const meta = await storage.putObject(putInput('c', body, { checksums: () => ({ crc32: ended ? 'NSRBwg==' : 'too early' }) }));
+    const meta = await storage.putObject(
+      putInput('c', body, { checksums: () => ({ crc32: ended ? 'NSRBwg==' : 'too early' }) }),
+    );
     expect(meta.checksums).toEqual({ crc32: 'NSRBwg==' });
     expect((await storage.headObject('c')).checksums).toEqual({ crc32: 'NSRBwg==' });
   });
@@ -91,9 +96,23 @@ describe.each(backends)('%s', (_name, create) => {
   });
 
   it('keeps keys that only differ by slashes and dots apart', async () => {
-    const keys = ['exports//17', 'exports/17', 'trailing/', '/abs', '../x', 'a/../../x', '.', 'dots/..', '%', '%2E', 'a b+c', 'données/😀'];
+    const keys = [
+      'exports//17',
+      'exports/17',
+      'trailing/',
+      '/abs',
+      '../x',
+      'a/../../x',
+      '.',
+      'dots/..',
+      '%',
+      '%2E',
+      'a b+c',
+      'données/😀',
+    ];
     for (const [i, key] of keys.entries()) await storage.putObject(putInput(key, `body ${i}`));
-    for (const [i, key] of keys.entries()) expect((await readAll((await storage.getObject(key)).body)).toString()).toBe(`body ${i}`);
+    for (const [i, key] of keys.entries())
+      expect((await readAll((await storage.getObject(key)).body)).toString()).toBe(`body ${i}`);
     expect(await storage.countObjects()).toBe(keys.length);
   });
 
@@ -137,8 +156,17 @@ describe.each(backends)('%s', (_name, create) => {
   it('copies bytes to a new journaled object, keeping or replacing the headers', async () => {
     await storage.putObject(putInput('src', 'payload', { contentType: 'text/plain', userMetadata: { a: '1' } }));
     const kept = await storage.copyObject('src', 'dst/kept');
-    expect(kept).toMatchObject({ key: 'dst/kept', size: 7, md5: md5('payload'), contentType: 'text/plain', userMetadata: { a: '1' } });
-    const replaced = await storage.copyObject('src', 'dst/replaced', { contentType: 'application/json', userMetadata: { b: '2' } });
+    expect(kept).toMatchObject({
+      key: 'dst/kept',
+      size: 7,
+      md5: md5('payload'),
+      contentType: 'text/plain',
+      userMetadata: { a: '1' },
+    });
+    const replaced = await storage.copyObject('src', 'dst/replaced', {
+      contentType: 'application/json',
+      userMetadata: { b: '2' },
+    });
     expect(replaced).toMatchObject({ contentType: 'application/json', userMetadata: { b: '2' } });
     expect((await readAll((await storage.getObject('dst/replaced')).body)).toString()).toBe('payload');
     expect((await storage.changesSince(1)).map((c) => [c.key, c.op])).toEqual([
@@ -159,7 +187,9 @@ describe.each(backends)('%s', (_name, create) => {
   });
 
   it('refuses a body larger than maxSize (EntityTooLarge) and accepts exactly maxSize', async () => {
-    expect(await codeOf(storage.putObject(putInput('big', bodyOf('12345', '6'), { maxSize: 5 })))).toBe('EntityTooLarge');
+    expect(await codeOf(storage.putObject(putInput('big', bodyOf('12345', '6'), { maxSize: 5 })))).toBe(
+      'EntityTooLarge',
+    );
     expect(await codeOf(storage.headObject('big'))).toBe('NoSuchKey');
     expect(await storage.putObject(putInput('fits', '12345', { maxSize: 5 }))).toMatchObject({ size: 5 });
   });

@@ -31,7 +31,11 @@ async function exists(path: string): Promise<boolean> {
  * - delete intent: unlink again unless a later put brought the key back (its row exists).
  * Then every temp file is stray (an unfinished upload) and is removed.
  */
-export async function recoverStorage(index: ObjectIndex, layout: StorageLayout, dirs: DurableDirs): Promise<RecoveryReport> {
+export async function recoverStorage(
+  index: ObjectIndex,
+  layout: StorageLayout,
+  dirs: DurableDirs,
+): Promise<RecoveryReport> {
   const report: RecoveryReport = { rolledForward: 0, undone: 0, deletesReplayed: 0, tempFilesRemoved: 0 };
   for (const intent of index.pendingIntents()) {
     const dest = objectFile(layout, intent.key);

@@ -29,7 +29,11 @@ export function md5(bytes: Buffer | string): string {
   return createHash('md5').update(bytes).digest('hex');
 }
 
-export function putInput(key: string, body: string | Buffer | Readable, extra: Partial<PutObjectInput> = {}): PutObjectInput {
+export function putInput(
+  key: string,
+  body: string | Buffer | Readable,
+  extra: Partial<PutObjectInput> = {},
+): PutObjectInput {
   return {
     key,
     body: body instanceof Readable ? body : bodyOf(body),

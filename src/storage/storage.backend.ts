@@ -21,7 +21,13 @@ export interface ObjectMeta {
 
 export type ObjectHeaders = Pick<
   ObjectMeta,
-  'contentType' | 'contentEncoding' | 'contentDisposition' | 'contentLanguage' | 'cacheControl' | 'expires' | 'userMetadata'
+  | 'contentType'
+  | 'contentEncoding'
+  | 'contentDisposition'
+  | 'contentLanguage'
+  | 'cacheControl'
+  | 'expires'
+  | 'userMetadata'
 >;
 
 export interface PutObjectInput extends ObjectHeaders {

@@ -12,5 +12,7 @@ export const datasetStrategyProvider: Provider = {
   provide: DATASET_STRATEGY,
   inject: [DatasetService, StorageBackend, SyncStateStore],
   useFactory: (dataset: DatasetService, storage: StorageBackend, state: SyncStateStore) =>
-    dataset.layout === 'directory' ? new DirectoryStrategy(storage) : new TaskFileStrategy(dataset.layout, storage, state),
+    dataset.layout === 'directory'
+      ? new DirectoryStrategy(storage)
+      : new TaskFileStrategy(dataset.layout, storage, state),
 };

@@ -37,7 +37,11 @@ export interface DatasetStrategy<T> {
   ours(base: Map<string, T>, changedKeys: string[], fullRebuild: boolean): Promise<OursSnapshot<T>>;
   /** A teammate's version of the dataset, read back from the DVC remote; undefined if unreadable. */
   theirs(hash: string, read: (id: string) => Promise<Buffer | undefined>): Promise<Map<string, T> | undefined>;
-  merge(base: Map<string, T>, ours: Map<string, T>, theirs: Map<string, T>): { items: Map<string, T>; conflicts: number };
+  merge(
+    base: Map<string, T>,
+    ours: Map<string, T>,
+    theirs: Map<string, T>,
+  ): { items: Map<string, T>; conflicts: number };
   materialize(items: Map<string, T>, read: (id: string) => Promise<Buffer | undefined>): Promise<MaterializedDataset>;
   /**
    * After a merge: objects the dataset lists that neither we pushed before (`base`) nor offer now — a teammate's,

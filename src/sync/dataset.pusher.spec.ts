@@ -11,16 +11,36 @@ const md5 = (text: string) => md5Hex(Buffer.from(text));
 const file = (text: string) => ({ hash: md5(text), source: () => Buffer.from(text), size: text.length });
 
 function directory(files: Record<string, string>, offered: string[]): MaterializedDataset {
-  const dir = buildDirObject(Object.entries(files).map(([relpath, text]) => ({ relpath, md5: md5(text), size: text.length })));
-  return { hash: dir.hash, size: dir.size, nfiles: dir.nfiles, files: offered.map(file), dirObject: { hash: dir.hash, content: dir.content } };
+  const dir = buildDirObject(
+    Object.entries(files).map(([relpath, text]) => ({ relpath, md5: md5(text), size: text.length })),
+  );
+  return {
+    hash: dir.hash,
+    size: dir.size,
+    nfiles: dir.nfiles,
+    files: offered.map(file),
+    dirObject: { hash: dir.hash, content: dir.content },
+  };
 }
 
 describe('pushDataset', () => {
   it.each<{ name: string; seeded: string[]; offered: string[]; mustExist: string[]; uploaded: number }>([
     { name: 'a new dataset: every file, then the .dir', seeded: [], offered: ['a', 'b'], mustExist: [], uploaded: 3 },
     { name: 'files pushed before are not offered again', seeded: ['a'], offered: ['b'], mustExist: [], uploaded: 2 },
-    { name: "a teammate's files (checked, present) are not uploaded", seeded: ['a'], offered: ['b'], mustExist: ['a'], uploaded: 2 },
-    { name: 'an offered file the remote has is skipped', seeded: ['a', 'b'], offered: ['a', 'b'], mustExist: [], uploaded: 1 },
+    {
+      name: "a teammate's files (checked, present) are not uploaded",
+      seeded: ['a'],
+      offered: ['b'],
+      mustExist: ['a'],
+      uploaded: 2,
+    },
+    {
+      name: 'an offered file the remote has is skipped',
+      seeded: ['a', 'b'],
+      offered: ['a', 'b'],
+      mustExist: [],
+      uploaded: 1,
+    },
   ])('$name', async ({ seeded, offered, mustExist, uploaded }) => {
     const remote = new InMemoryDvcRemote();
     for (const text of seeded) remote.seed(md5(text), text);

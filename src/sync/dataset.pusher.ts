@@ -7,7 +7,11 @@ import type { MaterializedDataset } from './dataset-strategy.types.js';
  * the objects this flush offers are checked and uploaded; files the `.dir` lists that we pushed before are
  * known to be there, and a teammate's files (`mustExist`, after a merge) are checked, never assumed.
  */
-export async function pushDataset(remote: DvcRemote, dataset: MaterializedDataset, mustExist: readonly string[]): Promise<number> {
+export async function pushDataset(
+  remote: DvcRemote,
+  dataset: MaterializedDataset,
+  mustExist: readonly string[],
+): Promise<number> {
   const { uploaded } = await pushObjects(remote, dataset.files);
   if (!dataset.dirObject) return uploaded.length;
   const missing = await remote.missing([...mustExist, dataset.dirObject.hash]);

@@ -7,7 +7,8 @@ describe('DirectoryStrategy.ours', () => {
   it('lets the event loop serve other work while it looks up thousands of changed keys (invariant 7)', async () => {
     const storage = new InMemoryStorageBackend();
     const keys = Array.from({ length: 2000 }, (_, i) => `ls/${i}.json`);
-    for (const key of keys) await storage.putObject({ key, body: Readable.from([Buffer.from(key)]), maxSize: 1024, userMetadata: {} });
+    for (const key of keys)
+      await storage.putObject({ key, body: Readable.from([Buffer.from(key)]), maxSize: 1024, userMetadata: {} });
     let finished = false;
     const servedDuring: boolean[] = [];
     // Stands for a PUT's I/O callback: it can only run when ours() gives the loop a turn.

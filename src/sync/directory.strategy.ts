@@ -62,11 +62,16 @@ export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
     return { items: manifest, touched, diff, keyItems, rejected: [] };
   }
 
-  async theirs(hash: string, read: (id: string) => Promise<Buffer | undefined>): Promise<Map<string, ManifestEntry> | undefined> {
+  async theirs(
+    hash: string,
+    read: (id: string) => Promise<Buffer | undefined>,
+  ): Promise<Map<string, ManifestEntry> | undefined> {
     if (!hash.endsWith('.dir')) return undefined; // the teammate turned the dataset into a file: not mergeable
     const content = await read(hash);
     if (!content) return undefined;
-    return new Map(parseDirObject(content, hash).map((entry) => [entry.relpath, { md5: entry.md5, size: UNKNOWN_SIZE }]));
+    return new Map(
+      parseDirObject(content, hash).map((entry) => [entry.relpath, { md5: entry.md5, size: UNKNOWN_SIZE }]),
+    );
   }
 
   merge(base: Manifest, ours: Manifest, theirs: Map<string, ManifestEntry>) {
@@ -74,27 +79,45 @@ export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
     const known = new Map<string, number>();
     for (const entry of [...base.values(), ...ours.values()]) known.set(entry.md5, entry.size);
     for (const [relpath, entry] of theirs) {
-      if (entry.size === UNKNOWN_SIZE && known.has(entry.md5)) theirs.set(relpath, { md5: entry.md5, size: known.get(entry.md5)! });
+      if (entry.size === UNKNOWN_SIZE && known.has(entry.md5))
+        theirs.set(relpath, { md5: entry.md5, size: known.get(entry.md5)! });
     }
     const { manifest, conflicts } = mergeManifests(base, ours, theirs);
     return { items: manifest, conflicts: conflicts.length };
   }
 
-  filesToVerify(base: Map<string, ManifestEntry>, items: Map<string, ManifestEntry>, dataset: MaterializedDataset): string[] {
+  filesToVerify(
+    base: Map<string, ManifestEntry>,
+    items: Map<string, ManifestEntry>,
+    dataset: MaterializedDataset,
+  ): string[] {
     const known = new Set([...base.values()].map((entry) => entry.md5));
     for (const file of dataset.files) known.add(file.hash);
     return [...new Set([...items.values()].map((entry) => entry.md5))].filter((md5) => !known.has(md5));
   }
 
-  async materialize(items: Map<string, ManifestEntry>, read: (id: string) => Promise<Buffer | undefined>): Promise<MaterializedDataset> {
+  async materialize(
+    items: Map<string, ManifestEntry>,
+    read: (id: string) => Promise<Buffer | undefined>,
+  ): Promise<MaterializedDataset> {
     for (const [relpath, entry] of items) {
       if (entry.size !== UNKNOWN_SIZE) continue;
       const bytes = await read(entry.md5);
-      if (!bytes) throw new Error(`the teammate's dataset lists ${relpath} (${entry.md5}) but the DVC remote does not have it`);
+      if (!bytes)
+        throw new Error(`the teammate's dataset lists ${relpath} (${entry.md5}) but the DVC remote does not have it`);
       items.set(relpath, { md5: entry.md5, size: bytes.length });
     }
     const dir = buildDirObject([...items].map(([relpath, entry]) => ({ relpath, md5: entry.md5, size: entry.size })));
-    const files = [...this.sources].map(([md5, key]) => ({ hash: md5, source: lazyObjectSource(this.storage, key, md5) }));
-    return { hash: dir.hash, size: dir.size, nfiles: dir.nfiles, files, dirObject: { hash: dir.hash, content: dir.content } };
+    const files = [...this.sources].map(([md5, key]) => ({
+      hash: md5,
+      source: lazyObjectSource(this.storage, key, md5),
+    }));
+    return {
+      hash: dir.hash,
+      size: dir.size,
+      nfiles: dir.nfiles,
+      files,
+      dirObject: { hash: dir.hash, content: dir.content },
+    };
   }
 }

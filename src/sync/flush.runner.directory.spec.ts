@@ -45,7 +45,11 @@ describe('FlushRunner, directory layout', () => {
       { name: 'the .dir upload fails', breakIt: (h, dir) => h.remote.failUploadOf(dir), dirOnRemote: false },
       { name: 'the DVC remote is down', breakIt: (h) => h.remote.goDown(), dirOnRemote: false },
       { name: 'the git fetch fails', breakIt: (h) => h.git.failNext('fetch'), dirOnRemote: false },
-      { name: 'the git push is declined by the server', breakIt: (h) => h.git.failNext('push', new Error('protected branch hook declined')), dirOnRemote: true },
+      {
+        name: 'the git push is declined by the server',
+        breakIt: (h) => h.git.failNext('push', new Error('protected branch hook declined')),
+        dirOnRemote: true,
+      },
     ];
 
     it.each(cases)('$name', async ({ breakIt, dirOnRemote }) => {
@@ -82,14 +86,17 @@ describe('FlushRunner, directory layout', () => {
       'README.md': '# Team project\r\nno trailing newline',
       'src/train.py': 'import dvc.api\n\nprint("train")\n',
       'data/.gitignore': '# raw inputs\n/raw\n',
-      'data/raw.dvc': 'outs:\n- md5: 0123456789abcdef0123456789abcdef.dir\n  size: 3\n  nfiles: 1\n  hash: md5\n  path: raw\n',
-      '.dvc/config': "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://bucket/dvc\n",
+      'data/raw.dvc':
+        'outs:\n- md5: 0123456789abcdef0123456789abcdef.dir\n  size: 3\n  nfiles: 1\n  hash: md5\n  path: raw\n',
+      '.dvc/config': '[core]\n    remote = storage\n[\'remote "storage"\']\n    url = s3://bucket/dvc\n',
       'data/annotations/README': 'not ours to touch\n',
     };
     const git = await InMemoryGitRemote.withFiles(team);
     const h = harness({ git });
     const others = (files: Record<string, string>) =>
-      Object.fromEntries(Object.entries(files).filter(([path]) => path !== 'data/annotations.dvc' && path !== 'data/.gitignore'));
+      Object.fromEntries(
+        Object.entries(files).filter(([path]) => path !== 'data/annotations.dvc' && path !== 'data/.gitignore'),
+      );
 
     await h.putMany({ 'x.json': '1', 'y.json': '2' });
     const first = (await h.flush()).commit!;
@@ -108,8 +115,14 @@ describe('FlushRunner, directory layout', () => {
     const cases: Array<{ name: string; change: (h: SyncHarness) => Promise<void> }> = [
       { name: 'nothing changed', change: async () => {} },
       { name: 'the same bytes were written again', change: (h) => h.putMany({ a: 'alpha', b: 'bravo' }) },
-      { name: 'a new key was put then deleted', change: async (h) => (await h.put('tmp/new', 'x'), await h.delete('tmp/new')) },
-      { name: 'a key was changed and changed back', change: async (h) => (await h.put('a', 'other'), await h.put('a', 'alpha')) },
+      {
+        name: 'a new key was put then deleted',
+        change: async (h) => (await h.put('tmp/new', 'x'), await h.delete('tmp/new')),
+      },
+      {
+        name: 'a key was changed and changed back',
+        change: async (h) => (await h.put('a', 'other'), await h.put('a', 'alpha')),
+      },
     ];
 
     it.each(cases)('$name', async ({ change }) => {
@@ -203,7 +216,10 @@ describe('FlushRunner, directory layout', () => {
   it('the first flush into a branch that already has the dataset keeps their files and adds ours', async () => {
     const git = new InMemoryGitRemote();
     const h = harness({ git });
-    await git.teammatePush(h.teammateDirectory({ 'theirs/1': 'their one', shared: 'their shared' }), 'dvc add data/annotations');
+    await git.teammatePush(
+      h.teammateDirectory({ 'theirs/1': 'their one', shared: 'their shared' }),
+      'dvc add data/annotations',
+    );
     await h.putMany({ 'ours/1': 'our one', shared: 'our shared' });
 
     const summary = await h.flush();
@@ -224,8 +240,11 @@ describe('FlushRunner, directory layout', () => {
 
     const [second, first] = h.git.log();
     expect(first).toBe('Update data/annotations: 3 added\n\nA exports/1\nA exports/2\nA exports/3\n');
-    expect(second).toBe('Update data/annotations: 1 added, 1 updated, 1 deleted\n\nA exports/4\nM exports/2\nD exports/3\n');
-    for (const message of h.git.log()) for (const secret of Object.values(SECRETS)) expect(message).not.toContain(secret);
+    expect(second).toBe(
+      'Update data/annotations: 1 added, 1 updated, 1 deleted\n\nA exports/4\nM exports/2\nD exports/3\n',
+    );
+    for (const message of h.git.log())
+      for (const secret of Object.values(SECRETS)) expect(message).not.toContain(secret);
   });
 });
 
@@ -244,5 +263,7 @@ class CountingStorage extends InMemoryStorageBackend {
 
 /** The `.dir` id DVC gives these files (content-addressed, so known before the flush). */
 function predictDir(files: Record<string, string>): string {
-  return buildDirObject(Object.entries(files).map(([relpath, content]) => ({ relpath, md5: md5(content), size: content.length }))).hash;
+  return buildDirObject(
+    Object.entries(files).map(([relpath, content]) => ({ relpath, md5: md5(content), size: content.length })),
+  ).hash;
 }

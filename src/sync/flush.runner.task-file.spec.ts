@@ -11,7 +11,10 @@ const labels = (h: SyncHarness) => Object.fromEntries([...h.pulledTasks()].map((
 describe.each(['data/annotations.json', 'data/annotations.jsonl'])('FlushRunner, %s', (datasetPath) => {
   it('commits one file of tasks, grouped by task id, on the remote', async () => {
     const h = harness(datasetPath);
-    await h.putMany({ 'ann/1': taskBody(1, [{ id: 10, label: 'cat' }]), 'ann/2': taskBody(2, [{ id: 20, label: 'dog' }]) });
+    await h.putMany({
+      'ann/1': taskBody(1, [{ id: 10, label: 'cat' }]),
+      'ann/2': taskBody(2, [{ id: 20, label: 'dog' }]),
+    });
 
     const summary = await h.flush();
 
@@ -25,7 +28,11 @@ describe.each(['data/annotations.json', 'data/annotations.jsonl'])('FlushRunner,
 
   it('leaves non-Label-Studio objects out of the dataset, lists them as rejected, and keeps them in storage', async () => {
     const h = harness(datasetPath);
-    await h.putMany({ 'ann/1': taskBody(1, [{ id: 10, label: 'cat' }]), 'notes.txt': 'hello', 'ann/bad.json': '{"neither": "task nor annotation"}' });
+    await h.putMany({
+      'ann/1': taskBody(1, [{ id: 10, label: 'cat' }]),
+      'notes.txt': 'hello',
+      'ann/bad.json': '{"neither": "task nor annotation"}',
+    });
 
     await h.flush();
 
@@ -44,7 +51,10 @@ describe.each(['data/annotations.json', 'data/annotations.jsonl'])('FlushRunner,
 
   it('an object that turns into garbage takes its task out of the dataset', async () => {
     const h = harness(datasetPath);
-    await h.putMany({ 'ann/1': taskBody(1, [{ id: 10, label: 'cat' }]), 'ann/2': taskBody(2, [{ id: 20, label: 'dog' }]) });
+    await h.putMany({
+      'ann/1': taskBody(1, [{ id: 10, label: 'cat' }]),
+      'ann/2': taskBody(2, [{ id: 20, label: 'dog' }]),
+    });
     await h.flush();
 
     await h.put('ann/2', 'not json');
@@ -56,7 +66,10 @@ describe.each(['data/annotations.json', 'data/annotations.jsonl'])('FlushRunner,
 
   it('updates and deletes tasks, and commits nothing when the same bytes come again', async () => {
     const h = harness(datasetPath);
-    await h.putMany({ 'ann/1': taskBody(1, [{ id: 10, label: 'cat' }]), 'ann/2': taskBody(2, [{ id: 20, label: 'dog' }]) });
+    await h.putMany({
+      'ann/1': taskBody(1, [{ id: 10, label: 'cat' }]),
+      'ann/2': taskBody(2, [{ id: 20, label: 'dog' }]),
+    });
     await h.flush();
 
     await h.put('ann/1', taskBody(1, [{ id: 10, label: 'lion' }]));

@@ -50,7 +50,13 @@ export class FlushRunner {
 
   describe() {
     const git = this.git.describe();
-    return { repository: git.url, branch: git.branch, dataset: this.dataset.path, layout: this.dataset.layout, remote: this.remoteDescription };
+    return {
+      repository: git.url,
+      branch: git.branch,
+      dataset: this.dataset.path,
+      layout: this.dataset.layout,
+      remote: this.remoteDescription,
+    };
   }
 
   /** Fetches the tip and resolves the DVC remote: at startup, to refuse an unusable configuration early. */
@@ -86,7 +92,10 @@ export class FlushRunner {
     const dvcRemote = this.lastRemote
       ? await this.lastRemote.check()
       : { ok: false, error: 'not resolved yet: the Git branch has not been read (see lastError in /_admin/sync)' };
-    return { git: { ...git, url: this.git.describe().url, branch: this.git.describe().branch }, dvcRemote: { ...dvcRemote, remote: this.remoteDescription } };
+    return {
+      git: { ...git, url: this.git.describe().url, branch: this.git.describe().branch },
+      dvcRemote: { ...dvcRemote, remote: this.remoteDescription },
+    };
   }
 
   async run(): Promise<FlushSummary> {
@@ -101,7 +110,8 @@ export class FlushRunner {
       const target = await this.resolveTarget();
       const datasetId = `${this.dataset.path}#${this.dataset.layout}#${target.remote.describe()}`;
       const fullRebuild = progress.pushedDataset !== datasetId;
-      if (!fullRebuild && changedKeys.length === 0) return this.summary(started, null, { added: [], updated: [], deleted: [] }, 0, 0, false);
+      if (!fullRebuild && changedKeys.length === 0)
+        return this.summary(started, null, { added: [], updated: [], deleted: [] }, 0, 0, false);
       if (fullRebuild && attempt === 1) changedKeys = [...new Set([...changedKeys, ...(await this.allKeys())])];
       const base = fullRebuild ? new Map<string, unknown>() : this.loadBase(datasetId);
       try {
@@ -117,7 +127,16 @@ export class FlushRunner {
           this.logger.log(`the branch moved during the flush: rebuilding on the new tip (attempt ${attempt + 1})`);
           continue;
         }
-        this.record(datasetId, upto, fullRebuild, merged, ours, items, materialized.hash, commit ?? target.tip?.commit ?? null);
+        this.record(
+          datasetId,
+          upto,
+          fullRebuild,
+          merged,
+          ours,
+          items,
+          materialized.hash,
+          commit ?? target.tip?.commit ?? null,
+        );
         await this.storage.pruneChanges(upto + 1);
         this.logger.log(
           commit
@@ -137,7 +156,12 @@ export class FlushRunner {
    * Ours, or the 3-way merge with the branch's dataset when a teammate changed it since our last push
    * (invariant 4). What we cannot read is never overwritten: the flush fails and stays pending instead.
    */
-  private async mergeWithBranch(target: Target, base: Map<string, unknown>, ours: Map<string, unknown>, baseHash: string | undefined) {
+  private async mergeWithBranch(
+    target: Target,
+    base: Map<string, unknown>,
+    ours: Map<string, unknown>,
+    baseHash: string | undefined,
+  ) {
     const theirsHash = target.dataset.out?.md5; // `<md5>` or `<md5>.dir`
     if (!theirsHash || theirsHash === baseHash) return { items: ours, merged: false };
     const theirs = await this.strategy.theirs(theirsHash, (id) => target.remote.read(id));
@@ -149,7 +173,9 @@ export class FlushRunner {
       );
     }
     const result = this.strategy.merge(base, ours, theirs);
-    this.logger.log(`merged with the branch's version of ${this.dataset.path} (${result.conflicts} items changed on both sides: ours kept)`);
+    this.logger.log(
+      `merged with the branch's version of ${this.dataset.path} (${result.conflicts} items changed on both sides: ours kept)`,
+    );
     return { items: result.items, merged: true };
   }
 
@@ -158,7 +184,11 @@ export class FlushRunner {
     const hash = { md5: dataset.hash, size: dataset.size, nfiles: dataset.nfiles };
     const changes = datasetFileChanges(this.paths, target.dataset, hash, this.strategy.isDirectory);
     if (changes.length === 0) return null;
-    return this.git.commitChanges({ parent: target.tip?.commit ?? null, changes, message: this.dataset.commitMessage(diff) });
+    return this.git.commitChanges({
+      parent: target.tip?.commit ?? null,
+      changes,
+      message: this.dataset.commitMessage(diff),
+    });
   }
 
   /** True when pushed; false when the branch moved (non-fast-forward); any other refusal is an error. */
@@ -214,7 +244,7 @@ export class FlushRunner {
 
   private async allKeys(): Promise<string[]> {
     const keys: string[] = [];
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const page = await this.storage.listObjects({ prefix: '', after, limit: 1000 });
       keys.push(...page.map((meta) => meta.key));
       if (page.length < 1000) return keys;
@@ -222,7 +252,14 @@ export class FlushRunner {
     }
   }
 
-  private summary(started: number, commit: string | null, diff: { added: string[]; updated: string[]; deleted: string[] }, uploaded: number, rebases: number, merged: boolean): FlushSummary {
+  private summary(
+    started: number,
+    commit: string | null,
+    diff: { added: string[]; updated: string[]; deleted: string[] },
+    uploaded: number,
+    rebases: number,
+    merged: boolean,
+  ): FlushSummary {
     return {
       commit,
       added: diff.added.length,

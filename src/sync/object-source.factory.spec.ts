@@ -9,7 +9,11 @@ import { isObjectChange, lazyObjectSource, ObjectChangedError } from './object-s
 const changed = new ObjectChangedError('a');
 const network = new DvcRemoteError('object x: ECONNRESET');
 const wrapped = new DvcRemoteError('object x: upload failed', { cause: changed });
-const push = (...errors: Error[]) => new DvcPushError('push failed', errors.map((error, i) => ({ hash: String(i), error })));
+const push = (...errors: Error[]) =>
+  new DvcPushError(
+    'push failed',
+    errors.map((error, i) => ({ hash: String(i), error })),
+  );
 
 describe('isObjectChange: a push that failed only because objects changed under it is planned again', () => {
   it.each<[string, unknown, boolean]>([

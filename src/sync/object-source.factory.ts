@@ -18,7 +18,8 @@ export class ObjectChangedError extends Error {
  */
 export function isObjectChange(error: unknown): boolean {
   if (error instanceof ObjectChangedError) return true;
-  if (error instanceof DvcPushError) return error.failed.length > 0 && error.failed.every((failure) => isObjectChange(failure.error));
+  if (error instanceof DvcPushError)
+    return error.failed.length > 0 && error.failed.every((failure) => isObjectChange(failure.error));
   return error instanceof Error && error.cause !== undefined && isObjectChange(error.cause);
 }
 

@@ -23,30 +23,76 @@ describe('SyncStateStore', () => {
     expect(state.progress()).toMatchObject({ syncedSeq: 0, lastCommit: null, consecutiveFailures: 0, rejected: [] });
 
     state.recordPush({
-      progress: { syncedSeq: 7, lastCommit: 'abc', pushedDatasetHash: 'd.dir', rejected: [{ key: 'x', reason: 'not JSON' }] },
+      progress: {
+        syncedSeq: 7,
+        lastCommit: 'abc',
+        pushedDatasetHash: 'd.dir',
+        rejected: [{ key: 'x', reason: 'not JSON' }],
+      },
       upsert: [item('1'), item('2')],
       remove: [],
-      keyItems: new Map([['k1', ['1']], ['k2', ['2']]]),
+      keyItems: new Map([
+        ['k1', ['1']],
+        ['k2', ['2']],
+      ]),
     });
     state.onApplicationShutdown();
 
     const again = open(dataDir);
-    expect(again.progress()).toMatchObject({ syncedSeq: 7, lastCommit: 'abc', pushedDatasetHash: 'd.dir', rejected: [{ key: 'x', reason: 'not JSON' }] });
+    expect(again.progress()).toMatchObject({
+      syncedSeq: 7,
+      lastCommit: 'abc',
+      pushedDatasetHash: 'd.dir',
+      rejected: [{ key: 'x', reason: 'not JSON' }],
+    });
     expect([...again.items().keys()].sort()).toEqual(['1', '2']);
-    expect(again.itemsOfKeys(['k1', 'k2', 'unknown'])).toEqual(new Map([['k1', ['1']], ['k2', ['2']], ['unknown', []]]));
+    expect(again.itemsOfKeys(['k1', 'k2', 'unknown'])).toEqual(
+      new Map([
+        ['k1', ['1']],
+        ['k2', ['2']],
+        ['unknown', []],
+      ]),
+    );
     again.onApplicationShutdown();
   });
 
   it.each([
     { name: 'an incremental push', flags: {}, items: ['1', '3'], links: { k1: ['1'], k2: [], k3: ['3'] } },
-    { name: 'a merge (all items, some keys)', flags: { replaceAll: true }, items: ['3', '9'], links: { k1: ['1'], k2: [], k3: ['3'] } },
-    { name: 'a full rebuild (all items, all keys)', flags: { replaceAll: true, replaceKeyItems: true }, items: ['3', '9'], links: { k1: [], k2: [], k3: ['3'] } },
+    {
+      name: 'a merge (all items, some keys)',
+      flags: { replaceAll: true },
+      items: ['3', '9'],
+      links: { k1: ['1'], k2: [], k3: ['3'] },
+    },
+    {
+      name: 'a full rebuild (all items, all keys)',
+      flags: { replaceAll: true, replaceKeyItems: true },
+      items: ['3', '9'],
+      links: { k1: [], k2: [], k3: ['3'] },
+    },
   ])('$name', ({ flags, items, links }) => {
     const { state } = fresh();
-    state.recordPush({ progress: { syncedSeq: 1 }, upsert: [item('1'), item('2')], remove: [], keyItems: new Map([['k1', ['1']], ['k2', ['2']]]) });
+    state.recordPush({
+      progress: { syncedSeq: 1 },
+      upsert: [item('1'), item('2')],
+      remove: [],
+      keyItems: new Map([
+        ['k1', ['1']],
+        ['k2', ['2']],
+      ]),
+    });
 
     const upsert = flags.replaceAll ? [item('3'), item('9')] : [item('3')];
-    state.recordPush({ progress: { syncedSeq: 2 }, upsert, remove: flags.replaceAll ? [] : ['2'], keyItems: new Map([['k2', []], ['k3', ['3']]]), ...flags });
+    state.recordPush({
+      progress: { syncedSeq: 2 },
+      upsert,
+      remove: flags.replaceAll ? [] : ['2'],
+      keyItems: new Map([
+        ['k2', []],
+        ['k3', ['3']],
+      ]),
+      ...flags,
+    });
 
     expect([...state.items().keys()].sort()).toEqual(items);
     expect(Object.fromEntries(state.itemsOfKeys(['k1', 'k2', 'k3']))).toEqual(links);

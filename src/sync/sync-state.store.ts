@@ -71,9 +71,9 @@ export class SyncStateStore implements OnApplicationShutdown {
 
   saveProgress(update: Partial<SyncProgress>): SyncProgress {
     const next = { ...this.progress(), ...update };
-    this.db.prepare('INSERT INTO progress (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json').run(
-      JSON.stringify(next),
-    );
+    this.db
+      .prepare('INSERT INTO progress (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json')
+      .run(JSON.stringify(next));
     return next;
   }
 

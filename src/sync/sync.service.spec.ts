@@ -9,7 +9,13 @@ import { SyncService } from './sync.service.js';
 const harness = harnessPerTest();
 function service(datasetPath?: string): { h: SyncHarness; sync: SyncService } {
   const h = harness({ datasetPath });
-  const sync = new SyncService({ intervalSeconds: 60, maxPending: 100 }, h.storage, h.state, h.runner, new SchedulerRegistry());
+  const sync = new SyncService(
+    { intervalSeconds: 60, maxPending: 100 },
+    h.storage,
+    h.state,
+    h.runner,
+    new SchedulerRegistry(),
+  );
   return { h, sync };
 }
 
@@ -54,7 +60,14 @@ describe('SyncService', () => {
     h.remote.heal();
     const summary = await sync.flushNow();
     const healed = await sync.status();
-    expect(healed).toMatchObject({ pending: 0, lastError: null, lastErrorAt: null, consecutiveFailures: 0, nextRetryAt: null, lastCommit: summary.commit });
+    expect(healed).toMatchObject({
+      pending: 0,
+      lastError: null,
+      lastErrorAt: null,
+      consecutiveFailures: 0,
+      nextRetryAt: null,
+      lastCommit: summary.commit,
+    });
     expect(healed.lastFlush).toMatchObject({ commit: summary.commit, added: 1 });
     expect(healed.lastSyncAt).not.toBeNull();
   });
@@ -81,7 +94,12 @@ describe('SyncService', () => {
     const status = await sync.status();
     expect(status.rejected).toEqual([{ key: 'images/cat.png', reason: expect.any(String) }]);
     expect(h.storage.bytesOf('images/cat.png')).toBeDefined();
-    expect(status).toMatchObject({ dataset: 'data/annotations.json', layout: 'json', branch: 'main', repository: 'memory://team.git' });
+    expect(status).toMatchObject({
+      dataset: 'data/annotations.json',
+      layout: 'json',
+      branch: 'main',
+      repository: 'memory://team.git',
+    });
     for (const secret of Object.values(SECRETS)) expect(JSON.stringify(status)).not.toContain(secret);
   });
 

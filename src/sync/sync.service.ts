@@ -59,9 +59,18 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.scheduler.doesExist('interval', 'sync-tick')) this.scheduler.deleteInterval('sync-tick');
     if ((await this.pending()) === 0 && !this.flight.running) return;
     this.logger.log('shutting down: flushing pending changes once more');
-    const limit = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), SHUTDOWN_FLUSH_LIMIT_MS).unref());
-    const outcome = await Promise.race([this.flight.request().then(() => 'done', () => 'failed'), limit]);
-    if (outcome !== 'done') this.logger.warn(`final flush ${outcome}: pending changes stay in storage and sync at the next start`);
+    const limit = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), SHUTDOWN_FLUSH_LIMIT_MS).unref(),
+    );
+    const outcome = await Promise.race([
+      this.flight.request().then(
+        () => 'done',
+        () => 'failed',
+      ),
+      limit,
+    ]);
+    if (outcome !== 'done')
+      this.logger.warn(`final flush ${outcome}: pending changes stay in storage and sync at the next start`);
   }
 
   /**
@@ -73,7 +82,9 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       await this.runner.resolveTarget();
     } catch (error) {
       if (error instanceof DvcConfigError) throw error;
-      this.logger.warn(`cannot reach the Git or DVC remote yet (changes stay pending and sync later): ${(error as Error).message}`);
+      this.logger.warn(
+        `cannot reach the Git or DVC remote yet (changes stay pending and sync later): ${(error as Error).message}`,
+      );
     }
   }
 
@@ -130,7 +141,8 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       this.lastFlush = summary;
       this.nextRetryAt = 0;
       // A flush with nothing to push records nothing: clear the previous failure here, or it stays shown.
-      if (this.state.progress().consecutiveFailures > 0) this.state.saveProgress({ lastError: null, lastErrorAt: null, consecutiveFailures: 0 });
+      if (this.state.progress().consecutiveFailures > 0)
+        this.state.saveProgress({ lastError: null, lastErrorAt: null, consecutiveFailures: 0 });
       this.events.emit('flushed', summary);
       return summary;
     } catch (error) {
@@ -143,7 +155,9 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       });
       const delay = retryDelayMs(progress.consecutiveFailures);
       this.nextRetryAt = Date.now() + delay;
-      this.logger.error(`flush failed (attempt ${progress.consecutiveFailures}, retry in ${delay / 1000}s): ${message}`);
+      this.logger.error(
+        `flush failed (attempt ${progress.consecutiveFailures}, retry in ${delay / 1000}s): ${message}`,
+      );
       throw error;
     }
   }

@@ -15,7 +15,6 @@ import type { PushedItem, SyncStateStore } from './sync-state.store.js';
 
 const PAGE = 1000;
 
-
 /**
  * The JSON and JSONL layouts: one file of Label Studio export-shaped tasks. Parsing is incremental
  * (TaskFileIndex, filled once per process, then fed the journal's changes); the file itself is rendered
@@ -43,7 +42,11 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
     return { id, hash: md5Hex(value), value };
   }
 
-  async ours(base: Map<string, ExportTask>, changedKeys: string[], fullRebuild: boolean): Promise<OursSnapshot<ExportTask>> {
+  async ours(
+    base: Map<string, ExportTask>,
+    changedKeys: string[],
+    fullRebuild: boolean,
+  ): Promise<OursSnapshot<ExportTask>> {
     if (!this.loaded) await this.loadEverything();
     const before = this.state.itemsOfKeys(changedKeys);
     const keyItems = new Map<string, string[]>();
@@ -54,7 +57,8 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
     const build = this.index.build();
     const fromStorage = new Map(build.tasks.map((task) => [taskItemId(task.id), task]));
     const touched = new Set<string>();
-    for (const key of changedKeys) for (const id of [...(before.get(key) ?? []), ...keyItems.get(key)!]) touched.add(id);
+    for (const key of changedKeys)
+      for (const id of [...(before.get(key) ?? []), ...keyItems.get(key)!]) touched.add(id);
     const items = fullRebuild ? new Map(fromStorage) : new Map(base);
     if (fullRebuild) for (const id of [...base.keys(), ...fromStorage.keys()]) touched.add(id);
     for (const id of touched) {
@@ -66,7 +70,10 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
     return { items, touched, diff, keyItems, rejected: build.rejected };
   }
 
-  async theirs(hash: string, read: (id: string) => Promise<Buffer | undefined>): Promise<Map<string, ExportTask> | undefined> {
+  async theirs(
+    hash: string,
+    read: (id: string) => Promise<Buffer | undefined>,
+  ): Promise<Map<string, ExportTask> | undefined> {
     if (hash.endsWith('.dir')) return undefined;
     const content = await read(hash);
     if (!content) return undefined;
@@ -126,7 +133,12 @@ export class TaskFileStrategy implements DatasetStrategy<ExportTask> {
  * What the changed keys did to the dataset, for the commit message: a key is in the dataset while it
  * contributes to a task (a rejected object never is), and updated only when one of its tasks changed.
  */
-function keyDiff(keys: string[], before: Map<string, string[]>, after: Map<string, string[]>, unchanged: (id: string) => boolean): DatasetDiff {
+function keyDiff(
+  keys: string[],
+  before: Map<string, string[]>,
+  after: Map<string, string[]>,
+  unchanged: (id: string) => boolean,
+): DatasetDiff {
   const diff: DatasetDiff = { added: [], updated: [], deleted: [] };
   for (const key of keys) {
     const [was, now] = [before.get(key) ?? [], after.get(key) ?? []];

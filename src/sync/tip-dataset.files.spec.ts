@@ -6,18 +6,24 @@ import { datasetFileChanges, readTipDataset, type TipDataset } from './tip-datas
 // only when their bytes change (no change at all → no commit).
 
 const DIR = { md5: 'abbbda1220ff3fd9ae205e7b74ff140d.dir', size: 34, nfiles: 2 };
-const DVC = 'outs:\n- md5: abbbda1220ff3fd9ae205e7b74ff140d.dir\n  size: 34\n  nfiles: 2\n  hash: md5\n  path: annotations\n';
+const DVC =
+  'outs:\n- md5: abbbda1220ff3fd9ae205e7b74ff140d.dir\n  size: 34\n  nfiles: 2\n  hash: md5\n  path: annotations\n';
 const OLD_DVC = DVC.replace('abbbda1220ff3fd9ae205e7b74ff140d', '0123456789abcdef0123456789abcdef');
 const paths = dvcOutputPaths('data/annotations');
 
-const text = (changes: ReturnType<typeof datasetFileChanges>) => Object.fromEntries(changes.map((c) => [c.path, c.content?.toString('utf8')]));
+const text = (changes: ReturnType<typeof datasetFileChanges>) =>
+  Object.fromEntries(changes.map((c) => [c.path, c.content?.toString('utf8')]));
 
 describe('datasetFileChanges', () => {
   it.each<[string, TipDataset, Record<string, string>]>([
     ['empty branch: both files', {}, { 'data/annotations.dvc': DVC, 'data/.gitignore': '/annotations\n' }],
     ['dataset unchanged: nothing', { dvcFile: DVC, gitignore: '/annotations\n' }, {}],
     ['new hash: the .dvc only', { dvcFile: OLD_DVC, gitignore: '/annotations\n' }, { 'data/annotations.dvc': DVC }],
-    ['other ignore lines are kept', { dvcFile: DVC, gitignore: '# raw\n/raw' }, { 'data/.gitignore': '# raw\n/raw\n/annotations\n' }],
+    [
+      'other ignore lines are kept',
+      { dvcFile: DVC, gitignore: '# raw\n/raw' },
+      { 'data/.gitignore': '# raw\n/raw\n/annotations\n' },
+    ],
     ['already ignored as a folder', { dvcFile: DVC, gitignore: 'annotations/\n' }, {}],
     [
       'user keys of the .dvc survive',
@@ -29,9 +35,15 @@ describe('datasetFileChanges', () => {
   });
 
   it('writes a file output (JSON layout) without nfiles, and never deletes a path', () => {
-    const changes = datasetFileChanges(dvcOutputPaths('annotations.json'), {}, { md5: '1f7158efe575281d65231791a6d4a244', size: 17 }, false);
+    const changes = datasetFileChanges(
+      dvcOutputPaths('annotations.json'),
+      {},
+      { md5: '1f7158efe575281d65231791a6d4a244', size: 17 },
+      false,
+    );
     expect(text(changes)).toEqual({
-      'annotations.json.dvc': 'outs:\n- md5: 1f7158efe575281d65231791a6d4a244\n  size: 17\n  hash: md5\n  path: annotations.json\n',
+      'annotations.json.dvc':
+        'outs:\n- md5: 1f7158efe575281d65231791a6d4a244\n  size: 17\n  hash: md5\n  path: annotations.json\n',
       '.gitignore': '/annotations.json\n',
     });
     expect(changes.every((c) => c.content !== null)).toBe(true);

@@ -13,7 +13,10 @@ export interface TipDataset {
   out?: DvcOut;
 }
 
-export function readTipDataset(paths: DvcOutputPaths, files: { dvcFile?: Buffer; gitignore?: Buffer; dvcConfig?: Buffer }): TipDataset {
+export function readTipDataset(
+  paths: DvcOutputPaths,
+  files: { dvcFile?: Buffer; gitignore?: Buffer; dvcConfig?: Buffer },
+): TipDataset {
   const dvcFile = files.dvcFile?.toString('utf8');
   return {
     dvcFile,
@@ -22,7 +25,6 @@ export function readTipDataset(paths: DvcOutputPaths, files: { dvcFile?: Buffer;
     out: dvcFile === undefined ? undefined : findOut(readDvcFile(dvcFile), paths.outPath),
   };
 }
-
 
 /**
  * The only files a commit touches (architecture invariant 3): the dataset's `.dvc` and its `.gitignore`

@@ -56,7 +56,9 @@ describe('GET /_admin/metrics', () => {
   it('counts S3 requests by operation and status, the PUT bytes, pending changes and the flush, with no secret in it', async () => {
     await withLogs(service, async () => {
       await s3.put(KEY, BODY);
-      await expect(client.send(new GetObjectCommand({ Bucket: service.bucket, Key: 'tasks/missing.json' }))).rejects.toMatchObject({
+      await expect(
+        client.send(new GetObjectCommand({ Bucket: service.bucket, Key: 'tasks/missing.json' })),
+      ).rejects.toMatchObject({
         name: 'NoSuchKey',
         $metadata: { httpStatusCode: 404 },
       });
@@ -69,7 +71,10 @@ describe('GET /_admin/metrics', () => {
       expect(sample(pendingText, 'dvc_sync_flushes_total{outcome="committed"}')).toBe(0);
 
       const status = await flush(service);
-      expect({ pending: status.pending, committed: status.lastFlush?.commit !== null }).toEqual({ pending: 0, committed: true });
+      expect({ pending: status.pending, committed: status.lastFlush?.commit !== null }).toEqual({
+        pending: 0,
+        committed: true,
+      });
 
       const text = await (await scrape(service, ADMIN_TOKEN)).text();
       expect({

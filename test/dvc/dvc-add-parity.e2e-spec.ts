@@ -35,26 +35,91 @@ describe('parity with dvc add', () => {
     writeTree(join(repo, 'data', 'annotations'), tree);
     await dvc(repo, 'add', '--quiet', 'data/annotations');
 
-    const dir = buildDirObject(Object.entries(tree).map(([relpath, bytes]) => ({ relpath, md5: md5Hex(bytes), size: bytes.length })));
+    const dir = buildDirObject(
+      Object.entries(tree).map(([relpath, bytes]) => ({ relpath, md5: md5Hex(bytes), size: bytes.length })),
+    );
     expect(readFileSync(join(repo, '.dvc', 'cache', objectRelPath(dir.hash))).equals(dir.content)).toBe(true);
-    expect(readFileSync(join(repo, 'data', 'annotations.dvc'), 'utf8')).toBe(writeDvcFile(undefined, 'annotations', { md5: dir.hash, size: dir.size, nfiles: dir.nfiles }));
-    expect(readFileSync(join(repo, 'data', '.gitignore'), 'utf8')).toBe(addGitignoreEntry(undefined, 'annotations', true));
+    expect(readFileSync(join(repo, 'data', 'annotations.dvc'), 'utf8')).toBe(
+      writeDvcFile(undefined, 'annotations', { md5: dir.hash, size: dir.size, nfiles: dir.nfiles }),
+    );
+    expect(readFileSync(join(repo, 'data', '.gitignore'), 'utf8')).toBe(
+      addGitignoreEntry(undefined, 'annotations', true),
+    );
   });
 
   it('writes the same .dvc file as dvc add for a single file, including an all-digit md5', async () => {
     const repo = await dvcRepo('add-file');
     // An md5 made only of digits, or digits and one "e", reads as a number unless quoted: find content with such a hash.
-    const contents = [Buffer.from('[{"id": 1}]\n'), findContent((md5) => /^[0-9]+$/.test(md5) || /^[0-9]+e[0-9]+$/.test(md5))];
+    const contents = [
+      Buffer.from('[{"id": 1}]\n'),
+      findContent((md5) => /^[0-9]+$/.test(md5) || /^[0-9]+e[0-9]+$/.test(md5)),
+    ];
     for (const [i, content] of contents.entries()) writeFileSync(join(repo, `file${i}.json`), content);
     await dvc(repo, 'add', '--quiet', 'file0.json', 'file1.json');
     for (const [i, content] of contents.entries()) {
-      expect(readFileSync(join(repo, `file${i}.json.dvc`), 'utf8')).toBe(writeDvcFile(undefined, `file${i}.json`, { md5: md5Hex(content), size: content.length }));
+      expect(readFileSync(join(repo, `file${i}.json.dvc`), 'utf8')).toBe(
+        writeDvcFile(undefined, `file${i}.json`, { md5: md5Hex(content), size: content.length }),
+      );
     }
     expect(readFileSync(join(repo, 'file1.json.dvc'), 'utf8')).toMatch(/^- md5: '[0-9e]{32}'$/m);
   });
 
   // File names that YAML or gitignore read as something else.
-  const NAMES = ['true', 'null', '~', '=', '<<', '0123', '1e5', '0b101', '0x1F', '1_000', '.inf', '2001-12-14', '- a', '-a', '? x', ':x', 'x:', 'x: y', 'a #b', 'a#b', '#a', '&a', '*a', '!a', '|a', '>a', '%a', '@a', '`a', "'a", '"a', "it's", ' lead', 'tab\there', 'ctl\u0001', 'del\u007f', 'nbsp\u00a0x', 'bom\ufeffx', 'données', '日本語', '\u{1F600}.json', '[a]', 'a[0]', '{a}', 'a,b', '---x', '...x', 'back\\slash', 'quote"in', 'yes', 'on', 'a?b', 'a*b'];
+  const NAMES = [
+    'true',
+    'null',
+    '~',
+    '=',
+    '<<',
+    '0123',
+    '1e5',
+    '0b101',
+    '0x1F',
+    '1_000',
+    '.inf',
+    '2001-12-14',
+    '- a',
+    '-a',
+    '? x',
+    ':x',
+    'x:',
+    'x: y',
+    'a #b',
+    'a#b',
+    '#a',
+    '&a',
+    '*a',
+    '!a',
+    '|a',
+    '>a',
+    '%a',
+    '@a',
+    '`a',
+    "'a",
+    '"a',
+    "it's",
+    ' lead',
+    'tab\there',
+    'ctl\u0001',
+    'del\u007f',
+    'nbsp\u00a0x',
+    'bom\ufeffx',
+    'données',
+    '日本語',
+    '\u{1F600}.json',
+    '[a]',
+    'a[0]',
+    '{a}',
+    'a,b',
+    '---x',
+    '...x',
+    'back\\slash',
+    'quote"in',
+    'yes',
+    'on',
+    'a?b',
+    'a*b',
+  ];
   // Deliberate deviations: ruamel writes a NEL / LINE SEPARATOR as a folded single-quoted line break (we use "\N" "\L"),
   // and DVC leaves trailing spaces unescaped in .gitignore, where git then drops them (we escape them).
   const DEVIATING = ['nel\u0085x', 'ls\u2028x', 'trail '];
@@ -63,7 +128,11 @@ describe('parity with dvc add', () => {
     const repo = await dvcRepo('add-names');
     NAMES.forEach((name, i) => writeFileSync(join(repo, name), `content ${i}`));
     await dvc(repo, 'add', '--quiet', '--', ...NAMES);
-    const mismatches = NAMES.filter((name, i) => readFileSync(join(repo, `${name}.dvc`), 'utf8') !== writeDvcFile(undefined, name, { md5: md5Hex(`content ${i}`), size: `content ${i}`.length }));
+    const mismatches = NAMES.filter(
+      (name, i) =>
+        readFileSync(join(repo, `${name}.dvc`), 'utf8') !==
+        writeDvcFile(undefined, name, { md5: md5Hex(`content ${i}`), size: `content ${i}`.length }),
+    );
     expect(mismatches).toEqual([]);
     const ours = NAMES.reduce<string>((text, name) => addGitignoreEntry(text, name, false), '');
     expect(readFileSync(join(repo, '.gitignore'), 'utf8').split('\n').sort()).toEqual(ours.split('\n').sort());
@@ -76,8 +145,16 @@ describe('parity with dvc add', () => {
     const names = [...NAMES.filter((name) => !name.includes('\t')), ...DEVIATING];
     names.forEach((name, i) => writeFileSync(join(repo, name), `content ${i}`));
     await dvc(repo, 'add', '--quiet', '--', ...names); // fills the cache
-    names.forEach((name, i) => writeFileSync(join(repo, `${name}.dvc`), writeDvcFile(undefined, name, { md5: md5Hex(`content ${i}`), size: `content ${i}`.length })));
-    writeFileSync(join(repo, '.gitignore'), names.reduce<string>((text, name) => addGitignoreEntry(text, name, false), ''));
+    names.forEach((name, i) =>
+      writeFileSync(
+        join(repo, `${name}.dvc`),
+        writeDvcFile(undefined, name, { md5: md5Hex(`content ${i}`), size: `content ${i}`.length }),
+      ),
+    );
+    writeFileSync(
+      join(repo, '.gitignore'),
+      names.reduce<string>((text, name) => addGitignoreEntry(text, name, false), ''),
+    );
     await commitAll(repo);
     expect(JSON.parse((await dvc(repo, 'data', 'status', '--json', '--untracked-files')).stdout)).toEqual({});
     expect((await gitCli(repo, 'status', '--porcelain', '--untracked-files=all')).stdout).toBe('');
@@ -85,7 +162,22 @@ describe('parity with dvc add', () => {
   });
 
   it("formats every string as DVC's own YAML dumper does, and DVC's loader reads each back unchanged", () => {
-    const values = [...NAMES, ...DEVIATING, '', ' ', 'new\nline', 'cr\rx', 'x\u0000y', '\u0007\u001b\u000b', '\uD83D\uDE00', 'a'.repeat(40), 'two  spaces', '12345678901234567890123456789012', '0e123456789012345678901234567890', 'e1234567890123456789012345678901'];
+    const values = [
+      ...NAMES,
+      ...DEVIATING,
+      '',
+      ' ',
+      'new\nline',
+      'cr\rx',
+      'x\u0000y',
+      '\u0007\u001b\u000b',
+      '\uD83D\uDE00',
+      'a'.repeat(40),
+      'two  spaces',
+      '12345678901234567890123456789012',
+      '0e123456789012345678901234567890',
+      'e1234567890123456789012345678901',
+    ];
     const python = join(dirname(toolPaths().dvc), 'python');
     const script = [
       'import json, sys',
@@ -96,7 +188,9 @@ describe('parity with dvc add', () => {
       'json.dump({"dumped": dumped, "loaded": loaded}, sys.stdout)',
     ].join('\n');
     const ours = values.map((v) => `path: ${formatYamlString(v)}\n`);
-    const result = JSON.parse(execFileSync(python, ['-c', script], { input: JSON.stringify({ values, ours }) }).toString()) as { dumped: string[]; loaded: string[] };
+    const result = JSON.parse(
+      execFileSync(python, ['-c', script], { input: JSON.stringify({ values, ours }) }).toString(),
+    ) as { dumped: string[]; loaded: string[] };
     expect(result.loaded).toEqual(values);
     const differing = values.filter((v, i) => result.dumped[i] !== formatYamlString(v));
     expect(differing).toEqual(['nel\u0085x', 'ls\u2028x']);
@@ -109,4 +203,3 @@ function findContent(test: (md5: string) => boolean): Buffer {
     if (test(md5Hex(content))) return content;
   }
 }
-

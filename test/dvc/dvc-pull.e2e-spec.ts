@@ -6,7 +6,16 @@ import { DvcRemoteFactory } from '../../src/dvc/dvc-remote.factory.js';
 import { resolveRemote } from '../../src/dvc/remote.resolver.js';
 import { S3DvcRemote } from '../../src/dvc/s3.dvc-remote.js';
 import { startMotoServer, type MotoServer } from '../support/moto-server.js';
-import { cloneAndPull, publishDataset, readTree, syncState, removeTempRoots, tempRoot, trickyTree, type DatasetContent } from './dvc-repo.harness.js';
+import {
+  cloneAndPull,
+  publishDataset,
+  readTree,
+  syncState,
+  removeTempRoots,
+  tempRoot,
+  trickyTree,
+  type DatasetContent,
+} from './dvc-repo.harness.js';
 
 /**
  * The proof that matters: a repository built by our code only (objects pushed by our remotes, `.dvc` and
@@ -37,7 +46,10 @@ afterAll(async () => {
 const setups: [string, (root: string) => RemoteSetup][] = [
   [
     'local folder remote (relative url, resolved from .dvc/ like DVC does)',
-    (root) => ({ config: "[core]\n    remote = storage\n['remote \"storage\"']\n    url = ../../remote-store\n", dvcDir: join(root, 'author', '.dvc') }),
+    (root) => ({
+      config: '[core]\n    remote = storage\n[\'remote "storage"\']\n    url = ../../remote-store\n',
+      dvcDir: join(root, 'author', '.dvc'),
+    }),
   ],
   [
     'S3 remote on moto (endpointurl in config, keys in config.local)',
@@ -49,33 +61,48 @@ const setups: [string, (root: string) => RemoteSetup][] = [
 ];
 
 describe.each(setups)('%s', (_remoteName, setupFor) => {
-  it.each(datasets)('dvc pull restores %s byte for byte, and everything is in sync', async (_what, datasetPath, content) => {
-    const root = tempRoot('pull');
-    const setup = setupFor(root);
-    const remote = remoteFor(setup);
-    try {
-      const published = await publishDataset({ root, datasetPath, content, remote, dvcConfig: setup.config });
-      expect(published.push.uploaded.length).toBeGreaterThan(0);
+  it.each(datasets)(
+    'dvc pull restores %s byte for byte, and everything is in sync',
+    async (_what, datasetPath, content) => {
+      const root = tempRoot('pull');
+      const setup = setupFor(root);
+      const remote = remoteFor(setup);
+      try {
+        const published = await publishDataset({ root, datasetPath, content, remote, dvcConfig: setup.config });
+        expect(published.push.uploaded.length).toBeGreaterThan(0);
 
-      const clone = await cloneAndPull(published.repo, join(root, 'clone'), setup.configLocal);
-      const pulled = Buffer.isBuffer(content) ? { 'annotations.json': readTree(join(clone, 'data'))['annotations.json'] } : readTree(join(clone, datasetPath));
-      const expected: Record<string, string | Buffer> = Buffer.isBuffer(content) ? { 'annotations.json': content } : content;
-      expect(Object.keys(pulled).sort()).toEqual(Object.keys(expected).sort());
-      for (const [relpath, bytes] of Object.entries(expected)) expect({ relpath, same: pulled[relpath]?.equals(Buffer.from(bytes)) }).toEqual({ relpath, same: true });
+        const clone = await cloneAndPull(published.repo, join(root, 'clone'), setup.configLocal);
+        const pulled = Buffer.isBuffer(content)
+          ? { 'annotations.json': readTree(join(clone, 'data'))['annotations.json'] }
+          : readTree(join(clone, datasetPath));
+        const expected: Record<string, string | Buffer> = Buffer.isBuffer(content)
+          ? { 'annotations.json': content }
+          : content;
+        expect(Object.keys(pulled).sort()).toEqual(Object.keys(expected).sort());
+        for (const [relpath, bytes] of Object.entries(expected))
+          expect({ relpath, same: pulled[relpath]?.equals(Buffer.from(bytes)) }).toEqual({ relpath, same: true });
 
-      expect(await syncState(clone)).toEqual({ cloudStatus: {}, dataStatus: {}, gitStatus: '' });
-      // A second sync of the same data uploads nothing.
-      const again = await publishDataset({ root: tempRoot('pull-again'), datasetPath, content, remote, dvcConfig: setup.config });
-      expect(again.push.uploaded).toEqual([]);
-    } finally {
-      if (remote instanceof S3DvcRemote) remote.destroy();
-    }
-  });
+        expect(await syncState(clone)).toEqual({ cloudStatus: {}, dataStatus: {}, gitStatus: '' });
+        // A second sync of the same data uploads nothing.
+        const again = await publishDataset({
+          root: tempRoot('pull-again'),
+          datasetPath,
+          content,
+          remote,
+          dvcConfig: setup.config,
+        });
+        expect(again.push.uploaded).toEqual([]);
+      } finally {
+        if (remote instanceof S3DvcRemote) remote.destroy();
+      }
+    },
+  );
 });
 
 it("pushes to the output's own remote, as dvc pull reads it, and keeps a user's edits to the .dvc file", async () => {
   const root = tempRoot('edited');
-  const config = "[core]\n    remote = unused\n['remote \"unused\"']\n    url = /nonexistent/never-used\n['remote \"team\"']\n    url = ../../team-store\n";
+  const config =
+    '[core]\n    remote = unused\n[\'remote "unused"\']\n    url = /nonexistent/never-used\n[\'remote "team"\']\n    url = ../../team-store\n';
   const edited = [
     '# Curated by the data team; do not edit md5/size by hand',
     'desc: Cat and dog annotations',
@@ -98,22 +125,44 @@ it("pushes to the output's own remote, as dvc pull reads it, and keeps a user's 
     '  push: true',
     '',
   ].join('\n');
-  const spec = resolveRemote({ config: parseDvcConfig({ config }), outRemote: 'team', dvcDir: join(root, 'author', '.dvc') });
+  const spec = resolveRemote({
+    config: parseDvcConfig({ config }),
+    outRemote: 'team',
+    dvcDir: join(root, 'author', '.dvc'),
+  });
   expect(spec).toEqual({ kind: 'local', name: 'team', path: join(root, 'team-store') });
   const content = { 'cat.json': '{"label": "cat"}\n', 'dog.json': '{"label": "dog"}\n' };
-  const published = await publishDataset({ root, datasetPath: 'data/annotations', content, remote: DvcRemoteFactory.fromSpec(spec), dvcConfig: config, existingDvcFile: edited, existingGitignore: '/scratch\n' });
+  const published = await publishDataset({
+    root,
+    datasetPath: 'data/annotations',
+    content,
+    remote: DvcRemoteFactory.fromSpec(spec),
+    dvcConfig: config,
+    existingDvcFile: edited,
+    existingGitignore: '/scratch\n',
+  });
 
   const lines = edited.split('\n');
   const changed = published.dvcFileText.split('\n').filter((line, i) => line !== lines[i]);
-  expect(changed).toEqual(['- md5: 040260075f8750d16709c5981a414619.dir   # replaced by the sync', '  size: 34', '  nfiles: 2']);
+  expect(changed).toEqual([
+    '- md5: 040260075f8750d16709c5981a414619.dir   # replaced by the sync',
+    '  size: 34',
+    '  nfiles: 2',
+  ]);
   expect(published.gitignoreText).toBe('/scratch\n/annotations\n');
 
   const clone = await cloneAndPull(published.repo, join(root, 'clone'));
-  expect(readTree(join(clone, 'data', 'annotations'))).toEqual({ 'cat.json': Buffer.from(content['cat.json']), 'dog.json': Buffer.from(content['dog.json']) });
+  expect(readTree(join(clone, 'data', 'annotations'))).toEqual({
+    'cat.json': Buffer.from(content['cat.json']),
+    'dog.json': Buffer.from(content['dog.json']),
+  });
   expect(await syncState(clone)).toEqual({ cloudStatus: {}, dataStatus: {}, gitStatus: '' });
 });
 
 function remoteFor(setup: RemoteSetup): DvcRemote {
-  const spec = resolveRemote({ config: parseDvcConfig({ config: setup.config, configLocal: setup.configLocal }), dvcDir: setup.dvcDir });
+  const spec = resolveRemote({
+    config: parseDvcConfig({ config: setup.config, configLocal: setup.configLocal }),
+    dvcDir: setup.dvcDir,
+  });
   return DvcRemoteFactory.fromSpec(spec);
 }

@@ -24,7 +24,14 @@ afterAll(async () => {
 
 function s3Remote(prefix: string, bucket = moto.bucket): S3DvcRemote {
   const remote = new S3DvcRemote({
-    kind: 's3', name: 'storage', bucket, prefix, endpoint: moto.endpoint, region: 'us-east-1', useSsl: true, sslVerify: true,
+    kind: 's3',
+    name: 'storage',
+    bucket,
+    prefix,
+    endpoint: moto.endpoint,
+    region: 'us-east-1',
+    useSsl: true,
+    sslVerify: true,
     credentials: { accessKeyId: moto.accessKeyId, secretAccessKey: moto.secretAccessKey },
   });
   s3Remotes.push(remote);
@@ -34,7 +41,8 @@ function s3Remote(prefix: string, bucket = moto.bucket): S3DvcRemote {
 /** Contents whose md5 all start with `prefix`: one `files/md5/xx/` folder, so S3 lists it instead of HEADs. */
 function contentsInOneFolder(count: number, prefix = 'ab'): Buffer[] {
   const found: Buffer[] = [];
-  for (let i = 0; found.length < count; i++) if (md5Hex(String(i)).startsWith(prefix)) found.push(Buffer.from(String(i)));
+  for (let i = 0; found.length < count; i++)
+    if (md5Hex(String(i)).startsWith(prefix)) found.push(Buffer.from(String(i)));
   return found;
 }
 
@@ -62,9 +70,15 @@ describe.each(remotes)('%s remote', (_name, makeRemote) => {
   it('refuses bytes that do not hash to the id and keeps nothing', async () => {
     const remote = makeRemote();
     const id = md5Hex('what was hashed');
-    await expect(remote.upload(id, () => Readable.from([Buffer.from('what is there now')]), 17)).rejects.toBeInstanceOf(DvcRemoteError);
-    await expect(remote.upload(id, () => Readable.from([Buffer.from('what is there now')]))).rejects.toThrow(/changed after it was hashed/);
-    await expect(remote.upload(id, () => Buffer.from('what is there now'))).rejects.toThrow(/changed after it was hashed/);
+    await expect(remote.upload(id, () => Readable.from([Buffer.from('what is there now')]), 17)).rejects.toBeInstanceOf(
+      DvcRemoteError,
+    );
+    await expect(remote.upload(id, () => Readable.from([Buffer.from('what is there now')]))).rejects.toThrow(
+      /changed after it was hashed/,
+    );
+    await expect(remote.upload(id, () => Buffer.from('what is there now'))).rejects.toThrow(
+      /changed after it was hashed/,
+    );
     expect(await remote.missing([id])).toEqual(new Set([id]));
     expect(await remote.read(id)).toBeUndefined();
   });
@@ -76,7 +90,9 @@ describe.each(remotes)('%s remote', (_name, makeRemote) => {
     for (const bytes of present) await remote.upload(md5Hex(bytes), () => bytes);
     const dirId = `${md5Hex(contents[1])}.dir`;
     const missing = await remote.missing([...contents.map((bytes) => md5Hex(bytes)), dirId]);
-    expect([...missing].sort()).toEqual([...contents.filter((_, i) => i % 3 !== 0).map((bytes) => md5Hex(bytes)), dirId].sort());
+    expect([...missing].sort()).toEqual(
+      [...contents.filter((_, i) => i % 3 !== 0).map((bytes) => md5Hex(bytes)), dirId].sort(),
+    );
   });
 
   it('finds what is missing among objects spread over many folders', async () => {
@@ -85,7 +101,12 @@ describe.each(remotes)('%s remote', (_name, makeRemote) => {
     const present = contents.filter((_, i) => i % 2 === 0);
     for (const bytes of present) await remote.upload(md5Hex(bytes), () => bytes);
     const missing = await remote.missing(contents.map((bytes) => md5Hex(bytes)));
-    expect([...missing].sort()).toEqual(contents.filter((_, i) => i % 2 === 1).map((bytes) => md5Hex(bytes)).sort());
+    expect([...missing].sort()).toEqual(
+      contents
+        .filter((_, i) => i % 2 === 1)
+        .map((bytes) => md5Hex(bytes))
+        .sort(),
+    );
   });
 
   it('refuses an id that is not an md5', async () => {
@@ -96,7 +117,7 @@ describe.each(remotes)('%s remote', (_name, makeRemote) => {
 });
 
 describe('local folder remote, on disk', () => {
-  it("lays objects out as DVC does: files/md5/xx/rest, read-only, no temp files left", async () => {
+  it('lays objects out as DVC does: files/md5/xx/rest, read-only, no temp files left', async () => {
     const root = join(tempRoot('local-layout'), 'store');
     const remote = new LocalDvcRemote(root);
     const dir = Buffer.from('[]');
@@ -135,10 +156,29 @@ describe('S3 remote, on moto', () => {
     const client = moto.client();
     const seeded = Array.from({ length: 1010 }, (_, i) => `ab${i.toString(16).padStart(30, '0')}`);
     for (let i = 0; i < seeded.length; i += 50) {
-      await Promise.all(seeded.slice(i, i + 50).map((id) => client.send(new PutObjectCommand({ Bucket: moto.bucket, Key: `${prefix}/files/md5/ab/${id.slice(2)}`, Body: Buffer.alloc(0), ContentLength: 0 }))));
+      await Promise.all(
+        seeded
+          .slice(i, i + 50)
+          .map((id) =>
+            client.send(
+              new PutObjectCommand({
+                Bucket: moto.bucket,
+                Key: `${prefix}/files/md5/ab/${id.slice(2)}`,
+                Body: Buffer.alloc(0),
+                ContentLength: 0,
+              }),
+            ),
+          ),
+      );
     }
     client.destroy();
-    const asked = [seeded[0], seeded[500], seeded[1009], `ab${'f'.repeat(30)}`, `ab${'0'.repeat(29)}g`.replace('g', '1')];
+    const asked = [
+      seeded[0],
+      seeded[500],
+      seeded[1009],
+      `ab${'f'.repeat(30)}`,
+      `ab${'0'.repeat(29)}g`.replace('g', '1'),
+    ];
     expect(await remote.missing(asked)).toEqual(new Set([`ab${'f'.repeat(30)}`]));
   });
 
@@ -146,7 +186,9 @@ describe('S3 remote, on moto', () => {
     const remote = s3Remote('x', 'no-such-bucket');
     const health = await remote.check();
     expect(health.ok).toBe(false);
-    expect(health.error).toMatch(/s3:\/\/no-such-bucket\/x \(remote 'storage', endpoint http:\/\/127\.0\.0\.1:\d+\): NoSuchBucket/);
+    expect(health.error).toMatch(
+      /s3:\/\/no-such-bucket\/x \(remote 'storage', endpoint http:\/\/127\.0\.0\.1:\d+\): NoSuchBucket/,
+    );
     expect(health.error).not.toContain(moto.secretAccessKey);
     expect(remote.describe()).not.toContain(moto.secretAccessKey);
   });

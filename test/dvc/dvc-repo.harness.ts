@@ -41,9 +41,18 @@ export interface Published {
 export async function publishDataset(input: PublishInput): Promise<Published> {
   const source = join(input.root, 'service-storage');
   const isDir = !Buffer.isBuffer(input.content);
-  const paths = writeTree(source, isDir ? (input.content as Record<string, string | Buffer>) : { [dvcOutputPaths(input.datasetPath).outPath]: input.content as Buffer });
+  const paths = writeTree(
+    source,
+    isDir
+      ? (input.content as Record<string, string | Buffer>)
+      : { [dvcOutputPaths(input.datasetPath).outPath]: input.content as Buffer },
+  );
   const files = await Promise.all(
-    paths.map(async (relpath) => ({ relpath, ...(await md5OfFile(join(source, relpath))), source: () => createReadStream(join(source, relpath)) })),
+    paths.map(async (relpath) => ({
+      relpath,
+      ...(await md5OfFile(join(source, relpath))),
+      source: () => createReadStream(join(source, relpath)),
+    })),
   );
   let hash: DvcOutHash;
   let push: PushResult;
@@ -83,10 +92,14 @@ export async function cloneAndPull(repo: string, cloneDir: string, configLocal?:
 }
 
 /** `dvc status -c` (workspace vs remote), `dvc data status` (workspace vs git), `git status`: all clean. */
-export async function syncState(clone: string): Promise<{ cloudStatus: unknown; dataStatus: unknown; gitStatus: string }> {
+export async function syncState(
+  clone: string,
+): Promise<{ cloudStatus: unknown; dataStatus: unknown; gitStatus: string }> {
   return {
     cloudStatus: JSON.parse((await dvc(clone, 'status', '--cloud', '--json')).stdout),
-    dataStatus: JSON.parse((await dvc(clone, 'data', 'status', '--json', '--not-in-remote', '--untracked-files')).stdout),
+    dataStatus: JSON.parse(
+      (await dvc(clone, 'data', 'status', '--json', '--not-in-remote', '--untracked-files')).stdout,
+    ),
     gitStatus: (await gitCli(clone, 'status', '--porcelain', '--untracked-files=all')).stdout,
   };
 }

@@ -85,10 +85,14 @@ export class InMemoryDvcRemote extends DvcRemote {
     if (failure) throw new DvcRemoteError(`object ${id}: ${failure}`);
     const body = source();
     const bytes = Buffer.isBuffer(body) ? body : await collect(body);
-    if (md5Hex(bytes) !== id.replace(/\.dir$/, '')) throw new DvcRemoteError(`object ${id}: content hashes to ${md5Hex(bytes)}`);
+    if (md5Hex(bytes) !== id.replace(/\.dir$/, ''))
+      throw new DvcRemoteError(`object ${id}: content hashes to ${md5Hex(bytes)}`);
     if (id.endsWith('.dir')) {
       const absent = parseDirObject(bytes, id).filter((entry) => !this.objects.has(entry.md5));
-      if (absent.length > 0) throw new DvcRemoteError(`object ${id}: uploaded before its files (${absent.map((e) => e.relpath).join(', ')})`);
+      if (absent.length > 0)
+        throw new DvcRemoteError(
+          `object ${id}: uploaded before its files (${absent.map((e) => e.relpath).join(', ')})`,
+        );
     }
     this.objects.set(id, bytes);
     this.arrivals.push(id);

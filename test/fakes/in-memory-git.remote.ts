@@ -17,7 +17,6 @@ interface Commit {
   message: string;
 }
 
-
 /**
  * A GitRemote with one branch held in memory, for the sync engine's unit tests. Same observable rules as
  * the real ones: trees are edited by the product's own `editTree` (same path checks, same "no empty
@@ -34,7 +33,9 @@ export class InMemoryGitRemote extends GitRemote {
   private failures: Array<{ op: 'fetch' | 'push'; error: Error }> = [];
   private beforePush?: () => Promise<unknown>;
 
-  constructor(private readonly where: GitRemoteDescription = { url: 'memory://team.git', branch: 'main', embedded: false }) {
+  constructor(
+    private readonly where: GitRemoteDescription = { url: 'memory://team.git', branch: 'main', embedded: false },
+  ) {
     super();
   }
 
@@ -55,7 +56,8 @@ export class InMemoryGitRemote extends GitRemote {
   }
 
   async readFile(commit: string, path: string): Promise<Buffer | undefined> {
-    if (!this.local.has(commit)) throw new GitRemoteError('invalid', `cannot read '${path}' of ${commit}: that commit was not fetched`);
+    if (!this.local.has(commit))
+      throw new GitRemoteError('invalid', `cannot read '${path}' of ${commit}: that commit was not fetched`);
     let oid = this.commit(commit).tree;
     for (const name of path.split('/')) {
       const entry = (await this.store.readTree(oid)).find((e) => e.path === name);
@@ -69,7 +71,10 @@ export class InMemoryGitRemote extends GitRemote {
 
   async commitChanges({ parent, changes, message }: CommitRequest): Promise<string | null> {
     if (parent !== null && !this.local.has(parent)) {
-      throw new GitRemoteError('invalid', `cannot commit on ${parent}: that commit was not fetched (call fetchTip first)`);
+      throw new GitRemoteError(
+        'invalid',
+        `cannot commit on ${parent}: that commit was not fetched (call fetchTip first)`,
+      );
     }
     const base = parent === null ? null : this.commit(parent).tree;
     const tree = await editTree(this.store, base, changes);
@@ -107,7 +112,10 @@ export class InMemoryGitRemote extends GitRemote {
   /** A teammate commits `files` (null = delete) on the branch's current tip and pushes: the branch moves. */
   async teammatePush(files: Record<string, string | null>, message = 'Teammate commit'): Promise<string> {
     const parent = this.branchTip;
-    const changes: FileChange[] = Object.entries(files).map(([path, c]) => ({ path, content: c === null ? null : Buffer.from(c) }));
+    const changes: FileChange[] = Object.entries(files).map(([path, c]) => ({
+      path,
+      content: c === null ? null : Buffer.from(c),
+    }));
     const tree = await editTree(this.store, parent === null ? null : this.commit(parent).tree, changes);
     const id = this.newId(tree, parent, message);
     this.commits.set(id, { tree, parent, message });
@@ -126,7 +134,10 @@ export class InMemoryGitRemote extends GitRemote {
   }
 
   /** The next `op` rejects with `error` (once); `check` reports it while a fetch failure is pending. */
-  failNext(op: 'fetch' | 'push', error: Error = new GitRemoteError('unreachable', 'cannot reach the git server at memory://team.git: ECONNREFUSED')): void {
+  failNext(
+    op: 'fetch' | 'push',
+    error: Error = new GitRemoteError('unreachable', 'cannot reach the git server at memory://team.git: ECONNREFUSED'),
+  ): void {
     this.failures.push({ op, error });
   }
 
@@ -163,7 +174,8 @@ export class InMemoryGitRemote extends GitRemote {
   }
 
   private descends(commit: string, ancestor: string): boolean {
-    for (let id = this.commit(commit).parent; id !== null; id = this.commit(id).parent) if (id === ancestor) return true;
+    for (let id = this.commit(commit).parent; id !== null; id = this.commit(id).parent)
+      if (id === ancestor) return true;
     return false;
   }
 

@@ -33,7 +33,8 @@ export class InMemoryStorageBackend extends StorageBackend {
     for await (const data of input.body) {
       const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
       size += chunk.length;
-      if (size > input.maxSize) throw new StorageError('EntityTooLarge', `The object is larger than ${input.maxSize} bytes.`);
+      if (size > input.maxSize)
+        throw new StorageError('EntityTooLarge', `The object is larger than ${input.maxSize} bytes.`);
       chunks.push(chunk);
     }
     const checksums = input.checksums?.() ?? {};
@@ -63,7 +64,9 @@ export class InMemoryStorageBackend extends StorageBackend {
   async copyObject(sourceKey: string, targetKey: string, replaceHeaders?: ObjectHeaders): Promise<ObjectMeta> {
     keyToRelativePath(targetKey);
     const source = this.require(sourceKey);
-    return this.store(targetKey, Buffer.from(source.bytes), pickHeaders(replaceHeaders ?? source.meta), { ...source.meta.checksums });
+    return this.store(targetKey, Buffer.from(source.bytes), pickHeaders(replaceHeaders ?? source.meta), {
+      ...source.meta.checksums,
+    });
   }
 
   async listObjects(query: ListQuery): Promise<ObjectMeta[]> {
@@ -106,10 +109,14 @@ export class InMemoryStorageBackend extends StorageBackend {
   private store(key: string, bytes: Buffer, headers: ObjectHeaders, checksums: Record<string, string>): ObjectMeta {
     for (const ancestor of ancestorKeys(key)) {
       if (this.objects.has(ancestor)) {
-        throw new StorageError('ObjectParentIsFile', `The key "${ancestor}" is an object, so "${key}" cannot be one too.`);
+        throw new StorageError(
+          'ObjectParentIsFile',
+          `The key "${ancestor}" is an object, so "${key}" cannot be one too.`,
+        );
       }
     }
-    if (this.listChildren(key)) throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);
+    if (this.listChildren(key))
+      throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);
     const meta: ObjectMeta = {
       ...headers,
       key,

@@ -45,8 +45,12 @@ describe('LocalBareGitRemote (the embedded repository)', () => {
       const dvc = toolPaths().dvc;
       git(reference, 'init', '-q');
       execFileSync(dvc, ['init', '-q'], { cwd: reference });
-      execFileSync(dvc, ['remote', 'add', '-d', 'local', join(dataDir, 'dvc-remote')], { cwd: reference, stdio: 'ignore' });
-      for (const path of paths) expect([path, clone.files[path]]).toEqual([path, readFileSync(join(reference, path), 'utf8')]);
+      execFileSync(dvc, ['remote', 'add', '-d', 'local', join(dataDir, 'dvc-remote')], {
+        cwd: reference,
+        stdio: 'ignore',
+      });
+      for (const path of paths)
+        expect([path, clone.files[path]]).toEqual([path, readFileSync(join(reference, path), 'utf8')]);
     } finally {
       rmSync(reference, { recursive: true, force: true });
     }
@@ -55,32 +59,56 @@ describe('LocalBareGitRemote (the embedded repository)', () => {
   it('commits and pushes: the clone shows every commit, and a restart reuses the repository', async () => {
     const git$ = remote();
     const seed = (await git$.fetchTip())!.commit;
-    const c1 = await git$.commitChanges({ parent: seed, changes: [write('data/annotations.dvc', 'v1\n'), write('data/.gitignore', '/annotations\n')], message: 'Sync 1' });
+    const c1 = await git$.commitChanges({
+      parent: seed,
+      changes: [write('data/annotations.dvc', 'v1\n'), write('data/.gitignore', '/annotations\n')],
+      message: 'Sync 1',
+    });
     expect(await git$.push(c1!)).toEqual({ ok: true });
-    expect(await git$.commitChanges({ parent: c1!, changes: [write('data/annotations.dvc', 'v1\n')], message: 'same' })).toBeNull();
+    expect(
+      await git$.commitChanges({ parent: c1!, changes: [write('data/annotations.dvc', 'v1\n')], message: 'same' }),
+    ).toBeNull();
 
     const restarted = remote();
     expect((await restarted.fetchTip())?.commit).toBe(c1);
     expect((await restarted.readFile(c1!, 'data/annotations.dvc'))?.toString()).toBe('v1\n');
-    const c2 = await restarted.commitChanges({ parent: c1!, changes: [write('data/annotations.dvc', 'v2\n')], message: 'Sync 2' });
+    const c2 = await restarted.commitChanges({
+      parent: c1!,
+      changes: [write('data/annotations.dvc', 'v2\n')],
+      message: 'Sync 2',
+    });
     expect(await restarted.push(c2!)).toEqual({ ok: true });
 
     expect(logSubjects(repo, 'main')).toEqual(['Sync 2', 'Sync 1', 'Initialize DVC']);
-    expect(Object.keys(lsTree(repo, 'main')).sort()).toEqual(['.dvc/.gitignore', '.dvc/config', '.dvcignore', 'data/.gitignore', 'data/annotations.dvc']);
+    expect(Object.keys(lsTree(repo, 'main')).sort()).toEqual([
+      '.dvc/.gitignore',
+      '.dvc/config',
+      '.dvcignore',
+      'data/.gitignore',
+      'data/annotations.dvc',
+    ]);
     expect(cloneAndRead(repo, 'main', ['data/annotations.dvc']).files).toEqual({ 'data/annotations.dvc': 'v2\n' });
   });
 
   it("someone's `git push` into the folder in between: ours is non-fast-forward, the rebuilt one keeps both", async () => {
     const git$ = remote();
     const seed = (await git$.fetchTip())!.commit;
-    const stale = await git$.commitChanges({ parent: seed, changes: [write('data/annotations.dvc', 'ours\n')], message: 'Ours' });
+    const stale = await git$.commitChanges({
+      parent: seed,
+      changes: [write('data/annotations.dvc', 'ours\n')],
+      message: 'Ours',
+    });
     const theirs = pushCommit(repo, 'main', { 'README.md': 'hello\n' }, 'Their README');
 
     expect(await git$.push(stale!)).toEqual({ ok: false, reason: 'non-fast-forward' });
     expect(tip(repo, 'main')).toBe(theirs);
     const fresh = (await git$.fetchTip())!.commit;
     expect(fresh).toBe(theirs);
-    const rebuilt = await git$.commitChanges({ parent: fresh, changes: [write('data/annotations.dvc', 'ours\n')], message: 'Ours' });
+    const rebuilt = await git$.commitChanges({
+      parent: fresh,
+      changes: [write('data/annotations.dvc', 'ours\n')],
+      message: 'Ours',
+    });
     expect(await git$.push(rebuilt!)).toEqual({ ok: true });
     expect(show(repo, 'main', 'README.md')).toBe('hello\n');
     expect(show(repo, 'main', 'data/annotations.dvc')).toBe('ours\n');

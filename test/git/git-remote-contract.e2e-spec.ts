@@ -27,7 +27,14 @@ describeGitRemoteContract('HttpGitRemote (git http-backend)', async () => {
   const root = mkdtempSync(join(tmpdir(), 'contract-http-'));
   const bare = createBareRepo(join(root, 'server'), 'team');
   const server = await startGitHttpServer({ root: join(root, 'server'), username: 'bot', password: 'pw' });
-  const remote = new HttpGitRemote({ repoUrl: server.url('team.git'), branch: 'main', username: 'bot', token: 'pw', author, cacheDir: join(root, 'git') });
+  const remote = new HttpGitRemote({
+    repoUrl: server.url('team.git'),
+    branch: 'main',
+    username: 'bot',
+    token: 'pw',
+    author,
+    cacheDir: join(root, 'git'),
+  });
   return {
     remote,
     teammatePush: async (files, message) => pushCommit(bare, 'main', files, message),
@@ -60,7 +67,7 @@ describe('InMemoryGitRemote test controls', () => {
     const remote = await InMemoryGitRemote.withFiles({ 'README.md': 'hi' });
     const { commit: parent } = (await remote.fetchTip())!;
     const ours = await remote.commitChanges({ parent, changes: [put('a', 'a')], message: 'ours' });
-    remote.teammatePushesBeforeNextPush({ 'b': 'b' }, 'theirs');
+    remote.teammatePushesBeforeNextPush({ b: 'b' }, 'theirs');
     expect(await remote.push(ours!)).toEqual({ ok: false, reason: 'non-fast-forward' });
     expect(remote.log()).toEqual(['theirs', 'Initial commit']);
     expect(await remote.push(ours!)).toEqual({ ok: false, reason: 'non-fast-forward' }); // the branch really moved
@@ -72,7 +79,9 @@ describe('InMemoryGitRemote test controls', () => {
     const first = await remote.commitChanges({ parent: null, changes: [put('x', '1')], message: 'first' });
     expect(await remote.push(first!)).toEqual({ ok: true });
     const theirs = await remote.teammatePush({ y: '2' }, 'theirs');
-    await expect(remote.commitChanges({ parent: theirs, changes: [put('z', '3')], message: 'm' })).rejects.toThrow(/not fetched/);
+    await expect(remote.commitChanges({ parent: theirs, changes: [put('z', '3')], message: 'm' })).rejects.toThrow(
+      /not fetched/,
+    );
     expect(remote.files()).toEqual({ x: '1', y: '2' });
   });
 

@@ -28,7 +28,11 @@ export function describeGitRemoteContract(name: string, setup: () => Promise<Con
     it('a commit changes exactly the given paths, and is the next fetched tip', async () => {
       const before = await s.files();
       const { commit: parent } = (await s.remote.fetchTip())!;
-      const commit = await s.remote.commitChanges({ parent, changes: [put('data/x/a.json', 'a'), { path: 'README.md', content: null }], message: 'sync' });
+      const commit = await s.remote.commitChanges({
+        parent,
+        changes: [put('data/x/a.json', 'a'), { path: 'README.md', content: null }],
+        message: 'sync',
+      });
       expect(await s.remote.push(commit!)).toEqual({ ok: true });
       const expected: Record<string, string> = { ...before, 'data/x/a.json': 'a' };
       delete expected['README.md'];
@@ -41,7 +45,13 @@ export function describeGitRemoteContract(name: string, setup: () => Promise<Con
     it('no empty commit', async () => {
       const tip = (await s.remote.fetchTip())!;
       const readme = (await s.remote.readFile(tip.commit, 'README.md'))!;
-      expect(await s.remote.commitChanges({ parent: tip.commit, changes: [{ path: 'README.md', content: readme }], message: 'same' })).toBeNull();
+      expect(
+        await s.remote.commitChanges({
+          parent: tip.commit,
+          changes: [{ path: 'README.md', content: readme }],
+          message: 'same',
+        }),
+      ).toBeNull();
     });
 
     it('a teammate push in between: non-fast-forward, then fetch + rebuild keeps both changes', async () => {
@@ -51,15 +61,23 @@ export function describeGitRemoteContract(name: string, setup: () => Promise<Con
       expect(await s.remote.push(stale!)).toEqual({ ok: false, reason: 'non-fast-forward' });
       const fresh = (await s.remote.fetchTip())!;
       expect(fresh.commit).toBe(theirs);
-      const rebuilt = await s.remote.commitChanges({ parent: fresh.commit, changes: [put('ours.txt', 'ours')], message: 'ours' });
+      const rebuilt = await s.remote.commitChanges({
+        parent: fresh.commit,
+        changes: [put('ours.txt', 'ours')],
+        message: 'ours',
+      });
       expect(await s.remote.push(rebuilt!)).toEqual({ ok: true });
       expect(await s.files()).toMatchObject({ 'ours.txt': 'ours', 'theirs.txt': 'theirs' });
     });
 
     it('refuses a path git cannot hold, or a file over a folder', async () => {
       const { commit: parent } = (await s.remote.fetchTip())!;
-      await expect(s.remote.commitChanges({ parent, changes: [put('../x', 'x')], message: 'm' })).rejects.toThrow(/cannot commit '\.\.\/x'/);
-      await expect(s.remote.commitChanges({ parent, changes: [put('data', 'x')], message: 'm' })).rejects.toThrow(/it is a folder/);
+      await expect(s.remote.commitChanges({ parent, changes: [put('../x', 'x')], message: 'm' })).rejects.toThrow(
+        /cannot commit '\.\.\/x'/,
+      );
+      await expect(s.remote.commitChanges({ parent, changes: [put('data', 'x')], message: 'm' })).rejects.toThrow(
+        /it is a folder/,
+      );
     });
   });
 }

@@ -45,7 +45,9 @@ describe('HttpGitRemote credentials', () => {
     const failure = await git$.fetchTip().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(GitRemoteError);
     expect((failure as GitRemoteError).kind).toBe('auth');
-    expect((failure as GitRemoteError).message).toMatch(/refused the credentials \(HTTP 401\): check GIT_USERNAME and GIT_TOKEN/);
+    expect((failure as GitRemoteError).message).toMatch(
+      /refused the credentials \(HTTP 401\): check GIT_USERNAME and GIT_TOKEN/,
+    );
     expect(exposed(failure)).not.toContain(WRONG);
 
     const health = await git$.check();
@@ -57,7 +59,11 @@ describe('HttpGitRemote credentials', () => {
   it('a token that stops working between fetch and push: the push fails clearly and the branch is untouched', async () => {
     const good = remote({ username: 'bot', token: PASSWORD });
     const parent = (await good.fetchTip())!.commit;
-    const commit = await good.commitChanges({ parent, changes: [{ path: 'a.txt', content: Buffer.from('a') }], message: 'a' });
+    const commit = await good.commitChanges({
+      parent,
+      changes: [{ path: 'a.txt', content: Buffer.from('a') }],
+      message: 'a',
+    });
 
     const revoked = remote({ username: 'bot', token: WRONG });
     const failure = await revoked.push(commit!).catch((e: unknown) => e);
@@ -67,8 +73,12 @@ describe('HttpGitRemote credentials', () => {
   });
 
   it('no credentials: says which settings to set', async () => {
-    const failure = await remote({}).fetchTip().catch((e: unknown) => e);
-    expect((failure as GitRemoteError).message).toMatch(/requires credentials \(HTTP 401\): set GIT_USERNAME and GIT_TOKEN/);
+    const failure = await remote({})
+      .fetchTip()
+      .catch((e: unknown) => e);
+    expect((failure as GitRemoteError).message).toMatch(
+      /requires credentials \(HTTP 401\): set GIT_USERNAME and GIT_TOKEN/,
+    );
   });
 
   it('credentials written into GIT_REPO_URL work, and are shown nowhere', async () => {
@@ -86,7 +96,9 @@ describe('HttpGitRemote credentials', () => {
   });
 
   it('a repository that does not exist, and a server that is down', async () => {
-    const missing = await remote({ repoUrl: server.url('nope.git'), username: 'bot', token: PASSWORD }).fetchTip().catch((e: unknown) => e);
+    const missing = await remote({ repoUrl: server.url('nope.git'), username: 'bot', token: PASSWORD })
+      .fetchTip()
+      .catch((e: unknown) => e);
     expect((missing as GitRemoteError).kind).toBe('not-found');
     expect((missing as GitRemoteError).message).toMatch(/no git repository at http:\/\/127\.0\.0\.1:\d+\/nope\.git/);
 

@@ -41,12 +41,21 @@ describe('HttpGitRemote: new branches and empty repositories', () => {
 
     const base = await git$.fetchTip();
     expect(base?.commit).toBe(trunk);
-    const commit = await git$.commitChanges({ parent: trunk!, changes: [write('data/annotations.dvc', 'v1\n')], message: 'First sync' });
+    const commit = await git$.commitChanges({
+      parent: trunk!,
+      changes: [write('data/annotations.dvc', 'v1\n')],
+      message: 'First sync',
+    });
     expect(await git$.push(commit!)).toEqual({ ok: true });
 
     expect(tip(bare, 'annotations')).toBe(commit);
     expect(tip(bare, 'trunk')).toBe(trunk); // the default branch is untouched
-    expect(logSubjects(bare, 'annotations')).toEqual(['First sync', 'Track annotations with DVC', 'Add training script', 'Initial commit']);
+    expect(logSubjects(bare, 'annotations')).toEqual([
+      'First sync',
+      'Track annotations with DVC',
+      'Add training script',
+      'Initial commit',
+    ]);
     expect(Object.keys(lsTree(bare, 'annotations')).sort()).toEqual(Object.keys(lsTree(bare, 'trunk')).sort());
     // Once it exists, the branch itself is fetched.
     expect((await git$.fetchTip())?.commit).toBe(commit);
@@ -58,16 +67,24 @@ describe('HttpGitRemote: new branches and empty repositories', () => {
     const git$ = remote('team', { baseBranch: 'develop' });
 
     expect((await git$.fetchTip())?.commit).toBe(develop);
-    const commit = await git$.commitChanges({ parent: develop, changes: [write('data/annotations.dvc', 'v1\n')], message: 'First sync' });
+    const commit = await git$.commitChanges({
+      parent: develop,
+      changes: [write('data/annotations.dvc', 'v1\n')],
+      message: 'First sync',
+    });
     expect(await git$.push(commit!)).toEqual({ ok: true });
     expect(logSubjects(bare, 'annotations').slice(0, 2)).toEqual(['First sync', 'Work in progress']);
   });
 
   it('a GIT_BASE_BRANCH that does not exist is a clear error', async () => {
     createBareRepo(join(root, 'server'), 'team');
-    const failure = await remote('team', { baseBranch: 'nope' }).fetchTip().catch((e: unknown) => e);
+    const failure = await remote('team', { baseBranch: 'nope' })
+      .fetchTip()
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(GitRemoteError);
-    expect((failure as GitRemoteError).message).toMatch(/neither branch 'annotations' nor GIT_BASE_BRANCH 'nope' exists in http:\/\/127\.0\.0\.1/);
+    expect((failure as GitRemoteError).message).toMatch(
+      /neither branch 'annotations' nor GIT_BASE_BRANCH 'nope' exists in http:\/\/127\.0\.0\.1/,
+    );
   });
 
   it('an empty repository gets a first commit without parent', async () => {
@@ -75,7 +92,11 @@ describe('HttpGitRemote: new branches and empty repositories', () => {
     const git$ = remote('empty', { branch: 'main' });
 
     expect(await git$.fetchTip()).toBeNull();
-    const commit = await git$.commitChanges({ parent: null, changes: [write('data/annotations.dvc', 'v1\n'), write('data/.gitignore', '/annotations\n')], message: 'First sync' });
+    const commit = await git$.commitChanges({
+      parent: null,
+      changes: [write('data/annotations.dvc', 'v1\n'), write('data/.gitignore', '/annotations\n')],
+      message: 'First sync',
+    });
     expect(await git$.push(commit!)).toEqual({ ok: true });
 
     expect(git(bare, 'log', '--format=%s|%P', 'main').trim()).toBe('First sync|');

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileChange } from '../../src/git/git.remote.js';
 import { HttpGitRemote, type HttpGitRemoteOptions } from '../../src/git/http-git.remote.js';
-import { createBareRepo, git, pushCommit, seededFiles, startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
+import {
+  createBareRepo,
+  git,
+  pushCommit,
+  seededFiles,
+  startGitHttpServer,
+  type GitHttpServer,
+} from '../support/git-http-server.js';
 import { cloneAndRead, logSubjects, lsTree, show, tip } from './repo-inspect.js';
 
 // A real `git http-backend` behind Basic auth; every assertion reads the server's repository with the git CLI.
@@ -45,17 +52,32 @@ describe('HttpGitRemote against git http-backend', () => {
 
     const fetched = await git$.fetchTip();
     expect(fetched?.commit).toBe(oldTip);
-    const commit = await git$.commitChanges({ parent: oldTip!, changes: [put('data/annotations.dvc', 'outs: v2\n')], message: 'Update annotations' });
+    const commit = await git$.commitChanges({
+      parent: oldTip!,
+      changes: [put('data/annotations.dvc', 'outs: v2\n')],
+      message: 'Update annotations',
+    });
     expect(await git$.push(commit!)).toEqual({ ok: true });
 
     expect(tip(bare, 'main')).toBe(commit);
     const after = lsTree(bare, 'main');
     expect(after['data/annotations.dvc']).not.toBe(before['data/annotations.dvc']);
     expect({ ...after, 'data/annotations.dvc': undefined }).toEqual({ ...before, 'data/annotations.dvc': undefined });
-    expect(logSubjects(bare, 'main')).toEqual(['Update annotations', 'Track annotations with DVC', 'Add training script', 'Initial commit']);
-    expect(git(bare, 'log', '-1', '--format=%an <%ae>|%cn <%ce>|%P', 'main').trim()).toBe(`DVC Sync <sync@example.com>|DVC Sync <sync@example.com>|${oldTip}`);
+    expect(logSubjects(bare, 'main')).toEqual([
+      'Update annotations',
+      'Track annotations with DVC',
+      'Add training script',
+      'Initial commit',
+    ]);
+    expect(git(bare, 'log', '-1', '--format=%an <%ae>|%cn <%ce>|%P', 'main').trim()).toBe(
+      `DVC Sync <sync@example.com>|DVC Sync <sync@example.com>|${oldTip}`,
+    );
     const clone = cloneAndRead(bare, 'main', ['data/annotations.dvc', 'README.md', 'src/model/net.py']);
-    expect(clone.files).toEqual({ 'data/annotations.dvc': 'outs: v2\n', 'README.md': seededFiles['README.md'], 'src/model/net.py': seededFiles['src/model/net.py'] });
+    expect(clone.files).toEqual({
+      'data/annotations.dvc': 'outs: v2\n',
+      'README.md': seededFiles['README.md'],
+      'src/model/net.py': seededFiles['src/model/net.py'],
+    });
   });
 
   it('writes nested new folders and deletes files, nothing else', async () => {
@@ -64,13 +86,20 @@ describe('HttpGitRemote against git http-backend', () => {
     const parent = (await git$.fetchTip())!.commit;
     const commit = await git$.commitChanges({
       parent,
-      changes: [put('data/annotations/sub/deep/task-1.json', '{"id":1}\n'), del('src/model/net.py'), del('not/there.txt')],
+      changes: [
+        put('data/annotations/sub/deep/task-1.json', '{"id":1}\n'),
+        del('src/model/net.py'),
+        del('not/there.txt'),
+      ],
       message: 'Nested and delete',
     });
     expect(await git$.push(commit!)).toEqual({ ok: true });
 
     const after = lsTree(bare, 'main');
-    const expected: Record<string, string> = { ...before, 'data/annotations/sub/deep/task-1.json': after['data/annotations/sub/deep/task-1.json'] };
+    const expected: Record<string, string> = {
+      ...before,
+      'data/annotations/sub/deep/task-1.json': after['data/annotations/sub/deep/task-1.json'],
+    };
     delete expected['src/model/net.py'];
     expect(after).toEqual(expected);
     expect(show(bare, 'main', 'data/annotations/sub/deep/task-1.json')).toBe('{"id":1}\n');
@@ -91,7 +120,13 @@ describe('HttpGitRemote against git http-backend', () => {
   it('makes no empty commit', async () => {
     const git$ = remote();
     const { commit } = (await git$.fetchTip())!;
-    expect(await git$.commitChanges({ parent: commit, changes: [put('README.md', seededFiles['README.md'])], message: 'same' })).toBeNull();
+    expect(
+      await git$.commitChanges({
+        parent: commit,
+        changes: [put('README.md', seededFiles['README.md'])],
+        message: 'same',
+      }),
+    ).toBeNull();
     expect(await git$.commitChanges({ parent: commit, changes: [del('missing.txt')], message: 'gone' })).toBeNull();
     expect(await git$.commitChanges({ parent: commit, changes: [], message: 'nothing' })).toBeNull();
     expect(tip(bare, 'main')).toBe(commit);
@@ -104,10 +139,18 @@ describe('HttpGitRemote against git http-backend', () => {
     // The cache holds the tip, not the history behind it.
     expect(() => git(join(root, 'data', 'git'), 'cat-file', '-e', initial)).toThrow();
 
-    const c1 = await git$.commitChanges({ parent: first, changes: [put('data/annotations.dvc', 'v1\n')], message: 'one' });
+    const c1 = await git$.commitChanges({
+      parent: first,
+      changes: [put('data/annotations.dvc', 'v1\n')],
+      message: 'one',
+    });
     expect(await git$.push(c1!)).toEqual({ ok: true });
     expect((await git$.fetchTip())!.commit).toBe(c1);
-    const c2 = await git$.commitChanges({ parent: c1!, changes: [put('data/annotations.dvc', 'v2\n')], message: 'two' });
+    const c2 = await git$.commitChanges({
+      parent: c1!,
+      changes: [put('data/annotations.dvc', 'v2\n')],
+      message: 'two',
+    });
     expect(await git$.push(c2!)).toEqual({ ok: true });
     expect(logSubjects(bare, 'main').slice(0, 3)).toEqual(['two', 'one', 'Track annotations with DVC']);
   });
@@ -115,7 +158,11 @@ describe('HttpGitRemote against git http-backend', () => {
   it("a teammate's push in between: ours is refused as non-fast-forward, the rebuilt one keeps both", async () => {
     const git$ = remote();
     const ours = (await git$.fetchTip())!.commit;
-    const stale = await git$.commitChanges({ parent: ours, changes: [put('data/annotations.dvc', 'ours\n')], message: 'Ours' });
+    const stale = await git$.commitChanges({
+      parent: ours,
+      changes: [put('data/annotations.dvc', 'ours\n')],
+      message: 'Ours',
+    });
     const theirs = pushCommit(bare, 'main', { 'README.md': '# Team (edited)\n' }, 'Teammate edit');
 
     expect(await git$.push(stale!)).toEqual({ ok: false, reason: 'non-fast-forward' });
@@ -124,7 +171,11 @@ describe('HttpGitRemote against git http-backend', () => {
     const fresh = (await git$.fetchTip())!;
     expect(fresh.commit).toBe(theirs);
     expect((await git$.readFile(fresh.commit, 'README.md'))?.toString()).toBe('# Team (edited)\n');
-    const rebuilt = await git$.commitChanges({ parent: fresh.commit, changes: [put('data/annotations.dvc', 'ours\n')], message: 'Ours' });
+    const rebuilt = await git$.commitChanges({
+      parent: fresh.commit,
+      changes: [put('data/annotations.dvc', 'ours\n')],
+      message: 'Ours',
+    });
     expect(await git$.push(rebuilt!)).toEqual({ ok: true });
 
     expect(show(bare, 'main', 'README.md')).toBe('# Team (edited)\n');
@@ -135,14 +186,21 @@ describe('HttpGitRemote against git http-backend', () => {
   it('a teammate moving the branch while our pack is in flight is also non-fast-forward (server-side check)', async () => {
     const git$ = remote();
     const parent = (await git$.fetchTip())!.commit;
-    const commit = await git$.commitChanges({ parent, changes: [put('data/annotations.dvc', 'ours\n')], message: 'Ours' });
+    const commit = await git$.commitChanges({
+      parent,
+      changes: [put('data/annotations.dvc', 'ours\n')],
+      message: 'Ours',
+    });
     // A commit object made in advance, moved onto the branch by the server's pre-receive hook: after
     // isomorphic-git read the refs, before receive-pack updates them. (git forbids ref updates from inside
     // the quarantine of a push being received; a teammate's push is not in it.)
     const tree = git(bare, 'rev-parse', 'main^{tree}').trim();
     const raced = git(bare, 'commit-tree', tree, '-p', parent, '-m', 'Raced in').trim();
     mkdirSync(join(bare, 'hooks'), { recursive: true });
-    writeFileSync(join(bare, 'hooks', 'pre-receive'), `#!/bin/sh\nunset GIT_QUARANTINE_PATH\ngit update-ref refs/heads/main ${raced} ${parent} || exit 1\n`);
+    writeFileSync(
+      join(bare, 'hooks', 'pre-receive'),
+      `#!/bin/sh\nunset GIT_QUARANTINE_PATH\ngit update-ref refs/heads/main ${raced} ${parent} || exit 1\n`,
+    );
     chmodSync(join(bare, 'hooks', 'pre-receive'), 0o755);
 
     expect(await git$.push(commit!)).toEqual({ ok: false, reason: 'non-fast-forward' });
@@ -152,7 +210,11 @@ describe('HttpGitRemote against git http-backend', () => {
   it("a server rule that declines the push is reported in the server's words", async () => {
     const git$ = remote();
     const parent = (await git$.fetchTip())!.commit;
-    const commit = await git$.commitChanges({ parent, changes: [put('data/annotations.dvc', 'ours\n')], message: 'Ours' });
+    const commit = await git$.commitChanges({
+      parent,
+      changes: [put('data/annotations.dvc', 'ours\n')],
+      message: 'Ours',
+    });
     mkdirSync(join(bare, 'hooks'), { recursive: true });
     writeFileSync(join(bare, 'hooks', 'pre-receive'), '#!/bin/sh\necho "main is protected" >&2\nexit 1\n');
     chmodSync(join(bare, 'hooks', 'pre-receive'), 0o755);

@@ -32,7 +32,11 @@ export function tip(bare: string, branch: string): string | undefined {
 }
 
 /** `git clone` the way a data scientist would, then reads files from the checkout. */
-export function cloneAndRead(bare: string, branch: string, paths: string[]): { files: Record<string, string>; fsck: string } {
+export function cloneAndRead(
+  bare: string,
+  branch: string,
+  paths: string[],
+): { files: Record<string, string>; fsck: string } {
   const dir = mkdtempSync(join(tmpdir(), 'git-clone-'));
   try {
     git(dir, 'clone', '-q', '--branch', branch, bare, 'work');

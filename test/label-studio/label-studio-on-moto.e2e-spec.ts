@@ -38,20 +38,30 @@ async function stored(prefix: string): Promise<Map<string, Buffer>> {
   }
   return found;
 }
-const putObject = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+const putObject = (key: string, body: string) =>
+  s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
 });
 
-const target = (prefix: string) => ({ endpoint: recorder.url, bucket: BUCKET, prefix, accessKeyId: moto.accessKeyId, secretAccessKey: moto.secretAccessKey });
-const sent = (method: string, key: string) => recorder.requests.filter((r) => r.method === method && r.bucket === BUCKET && r.key === key);
+const target = (prefix: string) => ({
+  endpoint: recorder.url,
+  bucket: BUCKET,
+  prefix,
+  accessKeyId: moto.accessKeyId,
+  secretAccessKey: moto.secretAccessKey,
+});
+const sent = (method: string, key: string) =>
+  recorder.requests.filter((r) => r.method === method && r.bucket === BUCKET && r.key === key);
 
 /** Python's `json.dumps(value)`: separators ', ' and ': ', every non-ASCII UTF-16 unit as a lowercase \\uXXXX. */
 function pythonJsonDumps(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${asciiJson(k)}: ${pythonJsonDumps(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${asciiJson(k)}: ${pythonJsonDumps(v)}`)
+      .join(', ')}}`;
   }
   return asciiJson(value);
 }
@@ -65,29 +75,34 @@ describe('Label Studio Target storage, default format (one object per annotation
     stops.push(() => ls.stop());
   });
 
-  it.each(['plain', 'slashed/'])('prefix %j: key = prefix + "/" + annotation id; updates overwrite, deletes arrive', async (prefix) => {
-    const session = await labelingSession(ls.api, target(prefix), `default ${prefix}`);
-    await annotateMore(ls.api, session);
+  it.each(['plain', 'slashed/'])(
+    'prefix %j: key = prefix + "/" + annotation id; updates overwrite, deletes arrive',
+    async (prefix) => {
+      const session = await labelingSession(ls.api, target(prefix), `default ${prefix}`);
+      await annotateMore(ls.api, session);
 
-    const objects = await stored(prefix);
-    const expected = [...session.live.keys()].map((id) => annotationKey(prefix, id));
-    expect([...objects.keys()].sort()).toEqual(expected.sort());
-    if (prefix.endsWith('/')) expect([...objects.keys()].every((key) => key.startsWith('slashed//'))).toBe(true); // never collapsed
+      const objects = await stored(prefix);
+      const expected = [...session.live.keys()].map((id) => annotationKey(prefix, id));
+      expect([...objects.keys()].sort()).toEqual(expected.sort());
+      if (prefix.endsWith('/')) expect([...objects.keys()].every((key) => key.startsWith('slashed//'))).toBe(true); // never collapsed
 
-    // The delete reached S3 (can_delete_objects) and answered 204.
-    expect(sent('DELETE', annotationKey(prefix, session.deletedId)).map((r) => r.status)).toEqual([204]);
-    // The update overwrote the same key with the last version.
-    const updated = JSON.parse(objects.get(annotationKey(prefix, session.updatedId))!.toString()) as JsonObject;
-    expect(updated).toMatchObject({ id: session.updatedId, result: choice('neg'), lead_time: 7.25 });
+      // The delete reached S3 (can_delete_objects) and answered 204.
+      expect(sent('DELETE', annotationKey(prefix, session.deletedId)).map((r) => r.status)).toEqual([204]);
+      // The update overwrote the same key with the last version.
+      const updated = JSON.parse(objects.get(annotationKey(prefix, session.updatedId))!.toString()) as JsonObject;
+      expect(updated).toMatchObject({ id: session.updatedId, result: choice('neg'), lead_time: 7.25 });
 
-    // Each object is exactly the last body sent, a Python json.dumps (ASCII only) of the annotation + nested task.
-    const bodies = recorder.lastPutBodies(BUCKET);
-    for (const [key, body] of objects) {
-      expect(body.equals(bodies.get(key)!)).toBe(true);
-      expect(body.toString('latin1')).toBe(pythonJsonDumps(JSON.parse(body.toString())));
-    }
-    expect(objects.get(annotationKey(prefix, session.updatedId))!.toString()).toContain('caf\\u00e9 cr\\u00e8me \\u2615');
-  });
+      // Each object is exactly the last body sent, a Python json.dumps (ASCII only) of the annotation + nested task.
+      const bodies = recorder.lastPutBodies(BUCKET);
+      for (const [key, body] of objects) {
+        expect(body.equals(bodies.get(key)!)).toBe(true);
+        expect(body.toString('latin1')).toBe(pythonJsonDumps(JSON.parse(body.toString())));
+      }
+      expect(objects.get(annotationKey(prefix, session.updatedId))!.toString()).toContain(
+        'caf\\u00e9 cr\\u00e8me \\u2615',
+      );
+    },
+  );
 
   it('the wire: ListObjectsV2 to check the prefix; PUT without Content-Type, with CRC32 and a signed sentry-trace', async () => {
     const session = await labelingSession(ls.api, target('wire'), 'wire');
@@ -104,7 +119,14 @@ describe('Label Studio Target storage, default format (one object per annotation
       expect(put.headers['content-length']).toBe(String(put.body.length));
       expect(put.headers['x-amz-sdk-checksum-algorithm']).toBe('CRC32');
       expect(put.headers['x-amz-checksum-crc32']).toMatch(/^[A-Za-z0-9+/]{6}==$/);
-      expect(signedHeaders(put)).toEqual(['host', 'sentry-trace', 'x-amz-checksum-crc32', 'x-amz-content-sha256', 'x-amz-date', 'x-amz-sdk-checksum-algorithm']);
+      expect(signedHeaders(put)).toEqual([
+        'host',
+        'sentry-trace',
+        'x-amz-checksum-crc32',
+        'x-amz-content-sha256',
+        'x-amz-date',
+        'x-amz-sdk-checksum-algorithm',
+      ]);
     }
   });
 
@@ -117,7 +139,9 @@ describe('Label Studio Target storage, default format (one object per annotation
     const order = recorder.requests.filter((r) => r.method === 'PUT' && r.key.startsWith('grouped/')).map((r) => r.key);
     const latestFirst = [...new Set(order.reverse())].filter((key) => bodies.has(key));
     for (const key of latestFirst) {
-      const { task, ...annotation } = JSON.parse(bodies.get(key)!.toString()) as JsonObject & { task: JsonObject & { id: number } };
+      const { task, ...annotation } = JSON.parse(bodies.get(key)!.toString()) as JsonObject & {
+        task: JsonObject & { id: number };
+      };
       const entry = tasks.get(task.id) ?? { ...task, annotations: [] };
       entry.annotations.push({ ...annotation, task: task.id });
       tasks.set(task.id, entry);
@@ -134,7 +158,14 @@ describe('Label Studio Target storage, default format (one object per annotation
     await putObject('import/two.json', JSON.stringify([{ data: { text: 'two a' } }, { data: { text: 'two b' } }]));
     await putObject('import/deeper/three.json', JSON.stringify({ data: { text: 'not imported' } }));
     const project = await ls.api.createProject('source', '<View><Text name="text" value="$text"/></View>');
-    const source = { project: project.id, bucket: BUCKET, prefix: 'import', s3_endpoint: recorder.url, aws_access_key_id: moto.accessKeyId, aws_secret_access_key: moto.secretAccessKey };
+    const source = {
+      project: project.id,
+      bucket: BUCKET,
+      prefix: 'import',
+      s3_endpoint: recorder.url,
+      aws_access_key_id: moto.accessKeyId,
+      aws_secret_access_key: moto.secretAccessKey,
+    };
     await ls.api.validateImportStorage(source);
     const storage = await ls.api.createImportStorage(source);
     expect(storage.status).toBe('initialized'); // no sync on creation, unlike Target storage
@@ -150,10 +181,21 @@ describe('Label Studio Target storage, default format (one object per annotation
 
   it('when the S3 endpoint is down, saving an annotation answers 500 but Label Studio keeps it; a delete is refused', async () => {
     const dying = await startS3Recorder(moto.endpoint);
-    const project = await ls.api.createProject('endpoint down', '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="pos"/><Choice value="neg"/></Choices></View>');
+    const project = await ls.api.createProject(
+      'endpoint down',
+      '<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="pos"/><Choice value="neg"/></Choices></View>',
+    );
     await ls.api.importTasks(project.id, [{ data: { text: 'x' } }]);
     const [task] = await ls.api.listTasks(project.id);
-    await ls.api.createExportStorage({ project: project.id, bucket: BUCKET, prefix: 'down', s3_endpoint: dying.url, aws_access_key_id: 'a', aws_secret_access_key: 'b', can_delete_objects: true });
+    await ls.api.createExportStorage({
+      project: project.id,
+      bucket: BUCKET,
+      prefix: 'down',
+      s3_endpoint: dying.url,
+      aws_access_key_id: 'a',
+      aws_secret_access_key: 'b',
+      can_delete_objects: true,
+    });
     const kept = await ls.api.createAnnotation(task.id, { result: choice('pos') });
     await dying.stop();
     const failure = await ls.api.createAnnotation(task.id, { result: choice('neg') }).catch((error: unknown) => error);

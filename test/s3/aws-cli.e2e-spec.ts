@@ -23,7 +23,8 @@ describe('aws CLI', () => {
   /** Runs the CLI and insists on exit 0 (the failure shows what the CLI said). */
   const awsOk = async (...args: string[]) => {
     const result = await aws(...args);
-    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+    if (result.code !== 0)
+      throw new Error(`aws ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
     return result.stdout;
   };
   const awsJson = async (...args: string[]) => JSON.parse(await awsOk(...args, '--output', 'json'));
@@ -60,7 +61,9 @@ describe('aws CLI', () => {
     withLogs(service, async () => {
       const data = randomBytes(200 * 1024);
       writeFileSync(join(work, 'up.bin'), data);
-      expect(await awsOk('s3', 'cp', '--no-progress', 'up.bin', s3url('cp/up.bin'))).toMatch(/upload: \.\/up\.bin to s3:\/\/.*\/cp\/up\.bin/);
+      expect(await awsOk('s3', 'cp', '--no-progress', 'up.bin', s3url('cp/up.bin'))).toMatch(
+        /upload: \.\/up\.bin to s3:\/\/.*\/cp\/up\.bin/,
+      );
       await awsOk('s3', 'cp', '--no-progress', s3url('cp/up.bin'), 'down.bin');
       expect(md5(readFileSync(join(work, 'down.bin')))).toBe(md5(data));
     }));
@@ -74,7 +77,11 @@ describe('aws CLI', () => {
       const top = await awsOk('s3', 'ls', s3url('ls/'));
       expect(top).toMatch(/^\s+PRE sub\/$/m);
       expect(listedKeys(top.replace(/^\s+PRE .*$/gm, ''))).toEqual(['a.json']);
-      expect(listedKeys(await awsOk('s3', 'ls', '--recursive', s3url('ls/')))).toEqual(['ls/a.json', 'ls/sub/b.json', 'ls/sub/deeper/c.json']);
+      expect(listedKeys(await awsOk('s3', 'ls', '--recursive', s3url('ls/')))).toEqual([
+        'ls/a.json',
+        'ls/sub/b.json',
+        'ls/sub/deeper/c.json',
+      ]);
       const buckets = await awsOk('s3', 'ls');
       expect(buckets).toMatch(new RegExp(` ${service.bucket}$`, 'm'));
     }));
@@ -118,7 +125,17 @@ describe('aws CLI', () => {
       const data = Buffer.from('{"task": 1, "label": "cat"}');
       writeFileSync(join(work, 'api.json'), data);
       const b = ['--bucket', service.bucket];
-      const put = await awsJson('s3api', 'put-object', ...b, '--key', 'api/one.json', '--body', 'api.json', '--content-type', 'application/json');
+      const put = await awsJson(
+        's3api',
+        'put-object',
+        ...b,
+        '--key',
+        'api/one.json',
+        '--body',
+        'api.json',
+        '--content-type',
+        'application/json',
+      );
       expect(put.ETag).toBe(`"${md5(data)}"`);
       expect(await awsJson('s3api', 'head-object', ...b, '--key', 'api/one.json')).toMatchObject({
         ContentLength: data.length,
@@ -128,12 +145,26 @@ describe('aws CLI', () => {
       const got = await awsJson('s3api', 'get-object', ...b, '--key', 'api/one.json', 'api-out.json');
       expect(got.ETag).toBe(`"${md5(data)}"`);
       expect(readFileSync(join(work, 'api-out.json')).equals(data)).toBe(true);
-      const copied = await awsJson('s3api', 'copy-object', ...b, '--key', 'api/two.json', '--copy-source', `${service.bucket}/api/one.json`);
+      const copied = await awsJson(
+        's3api',
+        'copy-object',
+        ...b,
+        '--key',
+        'api/two.json',
+        '--copy-source',
+        `${service.bucket}/api/one.json`,
+      );
       expect(copied.CopyObjectResult.ETag).toBe(`"${md5(data)}"`);
       const listed = await awsJson('s3api', 'list-objects-v2', '--no-paginate', ...b, '--prefix', 'api/');
       expect(listed.KeyCount).toBe(2);
       expect(listed.Contents.map((o: { Key: string }) => o.Key)).toEqual(['api/one.json', 'api/two.json']);
-      const deleted = await awsJson('s3api', 'delete-objects', ...b, '--delete', JSON.stringify({ Objects: [{ Key: 'api/one.json' }, { Key: 'api/two.json' }] }));
+      const deleted = await awsJson(
+        's3api',
+        'delete-objects',
+        ...b,
+        '--delete',
+        JSON.stringify({ Objects: [{ Key: 'api/one.json' }, { Key: 'api/two.json' }] }),
+      );
       expect(deleted.Deleted.map((d: { Key: string }) => d.Key).sort()).toEqual(['api/one.json', 'api/two.json']);
       expect((await awsJson('s3api', 'list-objects-v2', '--no-paginate', ...b, '--prefix', 'api/')).KeyCount).toBe(0);
     }));

@@ -14,15 +14,25 @@ const byUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.f
 const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}/`;
 const errorOf = (result: OpResult) => ({ code: result.error?.code, status: result.error?.status });
 const keysOf = (list: { Contents?: { Key: string }[] }) => (list.Contents ?? []).map((object) => object.Key);
-const prefixesOf = (list: { CommonPrefixes?: { Prefix: string }[] }) => (list.CommonPrefixes ?? []).map((p) => p.Prefix);
+const prefixesOf = (list: { CommonPrefixes?: { Prefix: string }[] }) =>
+  (list.CommonPrefixes ?? []).map((p) => p.Prefix);
 
 describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $transport', ({ transport }) => {
   let service: RunningService;
   const bucket = () => service.bucket;
   const put = (Key: string, Body: Buffer | string, extra: Record<string, unknown> = {}) =>
     ({ call: 'put_object', params: { Bucket: bucket(), Key, Body: Buffer.from(Body), ...extra } }) as const;
-  const get = (Key: string, extra: Record<string, unknown> = {}) => ({ call: 'get_object', params: { Bucket: bucket(), Key, ...extra } });
-  const putAll = async (keys: string[]) => (await boto3(service, keys.map((key) => put(key, key)))).forEach(okResponse);
+  const get = (Key: string, extra: Record<string, unknown> = {}) => ({
+    call: 'get_object',
+    params: { Bucket: bucket(), Key, ...extra },
+  });
+  const putAll = async (keys: string[]) =>
+    (
+      await boto3(
+        service,
+        keys.map((key) => put(key, key)),
+      )
+    ).forEach(okResponse);
 
   beforeAll(async () => {
     service = await startService({ tls: transport === 'https' });
@@ -60,14 +70,22 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
       // The transport really sent what the comment at the top says (else this suite would test less than it claims).
       const sent = putResult.sent!.at(-1)!.headers;
       if (transport === 'https') {
-        expect(sent).toMatchObject({ 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'x-amz-trailer': 'x-amz-checksum-crc32' });
+        expect(sent).toMatchObject({
+          'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+          'x-amz-trailer': 'x-amz-checksum-crc32',
+        });
       } else {
         expect(sent['x-amz-content-sha256']).toBe(createHash('sha256').update(body).digest('hex'));
         expect(sent['x-amz-checksum-crc32']).toEqual(expect.any(String));
       }
       const object = okResponse(got);
       expect(Buffer.compare(object.Body, body)).toBe(0);
-      expect(object).toMatchObject({ ETag: etag, ContentLength: body.length, ContentType: 'image/png', AcceptRanges: 'bytes' });
+      expect(object).toMatchObject({
+        ETag: etag,
+        ContentLength: body.length,
+        ContentType: 'image/png',
+        AcceptRanges: 'bytes',
+      });
       expect(okResponse(head)).toMatchObject({
         ETag: etag,
         ContentLength: body.length,
@@ -129,7 +147,10 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
       const p = unique('v1');
       // ceph/s3-tests test_bucket_list_delimiter_url_encoding (s3-protocol.md).
       await putAll(['foo+1/bar', 'foo/bar/xyzzy', 'quux ab/thud', 'asdf+b'].map((key) => p + key));
-      const list = (params: Record<string, unknown>) => ({ call: 'list_objects', params: { Bucket: bucket(), Prefix: p, ...params } });
+      const list = (params: Record<string, unknown>) => ({
+        call: 'list_objects',
+        params: { Bucket: bucket(), Prefix: p, ...params },
+      });
       const [grouped, page1, groupedPage1] = (
         await boto3(service, [list({ Delimiter: '/' }), list({ MaxKeys: 2 }), list({ Delimiter: '/', MaxKeys: 2 })])
       ).map(okResponse);
@@ -144,7 +165,10 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
       expect([...keysOf(groupedPage1), ...prefixesOf(groupedPage1)]).toEqual([`${p}asdf+b`, `${p}foo+1/`]);
 
       const [page2, groupedPage2] = (
-        await boto3(service, [list({ MaxKeys: 2, Marker: `${p}foo+1/bar` }), list({ Delimiter: '/', MaxKeys: 2, Marker: groupedPage1.NextMarker })])
+        await boto3(service, [
+          list({ MaxKeys: 2, Marker: `${p}foo+1/bar` }),
+          list({ Delimiter: '/', MaxKeys: 2, Marker: groupedPage1.NextMarker }),
+        ])
       ).map(okResponse);
       expect(keysOf(page2)).toEqual([`${p}foo/bar/xyzzy`, `${p}quux ab/thud`]);
       expect(page2.IsTruncated).toBe(false);
@@ -168,7 +192,10 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
       const p = unique('v2');
       const keys = ['a', 'b', 'c/1', 'c/2', 'd'].map((key) => p + key);
       await putAll(keys);
-      const list = (params: Record<string, unknown>) => ({ call: 'list_objects_v2', params: { Bucket: bucket(), Prefix: p, ...params } });
+      const list = (params: Record<string, unknown>) => ({
+        call: 'list_objects_v2',
+        params: { Bucket: bucket(), Prefix: p, ...params },
+      });
       const [empty, checkConnection, all, grouped, after, owned] = (
         await boto3(service, [
           list({ Prefix: `${p}nothing-here/` }),
@@ -180,10 +207,18 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
         ])
       ).map(okResponse);
       expect(empty.KeyCount).toBe(0);
-      expect(checkConnection).toMatchObject({ KeyCount: 1, IsTruncated: true, NextContinuationToken: expect.any(String) });
+      expect(checkConnection).toMatchObject({
+        KeyCount: 1,
+        IsTruncated: true,
+        NextContinuationToken: expect.any(String),
+      });
       expect(all).toMatchObject({ KeyCount: 5, IsTruncated: false });
       expect(keysOf(all)).toEqual(keys);
-      expect(all.Contents[0]).toMatchObject({ Size: keys[0].length, ETag: `"${md5(keys[0])}"`, LastModified: expect.any(Date) });
+      expect(all.Contents[0]).toMatchObject({
+        Size: keys[0].length,
+        ETag: `"${md5(keys[0])}"`,
+        LastModified: expect.any(Date),
+      });
       expect(all.Contents[0].Owner).toBeUndefined();
       expect(grouped).toMatchObject({ KeyCount: 4 });
       expect(prefixesOf(grouped)).toEqual([`${p}c/`]);
@@ -214,7 +249,11 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
         get(key, { Range: 'bytes=15-' }),
         get(key, { Range: 'bytes=20-' }),
       ]);
-      expect(okResponse(middle)).toMatchObject({ ContentRange: 'bytes 2-5/20', ContentLength: 4, ResponseMetadata: { HTTPStatusCode: 206 } });
+      expect(okResponse(middle)).toMatchObject({
+        ContentRange: 'bytes 2-5/20',
+        ContentLength: 4,
+        ResponseMetadata: { HTTPStatusCode: 206 },
+      });
       expect(okResponse(middle).Body.toString()).toBe('2345');
       expect(okResponse(suffix)).toMatchObject({ ContentRange: 'bytes 17-19/20' });
       expect(okResponse(suffix).Body.toString()).toBe('hij');
@@ -226,8 +265,9 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
     withLogs(service, async () => {
       const key = `${unique('cond')}doc.json`;
       const etag = `"${md5('{}')}"`;
-      const lastModified = okResponse((await boto3(service, [put(key, '{}'), { call: 'head_object', params: { Bucket: bucket(), Key: key } }]))[1])
-        .LastModified as Date;
+      const lastModified = okResponse(
+        (await boto3(service, [put(key, '{}'), { call: 'head_object', params: { Bucket: bucket(), Key: key } }]))[1],
+      ).LastModified as Date;
       const dayBefore = new Date(lastModified.getTime() - 86_400_000);
       const dayAfter = new Date(lastModified.getTime() + 86_400_000);
       const results = await boto3(service, [
@@ -276,7 +316,10 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
         { call: 'delete_object', params: { Bucket: bucket(), Key: `${p}never-existed` } },
         {
           call: 'delete_objects',
-          params: { Bucket: bucket(), Delete: { Objects: [{ Key: keys[1] }, { Key: keys[2] }, { Key: `${p}missing` }] } },
+          params: {
+            Bucket: bucket(),
+            Delete: { Objects: [{ Key: keys[1] }, { Key: keys[2] }, { Key: `${p}missing` }] },
+          },
         },
         { call: 'delete_objects', params: { Bucket: bucket(), Delete: { Objects: [{ Key: keys[3] }], Quiet: true } } },
         { call: 'list_objects_v2', params: { Bucket: bucket(), Prefix: p } },
@@ -284,7 +327,9 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
       expect(okResponse(deleted).ResponseMetadata.HTTPStatusCode).toBe(204);
       expect(errorOf(gone)).toEqual({ code: 'NoSuchKey', status: 404 });
       expect(okResponse(missing).ResponseMetadata.HTTPStatusCode).toBe(204);
-      const deletedKeys = okResponse(many).Deleted.map((d: { Key: string }) => d.Key).sort();
+      const deletedKeys = okResponse(many)
+        .Deleted.map((d: { Key: string }) => d.Key)
+        .sort();
       expect(deletedKeys).toEqual([keys[1], keys[2], `${p}missing`].sort());
       expect(okResponse(many).Errors ?? []).toEqual([]);
       expect(okResponse(quiet).Deleted ?? []).toEqual([]);
@@ -303,7 +348,11 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
       const [, copied, replaced, missing, copiedObject, copiedHead, replacedHead] = await boto3(service, [
         put(`${p}source`, body, { ContentType: 'image/jpeg', Metadata: { origin: 'camera' } }),
         copy('same', 'source'),
-        copy('replaced', 'source', { MetadataDirective: 'REPLACE', ContentType: 'text/csv', Metadata: { origin: 'edited' } }),
+        copy('replaced', 'source', {
+          MetadataDirective: 'REPLACE',
+          ContentType: 'text/csv',
+          Metadata: { origin: 'edited' },
+        }),
         copy('nothing', 'no-such-source'),
         get(`${p}same`),
         head('same'),
@@ -325,7 +374,11 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
       const [, presigned, presignedTyped] = await boto3(service, [
         put(key, body),
         { presign: 'get_object', params: { Bucket: bucket(), Key: key }, expiresIn: 60 },
-        { presign: 'get_object', params: { Bucket: bucket(), Key: key, ResponseContentType: 'image/png' }, expiresIn: 60 },
+        {
+          presign: 'get_object',
+          params: { Bucket: bucket(), Key: key, ResponseContentType: 'image/png' },
+          expiresIn: 60,
+        },
       ]);
       const url: string = okResponse(presigned).url;
       expect(url.startsWith(`${service.url}/${bucket()}/`)).toBe(true);

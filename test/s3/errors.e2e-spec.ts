@@ -60,7 +60,11 @@ describe('S3 errors (raw signed requests and boto3, over http)', () => {
       const signed = (key: string, skewSeconds: number): Op => ({
         signed: { method: 'PUT', path: path(key), body: Buffer.from('on time'), skewSeconds },
       });
-      const [late, early, onTime] = await boto3(service, [signed('skew/late', -1200), signed('skew/early', 1200), signed('skew/on-time', 0)]);
+      const [late, early, onTime] = await boto3(service, [
+        signed('skew/late', -1200),
+        signed('skew/early', 1200),
+        signed('skew/on-time', 0),
+      ]);
       expectS3Error(raw(late), 403, 'RequestTimeTooSkewed');
       expectS3Error(raw(early), 403, 'RequestTimeTooSkewed');
       expect(raw(onTime).status).toBe(200);
@@ -113,7 +117,10 @@ describe('S3 errors (raw signed requests and boto3, over http)', () => {
     withLogs(service, async () => {
       const body = Buffer.from('annotation');
       const md5Of = (data: string) => createHash('md5').update(data).digest('base64');
-      const put = (Key: string, ContentMD5: string): Op => ({ call: 'put_object', params: { Bucket: service.bucket, Key, Body: body, ContentMD5 } });
+      const put = (Key: string, ContentMD5: string): Op => ({
+        call: 'put_object',
+        params: { Bucket: service.bucket, Key, Body: body, ContentMD5 },
+      });
       const [mismatch, invalid, matching] = await boto3(service, [
         put('md5/mismatch', md5Of('something else')),
         put('md5/invalid', 'bm90LW1kNQ=='),
@@ -128,25 +135,43 @@ describe('S3 errors (raw signed requests and boto3, over http)', () => {
 
   describe('traversal keys', () => {
     const nonce = randomBytes(6).toString('hex');
-    const attempts = [`../${nonce}-1`, `a/../../${nonce}-2`, `%2e%2e/${nonce}-3`, `x/%2E%2E/%2E%2E/%2e%2e/${nonce}-4`, `..%2F..%2F${nonce}-5`];
+    const attempts = [
+      `../${nonce}-1`,
+      `a/../../${nonce}-2`,
+      `%2e%2e/${nonce}-3`,
+      `x/%2E%2E/%2E%2E/%2e%2e/${nonce}-4`,
+      `..%2F..%2F${nonce}-5`,
+    ];
     let results: RawResponse[];
     beforeAll(async () => {
-      results = (await boto3(service, attempts.map((key) => ({ signed: { method: 'PUT', path: path(key), body: Buffer.from(`body-${nonce}`) } })))).map(raw);
+      results = (
+        await boto3(
+          service,
+          attempts.map((key) => ({ signed: { method: 'PUT', path: path(key), body: Buffer.from(`body-${nonce}`) } })),
+        )
+      ).map(raw);
     });
 
     it('writes no file outside DATA_DIR/objects', () =>
       withLogs(service, async () => {
         const objectsDir = join(service.dataDir, 'objects');
-        const outside = allFiles(root).filter((file) => file.includes(nonce) && !join(root, file).startsWith(`${objectsDir}/`));
+        const outside = allFiles(root).filter(
+          (file) => file.includes(nonce) && !join(root, file).startsWith(`${objectsDir}/`),
+        );
         expect(outside).toEqual([]);
-        const withBody = filesContaining(root, `body-${nonce}`).filter((file) => !join(root, file).startsWith(`${objectsDir}/`));
+        const withBody = filesContaining(root, `body-${nonce}`).filter(
+          (file) => !join(root, file).startsWith(`${objectsDir}/`),
+        );
         expect(withBody).toEqual([]);
         expect(readdirSync(root).sort()).toEqual(['a']);
       }));
 
     it('answers each with an S3 error about the key (not a signature failure)', () =>
       withLogs(service, async () => {
-        const outcome = results.map((response) => ({ status: response.status, code: /<Code>([^<]*)<\/Code>/.exec(response.body.toString())?.[1] }));
+        const outcome = results.map((response) => ({
+          status: response.status,
+          code: /<Code>([^<]*)<\/Code>/.exec(response.body.toString())?.[1],
+        }));
         for (const [i, { status, code }] of outcome.entries()) {
           expect({ key: attempts[i], clientError: status >= 400 && status < 500, code }).toEqual({
             key: attempts[i],

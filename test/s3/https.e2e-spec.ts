@@ -31,7 +31,12 @@ describe('https with a self-signed certificate', () => {
     withLogs(service, async () => {
       const nonce = randomBytes(8).toString('hex');
       const key = `exports//${nonce}`;
-      const annotation = JSON.stringify({ id: 17, result: [{ value: { choices: ['Caf\u00e9'] } }], nonce, task: { id: 3, data: {} } });
+      const annotation = JSON.stringify({
+        id: 17,
+        result: [{ value: { choices: ['Caf\u00e9'] } }],
+        nonce,
+        task: { id: 3, data: {} },
+      });
       const [putResult, got, headResult] = await boto3(service, [put(key, annotation), get(key), head(key)]);
       const sent = putResult.sent!.at(-1)!.headers;
       expect(sent).toMatchObject({
@@ -42,7 +47,10 @@ describe('https with a self-signed certificate', () => {
       expect(sent['content-encoding']).toMatch(/aws-chunked/);
       expect(okResponse(putResult).ETag).toBe(`"${md5(annotation)}"`);
       expect(okResponse(got).Body.toString('utf8')).toBe(annotation);
-      expect(okResponse(headResult)).toMatchObject({ ContentLength: Buffer.byteLength(annotation), ContentType: 'binary/octet-stream' });
+      expect(okResponse(headResult)).toMatchObject({
+        ContentLength: Buffer.byteLength(annotation),
+        ContentType: 'binary/octet-stream',
+      });
       // aws-chunked is a transfer detail: it is not the object's Content-Encoding.
       expect(okResponse(headResult).ContentEncoding).toBeUndefined();
       const objectsDir = join(service.dataDir, 'objects');

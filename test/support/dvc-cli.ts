@@ -38,7 +38,9 @@ export async function gitCloneAndDvcPull(repository: string, branch: string, dat
   const pulled = await dvc(dir, 'pull');
   if (datasetPath && !existsSync(join(dir, datasetPath))) {
     const tracked = (await gitCli(dir, 'ls-files')).stdout;
-    throw new Error(`after git clone + dvc pull, ${datasetPath} is missing in ${dir}.\ngit ls-files:\n${tracked}\ndvc pull:\n${pulled.stdout}${pulled.stderr}`);
+    throw new Error(
+      `after git clone + dvc pull, ${datasetPath} is missing in ${dir}.\ngit ls-files:\n${tracked}\ndvc pull:\n${pulled.stdout}${pulled.stderr}`,
+    );
   }
   return dir;
 }
@@ -81,7 +83,8 @@ function dvcEnv(): NodeJS.ProcessEnv {
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${error.message}\n${stdout}\n${stderr}`));
+      if (error)
+        reject(new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${error.message}\n${stdout}\n${stderr}`));
       else resolve({ stdout, stderr });
     });
   });

@@ -160,13 +160,19 @@ export const seededFiles: Record<string, string> = {
   'src/train.py': 'print("train")\n',
   'src/model/net.py': 'class Net: pass\n',
   'data/.gitignore': '/annotations\n',
-  'data/annotations.dvc': 'outs:\n- md5: d751713988987e9331980363e24189ce.dir\n  size: 0\n  nfiles: 0\n  hash: md5\n  path: annotations\n',
-  '.dvc/config': "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://team-bucket/dvcstore\n",
+  'data/annotations.dvc':
+    'outs:\n- md5: d751713988987e9331980363e24189ce.dir\n  size: 0\n  nfiles: 0\n  hash: md5\n  path: annotations\n',
+  '.dvc/config': '[core]\n    remote = storage\n[\'remote "storage"\']\n    url = s3://team-bucket/dvcstore\n',
   '.dvc/.gitignore': '/config.local\n/tmp\n/cache\n',
 };
 
 /** Commits `files` (null = delete) on `branch` of a bare repo, through a throwaway clone, and pushes. */
-export function pushCommit(bareRepo: string, branch: string, files: Record<string, string | null>, message: string): string {
+export function pushCommit(
+  bareRepo: string,
+  branch: string,
+  files: Record<string, string | null>,
+  message: string,
+): string {
   const work = mkdtempSync(join(tmpdir(), 'git-work-'));
   try {
     git(work, 'init', '-q', '-b', branch);
@@ -196,7 +202,11 @@ export function pushCommit(bareRepo: string, branch: string, files: Record<strin
  * `<root>/<name>.git`: a bare repository whose HEAD is `defaultBranch`, with three commits on it
  * (the last one adds `seededFiles`), unless `empty`.
  */
-export function createBareRepo(root: string, name: string, options: { defaultBranch?: string; empty?: boolean } = {}): string {
+export function createBareRepo(
+  root: string,
+  name: string,
+  options: { defaultBranch?: string; empty?: boolean } = {},
+): string {
   const branch = options.defaultBranch ?? 'main';
   const bare = join(root, `${name}.git`);
   mkdirSync(bare, { recursive: true });

@@ -100,7 +100,10 @@ export class LabelStudioClient {
   async listTasks(projectId: number): Promise<Task[]> {
     const tasks: Task[] = [];
     for (let page = 1; ; page++) {
-      const answer = await this.call<{ tasks: Task[]; total: number }>('GET', `/api/tasks?project=${projectId}&page=${page}&page_size=100`);
+      const answer = await this.call<{ tasks: Task[]; total: number }>(
+        'GET',
+        `/api/tasks?project=${projectId}&page=${page}&page_size=100`,
+      );
       tasks.push(...answer.tasks);
       if (answer.tasks.length === 0 || tasks.length >= answer.total) return tasks;
     }
@@ -129,7 +132,11 @@ export class LabelStudioClient {
 
   /** "Check connection": lists the bucket (ListObjectsV2, prefix, max-keys=1); throws when that fails. */
   async validateExportStorage(input: S3ExportStorageInput): Promise<void> {
-    await this.call('POST', '/api/storages/export/s3/validate', { title: 'target', region_name: 'us-east-1', ...input });
+    await this.call('POST', '/api/storages/export/s3/validate', {
+      title: 'target',
+      region_name: 'us-east-1',
+      ...input,
+    });
   }
 
   /** "Sync": without Redis it runs inside the request, so it answers when every PUT was attempted. */
@@ -142,12 +149,24 @@ export class LabelStudioClient {
   }
 
   createImportStorage(input: S3ImportStorageInput): Promise<Storage> {
-    return this.call('POST', '/api/storages/s3/', { title: 'source', region_name: 'us-east-1', presign: false, use_blob_urls: false, ...input });
+    return this.call('POST', '/api/storages/s3/', {
+      title: 'source',
+      region_name: 'us-east-1',
+      presign: false,
+      use_blob_urls: false,
+      ...input,
+    });
   }
 
   /** Needs at least one object under the prefix (KeyCount ≥ 1), unlike the Target check. */
   async validateImportStorage(input: S3ImportStorageInput): Promise<void> {
-    await this.call('POST', '/api/storages/s3/validate', { title: 'source', region_name: 'us-east-1', presign: false, use_blob_urls: false, ...input });
+    await this.call('POST', '/api/storages/s3/validate', {
+      title: 'source',
+      region_name: 'us-east-1',
+      presign: false,
+      use_blob_urls: false,
+      ...input,
+    });
   }
 
   syncImportStorage(storageId: number): Promise<Storage> {
@@ -170,7 +189,10 @@ export class LabelStudioClient {
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.url}${path}`, {
       method,
-      headers: { Authorization: `Token ${this.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: {
+        Authorization: `Token ${this.token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

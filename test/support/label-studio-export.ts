@@ -37,7 +37,12 @@ const BODY_ONLY_ANNOTATION = {
 
 /** In raw bodies `completed_by` is the user object `{id, first_name, last_name, email}`; the export has the id. */
 function bodyAnnotationField(name: string, value: Json): Json {
-  if ((name === 'completed_by' || name === 'task') && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+  if (
+    (name === 'completed_by' || name === 'task') &&
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value)
+  ) {
     return value.id ?? null;
   }
   return value;
@@ -52,9 +57,11 @@ export function exportDifferences(
   exported: readonly ExportedTask[],
   { from }: { from: 'dataset' | 'storage-bodies' } = { from: 'dataset' },
 ): string[] {
-  const skippedAnnotationFields = from === 'dataset' ? NOT_COMPARED.annotation : { ...NOT_COMPARED.annotation, ...BODY_ONLY_ANNOTATION };
+  const skippedAnnotationFields =
+    from === 'dataset' ? NOT_COMPARED.annotation : { ...NOT_COMPARED.annotation, ...BODY_ONLY_ANNOTATION };
   const annotationField = from === 'dataset' ? (_name: string, value: Json) => value : bodyAnnotationField;
-  if (!Array.isArray(dataset)) return [`the dataset is not a JSON array of tasks: ${JSON.stringify(dataset)?.slice(0, 200)}`];
+  if (!Array.isArray(dataset))
+    return [`the dataset is not a JSON array of tasks: ${JSON.stringify(dataset)?.slice(0, 200)}`];
   const out: string[] = [];
   const ours = byId(dataset as JsonObject[], 'dataset task', out);
   const theirs = byId(exported as unknown as JsonObject[], 'export task', out);
@@ -72,7 +79,8 @@ export function exportDifferences(
       const a = myAnnotations.get(annotationId);
       const b = theirAnnotations.get(annotationId);
       const where = `task ${id} annotation ${annotationId}`;
-      if (!a || !b) out.push(`${where}: ${a ? 'only in the dataset (deleted in Label Studio?)' : 'missing from the dataset'}`);
+      if (!a || !b)
+        out.push(`${where}: ${a ? 'only in the dataset (deleted in Label Studio?)' : 'missing from the dataset'}`);
       else compareFields(where, a, b, skippedAnnotationFields, [], annotationField, out);
     }
   }
@@ -90,8 +98,10 @@ function compareFields(
 ) {
   for (const name of new Set([...Object.keys(mine), ...Object.keys(reference)])) {
     if (name in skipped || separately.includes(name)) continue;
-    if (!(name in mine)) out.push(`${where}: field "${name}" missing from the dataset (export: ${show(reference[name])})`);
-    else if (!(name in reference)) out.push(`${where}: field "${name}" is not in the export (dataset: ${show(mine[name])})`);
+    if (!(name in mine))
+      out.push(`${where}: field "${name}" missing from the dataset (export: ${show(reference[name])})`);
+    else if (!(name in reference))
+      out.push(`${where}: field "${name}" is not in the export (dataset: ${show(mine[name])})`);
     else if (!jsonEqual(normalize(name, mine[name]), normalize(name, reference[name]))) {
       out.push(`${where}: "${name}" is ${show(mine[name])} in the dataset, ${show(reference[name])} in the export`);
     }

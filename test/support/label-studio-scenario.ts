@@ -10,7 +10,14 @@ export const choice = (value: 'pos' | 'neg'): Region[] => [
 ];
 
 /** Texts that exercise the bodies: non-ASCII (Python escapes it as \uXXXX), astral characters, quotes, newlines. */
-export const TASK_TEXTS = ['plain text', 'café crème ☕', 'emoji 🙂 and "quotes"', 'line\nbreak \\ backslash', 'fifth', 'sixth'];
+export const TASK_TEXTS = [
+  'plain text',
+  'café crème ☕',
+  'emoji 🙂 and "quotes"',
+  'line\nbreak \\ backslash',
+  'fifth',
+  'sixth',
+];
 
 /** Where Label Studio's Target storage writes. */
 export interface Target {
@@ -38,7 +45,10 @@ export interface Session {
  */
 export async function labelingSession(api: LabelStudioClient, target: Target, title: string): Promise<Session> {
   const project = await api.createProject(title, LABEL_CONFIG);
-  await api.importTasks(project.id, TASK_TEXTS.map((text) => ({ data: { text } })));
+  await api.importTasks(
+    project.id,
+    TASK_TEXTS.map((text) => ({ data: { text } })),
+  );
   const taskIds = (await api.listTasks(project.id)).map((t) => t.id);
   const live = new Map<number, Annotation>();
   const annotate = async (task: number, value: 'pos' | 'neg') => {
@@ -82,7 +92,8 @@ export async function annotateMore(api: LabelStudioClient, session: Session): Pr
 }
 
 /** The default Target storage key: the prefix verbatim, '/', the annotation id (so prefix `x/` gives `x//17`). */
-export const annotationKey = (prefix: string, annotationId: number) => (prefix ? `${prefix}/${annotationId}` : String(annotationId));
+export const annotationKey = (prefix: string, annotationId: number) =>
+  prefix ? `${prefix}/${annotationId}` : String(annotationId);
 
 /** The task-format key (FUTURE_SAVE_TASK_TO_STORAGE): `<prefix>/<task id>.json`. */
 export const taskKey = (prefix: string, taskId: number) => (prefix ? `${prefix}/${taskId}.json` : `${taskId}.json`);

@@ -116,14 +116,18 @@ export async function startLabelStudio(options: LabelStudioOptions = {}): Promis
  */
 async function migratedTemplate(): Promise<string> {
   const labelStudio = toolPaths().labelStudio;
-  const key = createHash('sha256').update(JSON.stringify([labelStudio, USERNAME, PASSWORD, TOKEN, 1])).digest('hex').slice(0, 12);
+  const key = createHash('sha256')
+    .update(JSON.stringify([labelStudio, USERNAME, PASSWORD, TOKEN, 1]))
+    .digest('hex')
+    .slice(0, 12);
   const template = join(dirname(dirname(labelStudio)), `.e2e-data-template-${key}`);
   if (existsSync(join(template, '.complete'))) return template;
   const building = mkdtempSync(`${template}.building-`);
   try {
     const started = await launch(building, {}, FIRST_START_DEADLINE_MS);
     await started.stop();
-    if (!existsSync(join(building, 'label_studio.sqlite3'))) throw new Error(`no database in ${building}:\n${started.logs()}`);
+    if (!existsSync(join(building, 'label_studio.sqlite3')))
+      throw new Error(`no database in ${building}:\n${started.logs()}`);
     writeFileSync(join(building, '.complete'), '');
     try {
       renameSync(building, template);
@@ -141,7 +145,17 @@ async function launch(dataDir: string, extraEnv: Record<string, string>, deadlin
   const labelStudio = toolPaths().labelStudio;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = ['-c', WRAPPER, labelStudio, 'start', '--no-browser', '--internal-host', '127.0.0.1', '--port', String(port)];
+  const args = [
+    '-c',
+    WRAPPER,
+    labelStudio,
+    'start',
+    '--no-browser',
+    '--internal-host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+  ];
   const proc = spawn(join(dirname(labelStudio), 'python'), args, {
     env: { ...baseEnv(dataDir), ...extraEnv },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -178,19 +192,27 @@ async function waitUntilReady(url: string, proc: ChildProcess, deadlineMs: numbe
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`Label Studio exited (${proc.exitCode ?? proc.signalCode}) before GET /health/ answered; logs:\n${logs()}`);
+      throw new Error(
+        `Label Studio exited (${proc.exitCode ?? proc.signalCode}) before GET /health/ answered; logs:\n${logs()}`,
+      );
     }
-    const status = await fetch(`${url}/health/`).then((r) => r.status, (e: Error) => e.message);
+    const status = await fetch(`${url}/health/`).then(
+      (r) => r.status,
+      (e: Error) => e.message,
+    );
     if (status === 200) {
       const whoami = await fetch(`${url}/api/current-user/whoami`, { headers: { Authorization: `Token ${TOKEN}` } });
       if (whoami.status === 200) return;
-      throw new Error(`Label Studio is up but refuses the API token (${whoami.status}: ${await whoami.text()}); logs:\n${logs()}`);
+      throw new Error(
+        `Label Studio is up but refuses the API token (${whoami.status}: ${await whoami.text()}); logs:\n${logs()}`,
+      );
     }
     last = String(status);
     await delay(250);
   }
-  throw new Error(`Label Studio: GET /health/ was not 200 within ${deadlineMs / 1000}s (last: ${last}); logs:\n${logs()}`);
+  throw new Error(
+    `Label Studio: GET /health/ was not 200 within ${deadlineMs / 1000}s (last: ${last}); logs:\n${logs()}`,
+  );
 }
-
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

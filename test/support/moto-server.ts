@@ -21,7 +21,9 @@ const READY_WITHIN_MS = 60_000;
 export async function startMotoServer(bucket = 'dvc-test-bucket'): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(toolPaths().motoServer, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(toolPaths().motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const server: MotoServer = {
@@ -31,7 +33,12 @@ export async function startMotoServer(bucket = 'dvc-test-bucket'): Promise<MotoS
     accessKeyId: 'moto-test-key',
     secretAccessKey: 'moto-test-secret',
     client: () =>
-      new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'moto-test-key', secretAccessKey: 'moto-test-secret' } }),
+      new S3Client({
+        endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'moto-test-key', secretAccessKey: 'moto-test-secret' },
+      }),
     stop: () => stop(child),
   };
   try {
@@ -45,7 +52,6 @@ export async function startMotoServer(bucket = 'dvc-test-bucket'): Promise<MotoS
   }
   return server;
 }
-
 
 /** Polls until moto answers; a server that exits or never answers is a loud failure. */
 async function waitUntilReady(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {

@@ -88,7 +88,16 @@ function record(req: IncomingMessage, body: Buffer, status: number): RecordedReq
   const [, bucket = '', ...rest] = path.split('/');
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1];
-  return { method: req.method ?? '', path: raw, bucket: decodeURIComponent(bucket), key: decodeURIComponent(rest.join('/')), query, headers, body, status };
+  return {
+    method: req.method ?? '',
+    path: raw,
+    bucket: decodeURIComponent(bucket),
+    key: decodeURIComponent(rest.join('/')),
+    query,
+    headers,
+    body,
+    status,
+  };
 }
 
 function readBody(stream: IncomingMessage): Promise<Buffer> {

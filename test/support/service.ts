@@ -164,7 +164,6 @@ function ownedTempDir(prefix: string): string {
   return dir;
 }
 
-
 function exitOf(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => proc.once('exit', () => resolve()));
@@ -177,7 +176,9 @@ async function waitUntilHealthy(url: string, proc: ChildProcess, cert: SelfSigne
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`the service exited (${proc.exitCode ?? proc.signalCode}) before it was healthy; logs:\n${logs()}`);
+      throw new Error(
+        `the service exited (${proc.exitCode ?? proc.signalCode}) before it was healthy; logs:\n${logs()}`,
+      );
     }
     const status = await healthStatus(`${url}/_admin/health`, cert).catch((error: Error) => error.message);
     if (status === 200) return;
@@ -185,7 +186,9 @@ async function waitUntilHealthy(url: string, proc: ChildProcess, cert: SelfSigne
     await delay(100);
   }
   proc.kill('SIGKILL');
-  throw new Error(`GET /_admin/health was not 200 within ${READY_DEADLINE_MS / 1000}s (last: ${last}); logs:\n${logs()}`);
+  throw new Error(
+    `GET /_admin/health was not 200 within ${READY_DEADLINE_MS / 1000}s (last: ${last}); logs:\n${logs()}`,
+  );
 }
 
 function healthStatus(url: string, cert?: SelfSignedCert): Promise<number> {
@@ -206,7 +209,8 @@ export async function withLogs<T>(service: RunningService, body: () => Promise<T
   try {
     return await body();
   } catch (error) {
-    if (error instanceof Error) error.message += `\n--- service log (last 8000 chars) ---\n${service.logs().slice(-8000)}`;
+    if (error instanceof Error)
+      error.message += `\n--- service log (last 8000 chars) ---\n${service.logs().slice(-8000)}`;
     throw error;
   }
 }

@@ -72,8 +72,19 @@ export class SyncHarness {
       accessKeyId: SECRETS.remoteAccessKeyId,
       secretAccessKey: SECRETS.remoteSecretAccessKey,
     } as unknown as ConfigType<typeof dvcConfig>);
-    const strategy = (datasetStrategyProvider as FactoryProvider).useFactory(dataset, storage, state) as DatasetStrategy<unknown>;
-    const runner = new FlushRunner(storage, state, git, { create: () => remote } as unknown as DvcRemoteFactory, dataset, strategy);
+    const strategy = (datasetStrategyProvider as FactoryProvider).useFactory(
+      dataset,
+      storage,
+      state,
+    ) as DatasetStrategy<unknown>;
+    const runner = new FlushRunner(
+      storage,
+      state,
+      git,
+      { create: () => remote } as unknown as DvcRemoteFactory,
+      dataset,
+      strategy,
+    );
     return new SyncHarness(dataDir, storage, git, remote, state, dataset, runner);
   }
 
@@ -134,8 +145,15 @@ export class SyncHarness {
    * to commit (the `.dvc` and `.gitignore`) are returned for `git.teammatePush`.
    */
   teammateDirectory(files: Record<string, string>, options: { unpushed?: string[] } = {}): Record<string, string> {
-    const dir = buildDirObject(Object.entries(files).map(([relpath, content]) => ({ relpath, md5: md5Hex(Buffer.from(content)), size: Buffer.byteLength(content) })));
-    for (const [relpath, content] of Object.entries(files)) if (!options.unpushed?.includes(relpath)) this.remote.seed(md5Hex(Buffer.from(content)), content);
+    const dir = buildDirObject(
+      Object.entries(files).map(([relpath, content]) => ({
+        relpath,
+        md5: md5Hex(Buffer.from(content)),
+        size: Buffer.byteLength(content),
+      })),
+    );
+    for (const [relpath, content] of Object.entries(files))
+      if (!options.unpushed?.includes(relpath)) this.remote.seed(md5Hex(Buffer.from(content)), content);
     this.remote.seed(dir.hash, dir.content);
     return this.teammateDvcFiles({ md5: dir.hash, size: dir.size, nfiles: dir.nfiles }, true);
   }
@@ -153,7 +171,10 @@ export class SyncHarness {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  private teammateDvcFiles(hash: { md5: string; size: number; nfiles?: number }, isDirectory: boolean): Record<string, string> {
+  private teammateDvcFiles(
+    hash: { md5: string; size: number; nfiles?: number },
+    isDirectory: boolean,
+  ): Record<string, string> {
     const files = this.git.files();
     return {
       [this.paths.dvcFile]: writeDvcFile(files[this.paths.dvcFile], this.paths.outPath, hash),
@@ -167,14 +188,20 @@ export function taskBody(id: number, annotations: Array<{ id: number; label: str
   return JSON.stringify({
     id,
     data: { text: `task ${id}` },
-    annotations: annotations.map((a) => ({ id: a.id, result: [{ value: { choices: [a.label] } }], was_cancelled: false })),
+    annotations: annotations.map((a) => ({
+      id: a.id,
+      result: [{ value: { choices: [a.label] } }],
+      was_cancelled: false,
+    })),
   });
 }
 
 /** The labels of a task as the dataset holds them, e.g. `['cat']`. */
 export function labelsOf(task: ExportTask | undefined): string[] {
   if (!task) return [];
-  return task.annotations.map((a) => ((a.result as Array<{ value: { choices: string[] } }>)[0]?.value.choices ?? []).join('+'));
+  return task.annotations.map((a) =>
+    ((a.result as Array<{ value: { choices: string[] } }>)[0]?.value.choices ?? []).join('+'),
+  );
 }
 
 /** A harness factory for one spec file: every harness it makes is closed (temp folder removed) after each test. */

@@ -18,11 +18,14 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 export function toolPaths(): ToolPaths {
   const file = join(repoRoot, 'test', 'tools', '.paths.json');
   if (!existsSync(file)) {
-    throw new Error(`${file} is missing: run 'bash scripts/test-tools.sh' (npm test does it) to install dvc, boto3, the aws CLI and Label Studio`);
+    throw new Error(
+      `${file} is missing: run 'bash scripts/test-tools.sh' (npm test does it) to install dvc, boto3, the aws CLI and Label Studio`,
+    );
   }
   const paths = JSON.parse(readFileSync(file, 'utf8')) as ToolPaths;
   for (const [name, path] of Object.entries(paths)) {
-    if (!existsSync(path)) throw new Error(`test tool '${name}' not found at ${path}: re-run 'bash scripts/test-tools.sh'`);
+    if (!existsSync(path))
+      throw new Error(`test tool '${name}' not found at ${path}: re-run 'bash scripts/test-tools.sh'`);
   }
   return paths;
 }

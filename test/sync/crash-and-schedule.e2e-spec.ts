@@ -20,10 +20,21 @@ const lastMessage = (service: RunningService) => git(repoOf(service), 'log', '-1
 
 /** Task `n` with one annotation `100 + n`: a Label Studio body under `exports//<annotation id>`. */
 const annotationOf = (n: number) => ({
-  [`exports//${100 + n}`]: annotationBody({ id: 100 + n, task: n, text: `task ${n}`, choice: `label ${n}`, updatedAt: '2024-07-01T10:00:00Z' }),
+  [`exports//${100 + n}`]: annotationBody({
+    id: 100 + n,
+    task: n,
+    text: `task ${n}`,
+    choice: `label ${n}`,
+    updatedAt: '2024-07-01T10:00:00Z',
+  }),
 });
-const annotations = (from: number, to: number) => Object.assign({}, ...Array.from({ length: to - from + 1 }, (_, i) => annotationOf(from + i))) as Record<string, string>;
-const expectedLabels = (to: number) => Object.fromEntries(Array.from({ length: to }, (_, i) => [i + 1, [[101 + i, `label ${i + 1}`]]]));
+const annotations = (from: number, to: number) =>
+  Object.assign({}, ...Array.from({ length: to - from + 1 }, (_, i) => annotationOf(from + i))) as Record<
+    string,
+    string
+  >;
+const expectedLabels = (to: number) =>
+  Object.fromEntries(Array.from({ length: to }, (_, i) => [i + 1, [[101 + i, `label ${i + 1}`]]]));
 
 afterAll(() => removeTempRoots());
 
@@ -59,7 +70,10 @@ describe('crash, restart and graceful stop', () => {
     await withLogs(service, async () => {
       const commits = commitCount(service);
       await s3.putAll(annotations(9, 11));
-      await s3.put('exports//101', annotationBody({ id: 101, task: 1, text: 'task 1', choice: 'relabelled', updatedAt: '2024-07-02T10:00:00Z' }));
+      await s3.put(
+        'exports//101',
+        annotationBody({ id: 101, task: 1, text: 'task 1', choice: 'relabelled', updatedAt: '2024-07-02T10:00:00Z' }),
+      );
       await s3.delete('exports//102');
       await service.stop();
       try {
@@ -73,7 +87,10 @@ describe('crash, restart and graceful stop', () => {
         await service.restart();
       }
       const status = await syncStatus(service);
-      expect({ pending: status.pending, lastCommit: status.lastCommit }).toEqual({ pending: 0, lastCommit: git(repoOf(service), 'rev-parse', 'main').trim() });
+      expect({ pending: status.pending, lastCommit: status.lastCommit }).toEqual({
+        pending: 0,
+        lastCommit: git(repoOf(service), 'rev-parse', 'main').trim(),
+      });
     });
   });
 
@@ -86,12 +103,20 @@ describe('crash, restart and graceful stop', () => {
 
       for (let i = 0; i < 2; i++) {
         const idle = await flush(service);
-        expect({ commit: idle.lastFlush?.commit, lastCommit: idle.lastCommit, lastError: idle.lastError }).toEqual({ commit: null, lastCommit: committed.lastCommit, lastError: null });
+        expect({ commit: idle.lastFlush?.commit, lastCommit: idle.lastCommit, lastError: idle.lastError }).toEqual({
+          commit: null,
+          lastCommit: committed.lastCommit,
+          lastError: null,
+        });
       }
       await s3.putAll(annotations(12, 12)); // the very same bytes
       expect((await syncStatus(service)).pending).toBe(1);
       const same = await flush(service);
-      expect({ commit: same.lastFlush?.commit, pending: same.pending, lastError: same.lastError }).toEqual({ commit: null, pending: 0, lastError: null });
+      expect({ commit: same.lastFlush?.commit, pending: same.pending, lastError: same.lastError }).toEqual({
+        commit: null,
+        pending: 0,
+        lastError: null,
+      });
       expect(commitCount(service)).toBe(commits);
     });
   });
@@ -104,7 +129,11 @@ describe('scheduler', () => {
     try {
       await withLogs(service, async () => {
         await s3.putAll(annotations(1, 1));
-        const status = await waitForStatus(service, 'the scheduled flush', (s) => s.lastCommit !== null && s.pending === 0);
+        const status = await waitForStatus(
+          service,
+          'the scheduled flush',
+          (s) => s.lastCommit !== null && s.pending === 0,
+        );
         expect(status.lastCommit).toBe(git(repoOf(service), 'rev-parse', 'main').trim());
         expect(lastMessage(service)).toMatch(/^A exports\/\/101$/m);
       });
@@ -123,9 +152,18 @@ describe('scheduler', () => {
         const two = await syncStatus(service);
         expect({ pending: two.pending, lastCommit: two.lastCommit }).toEqual({ pending: 2, lastCommit: null });
         await s3.putAll(annotations(3, 3));
-        const status = await waitForStatus(service, 'the flush at 3 pending changes', (s) => s.lastCommit !== null && s.pending === 0);
+        const status = await waitForStatus(
+          service,
+          'the flush at 3 pending changes',
+          (s) => s.lastCommit !== null && s.pending === 0,
+        );
         expect(status.lastCommit).toBe(git(repoOf(service), 'rev-parse', 'main').trim());
-        expect(lastMessage(service).split('\n').filter((line) => line.startsWith('A ')).sort()).toEqual(['A exports//101', 'A exports//102', 'A exports//103']);
+        expect(
+          lastMessage(service)
+            .split('\n')
+            .filter((line) => line.startsWith('A '))
+            .sort(),
+        ).toEqual(['A exports//101', 'A exports//102', 'A exports//103']);
       });
     } finally {
       s3.close();

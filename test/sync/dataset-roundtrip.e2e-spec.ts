@@ -116,11 +116,18 @@ afterAll(async () => {
 });
 
 const remotes: Array<[string, (name: string) => RemoteSetup]> = [
-  ['local remote (embedded repository, nothing configured)', () => ({ env: {}, repo: (service) => join(service.dataDir, 'repo.git') })],
+  [
+    'local remote (embedded repository, nothing configured)',
+    () => ({ env: {}, repo: (service) => join(service.dataDir, 'repo.git') }),
+  ],
   [
     'S3 remote on moto (team repository over authenticated HTTP)',
     (name) => {
-      const bare = createDvcRepo(gitRoot, name, dvcConfigText(`s3://${moto.bucket}/${name}`, { endpointurl: moto.endpoint }));
+      const bare = createDvcRepo(
+        gitRoot,
+        name,
+        dvcConfigText(`s3://${moto.bucket}/${name}`, { endpointurl: moto.endpoint }),
+      );
       return {
         repo: () => bare,
         env: {
@@ -137,33 +144,36 @@ const remotes: Array<[string, (name: string) => RemoteSetup]> = [
 ];
 
 describe.each(remotes)('%s', (_remoteName, setUp) => {
-  it.each(layouts)('%s: git clone + dvc pull gives back what was written, deleted and updated; everything in sync', async (_layout, layout) => {
-    const setup = setUp(layout.datasetPath.replace(/\W/g, '-'));
-    const service = await startService({ env: { ...setup.env, DVC_DATASET_PATH: layout.datasetPath } });
-    const s3 = new S3Objects(service);
-    try {
-      await withLogs(service, async () => {
-        await s3.putAll(layout.round1);
-        const first = await flush(service);
-        expect({ lastError: first.lastError, pending: first.pending }).toEqual({ lastError: null, pending: 0 });
-        expect(first.lastFlush?.commit).toMatch(/^[0-9a-f]{40}$/);
+  it.each(layouts)(
+    '%s: git clone + dvc pull gives back what was written, deleted and updated; everything in sync',
+    async (_layout, layout) => {
+      const setup = setUp(layout.datasetPath.replace(/\W/g, '-'));
+      const service = await startService({ env: { ...setup.env, DVC_DATASET_PATH: layout.datasetPath } });
+      const s3 = new S3Objects(service);
+      try {
+        await withLogs(service, async () => {
+          await s3.putAll(layout.round1);
+          const first = await flush(service);
+          expect({ lastError: first.lastError, pending: first.pending }).toEqual({ lastError: null, pending: 0 });
+          expect(first.lastFlush?.commit).toMatch(/^[0-9a-f]{40}$/);
 
-        await s3.putAll(layout.round2.put);
-        for (const key of layout.round2.delete) await s3.delete(key);
-        const second = await flush(service);
-        expect({ lastError: second.lastError, pending: second.pending }).toEqual({ lastError: null, pending: 0 });
-        expect(second.lastFlush).toMatchObject({ added: 1, updated: 1, deleted: 1 });
-        expect(second.lastCommit).not.toBe(first.lastCommit);
-        if (!layout.datasetPath.match(/\.jsonl?$/)) expect(second.rejected).toEqual([]);
-        else expect(second.rejected.map((r) => r.key)).toEqual(['notes/readme.txt']);
+          await s3.putAll(layout.round2.put);
+          for (const key of layout.round2.delete) await s3.delete(key);
+          const second = await flush(service);
+          expect({ lastError: second.lastError, pending: second.pending }).toEqual({ lastError: null, pending: 0 });
+          expect(second.lastFlush).toMatchObject({ added: 1, updated: 1, deleted: 1 });
+          expect(second.lastCommit).not.toBe(first.lastCommit);
+          if (!layout.datasetPath.match(/\.jsonl?$/)) expect(second.rejected).toEqual([]);
+          else expect(second.rejected.map((r) => r.key)).toEqual(['notes/readme.txt']);
 
-        const pulled = await gitCloneAndDvcPull(setup.repo(service), setup.configLocal);
-        layout.check(pulled);
-        expect(await pulled.syncState()).toEqual(IN_SYNC);
-      });
-    } finally {
-      s3.close();
-      await service.stop();
-    }
-  });
+          const pulled = await gitCloneAndDvcPull(setup.repo(service), setup.configLocal);
+          layout.check(pulled);
+          expect(await pulled.syncState()).toEqual(IN_SYNC);
+        });
+      } finally {
+        s3.close();
+        await service.stop();
+      }
+    },
+  );
 });

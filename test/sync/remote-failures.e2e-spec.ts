@@ -41,7 +41,11 @@ const gitEnv = (repo: string) => ({ GIT_REPO_URL: gitServer.url(`${repo}.git`), 
 
 describe('a failing DVC remote', () => {
   it('keeps every write pending with the reason in the status, commits nothing, and commits all once the remote is back; no secret anywhere', async () => {
-    const bare = createDvcRepo(gitRoot, 'unreliable', dvcConfigText(`s3://${moto.bucket}/unreliable`, { endpointurl: cable.endpoint }));
+    const bare = createDvcRepo(
+      gitRoot,
+      'unreliable',
+      dvcConfigText(`s3://${moto.bucket}/unreliable`, { endpointurl: cable.endpoint }),
+    );
     const initial = branchTip(bare);
     const service = await startService({
       env: {
@@ -54,7 +58,12 @@ describe('a failing DVC remote', () => {
       },
     });
     const s3 = new S3Objects(service);
-    const secrets = { GIT_TOKEN, DVC_REMOTE_SECRET_ACCESS_KEY: DVC_SECRET, S3_SECRET_ACCESS_KEY: service.secretAccessKey, ADMIN_TOKEN };
+    const secrets = {
+      GIT_TOKEN,
+      DVC_REMOTE_SECRET_ACCESS_KEY: DVC_SECRET,
+      S3_SECRET_ACCESS_KEY: service.secretAccessKey,
+      ADMIN_TOKEN,
+    };
     const files = { 'a.json': '{"a": 1}\n', 'dir/b.json': '{"b": 2}\n', 'c d.txt': 'c\n' };
     try {
       await withLogs(service, async () => {
@@ -69,13 +78,21 @@ describe('a failing DVC remote', () => {
 
         cable.up();
         const recovered = await flush(service);
-        expect({ pending: recovered.pending, lastError: recovered.lastError, lastCommit: recovered.lastCommit }).toEqual({
+        expect({
+          pending: recovered.pending,
+          lastError: recovered.lastError,
+          lastCommit: recovered.lastCommit,
+        }).toEqual({
           pending: 0,
           lastError: null,
           lastCommit: branchTip(bare),
         });
         const pulled = await gitCloneAndDvcPull(bare, s3ConfigLocal('storage', moto));
-        expect(Object.fromEntries(Object.entries(pulled.directory('data/annotations')).map(([path, bytes]) => [path, bytes.toString()]))).toEqual(files);
+        expect(
+          Object.fromEntries(
+            Object.entries(pulled.directory('data/annotations')).map(([path, bytes]) => [path, bytes.toString()]),
+          ),
+        ).toEqual(files);
         expect(await pulled.syncState()).toEqual(IN_SYNC);
 
         const visible = {
@@ -87,7 +104,9 @@ describe('a failing DVC remote', () => {
           'commit messages': git(bare, 'log', '--format=%B', 'main'),
         };
         const leaks = Object.entries(visible).flatMap(([where, text]) =>
-          Object.entries(secrets).filter(([, secret]) => text.includes(secret)).map(([name]) => `${name} in ${where}`),
+          Object.entries(secrets)
+            .filter(([, secret]) => text.includes(secret))
+            .map(([name]) => `${name} in ${where}`),
         );
         expect(leaks).toEqual([]);
       });
@@ -101,7 +120,11 @@ describe('a failing DVC remote', () => {
 describe('a repository whose DVC settings this service cannot honour', () => {
   const refusals: Array<[string, string, RegExp]> = [
     ['a gs:// remote', dvcConfigText('gs://team-bucket/dvcstore'), /remote 'storage' uses gs:\/\//],
-    ['version_aware = true', dvcConfigText('s3://team-bucket/dvcstore', { version_aware: 'true' }), /version_aware = true/],
+    [
+      'version_aware = true',
+      dvcConfigText('s3://team-bucket/dvcstore', { version_aware: 'true' }),
+      /version_aware = true/,
+    ],
   ];
   it.each(refusals)('%s: the service exits at startup, naming the setting', async (name, dvcConfig, reason) => {
     const repo = name.replace(/\W+/g, '-');

@@ -37,7 +37,12 @@ afterAll(async () => {
 
 function serviceFor(repoName: string, datasetPath: string): Promise<RunningService> {
   return startService({
-    env: { GIT_REPO_URL: interceptor.url(`${repoName}.git`), GIT_USERNAME: 'sync-bot', GIT_TOKEN: TOKEN, DVC_DATASET_PATH: datasetPath },
+    env: {
+      GIT_REPO_URL: interceptor.url(`${repoName}.git`),
+      GIT_USERNAME: 'sync-bot',
+      GIT_TOKEN: TOKEN,
+      DVC_DATASET_PATH: datasetPath,
+    },
   });
 }
 
@@ -50,13 +55,17 @@ async function flushOk(service: RunningService) {
 
 const label = (name: string, version: string) => `{"label": "${name}", "version": "${version}"}\n`;
 /** A default Label Studio body: annotation `id` of task `task`, whose one choice is `choice`. */
-const ann = (id: number, task: number, choice: string, updatedAt: string) => annotationBody({ id, task, text: `task ${task}`, choice, updatedAt });
-const text = (files: Record<string, Buffer>) => Object.fromEntries(Object.entries(files).map(([path, bytes]) => [path, bytes.toString()]));
+const ann = (id: number, task: number, choice: string, updatedAt: string) =>
+  annotationBody({ id, task, text: `task ${task}`, choice, updatedAt });
+const text = (files: Record<string, Buffer>) =>
+  Object.fromEntries(Object.entries(files).map(([path, bytes]) => [path, bytes.toString()]));
 
 describe('directory dataset on a busy team branch', () => {
   it('six flushes among teammate commits (other files, the same dataset with dvc, one during our push): nothing of theirs is lost', async () => {
     const dvcRemote = join(tempRoot('sync-team-dvc'), 'store');
-    const { bare, teammate } = await createTeamRepo(gitRoot, 'team-dir', dvcRemote, { 'seed/readme.txt': 'from the team\n' });
+    const { bare, teammate } = await createTeamRepo(gitRoot, 'team-dir', dvcRemote, {
+      'seed/readme.txt': 'from the team\n',
+    });
     const datasetFiles = ['data/annotations.dvc', 'data/.gitignore'];
     const start = branchTip(bare);
     const otherFilesAtStart = filesAt(bare, start, datasetFiles);
@@ -65,13 +74,22 @@ describe('directory dataset on a busy team branch', () => {
     try {
       await withLogs(service, async () => {
         // 1, 2: our writes only.
-        await s3.putAll({ 'labels/1.json': label('one', 'ours 1'), 'labels/2.json': label('two', 'ours 1'), 'labels/3.json': label('three', 'ours 1') });
+        await s3.putAll({
+          'labels/1.json': label('one', 'ours 1'),
+          'labels/2.json': label('two', 'ours 1'),
+          'labels/3.json': label('three', 'ours 1'),
+        });
         await flushOk(service);
         await s3.putAll({ 'labels/4.json': label('four', 'ours 1'), 'labels/1.json': label('one', 'ours 2') });
         await flushOk(service);
 
         // A teammate changes code and docs (not the dataset); then we delete a file through S3.
-        const theirCode = pushCommit(bare, 'main', { 'README.md': '# Team project, now with docs\n', 'docs/guide.md': 'How we label\n' }, 'Write the guide');
+        const theirCode = pushCommit(
+          bare,
+          'main',
+          { 'README.md': '# Team project, now with docs\n', 'docs/guide.md': 'How we label\n' },
+          'Write the guide',
+        );
         await s3.delete('labels/2.json');
         await flushOk(service);
 
@@ -112,18 +130,32 @@ describe('directory dataset on a busy team branch', () => {
         expect(last.lastCommit).toBe(tip);
 
         // History: linear, every commit of theirs kept, ours touching only the dataset's .dvc and .gitignore.
-        for (const theirs of [start, theirCode, theirDataset, theirMidFlush]) expect({ theirs, kept: isAncestor(bare, theirs, tip) }).toEqual({ theirs, kept: true });
+        for (const theirs of [start, theirCode, theirDataset, theirMidFlush])
+          expect({ theirs, kept: isAncestor(bare, theirs, tip) }).toEqual({ theirs, kept: true });
         const history = commitsBetween(bare, start, tip);
-        expect(history.map((c) => (c.author === SYNC_AUTHOR ? 'sync' : c.commit))).toEqual(['sync', 'sync', theirCode, 'sync', theirDataset, 'sync', theirMidFlush, 'sync', 'sync']);
+        expect(history.map((c) => (c.author === SYNC_AUTHOR ? 'sync' : c.commit))).toEqual([
+          'sync',
+          'sync',
+          theirCode,
+          'sync',
+          theirDataset,
+          'sync',
+          theirMidFlush,
+          'sync',
+          'sync',
+        ]);
         history.forEach((c, i) => expect(c.parents).toEqual([i === 0 ? start : history[i - 1].commit]));
-        for (const ours of history.filter((c) => c.author === SYNC_AUTHOR)) expect(datasetFiles).toEqual(expect.arrayContaining(ours.paths));
+        for (const ours of history.filter((c) => c.author === SYNC_AUTHOR))
+          expect(datasetFiles).toEqual(expect.arrayContaining(ours.paths));
 
         // Every other file is exactly as the teammates last left it.
         expect(filesAt(bare, tip, datasetFiles)).toEqual(filesAt(bare, theirMidFlush, datasetFiles));
         const otherFilesNow = filesAt(bare, tip, datasetFiles);
         const { 'README.md': _readme, ...untouchedByTeam } = otherFilesAtStart;
         expect(otherFilesNow).toMatchObject(untouchedByTeam);
-        expect(Object.keys(otherFilesNow).sort()).toEqual([...Object.keys(otherFilesAtStart), 'docs/guide.md', 'docs/changelog.md'].sort());
+        expect(Object.keys(otherFilesNow).sort()).toEqual(
+          [...Object.keys(otherFilesAtStart), 'docs/guide.md', 'docs/changelog.md'].sort(),
+        );
 
         // The data scientist's view.
         const pulled = await gitCloneAndDvcPull(bare);
@@ -144,11 +176,16 @@ describe('directory dataset on a busy team branch', () => {
   });
 });
 
-describe.each([['JSON', 'data/labels.json'], ['JSONL', 'data/labels.jsonl']])('%s dataset, teammate edits it with dvc and pushes while we push', (format, datasetPath) => {
+describe.each([
+  ['JSON', 'data/labels.json'],
+  ['JSONL', 'data/labels.jsonl'],
+])('%s dataset, teammate edits it with dvc and pushes while we push', (format, datasetPath) => {
   it('we rebase onto their commit and merge per task: their tasks and edits stay, ours win where both changed a task', async () => {
     const repoName = `team-${format.toLowerCase()}`;
     const dvcRemote = join(tempRoot('sync-team-json-dvc'), 'store');
-    const { bare, teammate } = await createTeamRepo(gitRoot, repoName, dvcRemote, { 'seed/readme.txt': "the team's other dataset\n" });
+    const { bare, teammate } = await createTeamRepo(gitRoot, repoName, dvcRemote, {
+      'seed/readme.txt': "the team's other dataset\n",
+    });
     const service = await serviceFor(repoName, datasetPath);
     const s3 = new S3Objects(service);
     try {
@@ -166,9 +203,16 @@ describe.each([['JSON', 'data/labels.json'], ['JSONL', 'data/labels.jsonl']])('%
         expect(tasks.map((t) => t.id)).toEqual([1, 2, 3]);
         tasks[0].annotations[0].result[0].value.choices = ['T']; // we change task 1 as well: ours must win
         tasks[1].meta = { reviewed_by: 'teammate' };
-        tasks.push({ id: 100, data: { text: 'added by the teammate' }, annotations: [{ id: 1001, task: 100, result: [{ value: { choices: ['T'] } }] }] });
+        tasks.push({
+          id: 100,
+          data: { text: 'added by the teammate' },
+          annotations: [{ id: 1001, task: 100, result: [{ value: { choices: ['T'] } }] }],
+        });
         // Written the way a script would (pretty JSON, or one task per line): only the content matters.
-        teammate.write(datasetPath, format === 'JSON' ? JSON.stringify(tasks, null, 2) : tasks.map((t) => JSON.stringify(t)).join('\n'));
+        teammate.write(
+          datasetPath,
+          format === 'JSON' ? JSON.stringify(tasks, null, 2) : tasks.map((t) => JSON.stringify(t)).join('\n'),
+        );
         await teammate.dvc('add', datasetPath);
         await teammate.dvc('push');
         const theirs = await teammate.commit('Review task 2, add task 100');
@@ -188,11 +232,18 @@ describe.each([['JSON', 'data/labels.json'], ['JSONL', 'data/labels.jsonl']])('%
 
         const pulled = await gitCloneAndDvcPull(bare);
         const dataset = pulled.tasks(datasetPath).tasks;
-        expect(labelsByTask(dataset)).toEqual({ 1: [[101, 'B']], 2: [[201, 'A']], 4: [[401, 'B']], 100: [[1001, 'T']] });
+        expect(labelsByTask(dataset)).toEqual({
+          1: [[101, 'B']],
+          2: [[201, 'A']],
+          4: [[401, 'B']],
+          100: [[1001, 'T']],
+        });
         expect(dataset.find((t) => t.id === 2)?.meta).toEqual({ reviewed_by: 'teammate' });
         expect(dataset.find((t) => t.id === 100)?.data).toEqual({ text: 'added by the teammate' });
         // The team's other DVC dataset is untouched and still pulls.
-        expect(pulled.directory('data/annotations')).toEqual({ 'seed/readme.txt': Buffer.from("the team's other dataset\n") });
+        expect(pulled.directory('data/annotations')).toEqual({
+          'seed/readme.txt': Buffer.from("the team's other dataset\n"),
+        });
         expect(await pulled.syncState()).toEqual(IN_SYNC);
 
         // After the merge, deleting an annotation written before it (its key untouched since) still removes it.
@@ -200,7 +251,9 @@ describe.each([['JSON', 'data/labels.json'], ['JSONL', 'data/labels.jsonl']])('%
         const afterDelete = await flushOk(service);
         expect(afterDelete.lastFlush).toMatchObject({ deleted: 1, merged: false });
         await teammate.update();
-        expect(labelsByTask(parseDatasetFile(teammate.read(datasetPath), format === 'JSON' ? 'json' : 'jsonl'))).toEqual({ 1: [[101, 'B']], 4: [[401, 'B']], 100: [[1001, 'T']] });
+        expect(
+          labelsByTask(parseDatasetFile(teammate.read(datasetPath), format === 'JSON' ? 'json' : 'jsonl')),
+        ).toEqual({ 1: [[101, 'B']], 4: [[401, 'B']], 100: [[1001, 'T']] });
       });
     } finally {
       s3.close();
@@ -220,7 +273,11 @@ describe('kill -9 after our push landed, before the service heard the answer', (
       await withLogs(service, async () => {
         const day1 = '2024-08-01T10:00:00Z';
         const day2 = '2024-08-02T10:00:00Z';
-        await s3.putAll({ 'exports//11': ann(11, 1, 'a', day1), 'exports//21': ann(21, 2, 'a', day1), 'exports//31': ann(31, 3, 'a', day1) });
+        await s3.putAll({
+          'exports//11': ann(11, 1, 'a', day1),
+          'exports//21': ann(21, 2, 'a', day1),
+          'exports//31': ann(31, 3, 'a', day1),
+        });
         await flushOk(service);
 
         await s3.put('exports//11', ann(11, 1, 'b', day2));
@@ -274,13 +331,25 @@ describe('S3 writes while a flush is pushing', () => {
         });
         const first = await flush(service);
         await held;
-        expect({ pending: first.pending, lastError: first.lastError, commit: first.lastFlush?.commit }).toEqual({ pending: 3, lastError: null, commit: branchTip(bare) });
+        expect({ pending: first.pending, lastError: first.lastError, commit: first.lastFlush?.commit }).toEqual({
+          pending: 3,
+          lastError: null,
+          commit: branchTip(bare),
+        });
         const atFirst = await gitCloneAndDvcPull(bare);
-        expect(text(atFirst.directory('data/annotations'))).toEqual({ 'seed/readme.txt': 'seed\n', 'a.json': label('a', '1'), 'b.json': label('b', '1') });
+        expect(text(atFirst.directory('data/annotations'))).toEqual({
+          'seed/readme.txt': 'seed\n',
+          'a.json': label('a', '1'),
+          'b.json': label('b', '1'),
+        });
 
         await flushOk(service);
         const atSecond = await gitCloneAndDvcPull(bare);
-        expect(text(atSecond.directory('data/annotations'))).toEqual({ 'seed/readme.txt': 'seed\n', 'a.json': label('a', '2'), 'c.json': label('c', '1') });
+        expect(text(atSecond.directory('data/annotations'))).toEqual({
+          'seed/readme.txt': 'seed\n',
+          'a.json': label('a', '2'),
+          'c.json': label('c', '1'),
+        });
         expect(await atSecond.syncState()).toEqual(IN_SYNC);
       });
     } finally {

@@ -5,10 +5,14 @@ export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export const STREAMING_SIGNED = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
 export const STREAMING_SIGNED_TRAILER = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER';
 export const STREAMING_UNSIGNED_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
-const SIGV4A_STREAMING = ['STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD', 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER'];
+const SIGV4A_STREAMING = [
+  'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD',
+  'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER',
+];
 
 /** How the request body is framed and protected. */
-export type PayloadMode = 'sha256' | 'unsigned' | 'streaming-signed' | 'streaming-signed-trailer' | 'streaming-unsigned-trailer';
+export type PayloadMode =
+  'sha256' | 'unsigned' | 'streaming-signed' | 'streaming-signed-trailer' | 'streaming-unsigned-trailer';
 
 const MODES: Record<string, PayloadMode> = {
   [UNSIGNED_PAYLOAD]: 'unsigned',
@@ -26,7 +30,10 @@ export function payloadModeOf(value: string): PayloadMode {
   const mode = MODES[value];
   if (mode) return mode;
   if (SIGV4A_STREAMING.includes(value)) {
-    throw new S3Error('NotImplemented', `x-amz-content-sha256 ${value} (SigV4a) is not supported; sign with AWS4-HMAC-SHA256.`);
+    throw new S3Error(
+      'NotImplemented',
+      `x-amz-content-sha256 ${value} (SigV4a) is not supported; sign with AWS4-HMAC-SHA256.`,
+    );
   }
   throw new S3Error(
     'InvalidArgument',

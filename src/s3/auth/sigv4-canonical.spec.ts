@@ -20,7 +20,9 @@ describe('canonicalQueryString (AWS S3 API reference, sig-v4-header-based-auth: 
   });
 
   it('leaves out X-Amz-Signature when asked (presigned URLs)', () => {
-    expect(canonicalQueryString('X-Amz-Signature=abc&X-Amz-Expires=60&a=1', 'X-Amz-Signature')).toBe('X-Amz-Expires=60&a=1');
+    expect(canonicalQueryString('X-Amz-Signature=abc&X-Amz-Expires=60&a=1', 'X-Amz-Signature')).toBe(
+      'X-Amz-Expires=60&a=1',
+    );
   });
 });
 
@@ -36,7 +38,10 @@ describe('canonical headers', () => {
 
   it('lists exactly the signed headers, in SignedHeaders order, and reports the ones missing', () => {
     const headers = { host: 'h:8000', range: 'bytes=0-9', 'x-amz-date': 'd', 'user-agent': 'not signed' };
-    expect(canonicalHeaders(headers, ['host', 'range', 'x-amz-date'])).toEqual({ text: 'host:h:8000\nrange:bytes=0-9\nx-amz-date:d\n', missing: [] });
+    expect(canonicalHeaders(headers, ['host', 'range', 'x-amz-date'])).toEqual({
+      text: 'host:h:8000\nrange:bytes=0-9\nx-amz-date:d\n',
+      missing: [],
+    });
     expect(canonicalHeaders(headers, ['host', 'x-amz-meta-a']).missing).toEqual(['x-amz-meta-a']);
   });
 

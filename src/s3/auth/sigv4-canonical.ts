@@ -30,7 +30,9 @@ export function parseRawQuery(rawQuery: string): Array<[string, string]> {
     .filter((part) => part !== '')
     .map((part) => {
       const eq = part.indexOf('=');
-      return eq < 0 ? [decodeComponent(part), ''] : [decodeComponent(part.slice(0, eq)), decodeComponent(part.slice(eq + 1))];
+      return eq < 0
+        ? [decodeComponent(part), '']
+        : [decodeComponent(part.slice(0, eq)), decodeComponent(part.slice(eq + 1))];
     });
 }
 
@@ -58,7 +60,10 @@ export function canonicalHeaderValue(value: string | string[]): string {
  * The canonical headers block: exactly the signed headers, in the order SignedHeaders lists them, each `name:value\n`.
  * Returns the names of signed headers the request does not carry (the caller refuses those).
  */
-export function canonicalHeaders(headers: HeaderBag, signedHeaders: readonly string[]): { text: string; missing: string[] } {
+export function canonicalHeaders(
+  headers: HeaderBag,
+  signedHeaders: readonly string[],
+): { text: string; missing: string[] } {
   const missing: string[] = [];
   let text = '';
   for (const name of signedHeaders) {
@@ -80,7 +85,14 @@ export interface CanonicalRequestParts {
 }
 
 export function canonicalRequest(p: CanonicalRequestParts): string {
-  return [p.method, p.rawPath === '' ? '/' : p.rawPath, p.canonicalQuery, p.canonicalHeaders, p.signedHeaders, p.payloadHash].join('\n');
+  return [
+    p.method,
+    p.rawPath === '' ? '/' : p.rawPath,
+    p.canonicalQuery,
+    p.canonicalHeaders,
+    p.signedHeaders,
+    p.payloadHash,
+  ].join('\n');
 }
 
 export function stringToSign(amzDate: string, scope: string, canonicalRequestHash: string): string {

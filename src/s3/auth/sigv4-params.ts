@@ -21,7 +21,14 @@ export interface SignatureParams {
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const SIGV4A = 'AWS4-ECDSA-P256-SHA256';
-const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'];
+const PRESIGN_PARAMS = [
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Signature',
+  'X-Amz-Date',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Expires',
+];
 
 type Credential = Pick<SignatureParams, 'accessKeyId' | 'scopeDate' | 'region' | 'service' | 'terminal'>;
 
@@ -43,13 +50,25 @@ function splitSignedHeaders(text: string, fail: (message: string) => S3Error): s
 
 /** Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` (AWS S3 API reference, sigv4-auth-using-authorization-header). */
 export function parseAuthorizationHeader(value: string): SignatureParams {
-  const fail = (message: string) => new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${message}`);
+  const fail = (message: string) =>
+    new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${message}`);
   const space = value.indexOf(' ');
   const algorithm = space < 0 ? value : value.slice(0, space);
-  if (algorithm === SIGV4A) throw new S3Error('NotImplemented', 'Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with AWS4-HMAC-SHA256.');
-  if (algorithm === 'AWS') throw new S3Error('NotImplemented', 'Signature Version 2 is not supported; sign with AWS Signature Version 4 (AWS4-HMAC-SHA256).');
+  if (algorithm === SIGV4A)
+    throw new S3Error(
+      'NotImplemented',
+      'Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with AWS4-HMAC-SHA256.',
+    );
+  if (algorithm === 'AWS')
+    throw new S3Error(
+      'NotImplemented',
+      'Signature Version 2 is not supported; sign with AWS Signature Version 4 (AWS4-HMAC-SHA256).',
+    );
   if (algorithm !== ALGORITHM) {
-    throw new S3Error('InvalidArgument', 'Unsupported Authorization Type', { ArgumentName: 'Authorization', ArgumentValue: value });
+    throw new S3Error('InvalidArgument', 'Unsupported Authorization Type', {
+      ArgumentName: 'Authorization',
+      ArgumentValue: value,
+    });
   }
   const fields = new Map<string, string>();
   for (const part of value.slice(space + 1).split(',')) {
@@ -82,7 +101,10 @@ export function parsePresignedQuery(pairs: Array<[string, string]>): SignaturePa
     params.set(name, value);
   }
   if (params.get('X-Amz-Algorithm') === SIGV4A) {
-    throw new S3Error('NotImplemented', 'Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with AWS4-HMAC-SHA256.');
+    throw new S3Error(
+      'NotImplemented',
+      'Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with AWS4-HMAC-SHA256.',
+    );
   }
   if (PRESIGN_PARAMS.some((name) => !params.get(name))) {
     throw new S3Error(
@@ -90,7 +112,8 @@ export function parsePresignedQuery(pairs: Array<[string, string]>): SignaturePa
       'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
     );
   }
-  if (params.get('X-Amz-Algorithm') !== ALGORITHM) throw new S3Error(code, 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
+  if (params.get('X-Amz-Algorithm') !== ALGORITHM)
+    throw new S3Error(code, 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
   const signedHeadersText = params.get('X-Amz-SignedHeaders')!;
   return {
     presigned: true,

@@ -15,29 +15,91 @@ function amzDateOf(req: IncomingSignedRequest): Date {
 }
 
 /** @smithy/signature-v4 configured as @aws-sdk/client-s3 configures it (uriEscapePath off, payload hash header on). */
-const signer = new SignatureV4({ service: 's3', region: REGION, credentials: CREDS, sha256: Sha256, uriEscapePath: false, applyChecksum: true });
+const signer = new SignatureV4({
+  service: 's3',
+  region: REGION,
+  credentials: CREDS,
+  sha256: Sha256,
+  uriEscapePath: false,
+  applyChecksum: true,
+});
 
 /** What node's http server would hand us for this request: path and query exactly as the SDK's handler writes them. */
-function onTheWire(request: { method: string; path: string; query?: HttpRequest['query']; headers: Record<string, string> }): IncomingSignedRequest {
+function onTheWire(request: {
+  method: string;
+  path: string;
+  query?: HttpRequest['query'];
+  headers: Record<string, string>;
+}): IncomingSignedRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
   return { method: request.method, rawPath: request.path, rawQuery: buildQueryString(request.query ?? {}), headers };
 }
 
-function sdkRequest(method: string, path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}, body?: string): HttpRequest {
-  return new HttpRequest({ method, protocol: 'http:', hostname: '127.0.0.1', port: 8000, path, query, headers: { host: '127.0.0.1:8000', ...headers }, body });
+function sdkRequest(
+  method: string,
+  path: string,
+  query: Record<string, string> = {},
+  headers: Record<string, string> = {},
+  body?: string,
+): HttpRequest {
+  return new HttpRequest({
+    method,
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port: 8000,
+    path,
+    query,
+    headers: { host: '127.0.0.1:8000', ...headers },
+    body,
+  });
 }
 
 describe('requests signed by @smithy/signature-v4 (the signer inside @aws-sdk/client-s3)', () => {
   it.each<[string, HttpRequest]>([
-    ['PUT of a Label Studio key with //', sdkRequest('PUT', '/annotations/exports//17', {}, { 'content-type': 'application/json' }, '{"id":17}')],
-    ['PUT with an unsigned payload', sdkRequest('PUT', '/annotations/a', {}, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-meta-team': 'vision' }, 'x')],
-    ['GET of a key with unicode, space and +', sdkRequest('GET', '/annotations/caf%C3%A9%20a%2Bb/%21%27%28%29%2A', {}, { range: 'bytes=0-' })],
-    ['ListObjectsV2 with special characters', sdkRequest('GET', '/annotations', { 'list-type': '2', prefix: 'exports/a b+c~!*', 'max-keys': '1', 'encoding-type': 'url' })],
+    [
+      'PUT of a Label Studio key with //',
+      sdkRequest('PUT', '/annotations/exports//17', {}, { 'content-type': 'application/json' }, '{"id":17}'),
+    ],
+    [
+      'PUT with an unsigned payload',
+      sdkRequest(
+        'PUT',
+        '/annotations/a',
+        {},
+        { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-meta-team': 'vision' },
+        'x',
+      ),
+    ],
+    [
+      'GET of a key with unicode, space and +',
+      sdkRequest('GET', '/annotations/caf%C3%A9%20a%2Bb/%21%27%28%29%2A', {}, { range: 'bytes=0-' }),
+    ],
+    [
+      'ListObjectsV2 with special characters',
+      sdkRequest('GET', '/annotations', {
+        'list-type': '2',
+        prefix: 'exports/a b+c~!*',
+        'max-keys': '1',
+        'encoding-type': 'url',
+      }),
+    ],
     ['GetBucketLocation (empty query value)', sdkRequest('GET', '/annotations', { location: '' })],
-    ['DeleteObjects', sdkRequest('POST', '/annotations', { delete: '' }, { 'x-amz-checksum-crc32': 'AAAAAA==', 'x-amz-sdk-checksum-algorithm': 'CRC32' }, '<Delete/>')],
+    [
+      'DeleteObjects',
+      sdkRequest(
+        'POST',
+        '/annotations',
+        { delete: '' },
+        { 'x-amz-checksum-crc32': 'AAAAAA==', 'x-amz-sdk-checksum-algorithm': 'CRC32' },
+        '<Delete/>',
+      ),
+    ],
     ['HeadBucket', sdkRequest('HEAD', '/annotations')],
-    ['DeleteObject with multi-space header', sdkRequest('DELETE', '/annotations/x', {}, { 'x-amz-meta-note': '  two   spaces  ' })],
+    [
+      'DeleteObject with multi-space header',
+      sdkRequest('DELETE', '/annotations/x', {}, { 'x-amz-meta-note': '  two   spaces  ' }),
+    ],
   ])('%s', async (_name, request) => {
     const wire = onTheWire(await signer.sign(request));
     const ctx = authenticate(wire, CREDS, REGION, amzDateOf(wire));
@@ -46,14 +108,27 @@ describe('requests signed by @smithy/signature-v4 (the signer inside @aws-sdk/cl
   });
 
   it('a request signed for another secret is refused', async () => {
-    const other = new SignatureV4({ service: 's3', region: REGION, credentials: { ...CREDS, secretAccessKey: 'other' }, sha256: Sha256, uriEscapePath: false });
+    const other = new SignatureV4({
+      service: 's3',
+      region: REGION,
+      credentials: { ...CREDS, secretAccessKey: 'other' },
+      sha256: Sha256,
+      uriEscapePath: false,
+    });
     const wire = onTheWire(await other.sign(sdkRequest('GET', '/annotations')));
-    expect(() => authenticate(wire, CREDS, REGION, amzDateOf(wire))).toThrow(expect.objectContaining({ code: 'SignatureDoesNotMatch' }));
+    expect(() => authenticate(wire, CREDS, REGION, amzDateOf(wire))).toThrow(
+      expect.objectContaining({ code: 'SignatureDoesNotMatch' }),
+    );
   });
 
   it('a presigned GET prepared as @aws-sdk/s3-request-presigner does (that package is not installed here)', async () => {
     // S3RequestPresigner.prepareRequest: x-amz-content-sha256 = UNSIGNED-PAYLOAD, content-type unsigned; then presign.
-    const request = sdkRequest('GET', '/annotations/media/%C3%A4%20b.png', { 'response-content-type': 'image/png' }, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' });
+    const request = sdkRequest(
+      'GET',
+      '/annotations/media/%C3%A4%20b.png',
+      { 'response-content-type': 'image/png' },
+      { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    );
     const url = await signer.presign(request, { expiresIn: 60, unsignableHeaders: new Set(['content-type']) });
     const wire = onTheWire(url);
     expect(wire.headers.authorization).toBeUndefined();
@@ -61,7 +136,9 @@ describe('requests signed by @smithy/signature-v4 (the signer inside @aws-sdk/cl
     expect(ctx.presigned).toBe(true);
     expect(ctx.payloadHash).toBe('UNSIGNED-PAYLOAD');
     const expiredAt = new Date(amzDateOf(wire).getTime() + 61_000);
-    expect(() => authenticate({ ...wire, headers: { host: '127.0.0.1:8000' } }, CREDS, REGION, expiredAt)).toThrow('Request has expired');
+    expect(() => authenticate({ ...wire, headers: { host: '127.0.0.1:8000' } }, CREDS, REGION, expiredAt)).toThrow(
+      'Request has expired',
+    );
   });
 });
 
@@ -145,6 +222,8 @@ describe('requests signed by botocore', () => {
 
   it.each(BOTOCORE)('%s is refused once the Host port differs (the port is signed)', (_name, req) => {
     const moved = { ...req, headers: { ...req.headers, host: '127.0.0.1:9000' } };
-    expect(() => authenticate(moved, CREDS, REGION, amzDateOf(req))).toThrow(expect.objectContaining({ code: 'SignatureDoesNotMatch' }));
+    expect(() => authenticate(moved, CREDS, REGION, amzDateOf(req))).toThrow(
+      expect.objectContaining({ code: 'SignatureDoesNotMatch' }),
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { S3Error } from '../errors/s3-error.js';
 import { payloadModeOf, UNSIGNED_PAYLOAD } from './payload-hash.js';
-import { canonicalHeaders, canonicalQueryString, canonicalRequest, parseRawQuery, stringToSign } from './sigv4-canonical.js';
+import {
+  canonicalHeaders,
+  canonicalQueryString,
+  canonicalRequest,
+  parseRawQuery,
+  stringToSign,
+} from './sigv4-canonical.js';
 import { deriveSigningKey, sha256Hex, signaturesEqual, signHex } from './sigv4-crypto.js';
 import { parseAuthorizationHeader, parsePresignedQuery, SignatureParams } from './sigv4-params.js';
 import type { AuthContext, IncomingSignedRequest, S3Credentials } from './sigv4.types.js';
@@ -37,7 +43,10 @@ function readParams(req: IncomingSignedRequest, query: Array<[string, string]>):
   if (authorization !== undefined) return parseAuthorizationHeader(authorization);
   if (queryAuth) return parsePresignedQuery(query);
   if (names.has('AWSAccessKeyId') && names.has('Signature')) {
-    throw new S3Error('NotImplemented', 'Signature Version 2 presigned URLs are not supported; presign with AWS Signature Version 4.');
+    throw new S3Error(
+      'NotImplemented',
+      'Signature Version 2 presigned URLs are not supported; presign with AWS Signature Version 4.',
+    );
   }
   throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
 }
@@ -49,12 +58,21 @@ function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: str
     // AWS also accepts a Date header when x-amz-date is absent; every SigV4 client we serve (botocore, the JS SDK,
     // aws CLI, rclone, s3cmd) sends x-amz-date, so this server refuses the fallback rather than guess Date formats.
     const amzDate = headerValue(req, 'x-amz-date');
-    if (amzDate === undefined) throw new S3Error('AccessDenied', 'Signature Version 4 requests need an x-amz-date header; a Date header alone is not accepted here.');
+    if (amzDate === undefined)
+      throw new S3Error(
+        'AccessDenied',
+        'Signature Version 4 requests need an x-amz-date header; a Date header alone is not accepted here.',
+      );
     const t = parseAmzDate(amzDate);
-    if (t === undefined) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+    if (t === undefined)
+      throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
     if (p.scopeDate !== amzDate.slice(0, 8)) throw fail('Invalid credential date. Date is not the same as X-Amz-Date.');
     if (Math.abs(now.getTime() - t) > MAX_SKEW_MS) {
-      throw new S3Error('RequestTimeTooSkewed', undefined, { RequestTime: amzDate, ServerTime: nowIso, MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS) });
+      throw new S3Error('RequestTimeTooSkewed', undefined, {
+        RequestTime: amzDate,
+        ServerTime: nowIso,
+        MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+      });
     }
     return amzDate;
   }
@@ -67,7 +85,8 @@ function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: str
   if (expires < 1) throw q('X-Amz-Expires must be non-negative');
   if (expires > MAX_EXPIRES_S) throw q(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_EXPIRES_S}`);
   if (p.scopeDate !== amzDate.slice(0, 8)) throw fail('Invalid credential date. Date is not the same as X-Amz-Date.');
-  if (t - now.getTime() > MAX_SKEW_MS) throw new S3Error('AccessDenied', 'Request is not valid yet', { ServerTime: nowIso });
+  if (t - now.getTime() > MAX_SKEW_MS)
+    throw new S3Error('AccessDenied', 'Request is not valid yet', { ServerTime: nowIso });
   if (now.getTime() > t + expires * 1000) {
     throw new S3Error('AccessDenied', 'Request has expired', {
       'X-Amz-Expires': String(expires),
@@ -82,9 +101,13 @@ function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: str
 function checkSignedHeaders(req: IncomingSignedRequest, p: SignatureParams, fail: (m: string) => S3Error): void {
   if (!p.signedHeaders.includes('host')) throw fail("'host' must be a signed header.");
   if (p.presigned) return;
-  const unsigned = Object.keys(req.headers).filter((name) => name.startsWith('x-amz-') && req.headers[name] !== undefined && !p.signedHeaders.includes(name));
+  const unsigned = Object.keys(req.headers).filter(
+    (name) => name.startsWith('x-amz-') && req.headers[name] !== undefined && !p.signedHeaders.includes(name),
+  );
   if (unsigned.length > 0) {
-    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: unsigned.join(', ') });
+    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', {
+      HeadersNotSigned: unsigned.join(', '),
+    });
   }
 }
 
@@ -103,15 +126,23 @@ function payloadHashOf(req: IncomingSignedRequest, p: SignatureParams, query: Ar
  * Verifies a SigV4 request (Authorization header or presigned query) against the one configured key pair.
  * Pure: the clock comes in as `now`. Throws S3Error with S3's codes; never includes the secret or the expected signature.
  */
-export function authenticate(req: IncomingSignedRequest, credentials: S3Credentials, region: string, now: Date): AuthContext {
+export function authenticate(
+  req: IncomingSignedRequest,
+  credentials: S3Credentials,
+  region: string,
+  now: Date,
+): AuthContext {
   const query = parseRawQuery(req.rawQuery);
   const p = readParams(req, query);
   const fail = p.presigned
-    ? (m: string) => new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${m}`)
+    ? (m: string) =>
+        new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${m}`)
     : (m: string) => new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${m}`);
-  if (p.accessKeyId !== credentials.accessKeyId) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: p.accessKeyId });
+  if (p.accessKeyId !== credentials.accessKeyId)
+    throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: p.accessKeyId });
   if (p.service !== 's3') throw fail(`incorrect service "${p.service}". This endpoint belongs to "s3".`);
-  if (p.terminal !== 'aws4_request') throw fail(`incorrect terminal "${p.terminal}". This endpoint uses "aws4_request".`);
+  if (p.terminal !== 'aws4_request')
+    throw fail(`incorrect terminal "${p.terminal}". This endpoint uses "aws4_request".`);
   if (p.region !== region) {
     const e = fail(`the region '${p.region}' is wrong; expecting '${region}'`);
     e.details.Region = region;
@@ -121,7 +152,9 @@ export function authenticate(req: IncomingSignedRequest, credentials: S3Credenti
   checkSignedHeaders(req, p, fail);
   const headers = canonicalHeaders(req.headers, p.signedHeaders);
   if (headers.missing.length > 0) {
-    throw new S3Error('MissingSecurityHeader', `The signed header ${headers.missing[0]} is missing from the request.`, { MissingHeaderName: headers.missing[0] });
+    throw new S3Error('MissingSecurityHeader', `The signed header ${headers.missing[0]} is missing from the request.`, {
+      MissingHeaderName: headers.missing[0],
+    });
   }
   const payloadHash = payloadHashOf(req, p, query);
   const canonical = canonicalRequest({
@@ -143,5 +176,14 @@ export function authenticate(req: IncomingSignedRequest, credentials: S3Credenti
       CanonicalRequest: canonical,
     });
   }
-  return { accessKeyId: p.accessKeyId, region: p.region, amzDate, scope, signingKey, seedSignature: p.signature, presigned: p.presigned, payloadHash };
+  return {
+    accessKeyId: p.accessKeyId,
+    region: p.region,
+    amzDate,
+    scope,
+    signingKey,
+    seedSignature: p.signature,
+    presigned: p.presigned,
+    payloadHash,
+  };
 }

@@ -90,7 +90,8 @@ export class AwsChunkedParser {
       if (this.line !== '') this.onTrailerLine(this.line.replace(/\r$/, ''));
       if (this.state === 'trailer') this.endTrailers();
     }
-    if (this.state !== 'done') throw new S3Error('IncompleteBody', 'The aws-chunked body ended before its final 0-length chunk.');
+    if (this.state !== 'done')
+      throw new S3Error('IncompleteBody', 'The aws-chunked body ended before its final 0-length chunk.');
     return new Map(this.trailerList);
   }
 
@@ -114,7 +115,10 @@ export class AwsChunkedParser {
     if (signing) {
       const expected = chunkSignature(signing, this.previousSignature, dataSha256);
       if (!signaturesEqual(expected, this.declaredSignature)) {
-        throw new S3Error('SignatureDoesNotMatch', 'The chunk signature we calculated does not match the chunk-signature you provided.');
+        throw new S3Error(
+          'SignatureDoesNotMatch',
+          'The chunk signature we calculated does not match the chunk-signature you provided.',
+        );
       }
       this.previousSignature = expected;
     }
@@ -138,7 +142,10 @@ export class AwsChunkedParser {
     if (signing && this.options.trailers) {
       const expected = trailerSignature(signing, this.previousSignature, canonicalTrailers(this.trailerList));
       if (this.trailerSignatureSent === undefined || !signaturesEqual(expected, this.trailerSignatureSent)) {
-        throw new S3Error('SignatureDoesNotMatch', 'The trailer signature we calculated does not match the x-amz-trailer-signature you provided.');
+        throw new S3Error(
+          'SignatureDoesNotMatch',
+          'The trailer signature we calculated does not match the x-amz-trailer-signature you provided.',
+        );
       }
     }
     this.state = 'done';

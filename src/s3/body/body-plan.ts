@@ -1,7 +1,13 @@
 import { PayloadMode, payloadModeOf } from '../auth/payload-hash.js';
 import type { AuthContext, IncomingSignedRequest } from '../auth/sigv4.types.js';
 import { S3Error } from '../errors/s3-error.js';
-import { ChecksumAlgorithm, checksumAlgorithmOfHeader, checksumAlgorithmOfName, DIGEST_BYTES, isBase64Digest } from './checksum.js';
+import {
+  ChecksumAlgorithm,
+  checksumAlgorithmOfHeader,
+  checksumAlgorithmOfName,
+  DIGEST_BYTES,
+  isBase64Digest,
+} from './checksum.js';
 
 /** Everything decided from the headers before the first body byte is read. */
 export interface BodyPlan {
@@ -31,7 +37,11 @@ function header(headers: Headers, name: string): string | undefined {
 function length(headers: Headers, name: string): number | undefined {
   const text = header(headers, name);
   if (text === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(text.trim())) throw new S3Error('InvalidArgument', `${name} must be a non-negative integer.`, { ArgumentName: name, ArgumentValue: text });
+  if (!/^\d{1,15}$/.test(text.trim()))
+    throw new S3Error('InvalidArgument', `${name} must be a non-negative integer.`, {
+      ArgumentName: name,
+      ArgumentValue: text,
+    });
   return Number(text.trim());
 }
 
@@ -39,11 +49,17 @@ function length(headers: Headers, name: string): number | undefined {
 function headerChecksum(headers: Headers): BodyPlan['headerChecksum'] {
   const names = Object.keys(headers).filter((n) => n.startsWith('x-amz-checksum-') && !NOT_VALUES.has(n));
   if (names.length === 0) return undefined;
-  if (names.length > 1) throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+  if (names.length > 1)
+    throw new S3Error(
+      'InvalidRequest',
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    );
   const algorithm = checksumAlgorithmOfHeader(names[0]);
-  if (!algorithm) throw new S3Error('InvalidRequest', 'The algorithm type you specified in x-amz-checksum- header is invalid.');
+  if (!algorithm)
+    throw new S3Error('InvalidRequest', 'The algorithm type you specified in x-amz-checksum- header is invalid.');
   const value = header(headers, names[0])!.trim();
-  if (!isBase64Digest(value, DIGEST_BYTES[algorithm])) throw new S3Error('InvalidRequest', `Value for ${names[0]} header is invalid.`);
+  if (!isBase64Digest(value, DIGEST_BYTES[algorithm]))
+    throw new S3Error('InvalidRequest', `Value for ${names[0]} header is invalid.`);
   return { algorithm, value };
 }
 
@@ -51,10 +67,14 @@ function trailerChecksum(headers: Headers, mode: PayloadMode): ChecksumAlgorithm
   const trailer = header(headers, 'x-amz-trailer')?.trim().toLowerCase();
   if (trailer === undefined || trailer === '') return undefined;
   if (mode !== 'streaming-signed-trailer' && mode !== 'streaming-unsigned-trailer') {
-    throw new S3Error('InvalidRequest', 'x-amz-trailer needs x-amz-content-sha256 STREAMING-UNSIGNED-PAYLOAD-TRAILER or STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER.');
+    throw new S3Error(
+      'InvalidRequest',
+      'x-amz-trailer needs x-amz-content-sha256 STREAMING-UNSIGNED-PAYLOAD-TRAILER or STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER.',
+    );
   }
   const algorithm = checksumAlgorithmOfHeader(trailer);
-  if (!algorithm) throw new S3Error('InvalidRequest', 'The value specified in the x-amz-trailer header is not supported');
+  if (!algorithm)
+    throw new S3Error('InvalidRequest', 'The value specified in the x-amz-trailer header is not supported');
   return algorithm;
 }
 
@@ -64,11 +84,21 @@ function checkSdkAlgorithm(headers: Headers, sent: ChecksumAlgorithm | undefined
   if (name === undefined) return;
   const algorithm = checksumAlgorithmOfName(name);
   if (!algorithm) {
-    throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+    throw new S3Error(
+      'InvalidRequest',
+      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+    );
   }
-  if (!sent) throw new S3Error('InvalidRequest', 'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.');
+  if (!sent)
+    throw new S3Error(
+      'InvalidRequest',
+      'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',
+    );
   if (sent !== algorithm) {
-    throw new S3Error('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${sent}`);
+    throw new S3Error(
+      'InvalidRequest',
+      `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${sent}`,
+    );
   }
 }
 
@@ -84,13 +114,20 @@ export function planRequestBody(headers: Headers, auth: AuthContext, maxSize: nu
     throw new S3Error('MissingContentLength', 'An aws-chunked upload must carry x-amz-decoded-content-length.');
   }
   if (decodedLength !== undefined && decodedLength > maxSize) {
-    throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(decodedLength), MaxSizeAllowed: String(maxSize) });
+    throw new S3Error('EntityTooLarge', undefined, {
+      ProposedSize: String(decodedLength),
+      MaxSizeAllowed: String(maxSize),
+    });
   }
   const md5Text = header(headers, 'content-md5')?.trim();
   if (md5Text !== undefined && !isBase64Digest(md5Text, 16)) throw new S3Error('InvalidDigest');
   const inHeader = headerChecksum(headers);
   const inTrailer = trailerChecksum(headers, mode);
-  if (inHeader && inTrailer) throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+  if (inHeader && inTrailer)
+    throw new S3Error(
+      'InvalidRequest',
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    );
   checkSdkAlgorithm(headers, inHeader?.algorithm ?? inTrailer);
   return {
     mode,

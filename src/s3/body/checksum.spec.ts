@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { ChecksumAlgorithm, checksumAlgorithmOfHeader, checksumAlgorithmOfName, createChecksummer, isBase64Digest } from './checksum.js';
+import {
+  ChecksumAlgorithm,
+  checksumAlgorithmOfHeader,
+  checksumAlgorithmOfName,
+  createChecksummer,
+  isBase64Digest,
+} from './checksum.js';
 
 const hex = (h: string) => Buffer.from(h, 'hex').toString('base64');
 
@@ -29,9 +35,12 @@ describe('checksums: base64 of the big-endian digest, against published values',
     expect(await digest(algorithm, input)).toBe(expected);
   });
 
-  it.each<ChecksumAlgorithm>(['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'])('%s gives the same digest fed in pieces', async (algorithm) => {
-    expect(await digest(algorithm, '1', '2345', '', '6789')).toBe(await digest(algorithm, '123456789'));
-  });
+  it.each<ChecksumAlgorithm>(['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'])(
+    '%s gives the same digest fed in pieces',
+    async (algorithm) => {
+      expect(await digest(algorithm, '1', '2345', '', '6789')).toBe(await digest(algorithm, '123456789'));
+    },
+  );
 });
 
 describe('checksum names and values', () => {

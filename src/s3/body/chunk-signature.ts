@@ -9,7 +9,14 @@ export type ChunkSigningContext = Pick<AuthContext, 'signingKey' | 'amzDate' | '
  * AWS4-HMAC-SHA256-PAYLOAD \n date \n scope \n previous signature \n sha256("") \n sha256(chunk data).
  */
 export function chunkSignature(ctx: ChunkSigningContext, previousSignature: string, chunkSha256Hex: string): string {
-  const toSign = ['AWS4-HMAC-SHA256-PAYLOAD', ctx.amzDate, ctx.scope, previousSignature, EMPTY_SHA256, chunkSha256Hex].join('\n');
+  const toSign = [
+    'AWS4-HMAC-SHA256-PAYLOAD',
+    ctx.amzDate,
+    ctx.scope,
+    previousSignature,
+    EMPTY_SHA256,
+    chunkSha256Hex,
+  ].join('\n');
   return signHex(ctx.signingKey, toSign);
 }
 
@@ -27,6 +34,8 @@ export function canonicalTrailers(trailers: ReadonlyArray<readonly [string, stri
 
 /** AWS4-HMAC-SHA256-TRAILER \n date \n scope \n previous (final chunk) signature \n sha256(canonical trailers). */
 export function trailerSignature(ctx: ChunkSigningContext, previousSignature: string, canonical: string): string {
-  const toSign = ['AWS4-HMAC-SHA256-TRAILER', ctx.amzDate, ctx.scope, previousSignature, sha256Hex(canonical)].join('\n');
+  const toSign = ['AWS4-HMAC-SHA256-TRAILER', ctx.amzDate, ctx.scope, previousSignature, sha256Hex(canonical)].join(
+    '\n',
+  );
   return signHex(ctx.signingKey, toSign);
 }

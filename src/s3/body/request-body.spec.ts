@@ -8,10 +8,20 @@ import { S3Error } from '../errors/s3-error.js';
 import { decodeRequestBody, storedContentEncoding } from './request-body.js';
 
 type Headers = IncomingSignedRequest['headers'];
-interface Outcome { data?: Buffer; error?: S3Error; ended: boolean; checksums: Record<string, string> }
+interface Outcome {
+  data?: Buffer;
+  error?: S3Error;
+  ended: boolean;
+  checksums: Record<string, string>;
+}
 
 /** Consumes the decoded body like the storage layer would, noting whether 'end' was ever reached. */
-async function run(source: Readable | Buffer[], headers: Headers, auth: AuthContext, maxSize = 1 << 20): Promise<Outcome> {
+async function run(
+  source: Readable | Buffer[],
+  headers: Headers,
+  auth: AuthContext,
+  maxSize = 1 << 20,
+): Promise<Outcome> {
   const decoded = decodeRequestBody(Array.isArray(source) ? Readable.from(source) : source, headers, auth, maxSize);
   let ended = false;
   decoded.body.on('end', () => (ended = true));
@@ -23,11 +33,18 @@ async function run(source: Readable | Buffer[], headers: Headers, auth: AuthCont
   }
   return { data: Buffer.concat(parts), ended, checksums: decoded.checksums() };
 }
-const pieces = (body: Buffer, size: number) => Array.from({ length: Math.ceil(body.length / size) }, (_, i) => body.subarray(i * size, (i + 1) * size));
+const pieces = (body: Buffer, size: number) =>
+  Array.from({ length: Math.ceil(body.length / size) }, (_, i) => body.subarray(i * size, (i + 1) * size));
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const ctx = (payloadHash: string): AuthContext => ({
-  accessKeyId: 'AKIDLOCAL', region: 'us-east-1', amzDate: '20261126T061035Z', scope: '20261126/us-east-1/s3/aws4_request',
-  signingKey: Buffer.alloc(32), seedSignature: '0'.repeat(64), presigned: false, payloadHash,
+  accessKeyId: 'AKIDLOCAL',
+  region: 'us-east-1',
+  amzDate: '20261126T061035Z',
+  scope: '20261126/us-east-1/s3/aws4_request',
+  signingKey: Buffer.alloc(32),
+  seedSignature: '0'.repeat(64),
+  presigned: false,
+  payloadHash,
 });
 
 // AWS S3 API reference, sigv4-streaming and sigv4-streaming-trailers: the example uploads, authenticated then decoded.
@@ -36,8 +53,12 @@ const AT = new Date('2013-05-24T00:00:00Z');
 const A = [Buffer.alloc(65536, 'a'), Buffer.alloc(1024, 'a')];
 function example(trailer: boolean, seed: string, sigs: string[], tail: string, length: number) {
   const headers: Record<string, string> = {
-    host: 's3.amazonaws.com', 'x-amz-date': '20130524T000000Z', 'x-amz-storage-class': 'REDUCED_REDUNDANCY', 'content-encoding': 'aws-chunked',
-    'x-amz-decoded-content-length': '66560', 'x-amz-content-sha256': `STREAMING-AWS4-HMAC-SHA256-PAYLOAD${trailer ? '-TRAILER' : ''}`,
+    host: 's3.amazonaws.com',
+    'x-amz-date': '20130524T000000Z',
+    'x-amz-storage-class': 'REDUCED_REDUNDANCY',
+    'content-encoding': 'aws-chunked',
+    'x-amz-decoded-content-length': '66560',
+    'x-amz-content-sha256': `STREAMING-AWS4-HMAC-SHA256-PAYLOAD${trailer ? '-TRAILER' : ''}`,
     // The example signs Content-Length without a trailer, and leaves it out with one.
     ...(trailer ? { 'x-amz-trailer': 'x-amz-checksum-crc32c' } : { 'content-length': String(length) }),
   };
@@ -46,17 +67,51 @@ function example(trailer: boolean, seed: string, sigs: string[], tail: string, l
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=${signed}, Signature=${seed}`;
   headers['content-length'] = String(length);
   const body = Buffer.concat([
-    ...A.flatMap((c, i) => [Buffer.from(`${c.length.toString(16)};chunk-signature=${sigs[i]}\r\n`), c, Buffer.from('\r\n')]),
+    ...A.flatMap((c, i) => [
+      Buffer.from(`${c.length.toString(16)};chunk-signature=${sigs[i]}\r\n`),
+      c,
+      Buffer.from('\r\n'),
+    ]),
     Buffer.from(`0;chunk-signature=${sigs[2]}\r\n${tail}`),
   ]);
-  const auth = authenticate({ method: 'PUT', rawPath: '/examplebucket/chunkObject.txt', rawQuery: '', headers }, CREDS, 'us-east-1', AT);
+  const auth = authenticate(
+    { method: 'PUT', rawPath: '/examplebucket/chunkObject.txt', rawQuery: '', headers },
+    CREDS,
+    'us-east-1',
+    AT,
+  );
   return { headers, body, auth };
 }
-const PLAIN = example(false, '4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9', ['ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648', '0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497', 'b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9'], '\r\n', 66824);
-const TRAILED = example(true, '106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e', ['b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2', '1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7', '2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992'], 'x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n\r\n', 66946);
+const PLAIN = example(
+  false,
+  '4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9',
+  [
+    'ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648',
+    '0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497',
+    'b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9',
+  ],
+  '\r\n',
+  66824,
+);
+const TRAILED = example(
+  true,
+  '106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e',
+  [
+    'b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2',
+    '1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7',
+    '2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992',
+  ],
+  'x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n\r\n',
+  66946,
+);
 
 describe('decodeRequestBody: the AWS chunked upload examples, end to end', () => {
-  it.each([['in one piece', 1 << 20], ['one byte per read', 1], ['in 7-byte reads', 7], ['in 4096-byte reads', 4096]])('STREAMING-AWS4-HMAC-SHA256-PAYLOAD %s → 66560 bytes of "a"', async (_name, size) => {
+  it.each([
+    ['in one piece', 1 << 20],
+    ['one byte per read', 1],
+    ['in 7-byte reads', 7],
+    ['in 4096-byte reads', 4096],
+  ])('STREAMING-AWS4-HMAC-SHA256-PAYLOAD %s → 66560 bytes of "a"', async (_name, size) => {
     const out = await run(pieces(PLAIN.body, size), PLAIN.headers, PLAIN.auth);
     expect(out.error).toBeUndefined();
     expect(out.data!.equals(Buffer.alloc(66560, 'a'))).toBe(true);
@@ -81,22 +136,41 @@ describe('decodeRequestBody: checks on plain bodies', () => {
   const hex = (h: string) => Buffer.from(h, 'hex').toString('base64');
   // CRC catalogue check values of '123456789'; SHA values computed with node:crypto.
   const CHECK: Record<string, string> = {
-    crc32: hex('cbf43926'), crc32c: hex('e3069283'), crc64nvme: hex('ae8b14860a799888'),
-    sha1: createHash('sha1').update(body).digest('base64'), sha256: createHash('sha256').update(body).digest('base64'),
+    crc32: hex('cbf43926'),
+    crc32c: hex('e3069283'),
+    crc64nvme: hex('ae8b14860a799888'),
+    sha1: createHash('sha1').update(body).digest('base64'),
+    sha256: createHash('sha256').update(body).digest('base64'),
   };
 
-  it.each(Object.keys(CHECK))('x-amz-checksum-%s: verified and reported; a wrong value is BadDigest', async (algorithm) => {
-    const ok = await run([body], plain({ [`x-amz-checksum-${algorithm}`]: CHECK[algorithm] }), ctx(sha256(body)));
-    expect([ok.data?.toString(), ok.checksums]).toEqual(['123456789', { [algorithm]: CHECK[algorithm] }]);
-    const wrong = Buffer.from(CHECK[algorithm], 'base64');
-    wrong[0] ^= 1;
-    const bad = await run([body], plain({ [`x-amz-checksum-${algorithm}`]: wrong.toString('base64') }), ctx(sha256(body)));
-    expect([bad.error?.code, bad.error?.message, bad.ended]).toEqual(['BadDigest', `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`, false]);
-  });
+  it.each(Object.keys(CHECK))(
+    'x-amz-checksum-%s: verified and reported; a wrong value is BadDigest',
+    async (algorithm) => {
+      const ok = await run([body], plain({ [`x-amz-checksum-${algorithm}`]: CHECK[algorithm] }), ctx(sha256(body)));
+      expect([ok.data?.toString(), ok.checksums]).toEqual(['123456789', { [algorithm]: CHECK[algorithm] }]);
+      const wrong = Buffer.from(CHECK[algorithm], 'base64');
+      wrong[0] ^= 1;
+      const bad = await run(
+        [body],
+        plain({ [`x-amz-checksum-${algorithm}`]: wrong.toString('base64') }),
+        ctx(sha256(body)),
+      );
+      expect([bad.error?.code, bad.error?.message, bad.ended]).toEqual([
+        'BadDigest',
+        `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+        false,
+      ]);
+    },
+  );
 
   it.each<[string, Record<string, string>, string, string]>([
     ['a hex sha256 of other bytes', plain({}), sha256('other'), 'XAmzContentSHA256Mismatch'],
-    ['a Content-MD5 of other bytes', plain({ 'content-md5': createHash('md5').update('other').digest('base64') }), 'UNSIGNED-PAYLOAD', 'BadDigest'],
+    [
+      'a Content-MD5 of other bytes',
+      plain({ 'content-md5': createHash('md5').update('other').digest('base64') }),
+      'UNSIGNED-PAYLOAD',
+      'BadDigest',
+    ],
     ['Content-Length larger than the body', plain({ 'content-length': '10' }), 'UNSIGNED-PAYLOAD', 'IncompleteBody'],
     ['Content-Length smaller than the body', plain({ 'content-length': '8' }), 'UNSIGNED-PAYLOAD', 'IncompleteBody'],
   ])('%s fails before the end', async (_name, headers, payloadHash, code) => {
@@ -105,24 +179,63 @@ describe('decodeRequestBody: checks on plain bodies', () => {
   });
 
   it('accepts a matching Content-MD5 and UNSIGNED-PAYLOAD', async () => {
-    const out = await run([body], plain({ 'content-md5': createHash('md5').update(body).digest('base64') }), ctx('UNSIGNED-PAYLOAD'));
+    const out = await run(
+      [body],
+      plain({ 'content-md5': createHash('md5').update(body).digest('base64') }),
+      ctx('UNSIGNED-PAYLOAD'),
+    );
     expect([out.data?.toString(), out.ended]).toEqual(['123456789', true]);
   });
 });
 
 describe('decodeRequestBody: unsigned aws-chunked with a trailer', () => {
-  const headers = (decoded: number) => ({ 'transfer-encoding': 'chunked', 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(decoded), 'x-amz-trailer': 'x-amz-checksum-crc32' });
+  const headers = (decoded: number) => ({
+    'transfer-encoding': 'chunked',
+    'content-encoding': 'aws-chunked',
+    'x-amz-decoded-content-length': String(decoded),
+    'x-amz-trailer': 'x-amz-checksum-crc32',
+  });
   const framed = (trailer: string) => Buffer.from(`5\r\nhello\r\n6\r\n world\r\n0\r\n${trailer}\r\n`);
   const auth = ctx('STREAMING-UNSIGNED-PAYLOAD-TRAILER');
 
   it.each<[string, Buffer, number, string, RegExp]>([
     ['a trailer checksum of other bytes', framed('x-amz-checksum-crc32:AAAAAA==\r\n'), 11, 'BadDigest', /CRC32/],
     ['no trailer although x-amz-trailer announced one', framed(''), 11, 'InvalidRequest', /was not sent/],
-    ['a malformed trailer value', framed('x-amz-checksum-crc32:DUoRhQ\r\n'), 11, 'InvalidRequest', /trailing header is invalid/],
-    ['a checksum trailer that was not announced', framed('x-amz-checksum-crc32:DUoRhQ==\r\nx-amz-checksum-sha1:Kq5sNclPz7QV2+lfQIuc6R7oRu0=\r\n'), 11, 'InvalidRequest', /not announced/],
-    ['fewer bytes than x-amz-decoded-content-length', framed('x-amz-checksum-crc32:DUoRhQ==\r\n'), 12, 'IncompleteBody', /announced 12/],
-    ['more bytes than x-amz-decoded-content-length', framed('x-amz-checksum-crc32:DUoRhQ==\r\n'), 10, 'IncompleteBody', /More bytes/],
-    ['a body cut before the last chunk', Buffer.from('5\r\nhello\r\n6\r\n wor'), 11, 'IncompleteBody', /final 0-length chunk/],
+    [
+      'a malformed trailer value',
+      framed('x-amz-checksum-crc32:DUoRhQ\r\n'),
+      11,
+      'InvalidRequest',
+      /trailing header is invalid/,
+    ],
+    [
+      'a checksum trailer that was not announced',
+      framed('x-amz-checksum-crc32:DUoRhQ==\r\nx-amz-checksum-sha1:Kq5sNclPz7QV2+lfQIuc6R7oRu0=\r\n'),
+      11,
+      'InvalidRequest',
+      /not announced/,
+    ],
+    [
+      'fewer bytes than x-amz-decoded-content-length',
+      framed('x-amz-checksum-crc32:DUoRhQ==\r\n'),
+      12,
+      'IncompleteBody',
+      /announced 12/,
+    ],
+    [
+      'more bytes than x-amz-decoded-content-length',
+      framed('x-amz-checksum-crc32:DUoRhQ==\r\n'),
+      10,
+      'IncompleteBody',
+      /More bytes/,
+    ],
+    [
+      'a body cut before the last chunk',
+      Buffer.from('5\r\nhello\r\n6\r\n wor'),
+      11,
+      'IncompleteBody',
+      /final 0-length chunk/,
+    ],
   ])('%s', async (_name, wire, decoded, code, message) => {
     const out = await run(pieces(wire, 3), headers(decoded), auth);
     expect([out.error?.code, out.error?.message, out.ended]).toEqual([code, expect.stringMatching(message), false]);
@@ -138,9 +251,14 @@ describe('decodeRequestBody: stream behaviour', () => {
   /** A 1 MB source in 100-byte reads, counting how many were taken (finite, so a regression fails instead of hanging). */
   function endless(): { source: Readable; taken: () => number } {
     let taken = 0;
-    const source = Readable.from((function* () {
-      while (taken < 10_000) { taken++; yield Buffer.alloc(100, 'x'); }
-    })());
+    const source = Readable.from(
+      (function* () {
+        while (taken < 10_000) {
+          taken++;
+          yield Buffer.alloc(100, 'x');
+        }
+      })(),
+    );
     return { source, taken: () => taken };
   }
 
@@ -169,7 +287,12 @@ describe('decodeRequestBody: stream behaviour', () => {
   });
 
   it('an error raised before the consumer attaches is still reported by pipeline(), not thrown as uncaught', async () => {
-    const decoded = decodeRequestBody(Readable.from([Buffer.from('hello')]), { 'content-length': '5' }, ctx(sha256('other')), 100);
+    const decoded = decodeRequestBody(
+      Readable.from([Buffer.from('hello')]),
+      { 'content-length': '5' },
+      ctx(sha256('other')),
+      100,
+    );
     while (!decoded.body.errored) await new Promise((resolve) => setImmediate(resolve));
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
     await expect(pipeline(decoded.body, sink)).rejects.toMatchObject({ code: 'XAmzContentSHA256Mismatch' });

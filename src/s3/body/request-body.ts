@@ -26,7 +26,12 @@ function failingBody(err: unknown): Readable {
  * x-amz-decoded-content-length, Content-MD5, x-amz-checksum-*, x-amz-trailer, x-amz-sdk-checksum-algorithm).
  * `source` is never destroyed here: the caller still has to answer on that connection.
  */
-export function decodeRequestBody(source: Readable, headers: IncomingSignedRequest['headers'], auth: AuthContext, maxSize: number): DecodedBody {
+export function decodeRequestBody(
+  source: Readable,
+  headers: IncomingSignedRequest['headers'],
+  auth: AuthContext,
+  maxSize: number,
+): DecodedBody {
   let stream: VerifyingBodyStream;
   try {
     stream = new VerifyingBodyStream(planRequestBody(headers, auth, maxSize), auth, maxSize);
@@ -38,7 +43,11 @@ export function decodeRequestBody(source: Readable, headers: IncomingSignedReque
   stream.on('error', () => source.unpipe(stream));
   let ended = false;
   source.once('end', () => (ended = true));
-  source.once('error', (err) => stream.destroy(err instanceof S3Error ? err : new S3Error('IncompleteBody', 'The request body terminated unexpectedly.')));
+  source.once('error', (err) =>
+    stream.destroy(
+      err instanceof S3Error ? err : new S3Error('IncompleteBody', 'The request body terminated unexpectedly.'),
+    ),
+  );
   source.once('close', () => {
     if (!ended) stream.destroy(new S3Error('IncompleteBody', 'The connection closed before the whole body arrived.'));
   });

@@ -28,7 +28,10 @@ export class VerifyingBodyStream extends Transform {
     super();
     if (plan.mode.startsWith('streaming')) {
       const signed = plan.mode === 'streaming-signed' || plan.mode === 'streaming-signed-trailer';
-      this.parser = new AwsChunkedParser({ signing: signed ? auth : undefined, trailers: plan.mode.endsWith('trailer') });
+      this.parser = new AwsChunkedParser({
+        signing: signed ? auth : undefined,
+        trailers: plan.mode.endsWith('trailer'),
+      });
     }
     if (plan.expectedSha256) this.sha256 = createHash('sha256');
     if (plan.expectedMd5) this.md5 = createHash('md5');
@@ -62,7 +65,8 @@ export class VerifyingBodyStream extends Transform {
   private accept(piece: Buffer): void {
     this.decodedBytes += piece.length;
     // Refused as soon as the limit is crossed, not after the whole upload was read.
-    if (this.decodedBytes > this.maxSize) throw new S3Error('EntityTooLarge', undefined, { MaxSizeAllowed: String(this.maxSize) });
+    if (this.decodedBytes > this.maxSize)
+      throw new S3Error('EntityTooLarge', undefined, { MaxSizeAllowed: String(this.maxSize) });
     if (this.plan.decodedLength !== undefined && this.decodedBytes > this.plan.decodedLength) {
       throw new S3Error('IncompleteBody', 'More bytes arrived than x-amz-decoded-content-length announced.');
     }
@@ -76,15 +80,24 @@ export class VerifyingBodyStream extends Transform {
     const trailers = this.parser?.finish() ?? new Map<string, string>();
     const { contentLength, decodedLength } = this.plan;
     if (contentLength !== undefined && this.wireBytes !== contentLength) {
-      throw new S3Error('IncompleteBody', undefined, { ExpectedBytes: String(contentLength), ReceivedBytes: String(this.wireBytes) });
+      throw new S3Error('IncompleteBody', undefined, {
+        ExpectedBytes: String(contentLength),
+        ReceivedBytes: String(this.wireBytes),
+      });
     }
     if (decodedLength !== undefined && this.decodedBytes !== decodedLength) {
-      throw new S3Error('IncompleteBody', `The decoded body has ${this.decodedBytes} bytes; x-amz-decoded-content-length announced ${decodedLength}.`);
+      throw new S3Error(
+        'IncompleteBody',
+        `The decoded body has ${this.decodedBytes} bytes; x-amz-decoded-content-length announced ${decodedLength}.`,
+      );
     }
     if (this.sha256) {
       const computed = this.sha256.digest('hex');
       if (computed !== this.plan.expectedSha256) {
-        throw new S3Error('XAmzContentSHA256Mismatch', undefined, { ClientComputedContentSHA256: this.plan.expectedSha256!, S3ComputedContentSHA256: computed });
+        throw new S3Error('XAmzContentSHA256Mismatch', undefined, {
+          ClientComputedContentSHA256: this.plan.expectedSha256!,
+          S3ComputedContentSHA256: computed,
+        });
       }
     }
     if (this.md5 && !this.md5.digest().equals(this.plan.expectedMd5!)) {
@@ -93,7 +106,11 @@ export class VerifyingBodyStream extends Transform {
     const expected = this.expectedChecksums(trailers);
     for (const [algorithm, value] of expected) {
       const computed = (await this.checksummers.get(algorithm)!.digest()).toString('base64');
-      if (computed !== value) throw new S3Error('BadDigest', `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+      if (computed !== value)
+        throw new S3Error(
+          'BadDigest',
+          `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+        );
     }
     this.verified = Object.fromEntries(expected);
   }
@@ -110,7 +127,8 @@ export class VerifyingBodyStream extends Transform {
     }
     if (this.plan.trailerChecksum) {
       const value = trailers.get(announced!);
-      if (value === undefined) throw new S3Error('InvalidRequest', `The trailer ${announced} announced in x-amz-trailer was not sent.`);
+      if (value === undefined)
+        throw new S3Error('InvalidRequest', `The trailer ${announced} announced in x-amz-trailer was not sent.`);
       if (!isBase64Digest(value, DIGEST_BYTES[this.plan.trailerChecksum])) {
         throw new S3Error('InvalidRequest', `Value for ${announced} trailing header is invalid.`);
       }

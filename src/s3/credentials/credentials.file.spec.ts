@@ -29,6 +29,8 @@ describe('parseCredentialsFile', () => {
     ['short secret', JSON.stringify({ ...good, secretAccessKey: 'short' }), /secretAccessKey/],
   ])('%s: refuses to start, naming the file and the way out', (_label, text, reason) => {
     expect(() => parseCredentialsFile(text, path)).toThrow(reason);
-    expect(() => parseCredentialsFile(text, path)).toThrow(/\/data\/credentials\.json.*delete it to generate new credentials/);
+    expect(() => parseCredentialsFile(text, path)).toThrow(
+      /\/data\/credentials\.json.*delete it to generate new credentials/,
+    );
   });
 });

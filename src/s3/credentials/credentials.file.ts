@@ -25,7 +25,9 @@ export function serializeCredentials(credentials: S3Credentials, createdAt: Date
  */
 export function parseCredentialsFile(text: string, path: string): S3Credentials {
   const problem = (what: string) =>
-    new Error(`${path} ${what}: fix it, or delete it to generate new credentials (clients must then be reconfigured), or set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY`);
+    new Error(
+      `${path} ${what}: fix it, or delete it to generate new credentials (clients must then be reconfigured), or set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY`,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -34,6 +36,7 @@ export function parseCredentialsFile(text: string, path: string): S3Credentials 
   }
   const { accessKeyId, secretAccessKey } = (parsed ?? {}) as Record<string, unknown>;
   if (typeof accessKeyId !== 'string' || !KEY_ID.test(accessKeyId)) throw problem('has no valid "accessKeyId"');
-  if (typeof secretAccessKey !== 'string' || secretAccessKey.length < MIN_SECRET_LENGTH) throw problem('has no valid "secretAccessKey"');
+  if (typeof secretAccessKey !== 'string' || secretAccessKey.length < MIN_SECRET_LENGTH)
+    throw problem('has no valid "secretAccessKey"');
   return { accessKeyId, secretAccessKey };
 }

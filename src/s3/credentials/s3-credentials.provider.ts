@@ -56,7 +56,8 @@ export class S3CredentialsProvider implements OnModuleInit {
   }
 
   current(): S3Credentials {
-    if (!this.credentials) throw new Error('S3 credentials are not loaded yet (S3CredentialsProvider.onModuleInit has not run)');
+    if (!this.credentials)
+      throw new Error('S3 credentials are not loaded yet (S3CredentialsProvider.onModuleInit has not run)');
     return this.credentials;
   }
 }

@@ -14,7 +14,10 @@ export const S3_ERROR_CODES = {
   BadDigest: { status: 400, message: 'The checksum you specified did not match the calculated checksum of the body.' },
   EntityTooLarge: { status: 400, message: 'Your proposed upload exceeds the maximum allowed object size.' },
   EntityTooSmall: { status: 400, message: 'Your proposed upload is smaller than the minimum allowed object size.' },
-  IncompleteBody: { status: 400, message: 'You did not provide the number of bytes specified by the Content-Length HTTP header.' },
+  IncompleteBody: {
+    status: 400,
+    message: 'You did not provide the number of bytes specified by the Content-Length HTTP header.',
+  },
   InternalError: { status: 500, message: 'We encountered an internal error, please try again.' },
   InvalidAccessKeyId: { status: 403, message: 'The AWS Access Key Id you provided does not exist in our records.' },
   InvalidArgument: { status: 400, message: 'Invalid Argument.' },
@@ -25,14 +28,20 @@ export const S3_ERROR_CODES = {
   InvalidURI: { status: 400, message: "Couldn't parse the specified URI." },
   InvalidObjectName: { status: 400, message: 'The object key is not valid for this server.' },
   KeyTooLongError: { status: 400, message: 'Your key is too long.' },
-  MalformedXML: { status: 400, message: 'The XML you provided was not well-formed or did not validate against our published schema.' },
+  MalformedXML: {
+    status: 400,
+    message: 'The XML you provided was not well-formed or did not validate against our published schema.',
+  },
   MetadataTooLarge: { status: 400, message: 'Your metadata headers exceed the maximum allowed metadata size (2 KB).' },
   MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
   MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },
   MissingSecurityHeader: { status: 400, message: 'Your request is missing a required header.' },
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.' },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
-  NotImplemented: { status: 501, message: 'A header or query you provided implies functionality that is not implemented.' },
+  NotImplemented: {
+    status: 501,
+    message: 'A header or query you provided implies functionality that is not implemented.',
+  },
   NotModified: { status: 304, message: 'Not Modified.' },
   ObjectParentIsFile: {
     status: 409,
@@ -43,13 +52,20 @@ export const S3_ERROR_CODES = {
     message: 'This key is already a prefix of stored objects: keys "a" and "a/b" cannot both exist here.',
   },
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold.' },
-  RequestTimeTooSkewed: { status: 403, message: 'The difference between the request time and the server\'s time is too large.' },
+  RequestTimeTooSkewed: {
+    status: 403,
+    message: "The difference between the request time and the server's time is too large.",
+  },
   SignatureDoesNotMatch: {
     status: 403,
-    message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    message:
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
   },
   SlowDown: { status: 503, message: 'Please reduce your request rate.' },
-  XAmzContentSHA256Mismatch: { status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed." },
+  XAmzContentSHA256Mismatch: {
+    status: 400,
+    message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type S3ErrorCode = keyof typeof S3_ERROR_CODES;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { S3Error } from '../errors/s3-error.js';
-import { checkConditions, conditionHeaders, ConditionHeaders, ConditionMode, etagMatches } from './conditional-request.js';
+import {
+  checkConditions,
+  conditionHeaders,
+  ConditionHeaders,
+  ConditionMode,
+  etagMatches,
+} from './conditional-request.js';
 
 const target = { md5: '0123456789abcdef0123456789abcdef', lastModified: new Date('2025-03-01T12:00:00.500Z') };
 const quoted = `"${target.md5}"`;
@@ -29,7 +35,11 @@ describe('checkConditions (RFC 9110 §13.2.2 as S3 applies it)', () => {
     ['If-Unmodified-Since same second', { ifUnmodifiedSince: same }, 200],
     ['If-Unmodified-Since before change', { ifUnmodifiedSince: before }, 412],
     ['If-Unmodified-Since invalid date is ignored', { ifUnmodifiedSince: 'yesterday' }, 200],
-    ['If-Match true wins over If-Unmodified-Since false (S3 docs)', { ifMatch: quoted, ifUnmodifiedSince: before }, 200],
+    [
+      'If-Match true wins over If-Unmodified-Since false (S3 docs)',
+      { ifMatch: quoted, ifUnmodifiedSince: before },
+      200,
+    ],
     ['If-None-Match same ETag', { ifNoneMatch: quoted }, 304],
     ['If-None-Match *', { ifNoneMatch: '*' }, 304],
     ['If-None-Match weak form of same ETag', { ifNoneMatch: `W/${quoted}` }, 304],
@@ -38,8 +48,16 @@ describe('checkConditions (RFC 9110 §13.2.2 as S3 applies it)', () => {
     ['If-Modified-Since same second', { ifModifiedSince: same }, 304],
     ['If-Modified-Since after change', { ifModifiedSince: after }, 304],
     ['If-Modified-Since invalid date is ignored', { ifModifiedSince: 'soon' }, 200],
-    ['If-None-Match false + If-Modified-Since true → 304 (S3 docs)', { ifNoneMatch: quoted, ifModifiedSince: before }, 304],
-    ['If-None-Match true (no match) wins over If-Modified-Since not modified', { ifNoneMatch: '"nope"', ifModifiedSince: after }, 200],
+    [
+      'If-None-Match false + If-Modified-Since true → 304 (S3 docs)',
+      { ifNoneMatch: quoted, ifModifiedSince: before },
+      304,
+    ],
+    [
+      'If-None-Match true (no match) wins over If-Modified-Since not modified',
+      { ifNoneMatch: '"nope"', ifModifiedSince: after },
+      200,
+    ],
     ['412 beats 304', { ifMatch: '"nope"', ifNoneMatch: quoted }, 412],
   ])('%s → %d', (_label, headers, status) => {
     expect(outcome(headers)).toBe(status);
@@ -83,9 +101,19 @@ describe('conditionHeaders', () => {
     'x-amz-copy-source-if-modified-since': before,
   };
   it('reads GET/HEAD conditions', () => {
-    expect(conditionHeaders(headers, 'read')).toEqual({ ifMatch: '"a"', ifNoneMatch: '"b"', ifModifiedSince: undefined, ifUnmodifiedSince: undefined });
+    expect(conditionHeaders(headers, 'read')).toEqual({
+      ifMatch: '"a"',
+      ifNoneMatch: '"b"',
+      ifModifiedSince: undefined,
+      ifUnmodifiedSince: undefined,
+    });
   });
   it('reads copy-source conditions', () => {
-    expect(conditionHeaders(headers, 'copy')).toEqual({ ifMatch: '"c"', ifNoneMatch: undefined, ifModifiedSince: before, ifUnmodifiedSince: undefined });
+    expect(conditionHeaders(headers, 'copy')).toEqual({
+      ifMatch: '"c"',
+      ifNoneMatch: undefined,
+      ifModifiedSince: before,
+      ifUnmodifiedSince: undefined,
+    });
   });
 });

@@ -22,7 +22,10 @@ export type ConditionMode = 'read' | 'copy';
 /** `"abc", W/"def"`, `*` → does any of them name this ETag? (S3 compares ETags strongly, quotes optional.) */
 export function etagMatches(header: string, md5: string): boolean {
   return header.split(',').some((raw) => {
-    const tag = raw.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+    const tag = raw
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1');
     return tag === '*' || tag === md5;
   });
 }

@@ -11,13 +11,19 @@ describe('corsHeaders', () => {
     expect(headers['access-control-allow-origin']).toBe('http://ls.example:8080');
     expect(headers.vary).toBe('Origin');
     const exposed = headers['access-control-expose-headers'].split(', ');
-    expect(exposed).toEqual(expect.arrayContaining(['ETag', 'x-amz-request-id', 'x-amz-checksum-crc32', 'x-amz-meta-task']));
+    expect(exposed).toEqual(
+      expect.arrayContaining(['ETag', 'x-amz-request-id', 'x-amz-checksum-crc32', 'x-amz-meta-task']),
+    );
   });
 });
 
 describe('preflightHeaders', () => {
   it.each<[string, Record<string, string>, string]>([
-    ['echoes requested headers', { origin: 'http://a', 'access-control-request-headers': 'range, x-amz-date' }, 'range, x-amz-date'],
+    [
+      'echoes requested headers',
+      { origin: 'http://a', 'access-control-request-headers': 'range, x-amz-date' },
+      'range, x-amz-date',
+    ],
     ['any header when none requested', { origin: 'http://a' }, '*'],
   ])('%s', (_label, request, allowHeaders) => {
     const headers = preflightHeaders(request);

@@ -13,7 +13,11 @@ const dropChunked = (value: string | undefined) =>
 describe('userMetadataFrom', () => {
   it.each<[string, Record<string, string | undefined>, Record<string, string>]>([
     ['none', { 'content-type': 'a' }, {}],
-    ['names lowercased, prefix removed', { 'X-Amz-Meta-Task-Id': '17', 'x-amz-meta-b': '' }, { 'task-id': '17', b: '' }],
+    [
+      'names lowercased, prefix removed',
+      { 'X-Amz-Meta-Task-Id': '17', 'x-amz-meta-b': '' },
+      { 'task-id': '17', b: '' },
+    ],
     ['exactly 2 KB is allowed', { 'x-amz-meta-k': 'v'.repeat(2047) }, { k: 'v'.repeat(2047) }],
   ])('%s', (_label, headers, expected) => {
     expect(userMetadataFrom(headers)).toEqual(expected);
@@ -21,7 +25,9 @@ describe('userMetadataFrom', () => {
 
   it('refuses more than 2 KB of metadata (names + values, UTF-8 bytes) with MetadataTooLarge', () => {
     const headers = { 'x-amz-meta-a': 'é'.repeat(1000), 'x-amz-meta-b': 'x'.repeat(47) };
-    expect(() => userMetadataFrom(headers)).toThrow(expect.objectContaining({ code: 'MetadataTooLarge' }) as unknown as S3Error);
+    expect(() => userMetadataFrom(headers)).toThrow(
+      expect.objectContaining({ code: 'MetadataTooLarge' }) as unknown as S3Error,
+    );
   });
 });
 

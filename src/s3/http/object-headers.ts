@@ -28,7 +28,10 @@ export function userMetadataFrom(headers: Headers): Record<string, string> {
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
   if (bytes > MAX_USER_METADATA_BYTES) {
-    throw new S3Error('MetadataTooLarge', undefined, { Size: String(bytes), MaxSizeAllowed: String(MAX_USER_METADATA_BYTES) });
+    throw new S3Error('MetadataTooLarge', undefined, {
+      Size: String(bytes),
+      MaxSizeAllowed: String(MAX_USER_METADATA_BYTES),
+    });
   }
   return metadata;
 }
@@ -37,7 +40,10 @@ export function userMetadataFrom(headers: Headers): Record<string, string> {
  * The object headers a PUT (or a CopyObject with REPLACE) stores. `contentEncoding` is passed through
  * `storedEncoding` so that the transport encoding `aws-chunked` is never stored.
  */
-export function objectHeadersFrom(headers: Headers, storedEncoding: (value: string | undefined) => string | undefined): ObjectHeaders {
+export function objectHeadersFrom(
+  headers: Headers,
+  storedEncoding: (value: string | undefined) => string | undefined,
+): ObjectHeaders {
   const stored: ObjectHeaders = { userMetadata: userMetadataFrom(headers) };
   const fields: [keyof Omit<ObjectHeaders, 'userMetadata'>, string][] = [
     ['contentType', 'content-type'],

@@ -5,7 +5,11 @@ import { responseOverrides } from './response-overrides.js';
 describe('responseOverrides', () => {
   it.each<[string, Record<string, string>, Record<string, string>]>([
     ['none', { prefix: 'a' }, {}],
-    ['content type (Label Studio presigned media URL)', { 'response-content-type': 'image/png' }, { 'content-type': 'image/png' }],
+    [
+      'content type (Label Studio presigned media URL)',
+      { 'response-content-type': 'image/png' },
+      { 'content-type': 'image/png' },
+    ],
     [
       'all six',
       {
@@ -30,10 +34,10 @@ describe('responseOverrides', () => {
     expect(responseOverrides(query)).toEqual(expected);
   });
 
-  it.each([['line break (header injection)', 'text/plain\r\nSet-Cookie: a=b'], ['non-latin1', 'attachment; filename="ü€.json"']])(
-    'refuses a value with a %s as InvalidArgument',
-    (_label, value) => {
-      expect(() => responseOverrides({ 'response-content-disposition': value })).toThrow(S3Error);
-    },
-  );
+  it.each([
+    ['line break (header injection)', 'text/plain\r\nSet-Cookie: a=b'],
+    ['non-latin1', 'attachment; filename="ü€.json"'],
+  ])('refuses a value with a %s as InvalidArgument', (_label, value) => {
+    expect(() => responseOverrides({ 'response-content-disposition': value })).toThrow(S3Error);
+  });
 });

@@ -15,9 +15,13 @@ export function responseOverrides(query: Record<string, string>): Record<string,
     const value = query[param];
     if (value === undefined) continue;
     if (!HEADER_VALUE.test(value)) {
-      throw new S3Error('InvalidArgument', `${param} contains characters that cannot be sent in an HTTP header (use RFC 5987/8187 encoding).`, {
-        ArgumentName: param,
-      });
+      throw new S3Error(
+        'InvalidArgument',
+        `${param} contains characters that cannot be sent in an HTTP header (use RFC 5987/8187 encoding).`,
+        {
+          ArgumentName: param,
+        },
+      );
     }
     overrides[param.slice('response-'.length)] = value;
   }

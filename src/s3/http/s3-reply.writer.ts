@@ -24,7 +24,10 @@ export class S3ReplyWriter {
     this.recordWhenDone(request, res);
     // Rendered before anything is written, so a document that cannot be rendered is still answered as an error.
     const xml = reply.xml === undefined ? undefined : Buffer.from(renderXml(reply.xml), 'utf8');
-    const headers: Record<string, string> = { ...reply.headers, ...this.common(request, Object.keys(reply.headers ?? {})) };
+    const headers: Record<string, string> = {
+      ...reply.headers,
+      ...this.common(request, Object.keys(reply.headers ?? {})),
+    };
     // An operation that did not need the body (a client may still send one) must not leave it in the connection.
     if (request.settleUnreadBody()) headers.connection = 'close';
     const withBody = request.method !== 'HEAD' && !BODYLESS.has(reply.status);
@@ -42,7 +45,8 @@ export class S3ReplyWriter {
     res.writeHead(reply.status, headers);
     pipeline(reply.body, res, (error) => {
       // Headers are gone: all that is left is to cut the connection, so the client sees a short body, not a wrong one.
-      if (error && !isClientGone(res)) this.logger.warn(`request ${request.requestId}: response body failed: ${error.message}`);
+      if (error && !isClientGone(res))
+        this.logger.warn(`request ${request.requestId}: response body failed: ${error.message}`);
     });
   }
 
@@ -54,7 +58,9 @@ export class S3ReplyWriter {
       const detail = thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown);
       this.logger.error(`request ${request.requestId} ${request.method} ${request.rawPath} failed: ${detail}`);
     } else if (error.status >= 500) {
-      this.logger.warn(`request ${request.requestId} ${request.method} ${request.rawPath}: ${error.code} ${error.message}`);
+      this.logger.warn(
+        `request ${request.requestId} ${request.method} ${request.rawPath}: ${error.code} ${error.message}`,
+      );
     }
     if (res.headersSent) {
       res.destroy();

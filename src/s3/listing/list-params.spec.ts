@@ -4,12 +4,22 @@ import { decodeContinuationToken, encodeContinuationToken, parseListParams } fro
 
 describe('parseListParams', () => {
   it.each<[string, Record<string, string>, 1 | 2, Partial<ReturnType<typeof parseListParams>>]>([
-    ['defaults (v1 names the owner)', {}, 1, { prefix: '', delimiter: undefined, maxKeys: 1000, after: undefined, fetchOwner: true }],
+    [
+      'defaults (v1 names the owner)',
+      {},
+      1,
+      { prefix: '', delimiter: undefined, maxKeys: 1000, after: undefined, fetchOwner: true },
+    ],
     ['v2 names the owner only with fetch-owner=true', {}, 2, { fetchOwner: false }],
     ['v2 fetch-owner=true', { 'fetch-owner': 'true' }, 2, { fetchOwner: true }],
     ['max-keys above 1000 is capped (boto3 sometimes asks 10000)', { 'max-keys': '10000' }, 1, { maxKeys: 1000 }],
     ['max-keys 0', { 'max-keys': '0' }, 1, { maxKeys: 0 }],
-    ['Label Studio "check connection"', { prefix: 'p', 'max-keys': '1', 'encoding-type': 'url' }, 2, { prefix: 'p', maxKeys: 1, encodingType: 'url' }],
+    [
+      'Label Studio "check connection"',
+      { prefix: 'p', 'max-keys': '1', 'encoding-type': 'url' },
+      2,
+      { prefix: 'p', maxKeys: 1, encodingType: 'url' },
+    ],
     ['v1 marker', { marker: 'm' }, 1, { after: 'm', marker: 'm' }],
     ['v2 start-after', { 'start-after': 's' }, 2, { after: 's', startAfter: 's' }],
     [

@@ -29,7 +29,9 @@ export function decodeContinuationToken(token: string): string {
   const decoded = Buffer.from(token, 'base64url').toString('utf8');
   // Only tokens this server issued round-trip exactly; anything else was made up or corrupted.
   if (token === '' || encodeContinuationToken(decoded) !== token) {
-    throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect.', { ArgumentName: 'continuation-token' });
+    throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect.', {
+      ArgumentName: 'continuation-token',
+    });
   }
   return decoded;
 }
@@ -49,7 +51,9 @@ function parseMaxKeys(raw: string | undefined): number {
 export function parseListParams(query: Record<string, string>, version: 1 | 2): ListParams {
   const encoding = query['encoding-type'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'url') {
-    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type' });
+    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', {
+      ArgumentName: 'encoding-type',
+    });
   }
   const params: ListParams = {
     version,
@@ -68,7 +72,9 @@ export function parseListParams(query: Record<string, string>, version: 1 | 2): 
     params.continuationToken = query['continuation-token'];
     // The token takes precedence over start-after (AWS ListObjectsV2).
     params.after =
-      params.continuationToken !== undefined ? decodeContinuationToken(params.continuationToken) : params.startAfter || undefined;
+      params.continuationToken !== undefined
+        ? decodeContinuationToken(params.continuationToken)
+        : params.startAfter || undefined;
   }
   return params;
 }

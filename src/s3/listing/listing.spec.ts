@@ -50,21 +50,86 @@ const many = ['asdf', 'boo/bar', 'boo/baz/xyzzy', 'cquux/thud', 'cquux/bla'];
 
 describe('listing (v1/v2 folding, truncation, markers)', () => {
   it.each<[string, string[], Record<string, string>, Expected]>([
-    ['no delimiter: every key in byte order', ceph, {}, { keys: ['asdf', 'foo/bar', 'foo/bar/xyzzy', 'quux/thud'], prefixes: [], truncated: false }],
-    ['delimiter / (ceph test_bucket_list_delimiter_basic)', ceph, { delimiter: '/' }, { keys: ['asdf'], prefixes: ['foo/', 'quux/'], truncated: false }],
-    ['prefix + delimiter', ceph, { prefix: 'foo/', delimiter: '/' }, { keys: ['foo/bar'], prefixes: ['foo/bar/'], truncated: false }],
-    ['multi-char delimiter', ['a--b', 'a--c', 'b'], { delimiter: '--' }, { keys: ['b'], prefixes: ['a--'], truncated: false }],
-    ['non-slash delimiter', ['bar', 'baz', 'cab', 'foo'], { delimiter: 'a' }, { keys: ['foo'], prefixes: ['ba', 'ca'], truncated: false }],
+    [
+      'no delimiter: every key in byte order',
+      ceph,
+      {},
+      { keys: ['asdf', 'foo/bar', 'foo/bar/xyzzy', 'quux/thud'], prefixes: [], truncated: false },
+    ],
+    [
+      'delimiter / (ceph test_bucket_list_delimiter_basic)',
+      ceph,
+      { delimiter: '/' },
+      { keys: ['asdf'], prefixes: ['foo/', 'quux/'], truncated: false },
+    ],
+    [
+      'prefix + delimiter',
+      ceph,
+      { prefix: 'foo/', delimiter: '/' },
+      { keys: ['foo/bar'], prefixes: ['foo/bar/'], truncated: false },
+    ],
+    [
+      'multi-char delimiter',
+      ['a--b', 'a--c', 'b'],
+      { delimiter: '--' },
+      { keys: ['b'], prefixes: ['a--'], truncated: false },
+    ],
+    [
+      'non-slash delimiter',
+      ['bar', 'baz', 'cab', 'foo'],
+      { delimiter: 'a' },
+      { keys: ['foo'], prefixes: ['ba', 'ca'], truncated: false },
+    ],
     ['empty delimiter is no delimiter', ['a/b'], { delimiter: '' }, { keys: ['a/b'], prefixes: [], truncated: false }],
     ['prefix matching nothing', ceph, { prefix: 'zzz' }, { keys: [], prefixes: [], truncated: false }],
-    ['max-keys counts keys', ceph, { 'max-keys': '2' }, { keys: ['asdf', 'foo/bar'], prefixes: [], truncated: true, last: 'foo/bar' }],
-    ['max-keys counts CommonPrefixes too', many, { delimiter: '/', 'max-keys': '2' }, { keys: ['asdf'], prefixes: ['boo/'], truncated: true, last: 'boo/' }],
-    ['exactly max-keys entries: not truncated', many, { delimiter: '/', 'max-keys': '3' }, { keys: ['asdf'], prefixes: ['boo/', 'cquux/'], truncated: false }],
-    ['max-keys=0: nothing, not truncated (ceph)', ceph, { 'max-keys': '0' }, { keys: [], prefixes: [], truncated: false }],
-    ['marker: strictly after', ceph, { marker: 'foo/bar' }, { keys: ['foo/bar/xyzzy', 'quux/thud'], prefixes: [], truncated: false }],
-    ['marker = previous NextMarker (a CommonPrefix) does not repeat it', many, { delimiter: '/', marker: 'boo/' }, { keys: [], prefixes: ['cquux/'], truncated: false }],
-    ['marker before a CommonPrefix', many, { delimiter: '/', marker: 'boo' }, { keys: [], prefixes: ['boo/', 'cquux/'], truncated: false }],
-    ['byte order, not UTF-16 order', ['\u{1F600}', '\uFFFD', 'a'], {}, { keys: ['a', '\uFFFD', '\u{1F600}'], prefixes: [], truncated: false }],
+    [
+      'max-keys counts keys',
+      ceph,
+      { 'max-keys': '2' },
+      { keys: ['asdf', 'foo/bar'], prefixes: [], truncated: true, last: 'foo/bar' },
+    ],
+    [
+      'max-keys counts CommonPrefixes too',
+      many,
+      { delimiter: '/', 'max-keys': '2' },
+      { keys: ['asdf'], prefixes: ['boo/'], truncated: true, last: 'boo/' },
+    ],
+    [
+      'exactly max-keys entries: not truncated',
+      many,
+      { delimiter: '/', 'max-keys': '3' },
+      { keys: ['asdf'], prefixes: ['boo/', 'cquux/'], truncated: false },
+    ],
+    [
+      'max-keys=0: nothing, not truncated (ceph)',
+      ceph,
+      { 'max-keys': '0' },
+      { keys: [], prefixes: [], truncated: false },
+    ],
+    [
+      'marker: strictly after',
+      ceph,
+      { marker: 'foo/bar' },
+      { keys: ['foo/bar/xyzzy', 'quux/thud'], prefixes: [], truncated: false },
+    ],
+    [
+      'marker = previous NextMarker (a CommonPrefix) does not repeat it',
+      many,
+      { delimiter: '/', marker: 'boo/' },
+      { keys: [], prefixes: ['cquux/'], truncated: false },
+    ],
+    [
+      'marker before a CommonPrefix',
+      many,
+      { delimiter: '/', marker: 'boo' },
+      { keys: [], prefixes: ['boo/', 'cquux/'], truncated: false },
+    ],
+    [
+      'byte order, not UTF-16 order',
+      ['\u{1F600}', '\uFFFD', 'a'],
+      {},
+      { keys: ['a', '\uFFFD', '\u{1F600}'], prefixes: [], truncated: false },
+    ],
   ])('%s', (_label, keys, query, expected) => {
     expect(summary(list(keys, query))).toEqual(expected);
   });
@@ -86,7 +151,11 @@ describe('listing (v1/v2 folding, truncation, markers)', () => {
     const seen: string[] = [];
     let token: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const state = list(keys, { 'list-type': '2', 'max-keys': '10', ...(token ? { 'continuation-token': token } : {}) }, 2);
+      const state = list(
+        keys,
+        { 'list-type': '2', 'max-keys': '10', ...(token ? { 'continuation-token': token } : {}) },
+        2,
+      );
       seen.push(...state.contents.map((o) => o.key));
       if (!state.isTruncated) break;
       token = encodeContinuationToken(state.last!);

@@ -38,7 +38,8 @@ export function startListing(params: ListParams): ListingState {
   // ceph test_bucket_list_maxkeys_zero: max-keys=0 lists nothing and is not truncated.
   if (params.maxKeys === 0) return state;
   // A marker inside a CommonPrefix (NextMarker "boo/" of the previous page) must not yield that prefix again.
-  const skipPrefix = params.after === undefined ? undefined : commonPrefixOf(params.after, params.prefix, params.delimiter);
+  const skipPrefix =
+    params.after === undefined ? undefined : commonPrefixOf(params.after, params.prefix, params.delimiter);
   state.next = { prefix: params.prefix, after: params.after, skipPrefix, limit: pageSize(params) };
   return state;
 }
@@ -47,7 +48,12 @@ export function startListing(params: ListParams): ListingState {
 export function advanceListing(state: ListingState, params: ListParams, page: ObjectMeta[]): ListingState {
   const query = state.next;
   if (query === undefined) return state;
-  const next: ListingState = { ...state, contents: [...state.contents], commonPrefixes: [...state.commonPrefixes], next: undefined };
+  const next: ListingState = {
+    ...state,
+    contents: [...state.contents],
+    commonPrefixes: [...state.commonPrefixes],
+    next: undefined,
+  };
   let skip = query.skipPrefix;
   for (const object of page) {
     if (!object.key.startsWith(params.prefix)) continue;

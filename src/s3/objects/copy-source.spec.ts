@@ -14,9 +14,12 @@ describe('parseCopySource', () => {
     expect(parseCopySource(header)).toEqual(expected);
   });
 
-  it.each([['bucket'], ['bucket/'], ['/key-only'], ['Bad_Bucket/k'], ['bucket/k?acl'], ['bucket/%ZZ']])('%s is refused', (header) => {
-    expect(() => parseCopySource(header)).toThrow(S3Error);
-  });
+  it.each([['bucket'], ['bucket/'], ['/key-only'], ['Bad_Bucket/k'], ['bucket/k?acl'], ['bucket/%ZZ']])(
+    '%s is refused',
+    (header) => {
+      expect(() => parseCopySource(header)).toThrow(S3Error);
+    },
+  );
 });
 
 describe('parseMetadataDirective', () => {

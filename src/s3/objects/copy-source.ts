@@ -38,5 +38,8 @@ export function parseCopySource(header: string): CopySource {
 export function parseMetadataDirective(header: string | undefined): MetadataDirective {
   if (header === undefined || header === 'COPY') return 'COPY';
   if (header === 'REPLACE') return 'REPLACE';
-  throw new S3Error('InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: header });
+  throw new S3Error('InvalidArgument', 'Unknown metadata directive.', {
+    ArgumentName: 'x-amz-metadata-directive',
+    ArgumentValue: header,
+  });
 }

@@ -18,11 +18,12 @@ import { MAX_DELETE_BODY_BYTES, parseDeleteRequest } from './delete-objects.pars
  */
 export function hasBodyChecksum(headers: Record<string, string | string[] | undefined>): boolean {
   if (headers['content-md5'] !== undefined) return true;
-  const checksumHeader = Object.keys(headers).some((name) => /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.test(name));
+  const checksumHeader = Object.keys(headers).some((name) =>
+    /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.test(name),
+  );
   const trailer = headers['x-amz-trailer'];
   return checksumHeader || (typeof trailer === 'string' && /x-amz-checksum-/i.test(trailer));
 }
-
 
 /** POST /{bucket}?delete — up to 1000 keys, each answered on its own (a missing key counts as deleted). */
 @Injectable()
@@ -42,14 +43,18 @@ export class DeleteObjectsOperation {
     for (const { key, versionId } of parsed.objects) {
       try {
         if (versionId !== undefined && versionId !== 'null') {
-          throw new S3Error('NotImplemented', `Object versions (VersionId ${versionId}) are not supported by this server.`);
+          throw new S3Error(
+            'NotImplemented',
+            `Object versions (VersionId ${versionId}) are not supported by this server.`,
+          );
         }
         assertAcceptableKey(key);
         await this.storage.deleteObject(key);
         outcomes.push({ key });
       } catch (thrown) {
         const { error, unexpected } = toS3Error(thrown);
-        if (unexpected) this.logger.error(`request ${request.requestId}: DeleteObjects failed for one key: ${String(thrown)}`);
+        if (unexpected)
+          this.logger.error(`request ${request.requestId}: DeleteObjects failed for one key: ${String(thrown)}`);
         outcomes.push({ key, error });
       }
     }

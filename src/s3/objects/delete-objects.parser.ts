@@ -12,7 +12,10 @@ export interface DeleteRequest {
 }
 
 function malformed(why: string): S3Error {
-  return new S3Error('MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema: ${why}.`);
+  return new S3Error(
+    'MalformedXML',
+    `The XML you provided was not well-formed or did not validate against our published schema: ${why}.`,
+  );
 }
 
 function text(value: unknown): string | undefined {
@@ -43,7 +46,8 @@ export async function parseDeleteRequest(xml: string): Promise<DeleteRequest> {
   if (quietText !== 'true' && quietText !== 'false') throw malformed('<Quiet> must be true or false');
   const rawObjects = body.Object;
   if (!Array.isArray(rawObjects) || rawObjects.length === 0) throw malformed('<Delete> needs at least one <Object>');
-  if (rawObjects.length > MAX_DELETE_KEYS) throw malformed(`at most ${MAX_DELETE_KEYS} <Object> elements are allowed, got ${rawObjects.length}`);
+  if (rawObjects.length > MAX_DELETE_KEYS)
+    throw malformed(`at most ${MAX_DELETE_KEYS} <Object> elements are allowed, got ${rawObjects.length}`);
   const objects = rawObjects.map((raw: unknown) => {
     const object = (raw ?? {}) as Record<string, unknown>;
     const key = text(object.Key);

@@ -47,26 +47,42 @@ export class ObjectOperations {
 
   async putObject(request: S3HttpRequest, key: string, auth: AuthContext): Promise<S3Reply> {
     if (request.headers['if-none-match'] !== undefined || request.headers['if-match'] !== undefined) {
-      throw new S3Error('NotImplemented', 'Conditional writes (If-None-Match / If-Match on PutObject) are not supported by this server.');
+      throw new S3Error(
+        'NotImplemented',
+        'Conditional writes (If-None-Match / If-Match on PutObject) are not supported by this server.',
+      );
     }
     assertNoUnsupportedFeature(request.headers);
     // Header problems (metadata too large, ...) are answered before the body is read.
     const stored = objectHeadersFrom(request.headers, storedContentEncoding);
     const maxSize = this.config.maxObjectSize;
     const decoded = decodeRequestBody(request.openBody(), request.headers, auth, maxSize);
-    const meta = await this.storage.putObject({ key, body: decoded.body, checksums: () => decoded.checksums(), maxSize, ...stored });
+    const meta = await this.storage.putObject({
+      key,
+      body: decoded.body,
+      checksums: () => decoded.checksums(),
+      maxSize,
+      ...stored,
+    });
     return { status: 200, headers: { etag: `"${meta.md5}"`, ...checksumHeaders(meta.checksums) } };
   }
 
   async copyObject(request: S3HttpRequest, key: string): Promise<S3Reply> {
     const source = parseCopySource(header(request, 'x-amz-copy-source') ?? '');
     if (source.bucket !== this.config.bucket) {
-      throw new S3Error('NoSuchBucket', `The source bucket does not exist: this server serves the bucket '${this.config.bucket}'.`, {
-        BucketName: source.bucket,
-      });
+      throw new S3Error(
+        'NoSuchBucket',
+        `The source bucket does not exist: this server serves the bucket '${this.config.bucket}'.`,
+        {
+          BucketName: source.bucket,
+        },
+      );
     }
     if (source.versionId !== undefined && source.versionId !== 'null') {
-      throw new S3Error('NotImplemented', `Object versions (versionId=${source.versionId}) are not supported by this server.`);
+      throw new S3Error(
+        'NotImplemented',
+        `Object versions (versionId=${source.versionId}) are not supported by this server.`,
+      );
     }
     assertAcceptableKey(source.key);
     const directive = parseMetadataDirective(header(request, 'x-amz-metadata-directive'));
@@ -93,7 +109,9 @@ export class ObjectOperations {
 
 /** Verified checksums of a stored object, echoed as AWS does on PutObject. */
 function checksumHeaders(checksums: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(checksums).map(([algorithm, value]) => [`x-amz-checksum-${algorithm.toLowerCase()}`, value]));
+  return Object.fromEntries(
+    Object.entries(checksums).map(([algorithm, value]) => [`x-amz-checksum-${algorithm.toLowerCase()}`, value]),
+  );
 }
 
 /**
@@ -105,7 +123,10 @@ const UNSUPPORTED_PUT_HEADERS: Array<[string, string]> = [
   ['x-amz-tagging', 'Object tagging is not supported by this server: upload without tags (Tagging / x-amz-tagging).'],
   ['x-amz-object-lock-mode', 'Object Lock is not supported by this server.'],
   ['x-amz-object-lock-legal-hold', 'Object Lock is not supported by this server.'],
-  ['x-amz-server-side-encryption-customer-algorithm', 'Server-side encryption with customer-provided keys (SSE-C) is not supported by this server.'],
+  [
+    'x-amz-server-side-encryption-customer-algorithm',
+    'Server-side encryption with customer-provided keys (SSE-C) is not supported by this server.',
+  ],
 ];
 
 function assertNoUnsupportedFeature(headers: Record<string, string | string[] | undefined>): void {

@@ -7,7 +7,12 @@ const service: S3Target = {};
 const bucket: S3Target = { bucket: 'annotations' };
 const object: S3Target = { bucket: 'annotations', key: 'exports//17' };
 
-function route(method: string, target: S3Target, query: Record<string, string> = {}, hasCopySource = false): S3Operation | string {
+function route(
+  method: string,
+  target: S3Target,
+  query: Record<string, string> = {},
+  hasCopySource = false,
+): S3Operation | string {
   try {
     return resolveOperation({ method, target, query, hasCopySource, maxObjectSize: 100 * 1024 * 1024 });
   } catch (error) {
@@ -25,13 +30,25 @@ describe('resolveOperation', () => {
     ['GET', bucket, {}, false, 'ListObjects'],
     ['GET', bucket, { prefix: 'tasks/', delimiter: '/', 'encoding-type': 'url', marker: 'a' }, false, 'ListObjects'],
     ['GET', bucket, { 'list-type': '2', prefix: 'p', 'max-keys': '1', 'encoding-type': 'url' }, false, 'ListObjectsV2'],
-    ['GET', bucket, { 'list-type': '2', 'continuation-token': 't', 'start-after': 's', 'fetch-owner': 'true' }, false, 'ListObjectsV2'],
+    [
+      'GET',
+      bucket,
+      { 'list-type': '2', 'continuation-token': 't', 'start-after': 's', 'fetch-owner': 'true' },
+      false,
+      'ListObjectsV2',
+    ],
     ['PUT', bucket, {}, false, 'CreateBucket'],
     ['POST', bucket, { delete: '' }, false, 'DeleteObjects'],
     ['POST', bucket, { delete: '', 'x-id': 'DeleteObjects' }, false, 'DeleteObjects'],
     ['GET', object, {}, false, 'GetObject'],
     ['GET', object, { 'x-id': 'GetObject', 'response-content-type': 'image/png' }, false, 'GetObject'],
-    ['GET', object, { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256', 'X-Amz-Signature': 'abc', 'X-Amz-Expires': '60' }, false, 'GetObject'],
+    [
+      'GET',
+      object,
+      { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256', 'X-Amz-Signature': 'abc', 'X-Amz-Expires': '60' },
+      false,
+      'GetObject',
+    ],
     ['GET', object, { versionId: 'null' }, false, 'GetObject'],
     ['HEAD', object, {}, false, 'HeadObject'],
     ['PUT', object, {}, false, 'PutObject'],
@@ -43,7 +60,12 @@ describe('resolveOperation', () => {
   });
 
   it.each<[string, S3Target, Record<string, string>, RegExp]>([
-    ['POST', object, { uploads: '' }, /^501 NotImplemented: Multipart upload is not supported.*104857600 bytes.*multipart_threshold 100MB/],
+    [
+      'POST',
+      object,
+      { uploads: '' },
+      /^501 NotImplemented: Multipart upload is not supported.*104857600 bytes.*multipart_threshold 100MB/,
+    ],
     ['PUT', object, { uploadId: 'u', partNumber: '1' }, /^501 NotImplemented: Multipart upload/],
     ['GET', bucket, { uploads: '' }, /^501 NotImplemented: Multipart upload/],
     ['DELETE', object, { uploadId: 'u' }, /^501 NotImplemented: Multipart upload/],

@@ -89,7 +89,10 @@ function operationFor(input: RouteInput): S3Operation {
         if ('location' in query) return 'GetBucketLocation';
         if ('list-type' in query) {
           if (query['list-type'] === '2') return 'ListObjectsV2';
-          throw new S3Error('InvalidArgument', `Invalid list-type ${JSON.stringify(query['list-type'])}: use 2 or leave it out.`);
+          throw new S3Error(
+            'InvalidArgument',
+            `Invalid list-type ${JSON.stringify(query['list-type'])}: use 2 or leave it out.`,
+          );
         }
         return 'ListObjects';
       case 'HEAD':

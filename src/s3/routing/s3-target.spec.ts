@@ -60,7 +60,10 @@ describe('isValidBucketName', () => {
 
 describe('splitRawUrl / parseQuery', () => {
   it('splits path and query without decoding', () => {
-    expect(splitRawUrl('/b/a%20b?prefix=x%2By&list-type=2')).toEqual({ rawPath: '/b/a%20b', rawQuery: 'prefix=x%2By&list-type=2' });
+    expect(splitRawUrl('/b/a%20b?prefix=x%2By&list-type=2')).toEqual({
+      rawPath: '/b/a%20b',
+      rawQuery: 'prefix=x%2By&list-type=2',
+    });
     expect(splitRawUrl('/b/k')).toEqual({ rawPath: '/b/k', rawQuery: '' });
   });
 

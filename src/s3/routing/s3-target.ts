@@ -33,7 +33,10 @@ export function decodeOnce(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new S3Error('InvalidURI', `Couldn't parse the specified URI: ${JSON.stringify(raw)} is not valid percent-encoded UTF-8.`);
+    throw new S3Error(
+      'InvalidURI',
+      `Couldn't parse the specified URI: ${JSON.stringify(raw)} is not valid percent-encoded UTF-8.`,
+    );
   }
 }
 

@@ -20,7 +20,14 @@ const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 const owner = { ID: 'id', DisplayName: 'name' };
 
 function meta(key: string): ObjectMeta {
-  return { key, size: 3, md5: 'abc', lastModified: new Date('2025-01-02T03:04:05.006Z'), userMetadata: {}, checksums: {} };
+  return {
+    key,
+    size: 3,
+    md5: 'abc',
+    lastModified: new Date('2025-01-02T03:04:05.006Z'),
+    userMetadata: {},
+    checksums: {},
+  };
 }
 
 describe('renderXml + documents', () => {
@@ -34,12 +41,16 @@ describe('renderXml + documents', () => {
   });
 
   it('an error message with control characters still renders', () => {
-    expect(renderXml(errorDocument(new S3Error('InvalidObjectName', 'bad \u0001 key'), '/b/%01', 'R'))).toContain('bad \uFFFD key');
+    expect(renderXml(errorDocument(new S3Error('InvalidObjectName', 'bad \u0001 key'), '/b/%01', 'R'))).toContain(
+      'bad \uFFFD key',
+    );
   });
 
   it('GetBucketLocation: empty for us-east-1, the region otherwise', () => {
     expect(renderXml(locationResult('us-east-1'))).toBe(`${DECL}<LocationConstraint ${NS}/>`);
-    expect(renderXml(locationResult('eu-west-1'))).toBe(`${DECL}<LocationConstraint ${NS}>eu-west-1</LocationConstraint>`);
+    expect(renderXml(locationResult('eu-west-1'))).toBe(
+      `${DECL}<LocationConstraint ${NS}>eu-west-1</LocationConstraint>`,
+    );
   });
 
   it('ListBuckets names the one bucket', () => {
@@ -50,7 +61,9 @@ describe('renderXml + documents', () => {
 
   it('ListObjectsV2 always has KeyCount, even when empty (Label Studio needs it)', () => {
     const params = parseListParams({ 'list-type': '2', prefix: 'p/', 'max-keys': '1', 'encoding-type': 'url' }, 2);
-    const xml = renderXml(listObjectsResult('b', params, { contents: [], commonPrefixes: [], isTruncated: false }, owner));
+    const xml = renderXml(
+      listObjectsResult('b', params, { contents: [], commonPrefixes: [], isTruncated: false }, owner),
+    );
     expect(xml).toBe(
       `${DECL}<ListBucketResult ${NS}><Name>b</Name><Prefix>p/</Prefix><MaxKeys>1</MaxKeys><KeyCount>0</KeyCount>` +
         '<IsTruncated>false</IsTruncated><EncodingType>url</EncodingType></ListBucketResult>',
@@ -59,10 +72,16 @@ describe('renderXml + documents', () => {
 
   it('encoding-type=url encodes keys and prefixes (ceph test_bucket_list_delimiter_prefix_ends_with_delimiter / unreadable)', () => {
     const params = parseListParams({ delimiter: '/', 'encoding-type': 'url' }, 1);
-    const state: ListingState = { contents: [meta('asdf+b')], commonPrefixes: ['foo+1/', 'foo/', 'quux ab/'], isTruncated: false };
+    const state: ListingState = {
+      contents: [meta('asdf+b')],
+      commonPrefixes: ['foo+1/', 'foo/', 'quux ab/'],
+      isTruncated: false,
+    };
     const xml = renderXml(listObjectsResult('b', params, state, owner));
     expect(xml).toContain('<Key>asdf%2Bb</Key>');
-    expect(xml).toContain('<CommonPrefixes><Prefix>foo%2B1/</Prefix></CommonPrefixes><CommonPrefixes><Prefix>foo/</Prefix></CommonPrefixes>');
+    expect(xml).toContain(
+      '<CommonPrefixes><Prefix>foo%2B1/</Prefix></CommonPrefixes><CommonPrefixes><Prefix>foo/</Prefix></CommonPrefixes>',
+    );
     expect(xml).toContain('<Prefix>quux%20ab/</Prefix>');
     expect(xml).toContain('<Delimiter>/</Delimiter>');
     expect(xml).toContain('<EncodingType>url</EncodingType>');
@@ -72,7 +91,9 @@ describe('renderXml + documents', () => {
     const params = parseListParams({ delimiter: '/', 'max-keys': '1' }, 1);
     const state: ListingState = { contents: [meta('a')], commonPrefixes: [], isTruncated: true, last: 'a' };
     const xml = renderXml(listObjectsResult('b', params, state, owner));
-    expect(xml).toContain('<Marker/><MaxKeys>1</MaxKeys><Delimiter>/</Delimiter><IsTruncated>true</IsTruncated><NextMarker>a</NextMarker>');
+    expect(xml).toContain(
+      '<Marker/><MaxKeys>1</MaxKeys><Delimiter>/</Delimiter><IsTruncated>true</IsTruncated><NextMarker>a</NextMarker>',
+    );
     expect(xml).toContain(
       '<Contents><Key>a</Key><LastModified>2025-01-02T03:04:05.006Z</LastModified><ETag>"abc"</ETag><Size>3</Size>' +
         '<Owner><ID>id</ID><DisplayName>name</DisplayName></Owner><StorageClass>STANDARD</StorageClass></Contents>',

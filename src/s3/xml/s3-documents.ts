@@ -28,7 +28,9 @@ export function listBucketsResult(buckets: string[], creationDate: Date, owner: 
     ListAllMyBucketsResult: {
       $: ns,
       Owner: owner,
-      Buckets: { Bucket: buckets.map((name) => ({ Name: name, CreationDate: creationDate.toISOString(), BucketRegion: region })) },
+      Buckets: {
+        Bucket: buckets.map((name) => ({ Name: name, CreationDate: creationDate.toISOString(), BucketRegion: region })),
+      },
     },
   };
 }
@@ -85,7 +87,9 @@ export function listObjectsResult(bucket: string, params: ListParams, state: Lis
       ...optional('Delimiter', params.delimiter),
       IsTruncated: state.isTruncated,
       ...(params.continuationToken !== undefined ? { ContinuationToken: params.continuationToken } : {}),
-      ...(state.isTruncated && state.last !== undefined ? { NextContinuationToken: encodeContinuationToken(state.last) } : {}),
+      ...(state.isTruncated && state.last !== undefined
+        ? { NextContinuationToken: encodeContinuationToken(state.last) }
+        : {}),
       ...optional('StartAfter', params.startAfter),
       ...entries,
     },
@@ -119,8 +123,20 @@ export function copyObjectResult(meta: ObjectMeta): XmlDocument {
  * `ActualObjectSize`) become elements, lowercase ones are response headers (see `errorHeaders`).
  */
 export function errorDocument(error: S3Error, resource: string, requestId: string): XmlDocument {
-  const extra = Object.fromEntries(Object.entries(error.details).filter(([name]) => /^[A-Z]/.test(name)).map(([n, v]) => [n, xmlSafe(v)]));
-  return { Error: { Code: error.code, Message: xmlSafe(error.message), ...extra, Resource: xmlSafe(resource), RequestId: requestId } };
+  const extra = Object.fromEntries(
+    Object.entries(error.details)
+      .filter(([name]) => /^[A-Z]/.test(name))
+      .map(([n, v]) => [n, xmlSafe(v)]),
+  );
+  return {
+    Error: {
+      Code: error.code,
+      Message: xmlSafe(error.message),
+      ...extra,
+      Resource: xmlSafe(resource),
+      RequestId: requestId,
+    },
+  };
 }
 
 /** Details of an S3Error that are response headers (lowercase names such as `content-range`, `etag`). */

@@ -77,7 +77,8 @@ export async function boto3Ok(service: RunningService, op: Op) {
 }
 
 export function okResponse(result: OpResult): any {
-  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)} (sent ${JSON.stringify(result.sent)})`);
+  if (!result.ok)
+    throw new Error(`expected success, got ${JSON.stringify(result.error)} (sent ${JSON.stringify(result.sent)})`);
   return result.response;
 }
 

@@ -52,7 +52,10 @@ class RecordingLogger extends ConsoleLogger {
  * `settings` override the test environment (an empty string unsets a setting). With `dataDir` the folder is the
  * caller's (kept at close), e.g. to start twice on the same data.
  */
-export async function startS3App(settings: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<S3App> {
+export async function startS3App(
+  settings: Record<string, string> = {},
+  options: { dataDir?: string } = {},
+): Promise<S3App> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 's3-http-'));
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
@@ -70,7 +73,9 @@ export async function startS3App(settings: Record<string, string> = {}, options:
   const { S3Module } = await import('../../../src/s3/s3.module.js');
   const { S3CredentialsProvider } = await import('../../../src/s3/credentials/s3-credentials.provider.js');
   const logger = new RecordingLogger();
-  const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule, S3Module] }).setLogger(logger).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule, S3Module] })
+    .setLogger(logger)
+    .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger });
   app.set('etag', false);
   app.set('x-powered-by', false);
@@ -116,7 +121,12 @@ class NodeSha256 {
   private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
   private readonly secret?: Buffer;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.secret = secret === undefined ? undefined : typeof secret === 'string' ? Buffer.from(secret) : Buffer.from(secret as ArrayBuffer);
+    this.secret =
+      secret === undefined
+        ? undefined
+        : typeof secret === 'string'
+          ? Buffer.from(secret)
+          : Buffer.from(secret as ArrayBuffer);
     this.hash = this.fresh();
   }
   private fresh() {
@@ -145,9 +155,22 @@ function signer(app: S3App, credentials?: { accessKeyId: string; secretAccessKey
 }
 
 /** A presigned URL (query-string SigV4), like the ones Label Studio hands to the annotator's browser. */
-export async function presignedUrl(app: S3App, path: string, query: Record<string, string> = {}, expiresIn = 60): Promise<string> {
+export async function presignedUrl(
+  app: S3App,
+  path: string,
+  query: Record<string, string> = {},
+  expiresIn = 60,
+): Promise<string> {
   const presigned = await signer(app).presign(
-    { method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: app.port, path, query, headers: { host: `127.0.0.1:${app.port}` } },
+    {
+      method: 'GET',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: app.port,
+      path,
+      query,
+      headers: { host: `127.0.0.1:${app.port}` },
+    },
     { expiresIn },
   );
   const search = Object.entries(presigned.query ?? {})
@@ -190,21 +213,39 @@ export async function rawRequest(app: S3App, spec: RawRequest): Promise<RawRespo
     host: `127.0.0.1:${app.port}`,
     ...(spec.chunked
       ? { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'transfer-encoding': 'chunked' }
-      : { 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'), 'content-length': String(body.length) }),
+      : {
+          'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
+          'content-length': String(body.length),
+        }),
     ...spec.headers,
   };
   if (spec.expectContinue) headers.expect = '100-continue';
   if (spec.sign !== false) {
     const queryParams = Object.fromEntries(new URLSearchParams(query));
     const signed = await signer(app, spec.sign).sign(
-      { method: spec.method, protocol: 'http:', hostname: '127.0.0.1', port: app.port, path: pathname, query: queryParams, headers },
+      {
+        method: spec.method,
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        port: app.port,
+        path: pathname,
+        query: queryParams,
+        headers,
+      },
       { unsignableHeaders: new Set(['expect', 'content-length', 'transfer-encoding']) },
     );
     headers = signed.headers;
   }
   return new Promise((resolve, reject) => {
     let continued = false;
-    const req = httpRequest({ host: '127.0.0.1', port: app.port, method: spec.method, path: spec.path, headers, agent: spec.agent });
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port: app.port,
+      method: spec.method,
+      path: spec.path,
+      headers,
+      agent: spec.agent,
+    });
     req.on('error', reject);
     req.on('continue', () => {
       continued = true;
@@ -216,7 +257,13 @@ export async function rawRequest(app: S3App, spec: RawRequest): Promise<RawRespo
       res.on('end', () => {
         // A final answer to Expect: 100-continue means: do not send the body (RFC 9110 §10.1.1).
         if (spec.expectContinue && !continued) req.destroy();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), continued, reusedSocket: req.reusedSocket });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          continued,
+          reusedSocket: req.reusedSocket,
+        });
       });
       res.on('error', reject);
     });

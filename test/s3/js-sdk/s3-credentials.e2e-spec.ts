@@ -13,7 +13,10 @@ describe('S3 credentials: configured, or generated once and kept in DATA_DIR', (
 
   it('uses S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY when set, writes no file and never logs the secret', async () => {
     const own = mkdtempSync(join(tmpdir(), 's3-credentials-env-'));
-    const app = await startS3App({ S3_ACCESS_KEY_ID: 'AKCONFIGURED1', S3_SECRET_ACCESS_KEY: 'configured-secret-123' }, { dataDir: own });
+    const app = await startS3App(
+      { S3_ACCESS_KEY_ID: 'AKCONFIGURED1', S3_SECRET_ACCESS_KEY: 'configured-secret-123' },
+      { dataDir: own },
+    );
     try {
       expect([app.accessKeyId, app.secretAccessKey]).toEqual(['AKCONFIGURED1', 'configured-secret-123']);
       expect(existsSync(join(own, 'credentials.json'))).toBe(false);
@@ -30,7 +33,10 @@ describe('S3 credentials: configured, or generated once and kept in DATA_DIR', (
       expect(app.accessKeyId).toMatch(/^[A-Z0-9]{20}$/);
       expect(app.secretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/);
       expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ accessKeyId: app.accessKeyId, secretAccessKey: app.secretAccessKey });
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+        accessKeyId: app.accessKeyId,
+        secretAccessKey: app.secretAccessKey,
+      });
       const withSecret = app.logs.filter((line) => line.includes(app.secretAccessKey));
       expect(withSecret).toHaveLength(1);
       expect(withSecret[0]).toMatch(/Generated S3 credentials.*credentials\.json/);

@@ -15,7 +15,13 @@ describe('S3 buckets and listings through @aws-sdk/client-s3', () => {
   let app: S3App;
   let s3: S3Client;
   let Bucket: string;
-  const keys = ['asdf+b', 'foo+1/bar', 'foo/bar/xyzzy', 'quux ab/thud', ...Array.from({ length: 7 }, (_, i) => `page/${i}`)];
+  const keys = [
+    'asdf+b',
+    'foo+1/bar',
+    'foo/bar/xyzzy',
+    'quux ab/thud',
+    ...Array.from({ length: 7 }, (_, i) => `page/${i}`),
+  ];
 
   beforeAll(async () => {
     app = await startS3App();
@@ -34,7 +40,11 @@ describe('S3 buckets and listings through @aws-sdk/client-s3', () => {
   });
 
   it('another bucket does not exist (404), for HEAD and for a listing', async () => {
-    const status = async (promise: Promise<unknown>) => promise.then(() => 200, (e: S3ServiceException) => `${e.$metadata.httpStatusCode} ${e.name}`);
+    const status = async (promise: Promise<unknown>) =>
+      promise.then(
+        () => 200,
+        (e: S3ServiceException) => `${e.$metadata.httpStatusCode} ${e.name}`,
+      );
     expect(await status(s3.send(new HeadBucketCommand({ Bucket: 'other-bucket' })))).toBe('404 NotFound');
     expect(await status(s3.send(new ListObjectsV2Command({ Bucket: 'other-bucket' })))).toBe('404 NoSuchBucket');
   });
@@ -45,7 +55,12 @@ describe('S3 buckets and listings through @aws-sdk/client-s3', () => {
     expect(out.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['foo+1/', 'foo/', 'page/', 'quux ab/']);
     expect(out.KeyCount).toBe(5);
     const first = out.Contents![0];
-    expect([first.Size, first.ETag, first.StorageClass, first.LastModified instanceof Date]).toEqual([6, expect.stringMatching(/^"[0-9a-f]{32}"$/), 'STANDARD', true]);
+    expect([first.Size, first.ETag, first.StorageClass, first.LastModified instanceof Date]).toEqual([
+      6,
+      expect.stringMatching(/^"[0-9a-f]{32}"$/),
+      'STANDARD',
+      true,
+    ]);
     const empty = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'nothing/', MaxKeys: 1 }));
     expect([empty.KeyCount, empty.IsTruncated, empty.Contents]).toEqual([0, false, undefined]);
   });

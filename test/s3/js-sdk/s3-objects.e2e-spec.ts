@@ -47,7 +47,10 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
   beforeAll(async () => {
     app = await startS3App();
     s3 = app.client();
-    whenRequired = app.client({ requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    whenRequired = app.client({
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
     Bucket = app.bucket;
   });
   afterAll(() => app.close());
@@ -70,7 +73,12 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
       const got = await get(Key, client());
       expect(got.bytes.equals(body)).toBe(true);
       // The SDK itself labels Buffer bodies application/octet-stream (the untyped default is tested with a raw request).
-      expect([got.ETag, got.ContentType, got.ContentLength, got.AcceptRanges]).toEqual([`"${md5(body)}"`, 'application/octet-stream', body.length, 'bytes']);
+      expect([got.ETag, got.ContentType, got.ContentLength, got.AcceptRanges]).toEqual([
+        `"${md5(body)}"`,
+        'application/octet-stream',
+        body.length,
+        'bytes',
+      ]);
       expect(got.Metadata).toEqual({ 'task-id': '17' });
       expect(got.LastModified).toBeInstanceOf(Date);
     });
@@ -78,7 +86,14 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
     it(`stores a stream body (sent as ${streamPayload}) as the plain bytes`, async () => {
       const Key = `stream/${label}`;
       const data = Buffer.alloc(200_000, 'abcdefghij');
-      const command = new PutObjectCommand({ Bucket, Key, Body: Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]), ContentLength: data.length, ContentType: 'text/plain', ContentEncoding: 'gzip' });
+      const command = new PutObjectCommand({
+        Bucket,
+        Key,
+        Body: Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]),
+        ContentLength: data.length,
+        ContentType: 'text/plain',
+        ContentEncoding: 'gzip',
+      });
       const sent = captureHeaders(command);
       await client().send(command);
       expect(sent['x-amz-content-sha256']).toBe(streamPayload);
@@ -106,14 +121,21 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
     await s3.send(new PutObjectCommand({ Bucket, Key, Body: Buffer.from('abcdefghijklmnopqrstuvwxyz') }));
     const range = async (Range: string) => {
       const out = await s3.send(new GetObjectCommand({ Bucket, Key, Range }));
-      return [out.$metadata.httpStatusCode, out.ContentRange, Buffer.from(await out.Body!.transformToByteArray()).toString()];
+      return [
+        out.$metadata.httpStatusCode,
+        out.ContentRange,
+        Buffer.from(await out.Body!.transformToByteArray()).toString(),
+      ];
     };
     expect(await range('bytes=0-4')).toEqual([206, 'bytes 0-4/26', 'abcde']);
     expect(await range('bytes=-3')).toEqual([206, 'bytes 23-25/26', 'xyz']);
     expect(await range('bytes=20-')).toEqual([206, 'bytes 20-25/26', 'uvwxyz']);
     expect(await range('bytes=24-100')).toEqual([206, 'bytes 24-25/26', 'yz']);
     expect(await range('bytes=0-1,4-5')).toEqual([200, undefined, 'abcdefghijklmnopqrstuvwxyz']);
-    expect(await failure(s3.send(new GetObjectCommand({ Bucket, Key, Range: 'bytes=26-' })))).toMatchObject({ name: 'InvalidRange', status: 416 });
+    expect(await failure(s3.send(new GetObjectCommand({ Bucket, Key, Range: 'bytes=26-' })))).toMatchObject({
+      name: 'InvalidRange',
+      status: 416,
+    });
     const head = await s3.send(new HeadObjectCommand({ Bucket, Key, Range: 'bytes=1-2' }));
     expect([head.$metadata.httpStatusCode, head.ContentLength, head.ContentRange]).toEqual([206, 2, 'bytes 1-2/26']);
   });
@@ -145,9 +167,19 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
     const Key = 'overrides/object.json';
     await s3.send(new PutObjectCommand({ Bucket, Key, Body: Buffer.from('{}'), ContentType: 'application/json' }));
     const out = await s3.send(
-      new GetObjectCommand({ Bucket, Key, ResponseContentType: 'text/plain', ResponseContentDisposition: 'attachment; filename="a.json"', ResponseCacheControl: 'no-store' }),
+      new GetObjectCommand({
+        Bucket,
+        Key,
+        ResponseContentType: 'text/plain',
+        ResponseContentDisposition: 'attachment; filename="a.json"',
+        ResponseCacheControl: 'no-store',
+      }),
     );
-    expect([out.ContentType, out.ContentDisposition, out.CacheControl]).toEqual(['text/plain', 'attachment; filename="a.json"', 'no-store']);
+    expect([out.ContentType, out.ContentDisposition, out.CacheControl]).toEqual([
+      'text/plain',
+      'attachment; filename="a.json"',
+      'no-store',
+    ]);
   });
 
   it('keeps keys byte for byte: spaces, +, unicode, double slashes, trailing slash', async () => {
@@ -161,52 +193,115 @@ describe('S3 objects through @aws-sdk/client-s3', () => {
     const Key = 'delete/object';
     await s3.send(new PutObjectCommand({ Bucket, Key, Body: Buffer.from('x') }));
     expect((await s3.send(new DeleteObjectCommand({ Bucket, Key }))).$metadata.httpStatusCode).toBe(204);
-    expect(await failure(s3.send(new HeadObjectCommand({ Bucket, Key })))).toMatchObject({ name: 'NotFound', status: 404 });
-    expect(await failure(s3.send(new GetObjectCommand({ Bucket, Key })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
+    expect(await failure(s3.send(new HeadObjectCommand({ Bucket, Key })))).toMatchObject({
+      name: 'NotFound',
+      status: 404,
+    });
+    expect(await failure(s3.send(new GetObjectCommand({ Bucket, Key })))).toMatchObject({
+      name: 'NoSuchKey',
+      status: 404,
+    });
     expect((await s3.send(new DeleteObjectCommand({ Bucket, Key }))).$metadata.httpStatusCode).toBe(204);
   });
 
   it.each([
     ['default checksums', () => s3],
     ['WHEN_REQUIRED', () => whenRequired],
-  ])('DeleteObjects (%s) deletes several keys, missing ones included; Quiet reports only errors', async (_label, client) => {
-    const keys = ['batch/a', 'batch/b', 'batch/c'];
-    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket, Key, Body: Buffer.from(Key) }));
-    const out = await client().send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: [...keys, 'batch/missing'].map((Key) => ({ Key })) } }));
-    expect(out.Deleted?.map((d) => d.Key).sort()).toEqual([...keys, 'batch/missing']);
-    expect(out.Errors ?? []).toEqual([]);
-    for (const Key of keys) expect(await failure(get(Key))).toMatchObject({ name: 'NoSuchKey' });
-    const quiet = await client().send(new DeleteObjectsCommand({ Bucket, Delete: { Quiet: true, Objects: [{ Key: 'batch/a' }, { Key: '../escape' }] } }));
-    expect(quiet.Deleted ?? []).toEqual([]);
-    expect(quiet.Errors?.map((e) => [e.Key, e.Code])).toEqual([['../escape', 'InvalidObjectName']]);
-  });
+  ])(
+    'DeleteObjects (%s) deletes several keys, missing ones included; Quiet reports only errors',
+    async (_label, client) => {
+      const keys = ['batch/a', 'batch/b', 'batch/c'];
+      for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket, Key, Body: Buffer.from(Key) }));
+      const out = await client().send(
+        new DeleteObjectsCommand({ Bucket, Delete: { Objects: [...keys, 'batch/missing'].map((Key) => ({ Key })) } }),
+      );
+      expect(out.Deleted?.map((d) => d.Key).sort()).toEqual([...keys, 'batch/missing']);
+      expect(out.Errors ?? []).toEqual([]);
+      for (const Key of keys) expect(await failure(get(Key))).toMatchObject({ name: 'NoSuchKey' });
+      const quiet = await client().send(
+        new DeleteObjectsCommand({
+          Bucket,
+          Delete: { Quiet: true, Objects: [{ Key: 'batch/a' }, { Key: '../escape' }] },
+        }),
+      );
+      expect(quiet.Deleted ?? []).toEqual([]);
+      expect(quiet.Errors?.map((e) => [e.Key, e.Code])).toEqual([['../escape', 'InvalidObjectName']]);
+    },
+  );
 
   it('CopyObject copies bytes and metadata (COPY) or replaces the metadata (REPLACE); copying onto itself unchanged is refused', async () => {
     const body = Buffer.from('{"copy":true}');
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'copy/source ü+1', Body: body, ContentType: 'application/json', Metadata: { a: '1' } }));
-    const copied = await s3.send(new CopyObjectCommand({ Bucket, Key: 'copy/target', CopySource: `${Bucket}/${encodeURIComponent('copy/source ü+1')}` }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'copy/source ü+1',
+        Body: body,
+        ContentType: 'application/json',
+        Metadata: { a: '1' },
+      }),
+    );
+    const copied = await s3.send(
+      new CopyObjectCommand({
+        Bucket,
+        Key: 'copy/target',
+        CopySource: `${Bucket}/${encodeURIComponent('copy/source ü+1')}`,
+      }),
+    );
     expect(copied.CopyObjectResult?.ETag).toBe(`"${md5(body)}"`);
     const target = await get('copy/target');
-    expect([target.bytes.toString(), target.ContentType, target.Metadata]).toEqual([body.toString(), 'application/json', { a: '1' }]);
+    expect([target.bytes.toString(), target.ContentType, target.Metadata]).toEqual([
+      body.toString(),
+      'application/json',
+      { a: '1' },
+    ]);
     await s3.send(
-      new CopyObjectCommand({ Bucket, Key: 'copy/target', CopySource: `${Bucket}/copy/target`, MetadataDirective: 'REPLACE', ContentType: 'text/plain', Metadata: { b: '2' } }),
+      new CopyObjectCommand({
+        Bucket,
+        Key: 'copy/target',
+        CopySource: `${Bucket}/copy/target`,
+        MetadataDirective: 'REPLACE',
+        ContentType: 'text/plain',
+        Metadata: { b: '2' },
+      }),
     );
     const replaced = await get('copy/target');
-    expect([replaced.bytes.toString(), replaced.ContentType, replaced.Metadata]).toEqual([body.toString(), 'text/plain', { b: '2' }]);
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket, Key: 'copy/target', CopySource: `${Bucket}/copy/target` })))).toMatchObject({
+    expect([replaced.bytes.toString(), replaced.ContentType, replaced.Metadata]).toEqual([
+      body.toString(),
+      'text/plain',
+      { b: '2' },
+    ]);
+    expect(
+      await failure(
+        s3.send(new CopyObjectCommand({ Bucket, Key: 'copy/target', CopySource: `${Bucket}/copy/target` })),
+      ),
+    ).toMatchObject({
       name: 'InvalidRequest',
       status: 400,
     });
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket, Key: 'copy/x', CopySource: `${Bucket}/copy/missing` })))).toMatchObject({ name: 'NoSuchKey' });
     expect(
-      await failure(s3.send(new CopyObjectCommand({ Bucket, Key: 'copy/x', CopySource: `${Bucket}/copy/target`, CopySourceIfMatch: '"0000"' }))),
+      await failure(s3.send(new CopyObjectCommand({ Bucket, Key: 'copy/x', CopySource: `${Bucket}/copy/missing` }))),
+    ).toMatchObject({ name: 'NoSuchKey' });
+    expect(
+      await failure(
+        s3.send(
+          new CopyObjectCommand({
+            Bucket,
+            Key: 'copy/x',
+            CopySource: `${Bucket}/copy/target`,
+            CopySourceIfMatch: '"0000"',
+          }),
+        ),
+      ),
     ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
   });
 
   it('refuses an object above S3_MAX_OBJECT_SIZE with EntityTooLarge and stores nothing; the server keeps answering', async () => {
     const Key = 'large/object';
     const body = Buffer.alloc(app.maxObjectSize + 1, 1);
-    expect(await failure(s3.send(new PutObjectCommand({ Bucket, Key, Body: body })))).toMatchObject({ name: 'EntityTooLarge', status: 400 });
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket, Key, Body: body })))).toMatchObject({
+      name: 'EntityTooLarge',
+      status: 400,
+    });
     expect(await failure(s3.send(new HeadObjectCommand({ Bucket, Key })))).toMatchObject({ status: 404 });
     await s3.send(new PutObjectCommand({ Bucket, Key, Body: body.subarray(0, app.maxObjectSize) }));
     expect((await s3.send(new HeadObjectCommand({ Bucket, Key }))).ContentLength).toBe(app.maxObjectSize);

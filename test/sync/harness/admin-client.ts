@@ -2,9 +2,16 @@ import type { SyncStatus } from '../../../src/sync/sync-status.types.js';
 import type { RunningService } from '../../support/service.js';
 
 /** The admin API as an operator uses it (with ADMIN_TOKEN when the service has one). */
-async function admin(service: RunningService, method: 'GET' | 'POST', path: string): Promise<{ status: number; text: string }> {
+async function admin(
+  service: RunningService,
+  method: 'GET' | 'POST',
+  path: string,
+): Promise<{ status: number; text: string }> {
   const token = service.env.ADMIN_TOKEN;
-  const response = await fetch(`${service.url}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const response = await fetch(`${service.url}${path}`, {
+    method,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
   return { status: response.status, text: await response.text() };
 }
 

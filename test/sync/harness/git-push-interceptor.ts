@@ -41,11 +41,19 @@ export async function startGitPushInterceptor(upstream: (repoName: string) => st
   const ask = (req: IncomingMessage, body: Buffer) =>
     new Promise<UpstreamAnswer>((resolve) => {
       const upstreamRequest = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+        },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.on('end', () => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }));
+          answer.on('end', () =>
+            resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
+          );
         },
       );
       upstreamRequest.on('error', (error) => resolve({ status: 502, headers: {}, body: Buffer.from(String(error)) }));

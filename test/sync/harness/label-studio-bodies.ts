@@ -20,17 +20,29 @@ export interface AnnotationSpec {
 export function pythonJsonDumps(value: Json): string {
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${asciiJson(k)}: ${pythonJsonDumps(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${asciiJson(k)}: ${pythonJsonDumps(v)}`)
+      .join(', ')}}`;
   }
   return asciiJson(value);
 }
 
-const asciiJson = (value: Json) => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const asciiJson = (value: Json) =>
+  JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 function annotationFields(a: AnnotationSpec): { [key: string]: Json } {
   return {
     id: a.id,
-    result: [{ value: { choices: [a.choice] }, id: `r${a.id}`, from_name: 'sentiment', to_name: 'text', type: 'choices', origin: 'manual' }],
+    result: [
+      {
+        value: { choices: [a.choice] },
+        id: `r${a.id}`,
+        from_name: 'sentiment',
+        to_name: 'text',
+        type: 'choices',
+        origin: 'manual',
+      },
+    ],
     completed_by: { id: 1, first_name: 'Zoë', last_name: '', email: 'zoe@example.com' },
     was_cancelled: false,
     ground_truth: false,
@@ -42,7 +54,17 @@ function annotationFields(a: AnnotationSpec): { [key: string]: Json } {
 }
 
 function taskFields(id: number, text: string, updatedAt: string): { [key: string]: Json } {
-  return { id, data: { text }, meta: {}, created_at: '2024-05-01T09:00:00.000000Z', updated_at: updatedAt, is_labeled: true, overlap: 1, inner_id: id, project: 1 };
+  return {
+    id,
+    data: { text },
+    meta: {},
+    created_at: '2024-05-01T09:00:00.000000Z',
+    updated_at: updatedAt,
+    is_labeled: true,
+    overlap: 1,
+    inner_id: id,
+    project: 1,
+  };
 }
 
 /** The default body of `PUT <prefix>/<annotation id>`. */
@@ -51,11 +73,17 @@ export function annotationBody(a: AnnotationSpec): string {
 }
 
 /** The task-mode body of `PUT <prefix>/<task id>.json` (FUTURE_SAVE_TASK_TO_STORAGE). */
-export function taskModeBody(task: { id: number; text: string; updatedAt: string }, annotations: Omit<AnnotationSpec, 'task' | 'text'>[]): string {
+export function taskModeBody(
+  task: { id: number; text: string; updatedAt: string },
+  annotations: Omit<AnnotationSpec, 'task' | 'text'>[],
+): string {
   const { is_labeled: _labeled, overlap: _overlap, ...fields } = taskFields(task.id, task.text, task.updatedAt);
   return pythonJsonDumps({
     id: task.id,
-    annotations: annotations.map((a) => ({ ...annotationFields({ ...a, task: task.id, text: task.text }), task: task.id })),
+    annotations: annotations.map((a) => ({
+      ...annotationFields({ ...a, task: task.id, text: task.text }),
+      task: task.id,
+    })),
     ...fields,
     total_annotations: annotations.length,
     cancelled_annotations: 0,
@@ -73,12 +101,20 @@ export interface DatasetTask {
 
 /** `task id → [annotation id, its choice]…`: the dataset as a data scientist reads it. */
 export function labelsByTask(tasks: DatasetTask[]): Record<number, Array<[number, string]>> {
-  return Object.fromEntries(tasks.map((task) => [task.id, task.annotations.map((a) => [a.id, a.result[0]?.value.choices[0]] as [number, string])]));
+  return Object.fromEntries(
+    tasks.map((task) => [
+      task.id,
+      task.annotations.map((a) => [a.id, a.result[0]?.value.choices[0]] as [number, string]),
+    ]),
+  );
 }
 
 /** Parses a `.json` (array) or `.jsonl` (one task per line) dataset file. */
 export function parseDatasetFile(content: Buffer, layout: 'json' | 'jsonl'): DatasetTask[] {
   const text = content.toString('utf8');
   if (layout === 'json') return JSON.parse(text) as DatasetTask[];
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as DatasetTask);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as DatasetTask);
 }

@@ -21,7 +21,10 @@ export async function gitCloneAndDvcPull(repo: string, configLocal?: string): Pr
     directory: (datasetPath) => readTree(join(dir, datasetPath)),
     tasks: (datasetPath) => {
       const content = readFileSync(join(dir, datasetPath));
-      return { tasks: parseDatasetFile(content, datasetPath.endsWith('.jsonl') ? 'jsonl' : 'json'), text: content.toString('utf8') };
+      return {
+        tasks: parseDatasetFile(content, datasetPath.endsWith('.jsonl') ? 'jsonl' : 'json'),
+        text: content.toString('utf8'),
+      };
     },
     syncState: () => syncState(dir),
   };

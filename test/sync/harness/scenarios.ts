@@ -8,10 +8,34 @@ export const UNICODE_TEXT = 'Café ☕ naïve — 東京 🚀';
 
 /** Label Studio Target storage with prefix `exports/`: keys `exports//<annotation id>` (the `//` is real). */
 export const labelStudioRound1: Record<string, string> = {
-  'exports//17': annotationBody({ id: 17, task: 5, text: UNICODE_TEXT, choice: 'Positive', updatedAt: '2024-05-02T10:00:00.000000Z' }),
-  'exports//18': annotationBody({ id: 18, task: 5, text: UNICODE_TEXT, choice: 'Neutral', updatedAt: '2024-05-02T11:00:00.000000Z' }),
-  'exports//21': annotationBody({ id: 21, task: 7, text: 'second task', choice: 'Positive', updatedAt: '2024-05-02T12:00:00.000000Z' }),
-  'exports//22': annotationBody({ id: 22, task: 8, text: 'only annotation deleted later', choice: 'Negative', updatedAt: '2024-05-02T12:30:00.000000Z' }),
+  'exports//17': annotationBody({
+    id: 17,
+    task: 5,
+    text: UNICODE_TEXT,
+    choice: 'Positive',
+    updatedAt: '2024-05-02T10:00:00.000000Z',
+  }),
+  'exports//18': annotationBody({
+    id: 18,
+    task: 5,
+    text: UNICODE_TEXT,
+    choice: 'Neutral',
+    updatedAt: '2024-05-02T11:00:00.000000Z',
+  }),
+  'exports//21': annotationBody({
+    id: 21,
+    task: 7,
+    text: 'second task',
+    choice: 'Positive',
+    updatedAt: '2024-05-02T12:00:00.000000Z',
+  }),
+  'exports//22': annotationBody({
+    id: 22,
+    task: 8,
+    text: 'only annotation deleted later',
+    choice: 'Negative',
+    updatedAt: '2024-05-02T12:30:00.000000Z',
+  }),
   // Task mode (FUTURE_SAVE_TASK_TO_STORAGE): the whole task in one object.
   'tasks/9.json': taskModeBody({ id: 9, text: 'task mode', updatedAt: '2024-05-02T13:00:00.000000Z' }, [
     { id: 30, choice: 'Positive', updatedAt: '2024-05-02T13:00:00.000000Z' },
@@ -23,8 +47,20 @@ export const labelStudioRound1: Record<string, string> = {
 /** Round 2: annotation 17 edited, 22 deleted (task 8 loses its only annotation), 23 added to task 7. */
 export const labelStudioRound2 = {
   put: {
-    'exports//17': annotationBody({ id: 17, task: 5, text: UNICODE_TEXT, choice: 'Negative', updatedAt: '2024-05-03T09:00:00.000000Z' }),
-    'exports//23': annotationBody({ id: 23, task: 7, text: 'second task', choice: 'Negative', updatedAt: '2024-05-03T09:30:00.000000Z' }),
+    'exports//17': annotationBody({
+      id: 17,
+      task: 5,
+      text: UNICODE_TEXT,
+      choice: 'Negative',
+      updatedAt: '2024-05-03T09:00:00.000000Z',
+    }),
+    'exports//23': annotationBody({
+      id: 23,
+      task: 7,
+      text: 'second task',
+      choice: 'Negative',
+      updatedAt: '2024-05-03T09:30:00.000000Z',
+    }),
   },
   delete: ['exports//22'],
 };

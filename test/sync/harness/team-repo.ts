@@ -31,12 +31,18 @@ export function createDvcRepo(root: string, name: string, dvcConfig: string): st
  * commit made by a teammate with the real dvc CLI that points the default remote at `dvcRemoteDir` and
  * tracks `data/annotations/` holding `seedFiles` (`dvc add` + `dvc push`).
  */
-export async function createTeamRepo(root: string, name: string, dvcRemoteDir: string, seedFiles: Record<string, string>): Promise<{ bare: string; teammate: Teammate }> {
+export async function createTeamRepo(
+  root: string,
+  name: string,
+  dvcRemoteDir: string,
+  seedFiles: Record<string, string>,
+): Promise<{ bare: string; teammate: Teammate }> {
   const bare = createBareRepo(root, name);
   // The seeded data/annotations.dvc names objects that no reachable remote has: no `dvc pull` yet.
   const teammate = await Teammate.clone(bare, { dvcPull: false });
   await teammate.dvc('remote', 'add', '--default', '--force', 'storage', dvcRemoteDir);
-  for (const [relpath, content] of Object.entries(seedFiles)) teammate.write(join('data', 'annotations', relpath), content);
+  for (const [relpath, content] of Object.entries(seedFiles))
+    teammate.write(join('data', 'annotations', relpath), content);
   await teammate.dvc('add', 'data/annotations');
   await teammate.dvc('push');
   await teammate.commitAndPush('Keep the annotations in the team DVC storage');
@@ -62,11 +68,17 @@ export function isAncestor(bare: string, ancestor: string, of: string): boolean 
 }
 
 /** Commits from `from` (exclusive) to `to`, oldest first, each with its parents and changed paths. */
-export function commitsBetween(bare: string, from: string, to: string): Array<{ commit: string; parents: string[]; author: string; paths: string[] }> {
+export function commitsBetween(
+  bare: string,
+  from: string,
+  to: string,
+): Array<{ commit: string; parents: string[]; author: string; paths: string[] }> {
   const ids = git(bare, 'rev-list', '--reverse', '--topo-order', `${from}..${to}`).trim().split('\n').filter(Boolean);
   return ids.map((commit) => {
     const [parents, author] = git(bare, 'log', '-1', '--format=%P%x00%an', commit).trim().split('\0');
-    const paths = git(bare, 'diff-tree', '--no-commit-id', '--name-only', '-r', '-z', commit).split('\0').filter(Boolean);
+    const paths = git(bare, 'diff-tree', '--no-commit-id', '--name-only', '-r', '-z', commit)
+      .split('\0')
+      .filter(Boolean);
     return { commit, parents: parents.split(' ').filter(Boolean), author, paths };
   });
 }
