@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { StorageBackend } from '../storage/storage.backend.js';
-import { SyncService } from '../sync/sync.service.js';
+import { RemoteHealthProbe } from './remote-health.probe.js';
 
 /**
  * Liveness and readiness for operators and the Docker HEALTHCHECK. 503 only when the storage folder is not
@@ -12,13 +12,13 @@ import { SyncService } from '../sync/sync.service.js';
 export class HealthController {
   constructor(
     private readonly storage: StorageBackend,
-    private readonly sync: SyncService,
+    private readonly remotes: RemoteHealthProbe,
   ) {}
 
   @Get('health')
   @HttpCode(200)
   async health(@Res({ passthrough: true }) res: Response) {
-    const [storage, remotes] = await Promise.all([this.storage.checkWritable(), this.sync.checkRemotes()]);
+    const [storage, remotes] = await Promise.all([this.storage.checkWritable(), this.remotes.check()]);
     const status = storage.ok ? (remotes.git.ok && remotes.dvcRemote.ok ? 'ok' : 'degraded') : 'error';
     res.status(storage.ok ? 200 : 503);
     return { status, storage, ...remotes };

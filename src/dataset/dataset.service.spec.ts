@@ -30,20 +30,10 @@ describe('DatasetService (DatasetModule wiring)', () => {
     expect({ path: service.path, layout: service.layout }).toEqual({ path, layout });
   });
 
-  it('builds the configured file layout and names the dataset in commit messages', async () => {
+  it('names the dataset in commit messages', async () => {
     const service = await serviceFor('data/tasks.jsonl');
-    const index = service.createTaskFileIndex();
-    index.put('exports/1', Buffer.from('{"id": 1, "result": [], "task": {"id": 3, "data": {}}}'));
-    expect(index.build().content.toString()).toBe(
-      '{"id":3,"annotations":[{"id":1,"result":[],"task":3,"result_count":0}],"data":{},"total_annotations":1,"cancelled_annotations":0}\n',
-    );
     expect(service.commitMessage({ added: ['exports/1'], updated: [], deleted: [] })).toBe(
       'Update data/tasks.jsonl: 1 added\n\nA exports/1\n',
     );
-  });
-
-  it('a directory dataset has no task file', async () => {
-    const service = await serviceFor('data/annotations');
-    expect(() => service.createTaskFileIndex()).toThrow(/directory dataset/);
   });
 });

@@ -14,7 +14,7 @@ export interface ExportTask extends JsonObject {
 }
 
 /** What the dataset is, chosen by the extension of DVC_DATASET_PATH. */
-export type DatasetLayout = 'json' | 'jsonl' | 'directory';
+export type DatasetLayoutKind = 'json' | 'jsonl' | 'directory';
 
 /** An object left out of a JSON/JSONL dataset (it stays in storage); the sync status lists these. */
 export interface RejectedObject {

@@ -12,15 +12,6 @@ export interface DatasetDiff {
   deleted: string[];
 }
 
-/** The directory layout of a whole bucket: every object is a file, bytes unchanged. */
-export function manifestFromObjects(
-  objects: Iterable<{ key: string; md5: string; size: number }>,
-): Map<string, ManifestEntry> {
-  const manifest = new Map<string, ManifestEntry>();
-  for (const { key, md5, size } of objects) manifest.set(keyToRelativePath(key), { md5, size });
-  return manifest;
-}
-
 /**
  * The next manifest from the previous one and the journal's changes, oldest first (a later change of a
  * key overrides an earlier one). Nothing is read or hashed: the cost is O(changes) plus a shallow copy of
@@ -40,11 +31,6 @@ export function applyChanges(
     else next.delete(relpath);
   }
   return { manifest: next, diff: diffOver(touched, manifest, next) };
-}
-
-/** The changes from one manifest to another (e.g. from the branch tip to a merge result): O(n). */
-export function diffManifests(before: Manifest, after: Manifest): DatasetDiff {
-  return diffOver(new Set([...before.keys(), ...after.keys()]), before, after);
 }
 
 function diffOver(relpaths: Iterable<string>, before: Manifest, after: Manifest): DatasetDiff {

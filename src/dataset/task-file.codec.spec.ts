@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ExportTask } from './dataset.types.js';
-import { countAnnotations, parseTaskFile, renderTasks, type TaskFileLayout } from './task-file.codec.js';
+import { countAnnotations, parseTaskFile, renderTasks, type TaskFileFormat } from './task-file.codec.js';
 
 const t1: ExportTask = { id: 1, annotations: [{ id: 10, result: [], task: 1 }], data: { text: 'Café 🚀 "q" \\ /' } };
 const t2: ExportTask = { id: 2, annotations: [], data: { image: '/data/upload/1/a.png' } };
 
 describe('renderTasks', () => {
-  it.each<[string, ExportTask[], TaskFileLayout, string]>([
+  it.each<[string, ExportTask[], TaskFileFormat, string]>([
     [
       'json: compact array, raw UTF-8, final newline',
       [t1, t2],
@@ -32,13 +32,13 @@ describe('renderTasks', () => {
     expect(content.toString('latin1')).toContain('"\\ud83d"');
   });
 
-  it.each<TaskFileLayout>(['json', 'jsonl'])('%s reads back to the same tasks', (layout) => {
+  it.each<TaskFileFormat>(['json', 'jsonl'])('%s reads back to the same tasks', (layout) => {
     expect(parseTaskFile(renderTasks([t1, t2], layout), layout)).toEqual({ ok: true, tasks: [t1, t2] });
   });
 });
 
 describe('parseTaskFile', () => {
-  it.each<[string, string, TaskFileLayout, unknown[]]>([
+  it.each<[string, string, TaskFileFormat, unknown[]]>([
     [
       'Label Studio’s own export (ujson, \\/ escaped)',
       '[{"id":3,"annotations":[],"data":{"image":"\\/data\\/a.png"}}]',
@@ -62,7 +62,7 @@ describe('parseTaskFile', () => {
     expect(parseTaskFile(Buffer.from(text), layout)).toEqual({ ok: true, tasks });
   });
 
-  it.each<[string, Buffer, TaskFileLayout, RegExp]>([
+  it.each<[string, Buffer, TaskFileFormat, RegExp]>([
     ['not JSON', Buffer.from('{oops'), 'json', /^not JSON/],
     ['an object instead of a list', Buffer.from('{"id": 1}'), 'json', /not a JSON list/],
     ['an item without id', Buffer.from('[{"id":1},{"data":{}}]'), 'json', /item 2 is not a task/],

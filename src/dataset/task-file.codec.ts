@@ -2,7 +2,7 @@ import type { ExportTask, JsonValue } from './dataset.types.js';
 import { decodeFailure, isJsonObject, MAX_JSON_DEPTH, parseJsonBytes, parseJsonText } from './safe-json.parse.js';
 import { isTaskId, taskItemId } from './task-id.order.js';
 
-export type TaskFileLayout = 'json' | 'jsonl';
+export type TaskFileFormat = 'json' | 'jsonl';
 
 /**
  * One task as it is written in the file. Label Studio's JSON export (data_export/models.py
@@ -26,12 +26,12 @@ const NEWLINE = Buffer.from('\n');
  * when empty. `.jsonl`: one task per line, every line ending in `\n` — an empty file when empty.
  * Buffers, not one string: a large dataset can exceed V8's maximum string length.
  */
-export function joinTaskLines(lines: readonly Buffer[], layout: TaskFileLayout): Buffer {
+export function joinTaskLines(lines: readonly Buffer[], layout: TaskFileFormat): Buffer {
   if (layout === 'jsonl') return Buffer.concat(lines.flatMap((line) => [line, NEWLINE]));
   return Buffer.concat([OPEN, ...lines.flatMap((line, i) => (i === 0 ? [line] : [COMMA, line])), CLOSE]);
 }
 
-export function renderTasks(tasks: readonly ExportTask[], layout: TaskFileLayout): Buffer {
+export function renderTasks(tasks: readonly ExportTask[], layout: TaskFileFormat): Buffer {
   return joinTaskLines(tasks.map(taskLine), layout);
 }
 
@@ -47,7 +47,7 @@ export type TaskFileParse = { ok: true; tasks: ExportTask[] } | { ok: false; rea
  * id; nothing else about it is required (not even `annotations`), and it is kept as it is. A task id listed twice keeps its last
  * occurrence (as Python's dict would). Never throws.
  */
-export function parseTaskFile(content: Uint8Array, layout: TaskFileLayout): TaskFileParse {
+export function parseTaskFile(content: Uint8Array, layout: TaskFileFormat): TaskFileParse {
   // A task sits two or three levels below a stored body's root (array → task → annotations → annotation).
   const maxDepth = MAX_JSON_DEPTH + 3;
   let items: JsonValue[];

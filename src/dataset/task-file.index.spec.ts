@@ -1,6 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { ANNOTATION_17, ANNOTATION_18_SKIPPED, ANNOTATION_21, TASK_9 } from './__fixtures__/label-studio.bodies.js';
-import { buildTaskFile, TaskFileIndex } from './task-file.index.js';
+import { TaskFileIndex } from './task-file.index.js';
+import type { TaskFileFormat } from './task-file.codec.js';
+import type { TaskFileBuild } from './dataset.types.js';
+
+/** The whole dataset file from scratch, as the first flush builds it. */
+function buildTaskFile(objects: Iterable<{ key: string; body: Uint8Array }>, format: TaskFileFormat): TaskFileBuild {
+  const index = new TaskFileIndex(format);
+  for (const object of objects) index.put(object.key, object.body);
+  return index.build();
+}
 
 const b = (text: string) => Buffer.from(text, 'utf8');
 const ann = (id: number, taskId: number | string) =>

@@ -2,7 +2,7 @@ import { compareCodePoints } from '../dvc/code-point.order.js';
 import type { ExportTask, RejectedObject, TaskFileBuild } from './dataset.types.js';
 import { type BodySource, parseBody } from './label-studio.body.js';
 import { assembleTask, sourceTaskId } from './task.assemble.js';
-import { countAnnotations, joinTaskLines, taskLine, type TaskFileLayout } from './task-file.codec.js';
+import { countAnnotations, joinTaskLines, taskLine, type TaskFileFormat } from './task-file.codec.js';
 import { compareTaskIds, taskItemId } from './task-id.order.js';
 
 interface IndexedObject {
@@ -26,7 +26,7 @@ export class TaskFileIndex {
   private readonly rendered = new Map<string, { task: ExportTask; line: Buffer }>();
   private order: string[] | null = [];
 
-  constructor(private readonly layout: TaskFileLayout) {}
+  constructor(private readonly layout: TaskFileFormat) {}
 
   /** Whether `key` is indexed with exactly this content: the engine can skip reading it. */
   isCurrent(key: string, md5: string): boolean {
@@ -109,14 +109,4 @@ export class TaskFileIndex {
       compareTaskIds(this.rendered.get(a)!.task.id, this.rendered.get(b)!.task.id),
     );
   }
-}
-
-/** The whole dataset file from scratch (e.g. the first flush, or a test). */
-export function buildTaskFile(
-  objects: Iterable<{ key: string; body: Uint8Array }>,
-  layout: TaskFileLayout,
-): TaskFileBuild {
-  const index = new TaskFileIndex(layout);
-  for (const object of objects) index.put(object.key, object.body);
-  return index.build();
 }

@@ -3,7 +3,7 @@ import { ANNOTATION_17, ANNOTATION_18_SKIPPED, ANNOTATION_21, TASK_9 } from './_
 import type { JsonObject } from './dataset.types.js';
 import { exportAnnotation } from './annotation.export.js';
 import { type BodySource, parseBody } from './label-studio.body.js';
-import { assembleTask, buildTasks } from './task.assemble.js';
+import { assembleTask } from './task.assemble.js';
 
 function source(key: string, body: string | object): BodySource {
   const parsed = parseBody(key, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
@@ -104,21 +104,5 @@ describe('assembleTask — the task in Label Studio JSON export shape', () => {
     const written = JSON.parse(TASK_9);
     written.annotations[0].completed_by = written.annotations[0].completed_by.id;
     expect(assembleTask([source('exports/9.json', TASK_9)])).toEqual(written);
-  });
-});
-
-describe('buildTasks', () => {
-  it('one task per task id, sorted numerically, string ids after numbers', () => {
-    const sources = [
-      source('k/10', { id: 1, task: { id: 10 } }),
-      source('k/str', { id: 2, task: { id: 'imported-1' } }),
-      source('exports/21', ANNOTATION_21),
-      source('k/9', { id: 3, task: { id: 9 } }),
-      source('k/10b', { id: 4, task: { id: 10 } }),
-    ];
-    const tasks = buildTasks(sources);
-    expect(tasks.map((t) => t.id)).toEqual([7, 9, 10, 'imported-1']);
-    expect(tasks[2].annotations.map((a) => a.id)).toEqual([1, 4]);
-    expect(buildTasks([...sources].reverse())).toEqual(tasks);
   });
 });

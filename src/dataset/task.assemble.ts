@@ -58,18 +58,6 @@ export function assembleTask(sources: readonly BodySource[]): ExportTask {
   return exportShape(fields, kept);
 }
 
-/** Groups sources by task id and assembles each task; tasks come out sorted by id. */
-export function buildTasks(sources: readonly BodySource[]): ExportTask[] {
-  const byTask = new Map<string, BodySource[]>();
-  for (const source of sources) {
-    const id = taskItemId(sourceTaskId(source));
-    const group = byTask.get(id);
-    if (group) group.push(source);
-    else byTask.set(id, [source]);
-  }
-  return [...byTask.values()].map(assembleTask).sort((a, b) => compareTaskIds(a.id, b.id));
-}
-
 export function sourceTaskId(source: BodySource): TaskId {
   return source.kind === 'annotation' ? source.taskId : source.task.id;
 }

@@ -4,6 +4,7 @@ import { dvcConfig } from '../config/configuration.js';
 import { DvcConfigError } from './dvc-config.error.js';
 import { DvcModule } from './dvc.module.js';
 import { DvcRemoteFactory } from './dvc-remote.factory.js';
+import { DvcRemotes } from './dvc-remotes.port.js';
 import { S3DvcRemote } from './s3.dvc-remote.js';
 
 class SettingsModule {}
@@ -13,15 +14,17 @@ const factoryWith = async (settings: Partial<ReturnType<typeof dvcConfig>>) => {
   const module = await Test.createTestingModule({
     imports: [{ module: SettingsModule, global: true, providers: [provider], exports: [dvcConfig.KEY] }, DvcModule],
   }).compile();
-  return module.get(DvcRemoteFactory);
+  const remotes = module.get(DvcRemotes);
+  if (!(remotes instanceof DvcRemoteFactory)) throw new Error('DvcModule does not provide the factory');
+  return remotes;
 };
 const config =
   '[core]\n  remote = storage\n[\'remote "storage"\']\n  url = s3://team-bucket/dvcstore\n  endpointurl = http://127.0.0.1:9\n[remote "nas"]\n  url = /mnt/nas/dvc\n';
 
-describe('DvcRemoteFactory', () => {
+describe('DvcRemotes (DvcRemoteFactory)', () => {
   it('builds the remote named by the branch .dvc/config, described without secrets', async () => {
     const factory = await factoryWith({ accessKeyId: 'AKIAENV', secretAccessKey: 'very-secret' });
-    const remote = factory.create({ config });
+    const remote = factory.forRepository({ config });
     expect(remote).toBeInstanceOf(S3DvcRemote);
     expect(remote.describe()).toBe("s3://team-bucket/dvcstore (remote 'storage', endpoint http://127.0.0.1:9)");
     expect(factory.resolve({ config })).toMatchObject({
@@ -31,24 +34,26 @@ describe('DvcRemoteFactory', () => {
   });
 
   it("follows the output's remote, and DVC_REMOTE_URL over everything", async () => {
-    expect((await factoryWith({})).create({ config, outRemote: 'nas' }).describe()).toBe(
+    expect((await factoryWith({})).forRepository({ config, outRemote: 'nas' }).describe()).toBe(
       "local folder /mnt/nas/dvc (remote 'nas')",
     );
-    expect((await factoryWith({ remoteUrl: '/srv/remote' })).create({ config, outRemote: 'nas' }).describe()).toBe(
-      'local folder /srv/remote',
-    );
+    expect(
+      (await factoryWith({ remoteUrl: '/srv/remote' })).forRepository({ config, outRemote: 'nas' }).describe(),
+    ).toBe('local folder /srv/remote');
   });
 
   it('reuses the remote while the settings stay the same', async () => {
     const factory = await factoryWith({});
-    const first = factory.create({ config, outRemote: 'nas' });
-    expect(factory.create({ config, outRemote: 'nas' })).toBe(first);
-    expect(factory.create({ config: config.replace('/mnt/nas/dvc', '/mnt/nas2'), outRemote: 'nas' })).not.toBe(first);
+    const first = factory.forRepository({ config, outRemote: 'nas' });
+    expect(factory.forRepository({ config, outRemote: 'nas' })).toBe(first);
+    expect(factory.forRepository({ config: config.replace('/mnt/nas/dvc', '/mnt/nas2'), outRemote: 'nas' })).not.toBe(
+      first,
+    );
   });
 
   it('explains a repository without a remote', async () => {
     const factory = await factoryWith({});
-    expect(() => factory.create({})).toThrow(DvcConfigError);
-    expect(() => factory.create({})).toThrow(/dvc remote add -d storage <url>/);
+    expect(() => factory.forRepository({})).toThrow(DvcConfigError);
+    expect(() => factory.forRepository({})).toThrow(/dvc remote add -d storage <url>/);
   });
 });

@@ -9,11 +9,18 @@ export interface RemoteHealth {
 }
 
 /**
- * A DVC remote (DI token). Objects are named by their DVC id: `<md5>` for a file, `<md5>.dir` for a
- * directory listing, and stored at `files/md5/xx/yyyy…` under the remote root. Implementations do I/O
- * only; the push order (files first, `.dir` last) is `pushObjects`'s job.
+ * The DVC remote port. Objects are named by their DVC id: `<md5>` for a file, `<md5>.dir` for a directory
+ * listing, and stored at `files/md5/xx/yyyy…` under the remote root. Implementations do I/O only; the push order
+ * (files first, `.dir` last) is `pushDataset`'s job. Every implementation, the test fake included, passes one
+ * contract suite (test/dvc/dvc-remote.contract.ts); nothing outside `dvc/` knows which kind it holds.
  */
 export abstract class DvcRemote {
+  /**
+   * Uploads `pushDataset` runs at once. Over a network each upload mostly waits, so several overlap well; a
+   * local folder overrides it (its uploads share the thread pool and the disk with the PUTs).
+   */
+  readonly uploadParallelism: number = 8;
+
   /** For logs and status: the remote's name and location, never its credentials. */
   abstract describe(): string;
   /** The ids among `ids` that the remote does not have. */
@@ -27,4 +34,13 @@ export abstract class DvcRemote {
   abstract read(id: string): Promise<Buffer | undefined>;
   /** Can we reach and write to the remote right now? */
   abstract check(): Promise<RemoteHealth>;
+  /**
+   * Makes every upload so far durable; `pushDataset` calls it before the `.dir` and before any commit can name the
+   * objects. Remotes whose acknowledgement of an upload already means durable keep this no-op.
+   */
+  syncUploads(): Promise<void> {
+    return Promise.resolve();
+  }
+  /** Releases connections; the remote is not used afterwards. */
+  close(): void {}
 }

@@ -50,13 +50,13 @@ describe('LocalDvcRemote on a real folder', () => {
     const ids = ['a', 'b', 'c', 'd', 'e'].map((x) => md5Hex(x));
     for (const id of ids) await remote.upload(id, () => Buffer.from(['a', 'b', 'c', 'd', 'e'][ids.indexOf(id)]));
     expect(synced).toEqual([]); // nothing per upload
-    await remote.syncRenames();
+    await remote.syncUploads();
     const prefixes = new Set(ids.map((id) => join(root, 'files', 'md5', id.slice(0, 2))));
     const expected = new Set([...prefixes, join(root, 'files', 'md5'), join(root, 'files'), root, base]);
     expect(new Set(synced.map((s) => s.dir))).toEqual(expected);
     expect(synced).toHaveLength(expected.size);
     synced = [];
-    await remote.syncRenames();
+    await remote.syncUploads();
     expect(synced).toEqual([]);
   });
 
@@ -79,10 +79,10 @@ describe('LocalDvcRemote on a real folder', () => {
       synced.push({ dir, dirObjectVisible: false });
     });
     await remote.upload(md5Hex('x'), () => Buffer.from('x'));
-    await expect(remote.syncRenames()).rejects.toThrow(/durable: EIO/);
+    await expect(remote.syncUploads()).rejects.toThrow(/durable: EIO/);
     fail = false;
     synced = [];
-    await remote.syncRenames();
+    await remote.syncUploads();
     expect(synced.map((s) => s.dir)).toEqual([join(root, 'files', 'md5', md5Hex('x').slice(0, 2))]);
   });
 });

@@ -139,7 +139,7 @@ export class S3DvcRemote extends DvcRemote {
   }
 
   /** Closes the HTTP connections. */
-  destroy(): void {
+  override close(): void {
     this.client.destroy();
   }
 

@@ -1,21 +1,20 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { dvcOutputPaths } from '../dvc/dataset-paths.util.js';
-import { DvcRemote } from '../dvc/dvc.remote.js';
-import { DvcRemoteFactory } from '../dvc/dvc-remote.factory.js';
-import { DatasetService } from '../dataset/dataset.service.js';
-import { GitRemote, type GitTip } from '../git/git.remote.js';
-import { StorageBackend } from '../storage/storage.backend.js';
+import { Logger } from '@nestjs/common';
+import type { DatasetLayout, DatasetVersion, OursSnapshot } from '../dataset/dataset-layout.port.js';
+import type { DatasetService } from '../dataset/dataset.service.js';
 import type { DatasetDiff } from '../dataset/manifest.changes.js';
-import type { DatasetStrategy, MaterializedDataset } from './dataset-strategy.types.js';
-import { pushDataset } from './dataset.pusher.js';
-import { DATASET_STRATEGY } from './dataset-strategy.provider.js';
-import { isObjectChange } from './object-source.factory.js';
-import { datasetFileChanges, readTipDataset, type TipDataset } from './tip-dataset.files.js';
+import { isObjectChange, StoredObjectsReader } from '../dataset/stored-objects.reader.js';
+import { pushDataset } from '../dvc/dataset.pusher.js';
+import { dvcOutputPaths } from '../dvc/dataset-paths.util.js';
+import { datasetFileChanges, readTipDataset, type TipDataset } from '../dvc/dataset-tracking.files.js';
+import type { DvcRemote } from '../dvc/dvc.remote.js';
+import type { DvcRemotes } from '../dvc/dvc-remotes.port.js';
+import type { GitRemote, GitTip } from '../git/git.remote.js';
+import type { StorageBackend } from '../storage/storage.backend.js';
+import { FlushPipeline, type PipelineTarget } from './flush.pipeline.js';
 import { REJECTED_SHOWN, type FlushSummary } from './sync-status.types.js';
-import { SyncStateStore } from './sync-state.store.js';
+import type { SyncStateStore } from './sync-state.store.js';
 
 const MAX_ATTEMPTS = 6;
-const REMOTE_CHECK_TTL_MS = 15_000;
 
 interface Target {
   tip: GitTip | null;
@@ -23,29 +22,46 @@ interface Target {
   remote: DvcRemote;
 }
 
+/** What one pipeline drives: the project's storage, sync state, repository, DVC remotes and dataset. */
+export interface PipelineParts {
+  storage: StorageBackend;
+  state: SyncStateStore;
+  git: GitRemote;
+  remotes: DvcRemotes;
+  dataset: DatasetService;
+}
+
 /**
- * One flush: storage changes → dataset → DVC remote → one commit on the branch tip → push. When the
- * branch moved, it starts over on the new tip (and merges when a teammate changed the dataset); the
- * uploaded objects stay valid, so a retry costs only what changed.
+ * One flush: storage changes → the layout's new dataset → DVC push (`pushDataset`: files, then `.dir`) → one
+ * commit on the branch tip → git push → record. When the branch moved, it starts over on the new tip (and merges
+ * when a teammate changed the dataset); the uploaded objects stay valid, so a retry costs only what changed.
+ * `T` is the layout's item type; nothing here depends on which layout it is.
  */
-@Injectable()
-export class FlushRunner {
+export class FlushRunner<T> extends FlushPipeline {
   private readonly logger = new Logger('Flush');
   private readonly paths;
-  private remoteDescription: string | null = null;
-  private lastRemote: DvcRemote | null = null;
-  private base: { id: string; items: Map<string, unknown> } | null = null;
-  private remoteCheck: { at: number; result: ReturnType<FlushRunner['probeRemotes']> } | null = null;
+  private readonly storage: StorageBackend;
+  private readonly state: SyncStateStore;
+  private readonly git: GitRemote;
+  private readonly remotes: DvcRemotes;
+  private readonly dataset: DatasetService;
+  private readonly objects: StoredObjectsReader;
+  private lastRemote: DvcRemote | undefined;
+  /** The decoded items of the last push: a cache of the sync state's rows, replaced at every record. */
+  private base: { id: string; items: Map<string, T> } | null = null;
 
   constructor(
-    private readonly storage: StorageBackend,
-    private readonly state: SyncStateStore,
-    private readonly git: GitRemote,
-    private readonly remotes: DvcRemoteFactory,
-    private readonly dataset: DatasetService,
-    @Inject(DATASET_STRATEGY) private readonly strategy: DatasetStrategy<unknown>,
+    private readonly layout: DatasetLayout<T>,
+    parts: PipelineParts,
   ) {
-    this.paths = dvcOutputPaths(dataset.path);
+    super();
+    ({ storage: this.storage, state: this.state, git: this.git, remotes: this.remotes, dataset: this.dataset } = parts);
+    this.objects = new StoredObjectsReader(parts.storage);
+    this.paths = dvcOutputPaths(parts.dataset.path);
+  }
+
+  target(): PipelineTarget {
+    return { git: this.git, dvc: this.lastRemote };
   }
 
   describe() {
@@ -55,12 +71,16 @@ export class FlushRunner {
       branch: git.branch,
       dataset: this.dataset.path,
       layout: this.dataset.layout,
-      remote: this.remoteDescription,
+      remote: this.lastRemote?.describe() ?? null,
     };
   }
 
-  /** Fetches the tip and resolves the DVC remote: at startup, to refuse an unusable configuration early. */
-  async resolveTarget(): Promise<Target> {
+  async checkTarget(): Promise<void> {
+    await this.resolveTarget();
+  }
+
+  /** Fetches the tip and resolves the DVC remote the branch's settings name. */
+  private async resolveTarget(): Promise<Target> {
     const tip = await this.git.fetchTip();
     const read = (path: string) => (tip ? this.git.readFile(tip.commit, path) : Promise.resolve(undefined));
     const [dvcFile, gitignore, dvcConfig] = await Promise.all([
@@ -69,33 +89,9 @@ export class FlushRunner {
       read('.dvc/config'),
     ]);
     const dataset = readTipDataset(this.paths, { dvcFile, gitignore, dvcConfig });
-    const remote = this.remotes.create({ config: dataset.dvcConfig, outRemote: dataset.out?.remote });
-    this.remoteDescription = remote.describe();
+    const remote = this.remotes.forRepository({ config: dataset.dvcConfig, outRemote: dataset.out?.remote });
     this.lastRemote = remote;
     return { tip, dataset, remote };
-  }
-
-  /**
-   * Reachability of the Git and DVC remotes for /_admin/health. Cached briefly: the endpoint is open and polled
-   * (Docker every 30 s), and each check is an authenticated request to the team's servers.
-   */
-  checkRemotes() {
-    const now = Date.now();
-    if (!this.remoteCheck || now - this.remoteCheck.at > REMOTE_CHECK_TTL_MS) {
-      this.remoteCheck = { at: now, result: this.probeRemotes() };
-    }
-    return this.remoteCheck.result;
-  }
-
-  private async probeRemotes() {
-    const git = await this.git.check();
-    const dvcRemote = this.lastRemote
-      ? await this.lastRemote.check()
-      : { ok: false, error: 'not resolved yet: the Git branch has not been read (see lastError in /_admin/sync)' };
-    return {
-      git: { ...git, url: this.git.describe().url, branch: this.git.describe().branch },
-      dvcRemote: { ...dvcRemote, remote: this.remoteDescription },
-    };
   }
 
   async run(): Promise<FlushSummary> {
@@ -113,15 +109,22 @@ export class FlushRunner {
       if (!fullRebuild && changedKeys.length === 0)
         return this.summary(started, null, { added: [], updated: [], deleted: [] }, 0, 0, false);
       if (fullRebuild && attempt === 1) changedKeys = [...new Set([...changedKeys, ...(await this.allKeys())])];
-      const base = fullRebuild ? new Map<string, unknown>() : this.loadBase(datasetId);
+      const base = fullRebuild ? new Map<string, T>() : this.loadBase(datasetId);
       try {
-        const ours = await this.strategy.ours(base, changedKeys, fullRebuild);
+        const ours = await this.layout.ours({
+          objects: this.objects,
+          base,
+          changedKeys,
+          fullRebuild,
+          lastPushedItemsOf: (keys) => this.state.itemsOfKeys(keys),
+        });
         const baseHash = fullRebuild ? undefined : (progress.pushedDatasetHash ?? undefined);
         const { items, merged } = await this.mergeWithBranch(target, base, ours.items, baseHash);
-        const materialized = await this.strategy.materialize(items, (id) => target.remote.read(id));
-        const mustExist = merged ? this.strategy.filesToVerify(base, items, materialized) : [];
-        uploaded += await pushDataset(target.remote, materialized, mustExist);
-        const commit = await this.commit(target, materialized, ours.diff);
+        const read = (id: string) => target.remote.read(id);
+        const version = await this.layout.materialize(items, ours.offered, read);
+        const mustExist = merged ? this.layout.filesToVerify(base, items, version) : [];
+        uploaded += (await pushDataset(target.remote, version, { mustExist })).uploaded.length;
+        const commit = await this.commit(target, version, ours.diff);
         if (commit && !(await this.pushCommit(commit))) {
           rebases++;
           this.logger.log(`the branch moved during the flush: rebuilding on the new tip (attempt ${attempt + 1})`);
@@ -134,7 +137,7 @@ export class FlushRunner {
           merged,
           ours,
           items,
-          materialized.hash,
+          version.hash,
           commit ?? target.tip?.commit ?? null,
         );
         await this.storage.pruneChanges(upto + 1);
@@ -158,13 +161,13 @@ export class FlushRunner {
    */
   private async mergeWithBranch(
     target: Target,
-    base: Map<string, unknown>,
-    ours: Map<string, unknown>,
+    base: Map<string, T>,
+    ours: Map<string, T>,
     baseHash: string | undefined,
-  ) {
+  ): Promise<{ items: Map<string, T>; merged: boolean }> {
     const theirsHash = target.dataset.out?.md5; // `<md5>` or `<md5>.dir`
     if (!theirsHash || theirsHash === baseHash) return { items: ours, merged: false };
-    const theirs = await this.strategy.theirs(theirsHash, (id) => target.remote.read(id));
+    const theirs = await this.layout.theirs(theirsHash, (id) => target.remote.read(id));
     if (!theirs) {
       throw new Error(
         `the branch's ${this.paths.dvcFile} points to ${theirsHash}, which ${target.remote.describe()} does not have ` +
@@ -172,7 +175,7 @@ export class FlushRunner {
           `Changes stay pending; once they run 'dvc push' (or revert that commit) the next flush merges.`,
       );
     }
-    const result = this.strategy.merge(base, ours, theirs);
+    const result = this.layout.merge(base, ours, theirs);
     this.logger.log(
       `merged with the branch's version of ${this.dataset.path} (${result.conflicts} items changed on both sides: ours kept)`,
     );
@@ -180,9 +183,9 @@ export class FlushRunner {
   }
 
   /** A commit on the fetched tip touching only the dataset's `.dvc` and `.gitignore`; null when nothing changes. */
-  private async commit(target: Target, dataset: MaterializedDataset, diff: DatasetDiff): Promise<string | null> {
-    const hash = { md5: dataset.hash, size: dataset.size, nfiles: dataset.nfiles };
-    const changes = datasetFileChanges(this.paths, target.dataset, hash, this.strategy.isDirectory);
+  private async commit(target: Target, version: DatasetVersion, diff: DatasetDiff): Promise<string | null> {
+    const hash = { md5: version.hash, size: version.size, nfiles: version.nfiles };
+    const changes = datasetFileChanges(this.paths, target.dataset, hash, this.layout.isDirectory);
     if (changes.length === 0) return null;
     return this.git.commitChanges({
       parent: target.tip?.commit ?? null,
@@ -204,8 +207,8 @@ export class FlushRunner {
     upto: number,
     fullRebuild: boolean,
     merged: boolean,
-    ours: { touched: Set<string>; keyItems: Map<string, string[]>; rejected: Array<{ key: string; reason: string }> },
-    items: Map<string, unknown>,
+    ours: OursSnapshot<T>,
+    items: Map<string, T>,
     datasetHash: string,
     commit: string | null,
   ): void {
@@ -214,7 +217,10 @@ export class FlushRunner {
     this.state.recordPush({
       replaceAll,
       replaceKeyItems: fullRebuild,
-      upsert: ids.filter((id) => items.has(id)).map((id) => this.strategy.encode(id, items.get(id))),
+      upsert: ids.flatMap((id) => {
+        const item = items.get(id);
+        return item === undefined ? [] : [this.layout.encode(id, item)];
+      }),
       remove: replaceAll ? [] : ids.filter((id) => !items.has(id)),
       keyItems: ours.keyItems,
       progress: {
@@ -233,10 +239,10 @@ export class FlushRunner {
     this.base = { id: datasetId, items };
   }
 
-  private loadBase(datasetId: string): Map<string, unknown> {
+  private loadBase(datasetId: string): Map<string, T> {
     if (this.base?.id !== datasetId) {
-      const items = new Map<string, unknown>();
-      for (const [id, item] of this.state.items()) items.set(id, this.strategy.decode(item));
+      const items = new Map<string, T>();
+      for (const [id, item] of this.state.items()) items.set(id, this.layout.decode(item));
       this.base = { id: datasetId, items };
     }
     return this.base.items;
@@ -244,12 +250,8 @@ export class FlushRunner {
 
   private async allKeys(): Promise<string[]> {
     const keys: string[] = [];
-    for (let after: string | undefined; ;) {
-      const page = await this.storage.listObjects({ prefix: '', after, limit: 1000 });
-      keys.push(...page.map((meta) => meta.key));
-      if (page.length < 1000) return keys;
-      after = page[page.length - 1].key;
-    }
+    for await (const page of this.objects.keys()) keys.push(...page);
+    return keys;
   }
 
   private summary(

@@ -4,14 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { storageConfig } from '../config/configuration.js';
-
-/** One item of the last pushed dataset: a file of the directory layout, or a task of the JSON layouts. */
-export interface PushedItem {
-  id: string;
-  hash: string;
-  /** JSON of the item (a task, or `{ md5, size }` of a file). */
-  value: string;
-}
+import type { PushedItem } from '../dataset/dataset-layout.port.js';
 
 export interface SyncProgress {
   syncedSeq: number;
@@ -83,7 +76,7 @@ export class SyncStateStore implements OnApplicationShutdown {
   }
 
   /** Item ids each key contributed to at the last push (a deleted key's old task is found here). */
-  itemsOfKeys(keys: string[]): Map<string, string[]> {
+  itemsOfKeys(keys: readonly string[]): Map<string, string[]> {
     const result = new Map<string, string[]>();
     const select = this.db.prepare('SELECT item_id FROM key_items WHERE key = ?').pluck();
     for (const key of keys) result.set(key, select.all(key) as string[]);

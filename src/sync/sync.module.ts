@@ -3,15 +3,18 @@ import { DatasetModule } from '../dataset/dataset.module.js';
 import { DvcModule } from '../dvc/dvc.module.js';
 import { GitModule } from '../git/git.module.js';
 import { StorageModule } from '../storage/storage.module.js';
-import { datasetStrategyProvider } from './dataset-strategy.provider.js';
-import { FlushRunner } from './flush.runner.js';
+import { flushPipelineProvider } from './flush-pipeline.provider.js';
+import { FlushPipeline } from './flush.pipeline.js';
 import { SyncService } from './sync.service.js';
 import { SyncStateStore } from './sync-state.store.js';
 
-/** Pending changes → batched commits: the scheduled job, single-flight flush, rebase/merge, status. */
+/**
+ * The loop: pending changes → the dataset layout → DVC push → commit + git push → record, on a schedule, one flight
+ * at a time, with retry and backoff; and the sync status.
+ */
 @Module({
   imports: [StorageModule, DatasetModule, DvcModule, GitModule],
-  providers: [SyncStateStore, FlushRunner, SyncService, datasetStrategyProvider],
-  exports: [SyncService],
+  providers: [SyncStateStore, flushPipelineProvider, SyncService],
+  exports: [SyncService, FlushPipeline],
 })
 export class SyncModule {}

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { syncConfig } from '../config/configuration.js';
 import { DvcConfigError } from '../dvc/dvc-config.error.js';
 import { StorageBackend } from '../storage/storage.backend.js';
-import { FlushRunner } from './flush.runner.js';
+import { FlushPipeline } from './flush.pipeline.js';
 import { retryDelayMs } from './retry-backoff.policy.js';
 import { SingleFlight } from './single-flight.gate.js';
 import type { FlushSummary, SyncStatus } from './sync-status.types.js';
@@ -40,7 +40,7 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(syncConfig.KEY) private readonly config: ConfigType<typeof syncConfig>,
     private readonly storage: StorageBackend,
     private readonly state: SyncStateStore,
-    private readonly runner: FlushRunner,
+    private readonly runner: FlushPipeline,
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
@@ -79,7 +79,7 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async checkTarget(): Promise<void> {
     try {
-      await this.runner.resolveTarget();
+      await this.runner.checkTarget();
     } catch (error) {
       if (error instanceof DvcConfigError) throw error;
       this.logger.warn(
@@ -118,10 +118,6 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       rejectedCount: progress.rejectedCount,
       lastFlush: this.lastFlush,
     };
-  }
-
-  checkRemotes() {
-    return this.runner.checkRemotes();
   }
 
   private async tick(): Promise<void> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { parseDvcConfig } from '../../src/dvc/dvc-config.parser.js';
 import type { DvcRemote } from '../../src/dvc/dvc.remote.js';
-import { DvcRemoteFactory } from '../../src/dvc/dvc-remote.factory.js';
+import { createDvcRemote } from '../../src/dvc/dvc-remote.factory.js';
 import { resolveRemote } from '../../src/dvc/remote.resolver.js';
 import { S3DvcRemote } from '../../src/dvc/s3.dvc-remote.js';
 import { startMotoServer, type MotoServer } from '../support/moto-server.js';
@@ -93,7 +93,7 @@ describe.each(setups)('%s', (_remoteName, setupFor) => {
         });
         expect(again.push.uploaded).toEqual([]);
       } finally {
-        if (remote instanceof S3DvcRemote) remote.destroy();
+        remote.close();
       }
     },
   );
@@ -136,7 +136,7 @@ it("pushes to the output's own remote, as dvc pull reads it, and keeps a user's 
     root,
     datasetPath: 'data/annotations',
     content,
-    remote: DvcRemoteFactory.fromSpec(spec),
+    remote: createDvcRemote(spec),
     dvcConfig: config,
     existingDvcFile: edited,
     existingGitignore: '/scratch\n',
@@ -164,5 +164,5 @@ function remoteFor(setup: RemoteSetup): DvcRemote {
     config: parseDvcConfig({ config: setup.config, configLocal: setup.configLocal }),
     dvcDir: setup.dvcDir,
   });
-  return DvcRemoteFactory.fromSpec(spec);
+  return createDvcRemote(spec);
 }

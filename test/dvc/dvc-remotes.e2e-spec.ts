@@ -10,6 +10,7 @@ import { md5Hex } from '../../src/dvc/md5.util.js';
 import { S3DvcRemote } from '../../src/dvc/s3.dvc-remote.js';
 import { startMotoServer, type MotoServer } from '../support/moto-server.js';
 import { removeTempRoots, tempRoot } from './dvc-repo.harness.js';
+import { describeDvcRemoteContract } from './dvc-remote.contract.js';
 
 let moto: MotoServer;
 const s3Remotes: S3DvcRemote[] = [];
@@ -18,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   removeTempRoots();
-  s3Remotes.forEach((remote) => remote.destroy());
+  s3Remotes.forEach((remote) => remote.close());
   await moto?.stop();
 });
 
@@ -38,83 +39,12 @@ function s3Remote(prefix: string, bucket = moto.bucket): S3DvcRemote {
   return remote;
 }
 
-/** Contents whose md5 all start with `prefix`: one `files/md5/xx/` folder, so S3 lists it instead of HEADs. */
-function contentsInOneFolder(count: number, prefix = 'ab'): Buffer[] {
-  const found: Buffer[] = [];
-  for (let i = 0; found.length < count; i++)
-    if (md5Hex(String(i)).startsWith(prefix)) found.push(Buffer.from(String(i)));
-  return found;
-}
-
 const remotes: [string, () => DvcRemote][] = [
   ['local folder', () => new LocalDvcRemote(join(tempRoot('remote'), 'store'), 'storage')],
   ['S3 (moto)', () => s3Remote(`run-${Date.now()}-${Math.random().toString(36).slice(2)}/dvcstore`)],
 ];
 
-describe.each(remotes)('%s remote', (_name, makeRemote) => {
-  it('stores a Buffer, a stream with its size and a stream without, and reads them back', async () => {
-    const remote = makeRemote();
-    const [a, b, c] = ['{"label": "cat"}\n', 'x'.repeat(300_000), ''].map((s) => Buffer.from(s));
-    const ids = [a, b, c].map((bytes) => md5Hex(bytes));
-    expect(await remote.missing(ids)).toEqual(new Set(ids));
-    await remote.upload(ids[0], () => a);
-    await remote.upload(ids[1], () => Readable.from([b.subarray(0, 1000), b.subarray(1000)]), b.length);
-    await remote.upload(ids[2], () => Readable.from([c]));
-    expect(await remote.missing([...ids, md5Hex('absent')])).toEqual(new Set([md5Hex('absent')]));
-    expect((await remote.read(ids[1]))?.equals(b)).toBe(true);
-    expect(await remote.read(md5Hex('absent'))).toBeUndefined();
-    await remote.upload(ids[0], () => a); // again: harmless
-    expect(await remote.check()).toEqual({ ok: true });
-  });
-
-  it('refuses bytes that do not hash to the id and keeps nothing', async () => {
-    const remote = makeRemote();
-    const id = md5Hex('what was hashed');
-    await expect(remote.upload(id, () => Readable.from([Buffer.from('what is there now')]), 17)).rejects.toBeInstanceOf(
-      DvcRemoteError,
-    );
-    await expect(remote.upload(id, () => Readable.from([Buffer.from('what is there now')]))).rejects.toThrow(
-      /changed after it was hashed/,
-    );
-    await expect(remote.upload(id, () => Buffer.from('what is there now'))).rejects.toThrow(
-      /changed after it was hashed/,
-    );
-    expect(await remote.missing([id])).toEqual(new Set([id]));
-    expect(await remote.read(id)).toBeUndefined();
-  });
-
-  it('finds what is missing among many objects of one folder', async () => {
-    const remote = makeRemote();
-    const contents = contentsInOneFolder(12);
-    const present = contents.filter((_, i) => i % 3 === 0);
-    for (const bytes of present) await remote.upload(md5Hex(bytes), () => bytes);
-    const dirId = `${md5Hex(contents[1])}.dir`;
-    const missing = await remote.missing([...contents.map((bytes) => md5Hex(bytes)), dirId]);
-    expect([...missing].sort()).toEqual(
-      [...contents.filter((_, i) => i % 3 !== 0).map((bytes) => md5Hex(bytes)), dirId].sort(),
-    );
-  });
-
-  it('finds what is missing among objects spread over many folders', async () => {
-    const remote = makeRemote();
-    const contents = Array.from({ length: 60 }, (_, i) => Buffer.from(`task ${i}`));
-    const present = contents.filter((_, i) => i % 2 === 0);
-    for (const bytes of present) await remote.upload(md5Hex(bytes), () => bytes);
-    const missing = await remote.missing(contents.map((bytes) => md5Hex(bytes)));
-    expect([...missing].sort()).toEqual(
-      contents
-        .filter((_, i) => i % 2 === 1)
-        .map((bytes) => md5Hex(bytes))
-        .sort(),
-    );
-  });
-
-  it('refuses an id that is not an md5', async () => {
-    const remote = makeRemote();
-    await expect(remote.missing(['../../etc/passwd'])).rejects.toThrow(/not a DVC object id/);
-    await expect(remote.upload('ABC', () => Buffer.from('x'))).rejects.toThrow(/not a DVC object id/);
-  });
-});
+for (const [name, makeRemote] of remotes) describeDvcRemoteContract(name, makeRemote);
 
 describe('local folder remote, on disk', () => {
   it('lays objects out as DVC does: files/md5/xx/rest, read-only, no temp files left', async () => {
@@ -157,18 +87,16 @@ describe('S3 remote, on moto', () => {
     const seeded = Array.from({ length: 1010 }, (_, i) => `ab${i.toString(16).padStart(30, '0')}`);
     for (let i = 0; i < seeded.length; i += 50) {
       await Promise.all(
-        seeded
-          .slice(i, i + 50)
-          .map((id) =>
-            client.send(
-              new PutObjectCommand({
-                Bucket: moto.bucket,
-                Key: `${prefix}/files/md5/ab/${id.slice(2)}`,
-                Body: Buffer.alloc(0),
-                ContentLength: 0,
-              }),
-            ),
+        seeded.slice(i, i + 50).map((id) =>
+          client.send(
+            new PutObjectCommand({
+              Bucket: moto.bucket,
+              Key: `${prefix}/files/md5/ab/${id.slice(2)}`,
+              Body: Buffer.alloc(0),
+              ContentLength: 0,
+            }),
           ),
+        ),
       );
     }
     client.destroy();

@@ -7,7 +7,7 @@ import type { DvcRemote } from '../../src/dvc/dvc.remote.js';
 import { writeDvcFile, type DvcOutHash } from '../../src/dvc/dvc-file.writer.js';
 import { addGitignoreEntry } from '../../src/dvc/gitignore.updater.js';
 import { md5OfFile } from '../../src/dvc/md5.util.js';
-import { pushObjects, type PushResult } from '../../src/dvc/object.pusher.js';
+import { pushDataset, type PushResult } from '../../src/dvc/dataset.pusher.js';
 import { dvc, gitCli } from '../support/dvc-cli.js';
 
 /** A dataset: a folder (relpath → bytes) or one file. */
@@ -59,10 +59,10 @@ export async function publishDataset(input: PublishInput): Promise<Published> {
   const toPush = files.map((f) => ({ hash: f.md5, size: f.size, source: f.source }));
   if (isDir) {
     const dir = buildDirObject(files);
-    push = await pushObjects(input.remote, toPush, { hash: dir.hash, content: dir.content });
+    push = await pushDataset(input.remote, { files: toPush, dirObject: { hash: dir.hash, content: dir.content } });
     hash = { md5: dir.hash, size: dir.size, nfiles: dir.nfiles };
   } else {
-    push = await pushObjects(input.remote, toPush);
+    push = await pushDataset(input.remote, { files: toPush });
     hash = { md5: files[0].md5, size: files[0].size };
   }
   const out = dvcOutputPaths(input.datasetPath);

@@ -86,7 +86,9 @@ export class InMemoryDvcRemote extends DvcRemote {
     const body = source();
     const bytes = Buffer.isBuffer(body) ? body : await collect(body);
     if (md5Hex(bytes) !== id.replace(/\.dir$/, ''))
-      throw new DvcRemoteError(`object ${id}: content hashes to ${md5Hex(bytes)}`);
+      throw new DvcRemoteError(
+        `object ${id}: the bytes read hash to ${md5Hex(bytes)} (the file changed after it was hashed?); not stored`,
+      );
     if (id.endsWith('.dir')) {
       const absent = parseDirObject(bytes, id).filter((entry) => !this.objects.has(entry.md5));
       if (absent.length > 0)

@@ -1,5 +1,5 @@
 import { afterEach } from '@jest/globals';
-import { Logger, type FactoryProvider } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,12 @@ import { dvcOutputPaths } from '../../src/dvc/dataset-paths.util.js';
 import { buildDirObject, parseDirObject } from '../../src/dvc/dir-object.codec.js';
 import { findOut, readDvcFile } from '../../src/dvc/dvc-file.reader.js';
 import { writeDvcFile } from '../../src/dvc/dvc-file.writer.js';
-import type { DvcRemoteFactory } from '../../src/dvc/dvc-remote.factory.js';
 import { addGitignoreEntry } from '../../src/dvc/gitignore.updater.js';
 import { md5Hex } from '../../src/dvc/md5.util.js';
-import type { DatasetStrategy } from '../../src/sync/dataset-strategy.types.js';
-import { datasetStrategyProvider } from '../../src/sync/dataset-strategy.provider.js';
-import { FlushRunner } from '../../src/sync/flush.runner.js';
+import { createFlushPipeline } from '../../src/sync/flush-pipeline.provider.js';
+import type { FlushPipeline } from '../../src/sync/flush.pipeline.js';
 import { SyncStateStore } from '../../src/sync/sync-state.store.js';
+import { FixedDvcRemotes } from '../fakes/fixed-dvc.remotes.js';
 import { InMemoryDvcRemote } from '../fakes/in-memory-dvc.remote.js';
 import { InMemoryGitRemote } from '../fakes/in-memory-git.remote.js';
 import { InMemoryStorageBackend } from '../fakes/in-memory-storage.backend.js';
@@ -51,7 +50,7 @@ export class SyncHarness {
     readonly remote: InMemoryDvcRemote,
     readonly state: SyncStateStore,
     readonly dataset: DatasetService,
-    readonly runner: FlushRunner,
+    readonly runner: FlushPipeline,
   ) {
     this.paths = dvcOutputPaths(dataset.path);
   }
@@ -72,19 +71,7 @@ export class SyncHarness {
       accessKeyId: SECRETS.remoteAccessKeyId,
       secretAccessKey: SECRETS.remoteSecretAccessKey,
     } as unknown as ConfigType<typeof dvcConfig>);
-    const strategy = (datasetStrategyProvider as FactoryProvider).useFactory(
-      dataset,
-      storage,
-      state,
-    ) as DatasetStrategy<unknown>;
-    const runner = new FlushRunner(
-      storage,
-      state,
-      git,
-      { create: () => remote } as unknown as DvcRemoteFactory,
-      dataset,
-      strategy,
-    );
+    const runner = createFlushPipeline({ storage, state, git, remotes: new FixedDvcRemotes(remote), dataset });
     return new SyncHarness(dataDir, storage, git, remote, state, dataset, runner);
   }
 

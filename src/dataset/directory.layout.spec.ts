@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
-import { DirectoryStrategy } from './directory.strategy.js';
+import { DirectoryLayout } from './directory.layout.js';
+import { StoredObjectsReader } from './stored-objects.reader.js';
 
-describe('DirectoryStrategy.ours', () => {
+describe('DirectoryLayout.ours', () => {
   it('lets the event loop serve other work while it looks up thousands of changed keys (invariant 7)', async () => {
     const storage = new InMemoryStorageBackend();
     const keys = Array.from({ length: 2000 }, (_, i) => `ls/${i}.json`);
@@ -17,7 +18,13 @@ describe('DirectoryStrategy.ours', () => {
       if (!finished) setImmediate(serve);
     };
     setImmediate(serve);
-    const ours = await new DirectoryStrategy(storage).ours(new Map(), keys);
+    const ours = await new DirectoryLayout().ours({
+      objects: new StoredObjectsReader(storage),
+      base: new Map(),
+      changedKeys: keys,
+      fullRebuild: true,
+      lastPushedItemsOf: () => new Map(),
+    });
     finished = true;
     expect(ours.items.size).toBe(2000);
     expect(servedDuring.filter(Boolean).length).toBeGreaterThanOrEqual(5);

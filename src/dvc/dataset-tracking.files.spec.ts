@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { dvcOutputPaths } from '../dvc/dataset-paths.util.js';
-import { datasetFileChanges, readTipDataset, type TipDataset } from './tip-dataset.files.js';
+import { dvcOutputPaths } from './dataset-paths.util.js';
+import { datasetFileChanges, readTipDataset, type TipDataset } from './dataset-tracking.files.js';
 
 // Invariant 3 at the level of one commit's file list: only the dataset's `.dvc` and its `.gitignore`, and
 // only when their bytes change (no change at all → no commit).

@@ -3,8 +3,9 @@ import { Readable } from 'node:stream';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
 import { DvcPushError } from '../dvc/dvc-push.error.js';
 import { DvcRemoteError } from '../dvc/dvc-remote.error.js';
+import type { ObjectSource } from '../dvc/dvc.remote.js';
 import { md5Hex } from '../dvc/md5.util.js';
-import { isObjectChange, lazyObjectSource, ObjectChangedError } from './object-source.factory.js';
+import { isObjectChange, ObjectChangedError, StoredObjectsReader } from './stored-objects.reader.js';
 
 const changed = new ObjectChangedError('a');
 const network = new DvcRemoteError('object x: ECONNRESET');
@@ -19,7 +20,7 @@ describe('isObjectChange: a push that failed only because objects changed under 
   it.each<[string, unknown, boolean]>([
     ['the stream error itself', changed, true],
     ['wrapped by a remote (cause)', wrapped, true],
-    ['gathered by pushObjects', push(changed, wrapped), true],
+    ['gathered by pushDataset', push(changed, wrapped), true],
     ['mixed with a real failure', push(changed, network), false],
     ['a network error', network, false],
     ['a push of network errors', push(network), false],
@@ -29,10 +30,12 @@ describe('isObjectChange: a push that failed only because objects changed under 
   });
 });
 
-describe('lazyObjectSource', () => {
-  async function read(source: () => Readable): Promise<Buffer> {
+describe('StoredObjectsReader', () => {
+  async function read(source: ObjectSource): Promise<Buffer> {
+    const body = source();
+    if (Buffer.isBuffer(body)) return body;
     const chunks: Buffer[] = [];
-    for await (const chunk of source()) chunks.push(chunk as Buffer);
+    for await (const chunk of body) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
   const put = (storage: InMemoryStorageBackend, body: string) =>
@@ -41,7 +44,7 @@ describe('lazyObjectSource', () => {
   it('streams the object when it still has the planned md5, and opens it anew on each call', async () => {
     const storage = new InMemoryStorageBackend();
     await put(storage, 'v1');
-    const source = lazyObjectSource(storage, 'k', md5Hex(Buffer.from('v1')));
+    const source = new StoredObjectsReader(storage).source('k', md5Hex(Buffer.from('v1')));
     expect((await read(source)).toString()).toBe('v1');
     expect((await read(source)).toString()).toBe('v1');
   });
@@ -52,8 +55,26 @@ describe('lazyObjectSource', () => {
   ])('fails when the object was %s after planning, without sending other bytes', async (_, change, expected) => {
     const storage = new InMemoryStorageBackend();
     await put(storage, 'v1');
-    const source = lazyObjectSource(storage, 'k', md5Hex(Buffer.from('v1')));
+    const source = new StoredObjectsReader(storage).source('k', md5Hex(Buffer.from('v1')));
     await change(storage);
     await expect(read(source)).rejects.toThrow(expected);
+  });
+});
+
+describe('StoredObjectsReader, the read-only port of the layouts', () => {
+  it('heads, reads and lists every key a page at a time; a missing key is undefined', async () => {
+    const storage = new InMemoryStorageBackend();
+    const keys = Array.from({ length: 1203 }, (_, i) => `t/${String(i).padStart(5, '0')}`);
+    for (const key of keys)
+      await storage.putObject({ key, body: Readable.from([Buffer.from(key)]), maxSize: 1024, userMetadata: {} });
+    const reader = new StoredObjectsReader(storage);
+    expect(await reader.head('t/00007')).toEqual({ md5: md5Hex(Buffer.from('t/00007')), size: 7 });
+    expect(await reader.head('absent')).toBeUndefined();
+    expect((await reader.read('t/00009'))?.bytes.toString()).toBe('t/00009');
+    expect(await reader.read('absent')).toBeUndefined();
+    const pages: string[][] = [];
+    for await (const page of reader.keys()) pages.push(page);
+    expect(pages.map((page) => page.length)).toEqual([1000, 203]);
+    expect(pages.flat()).toEqual(keys);
   });
 });

@@ -1,9 +1,14 @@
-import type { DvcOut } from '../dvc/dvc-file.reader.js';
-import { findOut, readDvcFile } from '../dvc/dvc-file.reader.js';
-import { writeDvcFile } from '../dvc/dvc-file.writer.js';
-import { addGitignoreEntry } from '../dvc/gitignore.updater.js';
-import type { DvcOutputPaths } from '../dvc/dataset-paths.util.js';
-import type { FileChange } from '../git/git.remote.js';
+import type { DvcOutputPaths } from './dataset-paths.util.js';
+import type { DvcOut } from './dvc-file.reader.js';
+import { findOut, readDvcFile } from './dvc-file.reader.js';
+import { writeDvcFile } from './dvc-file.writer.js';
+import { addGitignoreEntry } from './gitignore.updater.js';
+
+/** A file of the repository to write, relative to its root. */
+export interface TrackingFile {
+  path: string;
+  content: Buffer;
+}
 
 /** What the branch tip says about the dataset. */
 export interface TipDataset {
@@ -27,16 +32,17 @@ export function readTipDataset(
 }
 
 /**
- * The only files a commit touches (architecture invariant 3): the dataset's `.dvc` and its `.gitignore`
- * line. Unchanged files are left out, so an identical dataset gives no change at all (and no commit).
+ * What `dvc add` would change in the repository for this version of the dataset, and the only files a commit
+ * touches (docs/architecture.md, invariant 3): the dataset's `.dvc` and its `.gitignore` line. Unchanged files are
+ * left out, so an identical dataset gives no change at all (and no commit).
  */
 export function datasetFileChanges(
   paths: DvcOutputPaths,
   tip: TipDataset,
   hash: { md5: string; size: number; nfiles?: number },
   isDirectory: boolean,
-): FileChange[] {
-  const changes: FileChange[] = [];
+): TrackingFile[] {
+  const changes: TrackingFile[] = [];
   const dvcFile = writeDvcFile(tip.dvcFile, paths.outPath, hash);
   if (dvcFile !== tip.dvcFile) changes.push({ path: paths.dvcFile, content: Buffer.from(dvcFile, 'utf8') });
   const gitignore = addGitignoreEntry(tip.gitignore, paths.outPath, isDirectory);

@@ -1,14 +1,18 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { buildDirObject, parseDirObject } from '../dvc/dir-object.codec.js';
-import type { Manifest, ManifestEntry } from '../dataset/dataset.types.js';
-import { applyChanges, type ManifestChange } from '../dataset/manifest.changes.js';
-import { mergeManifests } from '../dataset/manifest.merge.js';
-import { keyToRelativePath } from '../dataset/object-key.relpath.js';
-import { StorageBackend } from '../storage/storage.backend.js';
-import { StorageError } from '../storage/storage.errors.js';
-import type { DatasetStrategy, MaterializedDataset, OursSnapshot } from './dataset-strategy.types.js';
-import type { PushedItem } from './sync-state.store.js';
-import { lazyObjectSource } from './object-source.factory.js';
+import type { ObjectSource } from '../dvc/dvc.remote.js';
+import type {
+  DatasetLayout,
+  DatasetVersion,
+  OursInput,
+  OursSnapshot,
+  PushedItem,
+  RemoteReader,
+} from './dataset-layout.port.js';
+import type { ManifestEntry } from './dataset.types.js';
+import { applyChanges, type ManifestChange } from './manifest.changes.js';
+import { mergeManifests } from './manifest.merge.js';
+import { keyToRelativePath } from './object-key.relpath.js';
 
 /** Keys looked up between two turns of the event loop. */
 const YIELD_EVERY = 200;
@@ -21,12 +25,8 @@ const UNKNOWN_SIZE = -1;
  * manifest comes from the sync state, only changed keys are looked up, and only their objects are offered
  * to the remote (the `.dir` itself is O(n) bytes, which DVC's format imposes).
  */
-export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
+export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
   readonly isDirectory = true;
-  /** md5 → key, for the objects this flush offers to upload. */
-  private sources = new Map<string, string>();
-
-  constructor(private readonly storage: StorageBackend) {}
 
   decode(item: PushedItem): ManifestEntry {
     return JSON.parse(item.value) as ManifestEntry;
@@ -36,21 +36,18 @@ export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
     return { id, hash: item.md5, value: JSON.stringify({ md5: item.md5, size: item.size }) };
   }
 
-  async ours(base: Map<string, ManifestEntry>, changedKeys: string[]): Promise<OursSnapshot<ManifestEntry>> {
-    this.sources = new Map();
+  async ours({ objects, base, changedKeys }: OursInput<ManifestEntry>): Promise<OursSnapshot<ManifestEntry>> {
+    const offered = new Map<string, ObjectSource>();
     const changes: ManifestChange[] = [];
     const keyItems = new Map<string, string[]>();
     for (const [i, key] of changedKeys.entries()) {
       // headObject answers from the index without I/O: its awaits resolve as microtasks, so thousands of keys would
       // run as one block of the event loop. Yield now and then, so that PUTs keep being served (invariant 7).
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-      const meta = await this.storage.headObject(key).catch((error: unknown) => {
-        if (error instanceof StorageError && error.code === 'NoSuchKey') return undefined;
-        throw error;
-      });
+      const meta = await objects.head(key);
       if (meta) {
         changes.push({ key, op: 'put', md5: meta.md5, size: meta.size });
-        this.sources.set(meta.md5, key);
+        offered.set(meta.md5, objects.source(key, meta.md5));
         keyItems.set(key, [keyToRelativePath(key)]);
       } else {
         changes.push({ key, op: 'delete' });
@@ -59,13 +56,10 @@ export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
     }
     const { manifest, diff } = applyChanges(base, changes);
     const touched = new Set(changedKeys.map(keyToRelativePath));
-    return { items: manifest, touched, diff, keyItems, rejected: [] };
+    return { items: manifest, touched, diff, keyItems, rejected: [], offered };
   }
 
-  async theirs(
-    hash: string,
-    read: (id: string) => Promise<Buffer | undefined>,
-  ): Promise<Map<string, ManifestEntry> | undefined> {
+  async theirs(hash: string, read: RemoteReader): Promise<Map<string, ManifestEntry> | undefined> {
     if (!hash.endsWith('.dir')) return undefined; // the teammate turned the dataset into a file: not mergeable
     const content = await read(hash);
     if (!content) return undefined;
@@ -74,32 +68,39 @@ export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
     );
   }
 
-  merge(base: Manifest, ours: Manifest, theirs: Map<string, ManifestEntry>) {
+  merge(
+    base: ReadonlyMap<string, ManifestEntry>,
+    ours: ReadonlyMap<string, ManifestEntry>,
+    theirs: ReadonlyMap<string, ManifestEntry>,
+  ) {
     // Sizes of files we know (same md5) replace the unknown ones of the teammate's listing.
     const known = new Map<string, number>();
     for (const entry of [...base.values(), ...ours.values()]) known.set(entry.md5, entry.size);
-    for (const [relpath, entry] of theirs) {
-      if (entry.size === UNKNOWN_SIZE && known.has(entry.md5))
-        theirs.set(relpath, { md5: entry.md5, size: known.get(entry.md5)! });
-    }
-    const { manifest, conflicts } = mergeManifests(base, ours, theirs);
+    const sized = new Map(
+      [...theirs].map(([relpath, entry]) => {
+        const size = entry.size === UNKNOWN_SIZE ? known.get(entry.md5) : undefined;
+        return [relpath, size === undefined ? entry : { md5: entry.md5, size }];
+      }),
+    );
+    const { manifest, conflicts } = mergeManifests(base, ours, sized);
     return { items: manifest, conflicts: conflicts.length };
   }
 
   filesToVerify(
-    base: Map<string, ManifestEntry>,
-    items: Map<string, ManifestEntry>,
-    dataset: MaterializedDataset,
+    base: ReadonlyMap<string, ManifestEntry>,
+    items: ReadonlyMap<string, ManifestEntry>,
+    version: DatasetVersion,
   ): string[] {
     const known = new Set([...base.values()].map((entry) => entry.md5));
-    for (const file of dataset.files) known.add(file.hash);
+    for (const file of version.files) known.add(file.hash);
     return [...new Set([...items.values()].map((entry) => entry.md5))].filter((md5) => !known.has(md5));
   }
 
   async materialize(
     items: Map<string, ManifestEntry>,
-    read: (id: string) => Promise<Buffer | undefined>,
-  ): Promise<MaterializedDataset> {
+    offered: ReadonlyMap<string, ObjectSource>,
+    read: RemoteReader,
+  ): Promise<DatasetVersion> {
     for (const [relpath, entry] of items) {
       if (entry.size !== UNKNOWN_SIZE) continue;
       const bytes = await read(entry.md5);
@@ -108,10 +109,7 @@ export class DirectoryStrategy implements DatasetStrategy<ManifestEntry> {
       items.set(relpath, { md5: entry.md5, size: bytes.length });
     }
     const dir = buildDirObject([...items].map(([relpath, entry]) => ({ relpath, md5: entry.md5, size: entry.size })));
-    const files = [...this.sources].map(([md5, key]) => ({
-      hash: md5,
-      source: lazyObjectSource(this.storage, key, md5),
-    }));
+    const files = [...offered].map(([hash, source]) => ({ hash, source }));
     return {
       hash: dir.hash,
       size: dir.size,

@@ -9,7 +9,7 @@ import { DvcPushError } from './dvc-push.error.js';
 import type { ObjectSource } from './dvc.remote.js';
 import { LocalDvcRemote } from './local.dvc-remote.js';
 import { md5Hex } from './md5.util.js';
-import { pushObjects, type PushFile } from './object.pusher.js';
+import { pushDataset, type PushFile } from './dataset.pusher.js';
 
 const dataset = (contents: Record<string, string>) => {
   const files = Object.entries(contents).map(([relpath, text]) => ({
@@ -27,69 +27,73 @@ const dataset = (contents: Record<string, string>) => {
   return { files, dir, push, dirObject: { hash: dir.hash, content: dir.content } };
 };
 
-describe('pushObjects', () => {
+describe('pushDataset', () => {
   it('puts every file and then the .dir on the remote; a second push uploads nothing', async () => {
     const remote = new InMemoryDvcRemote();
     const { files, dir, push, dirObject } = dataset(
       Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`task-${i}.json`, `{"id": ${i}}`])),
     );
-    const first = await pushObjects(remote, push, dirObject);
+    const first = await pushDataset(remote, { files: push, dirObject });
     expect(first.uploaded).toHaveLength(41);
     expect(first.uploaded.at(-1)).toBe(dir.hash);
     expect(remote.ids()).toEqual([...files.map((f) => f.md5), dir.hash].sort());
-    await expect(pushObjects(remote, push, dirObject)).resolves.toEqual({ uploaded: [], alreadyThere: 41 });
+    await expect(pushDataset(remote, { files: push, dirObject })).resolves.toEqual({ uploaded: [], alreadyThere: 41 });
   });
 
   it('uploads identical files once', async () => {
     const remote = new InMemoryDvcRemote();
     const { push, dirObject } = dataset({ 'a.json': '{}', 'b.json': '{}' });
-    expect((await pushObjects(remote, push, dirObject)).uploaded).toHaveLength(2);
+    expect((await pushDataset(remote, { files: push, dirObject })).uploaded).toHaveLength(2);
   });
 
   it('keeps the .dir off the remote when a file fails, and finishes on the next push', async () => {
     const { files, dir, push, dirObject } = dataset({ 'a.json': 'a', 'b.json': 'b', 'c.json': 'c' });
     const remote = new InMemoryDvcRemote().failUploadOf(files[1].md5);
-    const error = await pushObjects(remote, push, dirObject).catch((e: unknown) => e);
+    const error = await pushDataset(remote, { files: push, dirObject }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DvcPushError);
     expect((error as DvcPushError).failed.map((f) => f.hash)).toEqual([files[1].md5]);
     expect(remote.has(dir.hash)).toBe(false);
     expect(remote.has(files[0].md5) && remote.has(files[2].md5)).toBe(true);
     remote.heal();
-    expect((await pushObjects(remote, push, dirObject)).uploaded).toEqual([files[1].md5, dir.hash]);
+    expect((await pushDataset(remote, { files: push, dirObject })).uploaded).toEqual([files[1].md5, dir.hash]);
   });
 
   it('uploads a missing file even when the .dir is already there', async () => {
     const { files, dir, push, dirObject } = dataset({ 'a.json': 'a', 'b.json': 'b' });
     const remote = new InMemoryDvcRemote().seed(files[0].md5, 'a').seed(dir.hash, dir.content);
-    expect((await pushObjects(remote, push, dirObject)).uploaded).toEqual([files[1].md5]);
+    expect((await pushDataset(remote, { files: push, dirObject })).uploaded).toEqual([files[1].md5]);
   });
 
-  it('refuses a .dir listing a file that is neither given nor on the remote (a merged teammate entry)', async () => {
+  it("refuses a .dir listing a teammate's file that is not on the remote, and uploads nothing", async () => {
     const mine = dataset({ 'a.json': 'a' });
     const merged = buildDirObject([...mine.files, { relpath: 'teammate.json', md5: md5Hex('t'), size: 1 }]);
     const remote = new InMemoryDvcRemote();
-    await expect(pushObjects(remote, mine.push, { hash: merged.hash, content: merged.content })).rejects.toThrow(
-      /lists 1 objects that are neither/,
-    );
+    const push = () =>
+      pushDataset(
+        remote,
+        { files: mine.push, dirObject: { hash: merged.hash, content: merged.content } },
+        { mustExist: [md5Hex('t')] },
+      );
+    await expect(push()).rejects.toThrow(/lists 1 files that are not on .*without 'dvc push'; nothing uploaded/);
     expect(remote.ids()).toEqual([]);
     remote.seed(md5Hex('t'), 't');
-    await expect(pushObjects(remote, mine.push, { hash: merged.hash, content: merged.content })).resolves.toMatchObject(
-      { uploaded: [md5Hex('a'), merged.hash] },
-    );
+    await expect(push()).resolves.toMatchObject({ uploaded: [md5Hex('a'), merged.hash] });
   });
 
   it('fails, storing nothing under the id, when a file changed after it was hashed', async () => {
     const remote = new InMemoryDvcRemote();
     const push = [{ hash: md5Hex('before'), source: () => Buffer.from('after') }];
-    await expect(pushObjects(remote, push)).rejects.toBeInstanceOf(DvcPushError);
+    await expect(pushDataset(remote, { files: push })).rejects.toBeInstanceOf(DvcPushError);
     expect(remote.ids()).toEqual([]);
   });
 
   it('refuses a .dir whose content does not match its id', async () => {
     const { push, dir } = dataset({ 'a.json': 'a' });
+    const remote = new InMemoryDvcRemote();
     await expect(
-      pushObjects(new InMemoryDvcRemote(), push, { hash: dir.hash, content: Buffer.from('[]') }),
-    ).rejects.toThrow(/does not match/);
+      pushDataset(remote, { files: push, dirObject: { hash: dir.hash, content: Buffer.from('[]') } }),
+    ).rejects.toThrow(/hash to/);
+    expect(remote.has(dir.hash)).toBe(false);
   });
 
   describe('to a local folder', () => {
@@ -127,14 +131,14 @@ describe('pushObjects', () => {
         const { push } = dataset(
           Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`t${i}.json`, `{"id": ${i}}`])),
         );
-        await pushObjects(remote, push);
+        await pushDataset(remote, { files: push });
         expect(remote.maxRunning).toBe(2);
       }));
 
     it('returns only once the renames of the files are durable, with no .dir to upload (a file dataset)', () =>
       withRemote(async (remote) => {
         const { files, push } = dataset({ 'a.json': 'a', 'b.json': 'b' });
-        await pushObjects(remote, push);
+        await pushDataset(remote, { files: push });
         for (const file of files)
           expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
       }));
@@ -143,7 +147,7 @@ describe('pushObjects', () => {
       withRemote(async (remote) => {
         const good = { hash: md5Hex('good'), source: () => Buffer.from('good') };
         const bad = { hash: md5Hex('bad'), source: () => Buffer.from('changed') };
-        await expect(pushObjects(remote, [good, bad])).rejects.toBeInstanceOf(DvcPushError);
+        await expect(pushDataset(remote, { files: [good, bad] })).rejects.toBeInstanceOf(DvcPushError);
         expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${good.hash.slice(0, 2)}`))).toBe(true);
       }));
   });
