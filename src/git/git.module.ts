@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
+import { dataDirLayout } from '../config/data-dir.layout.js';
 import type { ConfigType } from '@nestjs/config';
-import { join } from 'node:path';
 import { gitConfig, storageConfig } from '../config/configuration.js';
 import { GitRemote } from './git.remote.js';
 import { HttpGitRemote } from './http-git.remote.js';
@@ -24,12 +24,12 @@ export function createGitRemote(
       username: git.username,
       token: git.token,
       author,
-      cacheDir: join(storage.dataDir, 'git'),
+      cacheDir: dataDirLayout(storage.dataDir).gitCache,
     });
   }
   return new LocalBareGitRemote({
-    repoDir: join(storage.dataDir, 'repo.git'),
-    dvcRemoteDir: join(storage.dataDir, 'dvc-remote'),
+    repoDir: dataDirLayout(storage.dataDir).embeddedRepo,
+    dvcRemoteDir: dataDirLayout(storage.dataDir).embeddedDvcRemote,
     branch: git.branch,
     baseBranch: git.baseBranch,
     author,

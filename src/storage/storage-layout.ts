@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { dataDirLayout } from '../config/data-dir.layout.js';
 import { keyToRelativePath } from './key-path.js';
 
 /**
- * Where the storage keeps things under DATA_DIR. Only `objects/` mirrors the bucket (it is what gets versioned);
- * metadata and temp files live beside it, on the same filesystem so that a rename is atomic.
+ * The storage's part of DATA_DIR (config/data-dir.layout.ts). Only `objects/` mirrors the bucket (it is what gets
+ * versioned); metadata and temp files live beside it, on the same filesystem so that a rename is atomic.
  */
 export interface StorageLayout {
   objectsDir: string;
@@ -13,12 +14,8 @@ export interface StorageLayout {
 }
 
 export function storageLayout(dataDir: string): StorageLayout {
-  return {
-    objectsDir: join(dataDir, 'objects'),
-    stateDir: join(dataDir, 'state'),
-    dbPath: join(dataDir, 'state', 'storage.db'),
-    tmpDir: join(dataDir, 'tmp'),
-  };
+  const paths = dataDirLayout(dataDir);
+  return { objectsDir: paths.objects, stateDir: paths.state, dbPath: paths.storageDb, tmpDir: paths.tmp };
 }
 
 /** The absolute file of a key (validates the key). */

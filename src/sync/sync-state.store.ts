@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { dataDirLayout } from '../config/data-dir.layout.js';
 import type { ConfigType } from '@nestjs/config';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { storageConfig } from '../config/configuration.js';
 import type { PushedItem } from '../dataset/dataset-layout.port.js';
 
@@ -45,9 +45,9 @@ export class SyncStateStore implements OnApplicationShutdown {
   private readonly db: Database.Database;
 
   constructor(@Inject(storageConfig.KEY) storage: ConfigType<typeof storageConfig>) {
-    const dir = join(storage.dataDir, 'state');
-    mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, 'sync.db'));
+    const paths = dataDirLayout(storage.dataDir);
+    mkdirSync(paths.state, { recursive: true });
+    this.db = new Database(paths.syncDb);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(`

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { dataDirLayout } from '../../config/data-dir.layout.js';
 import type { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
@@ -6,8 +7,6 @@ import { join } from 'node:path';
 import { s3Config, storageConfig } from '../../config/configuration.js';
 import type { S3Credentials } from '../auth/sigv4.types.js';
 import { generateCredentials, parseCredentialsFile, serializeCredentials } from './credentials.file.js';
-
-export const CREDENTIALS_FILE = 'credentials.json';
 
 /**
  * The one key pair S3 clients sign with: S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY when set; otherwise the pair kept
@@ -31,7 +30,7 @@ export class S3CredentialsProvider implements OnModuleInit {
       this.logger.log(`S3 access key id ${this.s3.accessKeyId} (from S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY)`);
       return;
     }
-    const path = join(this.storage.dataDir, CREDENTIALS_FILE);
+    const path = dataDirLayout(this.storage.dataDir).credentials;
     const existing = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;
