@@ -1,5 +1,5 @@
 // NestJS 12 is ESM-only: Jest runs in ESM mode (NODE_OPTIONS=--experimental-vm-modules, set by the npm scripts).
-// See ../shared/reference/toolchain.md.
+// See docs/toolchain.md.
 const tsJest = [
   'ts-jest',
   {

@@ -1,7 +1,7 @@
 /**
  * PUT throughput and latency of small objects, against (interleaved, in one run):
  *   null    — bench/baseline-server.ts answering 200 without touching the disk: the client's own ceiling;
- *   fsync   — the minimal durable server of ../shared/reference/toolchain.md (temp file + fsync + rename);
+ *   fsync   — the minimal durable server of docs/toolchain.md (temp file + fsync + rename);
  *   service — `node dist/main.js` on a fresh DATA_DIR, no flush during the round;
  *   during  — another `node dist/main.js` while it flushes a big pending batch (invariant 7: the request path never
  *             waits for git or DVC, so these latencies should stay close to `service`).

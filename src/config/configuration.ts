@@ -2,7 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 import { validateEnvironment } from './env.schema.js';
 
-// The only place that reads process.env (architecture.md). Each namespace is injected with
+// The only place that reads process.env (docs/architecture.md). Each namespace is injected with
 // `@Inject(xConfig.KEY) config: ConfigType<typeof xConfig>`.
 const env = () => validateEnvironment(process.env);
 

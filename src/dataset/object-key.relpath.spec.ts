@@ -5,7 +5,7 @@ import { keyToRelativePath, relativePathToKey } from './object-key.relpath.js';
 describe('keyToRelativePath', () => {
   it.each([
     ['exports/17', 'exports/17'],
-    // Label Studio uses the prefix verbatim: prefix `exports/` gives `exports//17` (label-studio.md).
+    // Label Studio uses the prefix verbatim: prefix `exports/` gives `exports//17` (docs/label-studio.md).
     ['exports//17', 'exports/%/17'],
     ['/leading', '%/leading'],
     ['trailing/', 'trailing/%'],

@@ -13,7 +13,7 @@ const tree = (files: Record<string, string>): DirFile[] =>
 const named = (...names: string[]) => tree(Object.fromEntries(names.map((n) => [n, n])));
 
 describe('buildDirObject', () => {
-  // dvc-format.md test vectors (hashes from DVC's own test suite).
+  // docs/dvc-format.md test vectors (hashes from DVC's own test suite).
   it.each([
     ['foo, bar', tree({ foo: 'foo', bar: 'bar' }), '5ea40360f5b4ec688df672a4db9c17d1.dir', 6, 2],
     ['master, one, two', named('master', 'one', 'two'), '839ef9371606817569c1ee0e5f4ed233.dir', 12, 3],

@@ -62,7 +62,7 @@ export function buildDirObject(files: readonly DirFile[]): DirObject {
 /** Reads a `.dir` object (ours or one written by DVC, possibly with extra keys per entry). */
 export function parseDirObject(content: Buffer | string, expectedHash?: string): DirEntry[] {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  // DVC deletes a .dir whose bytes do not match its name (dvc-format.md): never trust one either.
+  // DVC deletes a .dir whose bytes do not match its name (docs/dvc-format.md): never trust one either.
   if (expectedHash !== undefined && `${md5Hex(bytes)}.dir` !== expectedHash) {
     throw new DvcFormatError(`.dir object ${expectedHash} does not match its content (md5 ${md5Hex(bytes)})`);
   }

@@ -5,7 +5,7 @@ import { parseConfigObj, parseDvcConfig } from './dvc-config.parser.js';
 describe('parseConfigObj (as configobj 5 + DVC _lower_keys read it)', () => {
   it.each([
     [
-      'dvc-format.md example, quoted section, mixed case',
+      'docs/dvc-format.md example, quoted section, mixed case',
       '[core]\n    remote = Storage\n[\'remote "Storage"\']\n    URL = s3://my-bucket/dvcstore\n    endpointurl = http://localhost:9000\n',
       {
         core: { remote: 'Storage' },

@@ -9,7 +9,7 @@ const FILE = { md5: '1f7158efe575281d65231791a6d4a244', size: 17 };
 describe('writeDvcFile: a new .dvc file, exactly as `dvc add` writes it', () => {
   it.each([
     [
-      'directory (dvc-format.md)',
+      'directory (docs/dvc-format.md)',
       'annotations',
       DIR,
       'outs:\n- md5: abbbda1220ff3fd9ae205e7b74ff140d.dir\n  size: 34\n  nfiles: 2\n  hash: md5\n  path: annotations\n',

@@ -17,7 +17,7 @@ type Managed = (typeof MANAGED)[number];
 
 /**
  * The `.dvc` file after recording `hash` for the output `path`.
- * - No file yet: exactly what `dvc add` writes (dvc-format.md), byte for byte.
+ * - No file yet: exactly what `dvc add` writes (docs/dvc-format.md), byte for byte.
  * - Existing file: only md5/size/nfiles/hash of that output change, each in place; every other key, comment,
  *   quoting and indentation is kept, like DVC's own `modify_yaml` round trip. `hash: md5` is added to a
  *   DVC 2 output, since without it DVC reads the md5 as a legacy hash and looks in the wrong place.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 
-/** DVC 3 hashes the raw bytes with plain MD5 (dvc-format.md "Hashing"); no CRLF normalisation as in DVC 2. */
+/** DVC 3 hashes the raw bytes with plain MD5 (docs/dvc-format.md "Hashing"); no CRLF normalisation as in DVC 2. */
 export function md5Hex(data: Buffer | string): string {
   return createHash('md5').update(data).digest('hex');
 }

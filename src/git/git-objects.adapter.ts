@@ -11,7 +11,7 @@ export interface Signature {
 /**
  * Objects and refs of one bare repository on disk, through isomorphic-git. Only object-level calls:
  * `readTree`/`writeTree`/`writeBlob`/`writeCommit` never look at an index or a work tree, which is what
- * keeps a commit from dropping the team's files (dvc-format.md, "Git side"). No decisions here.
+ * keeps a commit from dropping the team's files (docs/dvc-format.md, "Git side"). No decisions here.
  */
 export class GitObjects implements TreeStore {
   /** isomorphic-git's pack index cache: without it every read re-parses every pack. */

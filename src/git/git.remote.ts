@@ -34,7 +34,7 @@ export interface GitRemoteDescription {
 /**
  * The git seam (DI token; fake: test/fakes/in-memory-git.remote.ts). Object-level operations on the
  * configured branch only: there is never a work tree or an index, so a commit changes exactly the paths
- * it is given and every other file of the team's branch stays as it was (dvc-format.md, "Git side").
+ * it is given and every other file of the team's branch stays as it was (docs/dvc-format.md, "Git side").
  *
  * Failures to reach or authenticate against the remote reject with a `GitRemoteError` whose message says
  * what to fix and never contains a credential.

@@ -9,7 +9,7 @@ import { startS3Recorder, type RecordedRequest, type S3Recorder } from '../suppo
 
 /**
  * What Label Studio 1.23.2 really sends to an S3 Target/Source storage, learned against moto (a stand-in S3)
- * through a recording proxy. Our service is built on these facts (docs/label-studio-findings.md): when one
+ * through a recording proxy. Our service is built on these facts (docs/label-studio.md): when one
  * stops holding after a Label Studio upgrade, this file says which.
  */
 const BUCKET = 'annotations';

@@ -6,7 +6,7 @@ import { RunningService, startService, withLogs } from '../support/service.js';
 import { boto3, boto3Ok, okResponse, OpResult } from './clients/boto3.js';
 import { filesContaining, xmlText } from './clients/s3-expect.js';
 
-// boto3 is what Label Studio uses. botocore ≥ 1.36 sends a PUT differently per transport (label-studio.md):
+// boto3 is what Label Studio uses. botocore ≥ 1.36 sends a PUT differently per transport (docs/label-studio.md):
 // over http the body as is with an x-amz-checksum-crc32 header; over https aws-chunked with a trailing CRC32.
 // Every operation of the issue runs over both.
 const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
@@ -145,7 +145,7 @@ describe.each([{ transport: 'http' }, { transport: 'https' }])('boto3 over $tran
   it('lists v1 with prefix, delimiter, marker, max-keys and url encoding', () =>
     withLogs(service, async () => {
       const p = unique('v1');
-      // ceph/s3-tests test_bucket_list_delimiter_url_encoding (s3-protocol.md).
+      // ceph/s3-tests test_bucket_list_delimiter_url_encoding (docs/s3-protocol.md).
       await putAll(['foo+1/bar', 'foo/bar/xyzzy', 'quux ab/thud', 'asdf+b'].map((key) => p + key));
       const list = (params: Record<string, unknown>) => ({
         call: 'list_objects',

@@ -7,7 +7,7 @@ import { RunningService, startService, withLogs } from '../support/service.js';
 import { boto3, okResponse, Op, OpResult, RawResponse } from './clients/boto3.js';
 import { allFiles, expectS3Error, filesContaining } from './clients/s3-expect.js';
 
-// Rule 5 of architecture.md: bad input gets an S3 error and writes nothing. Each refusal below is paired with
+// Invariant 5 (docs/architecture.md): bad input gets an S3 error and writes nothing. Each refusal below is paired with
 // the same request done right, which must succeed: a refusal then proves the check, not a broken request.
 const raw = (result: OpResult) => okResponse(result) as RawResponse;
 const headers = (result: OpResult) => result.error?.headers ?? {};

@@ -7,7 +7,7 @@ import { RunningService, startService, withLogs } from '../support/service.js';
 import { boto3, okResponse, RawResponse } from './clients/boto3.js';
 import { filesContaining } from './clients/s3-expect.js';
 
-// Over https botocore switches PutObject to aws-chunked with an unsigned trailing CRC32 (label-studio.md):
+// Over https botocore switches PutObject to aws-chunked with an unsigned trailing CRC32 (docs/label-studio.md):
 // a server that stored the raw body would put chunk framing inside the annotation JSON.
 const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
 

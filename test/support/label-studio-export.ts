@@ -3,7 +3,7 @@ import type { ExportedTask, Json, JsonObject } from './label-studio-client.js';
 /**
  * THE list of fields not compared when a dataset built from Target storage bodies is checked against Label Studio's
  * own JSON export (`GET /api/projects/{id}/export?exportType=JSON`), each with the reason. Measured on 1.23.2,
- * see docs/label-studio-findings.md. Every other field must be present on both sides with equal values.
+ * see docs/label-studio.md. Every other field must be present on both sides with equal values.
  */
 export const NOT_COMPARED = {
   task: {

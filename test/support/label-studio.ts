@@ -12,7 +12,7 @@ export type * from './label-studio-client.js';
 
 /**
  * A real Label Studio (pip `label-studio`, pinned in test/tools/label-studio.txt) on 127.0.0.1, with sqlite in a
- * fresh data folder. Facts behind each setting: docs/label-studio-findings.md.
+ * fresh data folder. Facts behind each setting: docs/label-studio.md.
  */
 export interface RunningLabelStudio {
   /** http://127.0.0.1:<port>, no trailing slash. */
@@ -42,7 +42,7 @@ const START_DEADLINE_MS = 120_000;
 const STOP_DEADLINE_MS = 30_000;
 const LOG_LIMIT = 256 * 1024;
 
-/** Settings every test Label Studio gets (the reason for each is in docs/label-studio-findings.md). */
+/** Settings every test Label Studio gets (the reason for each is in docs/label-studio.md). */
 function baseEnv(dataDir: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -32,7 +32,7 @@ function single(value: string | string[] | undefined): string | undefined {
 /**
  * Every request is signed, so CORS adds no exposure: any origin may call, and the signature decides.
  * The origin is echoed (with `Vary: Origin`) rather than `*`, which also works for credentialed fetches.
- * Needed by Label Studio's browser, which GETs presigned media URLs directly (label-studio.md).
+ * Needed by Label Studio's browser, which GETs presigned media URLs directly (docs/label-studio.md).
  */
 export function corsHeaders(requestHeaders: Headers, responseHeaderNames: string[] = []): Record<string, string> {
   const origin = single(requestHeaders.origin);

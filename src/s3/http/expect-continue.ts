@@ -8,7 +8,7 @@ const waiting = new WeakSet<IncomingMessage>();
  * listener (node:http docs). With this listener the interim answer is sent only when the body is actually
  * read (`sendContinue`), so a request refused on its headers (bad signature, bad key, unsupported
  * operation) is answered before the client uploads anything — Label Studio sends `Expect: 100-continue`
- * on every PUT (label-studio.md). Paths for which `immediate(url)` is true keep Node's default behaviour.
+ * on every PUT (docs/label-studio.md). Paths for which `immediate(url)` is true keep Node's default behaviour.
  */
 export function installExpectContinue(server: Server, immediate: (url: string) => boolean): void {
   if (server.listenerCount('checkContinue') > 0) return;

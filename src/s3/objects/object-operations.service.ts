@@ -115,7 +115,7 @@ function checksumHeaders(checksums: Record<string, string>): Record<string, stri
 }
 
 /**
- * Headers asking for something this server cannot keep: never a silent success (s3-protocol.md). Canned ACLs
+ * Headers asking for something this server cannot keep: never a silent success (docs/s3-protocol.md). Canned ACLs
  * (`x-amz-acl`, sent by rclone) and SSE-S3/KMS (`x-amz-server-side-encryption`, an option of Label Studio) are
  * accepted and ignored, as the folder is private to the service anyway.
  */

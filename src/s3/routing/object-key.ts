@@ -4,7 +4,7 @@ import { S3Error } from '../errors/s3-error.js';
 export const MAX_KEY_BYTES = 1024;
 
 /**
- * Keys this server refuses before reading any body (s3-protocol.md: "a key that would escape the storage root
+ * Keys this server refuses before reading any body (docs/s3-protocol.md: "a key that would escape the storage root
  * (`..` segments, absolute paths, NUL) ... is refused with an S3 error and nothing is written").
  * AWS itself accepts `a/../b`, but here the bucket is checked out as files by `dvc pull`, where a `.`/`..`
  * segment would name another place; refusing it keeps every key a plain relative path.

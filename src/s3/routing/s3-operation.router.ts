@@ -128,7 +128,7 @@ function operationFor(input: RouteInput): S3Operation {
  * Method + query + target → the operation to run, or an S3 error that says what is not supported.
  * Unknown query parameters are refused (NotImplemented) rather than ignored: `?acl`, `?tagging`, `?versioning`
  * and friends change what a request means, and answering them as a plain GET/PUT would be a silent lie
- * (s3-protocol.md: "NotImplemented (501) with S3 XML, never a crash or a silent success").
+ * (docs/s3-protocol.md: "NotImplemented (501) with S3 XML, never a crash or a silent success").
  */
 export function resolveOperation(input: RouteInput): S3Operation {
   const { query, method } = input;

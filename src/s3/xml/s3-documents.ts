@@ -82,7 +82,7 @@ export function listObjectsResult(bucket: string, params: ListParams, state: Lis
       Name: bucket,
       Prefix: encode(params.prefix),
       MaxKeys: params.maxKeys,
-      // Label Studio treats an answer without KeyCount as "bucket not found" (label-studio.md).
+      // Label Studio treats an answer without KeyCount as "bucket not found" (docs/label-studio.md).
       KeyCount: state.contents.length + state.commonPrefixes.length,
       ...optional('Delimiter', params.delimiter),
       IsTruncated: state.isTruncated,

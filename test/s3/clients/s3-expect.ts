@@ -10,7 +10,7 @@ export function xmlText(xml: string, element: string): string | undefined {
 
 /**
  * An S3 error answer as every client parses it: the status, S3 XML with Code/Message/RequestId,
- * and the RequestId equal to the x-amz-request-id header (s3-protocol.md "Errors").
+ * and the RequestId equal to the x-amz-request-id header (docs/s3-protocol.md "Errors").
  */
 export function expectS3Error(response: RawResponse, status: number, code: string): { message: string } {
   const body = response.body.toString('utf8');

@@ -1,5 +1,5 @@
 /**
- * Target-storage bodies shaped like Label Studio's (label-studio.md: `json.dumps` of one annotation with its
+ * Target-storage bodies shaped like Label Studio's (docs/label-studio.md: `json.dumps` of one annotation with its
  * task nested under "task"; task mode: the whole task with its `annotations`), written the way Python writes
  * them: `, ` and `: ` separators, non-ASCII as `\uXXXX`.
  */
