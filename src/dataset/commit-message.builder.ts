@@ -38,6 +38,7 @@ export function buildCommitMessage(datasetPath: string, diff: DatasetDiff, maxLi
 }
 
 const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they get escaped
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**

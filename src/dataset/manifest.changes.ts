@@ -43,6 +43,6 @@ function diffOver(relpaths: Iterable<string>, before: Manifest, after: Manifest)
     else if (!old && now) diff.added.push(key);
     else if (old && now && old.md5 !== now.md5) diff.updated.push(key);
   }
-  for (const list of Object.values(diff)) list.sort(compareCodePoints);
+  for (const list of [diff.added, diff.updated, diff.deleted]) list.sort(compareCodePoints);
   return diff;
 }

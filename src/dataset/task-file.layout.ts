@@ -135,6 +135,6 @@ function keyDiff(
     else if (was.length > 0 && now.length === 0) diff.deleted.push(key);
     else if (now.length > 0 && ![...was, ...now].every(unchanged)) diff.updated.push(key);
   }
-  for (const list of Object.values(diff)) list.sort(compareCodePoints);
+  for (const list of [diff.added, diff.updated, diff.deleted]) list.sort(compareCodePoints);
   return diff;
 }

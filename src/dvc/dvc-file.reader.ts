@@ -51,7 +51,7 @@ export function outMaps(doc: Document.Parsed): YAMLMap[] {
     return [];
   if (!isSeq(outs) || !outs.items.every((item) => isMap(item)))
     throw new DvcFormatError("'outs' in the .dvc file is not a list of mappings");
-  return outs.items as YAMLMap[];
+  return outs.items;
 }
 
 /** The string value of a scalar key of an out map (failsafe: always a string), or undefined. */

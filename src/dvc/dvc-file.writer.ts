@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isScalar, Scalar, YAMLMap, YAMLSeq, type Document, type Pair } from 'yaml';
+import { isScalar, Scalar, YAMLMap, YAMLSeq, type Document } from 'yaml';
 import { DvcFormatError } from './dvc-format.error.js';
 import { outMaps, parseDvcYaml, readDvcFile, sameOutPath, scalarAt } from './dvc-file.reader.js';
 import { formatYamlString } from './yaml-scalar.format.js';
@@ -61,7 +61,7 @@ interface Edit {
 /** Text edits on the original source; undefined when the output's shape needs a structural rewrite. */
 function spliceValues(source: string, map: YAMLMap, values: Record<Managed, string | undefined>): string | undefined {
   if (map.flow) return undefined;
-  const pairs = map.items as Pair[];
+  const pairs = map.items;
   const indexOf = (key: string) => pairs.findIndex((p) => isScalar(p.key) && p.key.value === key);
   const edits: Edit[] = [];
   for (const [i, key] of MANAGED.entries()) {
@@ -141,7 +141,7 @@ function rewriteDocument(
   }
   for (const key of MANAGED) {
     if (values[key] === undefined) map.delete(key);
-    else map.set(key, scalarNode(values[key]!, COUNTS.has(key)));
+    else map.set(key, scalarNode(values[key], COUNTS.has(key)));
   }
   if (!target) map.set('path', scalarNode(path));
   return doc.toString({ indentSeq: false, lineWidth: 0 });

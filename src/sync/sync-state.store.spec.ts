@@ -7,7 +7,7 @@ import type { storageConfig } from '../config/configuration.js';
 import { SyncStateStore } from './sync-state.store.js';
 
 const dirs: string[] = [];
-const open = (dataDir: string) => new SyncStateStore({ dataDir } as ConfigType<typeof storageConfig>);
+const open = (dataDir: string) => new SyncStateStore({ dataDir });
 function fresh(): { dataDir: string; state: SyncStateStore } {
   const dataDir = mkdtempSync(join(tmpdir(), 'sync-state-'));
   dirs.push(dataDir);
