@@ -157,18 +157,16 @@ describe('S3 remote, on moto', () => {
     const seeded = Array.from({ length: 1010 }, (_, i) => `ab${i.toString(16).padStart(30, '0')}`);
     for (let i = 0; i < seeded.length; i += 50) {
       await Promise.all(
-        seeded
-          .slice(i, i + 50)
-          .map((id) =>
-            client.send(
-              new PutObjectCommand({
-                Bucket: moto.bucket,
-                Key: `${prefix}/files/md5/ab/${id.slice(2)}`,
-                Body: Buffer.alloc(0),
-                ContentLength: 0,
-              }),
-            ),
+        seeded.slice(i, i + 50).map((id) =>
+          client.send(
+            new PutObjectCommand({
+              Bucket: moto.bucket,
+              Key: `${prefix}/files/md5/ab/${id.slice(2)}`,
+              Body: Buffer.alloc(0),
+              ContentLength: 0,
+            }),
           ),
+        ),
       );
     }
     client.destroy();
