@@ -13,6 +13,8 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Off: on the sync body of a Promise-returning interface method `async` turns a throw into the rejection callers expect; missing awaits stay caught by no-floating-promises and await-thenable.
+      '@typescript-eslint/require-await': 'off',
     },
   },
   { files: ['*.js'], ...tseslint.configs.disableTypeChecked },

@@ -1,5 +1,6 @@
-// NestJS 12 is ESM-only: Jest runs in ESM mode (NODE_OPTIONS=--experimental-vm-modules, set by the npm scripts).
-// See docs/toolchain.md.
+// NestJS 12 is ESM-only: Jest runs in ESM mode (NODE_OPTIONS=--experimental-vm-modules, set by the npm scripts),
+// since Jest's own module loader cannot require() an ES module. ts-jest only transpiles (isolatedModules):
+// `npm run typecheck` is what type-checks the specs, and `npm test` runs it first (docs/toolchain.md).
 const tsJest = [
   'ts-jest',
   {

@@ -16,7 +16,7 @@ function readSetting(name: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new Error(`${name}=${path} cannot be read: ${(error as Error).message}`);
+    throw new Error(`${name}=${path} cannot be read: ${(error as Error).message}`, { cause: error });
   }
 }
 

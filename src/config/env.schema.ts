@@ -65,7 +65,7 @@ export class EnvironmentVariables {
     message: 'GIT_REPO_URL must be an http(s) URL (ssh is not supported: use an https URL with GIT_USERNAME/GIT_TOKEN)',
   })
   GIT_REPO_URL?: string;
-  @Matches(/^(?!\/)(?!.*\.\.)(?!.*\/\/)[^\s~^:?*\[\\]+(?<!\/)(?<!\.lock)$/, {
+  @Matches(/^(?!\/)(?!.*\.\.)(?!.*\/\/)[^\s~^:?*[\\]+(?<!\/)(?<!\.lock)$/, {
     message: 'GIT_BRANCH must be a valid git branch name',
   })
   GIT_BRANCH = 'main';

@@ -150,7 +150,7 @@ export class HttpGitRemote extends GitRemote {
   private prepareCache(): Promise<void> {
     this.ready ??= (async () => {
       const gitdir = this.objects.gitdir;
-      const owner = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' }).catch(() => undefined);
+      const owner: unknown = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' }).catch(() => undefined);
       if (owner !== this.url) {
         await rm(gitdir, { recursive: true, force: true });
         await git.init({ fs, dir: gitdir, bare: true, defaultBranch: this.options.branch });

@@ -21,7 +21,7 @@ export class GroupCommit {
 
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: never) => void, reject });
+      this.queue.push({ work, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush()); // after this turn's I/O callbacks, so that their requests join the batch

@@ -8,6 +8,20 @@ import { toolPaths } from '../support/tools.js';
 import { allFiles } from './clients/s3-expect.js';
 import { runCommand, type ProcessOutput } from '../support/run-command.js';
 
+/**
+ * The fields the suite reads of what `aws s3api <command> --output json` prints: botocore's parsed response
+ * without ResponseMetadata (timestamps as ISO 8601 strings; get-object writes the body to its outfile, and
+ * list-objects-v2 and delete-objects leave out an empty Contents or Deleted).
+ */
+interface S3apiOutputs {
+  'put-object': { ETag: string };
+  'head-object': { ETag: string; ContentLength: number; ContentType: string; LastModified: string };
+  'get-object': { ETag: string; ContentLength: number; ContentType: string; LastModified: string };
+  'copy-object': { CopyObjectResult: { ETag: string; LastModified: string } };
+  'list-objects-v2': { KeyCount: number; Contents?: { Key: string; Size: number; ETag: string }[] };
+  'delete-objects': { Deleted?: { Key: string }[]; Errors?: { Key: string; Code: string; Message: string }[] };
+}
+
 // The aws CLI v1 (botocore) as a user would run it against the service: path-style addressing and, to keep
 // the test small, a 5 MB multipart threshold (the default is 8 MiB). Multipart is not supported: above the
 // threshold the CLI must fail with a message that says so, never half-store the file.
@@ -27,7 +41,9 @@ describe('aws CLI', () => {
       throw new Error(`aws ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
     return result.stdout;
   };
-  const awsJson = async (...args: string[]) => JSON.parse(await awsOk(...args, '--output', 'json'));
+  /** `aws s3api <command> … --output json`, parsed as what that command prints. */
+  const s3api = async <C extends keyof S3apiOutputs>(command: C, ...args: string[]) =>
+    JSON.parse(await awsOk('s3api', command, ...args, '--output', 'json')) as S3apiOutputs[C];
   const listedKeys = (lsOutput: string) =>
     lsOutput
       .split('\n')
@@ -125,8 +141,7 @@ describe('aws CLI', () => {
       const data = Buffer.from('{"task": 1, "label": "cat"}');
       writeFileSync(join(work, 'api.json'), data);
       const b = ['--bucket', service.bucket];
-      const put = await awsJson(
-        's3api',
+      const put = await s3api(
         'put-object',
         ...b,
         '--key',
@@ -137,16 +152,15 @@ describe('aws CLI', () => {
         'application/json',
       );
       expect(put.ETag).toBe(`"${md5(data)}"`);
-      expect(await awsJson('s3api', 'head-object', ...b, '--key', 'api/one.json')).toMatchObject({
+      expect(await s3api('head-object', ...b, '--key', 'api/one.json')).toMatchObject({
         ContentLength: data.length,
         ETag: `"${md5(data)}"`,
         ContentType: 'application/json',
       });
-      const got = await awsJson('s3api', 'get-object', ...b, '--key', 'api/one.json', 'api-out.json');
+      const got = await s3api('get-object', ...b, '--key', 'api/one.json', 'api-out.json');
       expect(got.ETag).toBe(`"${md5(data)}"`);
       expect(readFileSync(join(work, 'api-out.json')).equals(data)).toBe(true);
-      const copied = await awsJson(
-        's3api',
+      const copied = await s3api(
         'copy-object',
         ...b,
         '--key',
@@ -155,18 +169,17 @@ describe('aws CLI', () => {
         `${service.bucket}/api/one.json`,
       );
       expect(copied.CopyObjectResult.ETag).toBe(`"${md5(data)}"`);
-      const listed = await awsJson('s3api', 'list-objects-v2', '--no-paginate', ...b, '--prefix', 'api/');
+      const listed = await s3api('list-objects-v2', '--no-paginate', ...b, '--prefix', 'api/');
       expect(listed.KeyCount).toBe(2);
-      expect(listed.Contents.map((o: { Key: string }) => o.Key)).toEqual(['api/one.json', 'api/two.json']);
-      const deleted = await awsJson(
-        's3api',
+      expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['api/one.json', 'api/two.json']);
+      const deleted = await s3api(
         'delete-objects',
         ...b,
         '--delete',
         JSON.stringify({ Objects: [{ Key: 'api/one.json' }, { Key: 'api/two.json' }] }),
       );
-      expect(deleted.Deleted.map((d: { Key: string }) => d.Key).sort()).toEqual(['api/one.json', 'api/two.json']);
-      expect((await awsJson('s3api', 'list-objects-v2', '--no-paginate', ...b, '--prefix', 'api/')).KeyCount).toBe(0);
+      expect((deleted.Deleted ?? []).map((d) => d.Key).sort()).toEqual(['api/one.json', 'api/two.json']);
+      expect((await s3api('list-objects-v2', '--no-paginate', ...b, '--prefix', 'api/')).KeyCount).toBe(0);
     }));
 
   it('fails an upload above the multipart threshold with a clear NotImplemented, storing nothing', () =>

@@ -117,10 +117,8 @@ describe('S3 errors (raw signed requests and boto3, over http)', () => {
     withLogs(service, async () => {
       const body = Buffer.from('annotation');
       const md5Of = (data: string) => createHash('md5').update(data).digest('base64');
-      const put = (Key: string, ContentMD5: string): Op => ({
-        call: 'put_object',
-        params: { Bucket: service.bucket, Key, Body: body, ContentMD5 },
-      });
+      const put = (Key: string, ContentMD5: string) =>
+        ({ call: 'put_object', params: { Bucket: service.bucket, Key, Body: body, ContentMD5 } }) as const;
       const [mismatch, invalid, matching] = await boto3(service, [
         put('md5/mismatch', md5Of('something else')),
         put('md5/invalid', 'bm90LW1kNQ=='),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { RunningService, startService, withLogs } from '../support/service.js';
-import { boto3, okResponse, RawResponse } from './clients/boto3.js';
+import { boto3, okResponse } from './clients/boto3.js';
 import { filesContaining } from './clients/s3-expect.js';
 
 // Over https botocore switches PutObject to aws-chunked with an unsigned trailing CRC32 (docs/label-studio.md):
@@ -13,12 +13,10 @@ const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('he
 
 describe('https with a self-signed certificate', () => {
   let service: RunningService;
-  const put = (Key: string, Body: Buffer | string, extra: Record<string, unknown> = {}) => ({
-    call: 'put_object',
-    params: { Bucket: service.bucket, Key, Body: Buffer.from(Body), ...extra },
-  });
-  const get = (Key: string) => ({ call: 'get_object', params: { Bucket: service.bucket, Key } });
-  const head = (Key: string) => ({ call: 'head_object', params: { Bucket: service.bucket, Key } });
+  const put = (Key: string, Body: Buffer | string, extra: Record<string, unknown> = {}) =>
+    ({ call: 'put_object', params: { Bucket: service.bucket, Key, Body: Buffer.from(Body), ...extra } }) as const;
+  const get = (Key: string) => ({ call: 'get_object', params: { Bucket: service.bucket, Key } }) as const;
+  const head = (Key: string) => ({ call: 'head_object', params: { Bucket: service.bucket, Key } }) as const;
 
   beforeAll(async () => {
     service = await startService({ tls: true });
@@ -86,7 +84,7 @@ describe('https with a self-signed certificate', () => {
           { trailer: { path: path('https/trailer-right'), data } },
           { trailer: { path: path('https/trailer-wrong'), data, checksum: 'AAAAAA==' } },
         ])
-      ).map((result) => okResponse(result) as RawResponse);
+      ).map(okResponse);
       expect(right.status).toBe(200);
       expect(right.headers.etag).toBe(`"${md5(data)}"`);
       expect(wrong.status).toBe(400);

@@ -164,14 +164,14 @@ async function launch(dataDir: string, extraEnv: Record<string, string>, deadlin
   running.add(proc);
   let output = '';
   const append = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-LOG_LIMIT));
-  proc.stdout!.on('data', append);
-  proc.stderr!.on('data', append);
+  proc.stdout.on('data', append);
+  proc.stderr.on('data', append);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   void exited.then(() => running.delete(proc));
   const logs = () => output;
   const stop = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.stdin!.end();
+    proc.stdin.end();
     const stopped = await Promise.race([exited.then(() => true), delay(STOP_DEADLINE_MS).then(() => false)]);
     if (!stopped) {
       process.kill(-proc.pid!, 'SIGKILL');

@@ -25,7 +25,7 @@ export async function startMotoServer(bucket = 'dvc-test-bucket'): Promise<MotoS
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const server: MotoServer = {
     endpoint,
     bucket,

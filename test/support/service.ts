@@ -113,8 +113,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     // A service a test forgot to stop must not keep Jest alive: the watchdog ends it when Jest is gone.
     proc.unref();
     for (const stream of [proc.stdin, proc.stdout, proc.stderr]) (stream as unknown as { unref(): void }).unref();
-    proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitUntilHealthy(url, proc, cert, () => output);
   };
 

@@ -1,11 +1,9 @@
 import { afterEach } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { dvcConfig, storageConfig } from '../../src/config/configuration.js';
 import type { ExportTask } from '../../src/dataset/dataset.types.js';
 import { DatasetService } from '../../src/dataset/dataset.service.js';
 import { parseTaskFile, renderTasks } from '../../src/dataset/task-file.codec.js';
@@ -61,7 +59,7 @@ export class SyncHarness {
     const storage = options.storage ?? new InMemoryStorageBackend();
     const git = options.git ?? new InMemoryGitRemote();
     const remote = options.remote ?? new InMemoryDvcRemote();
-    const state = new SyncStateStore({ dataDir } as ConfigType<typeof storageConfig>);
+    const state = new SyncStateStore({ dataDir });
     const dataset = new DatasetService({
       datasetPath: options.datasetPath ?? 'data/annotations',
       remoteName: undefined,
@@ -70,7 +68,7 @@ export class SyncHarness {
       region: undefined,
       accessKeyId: SECRETS.remoteAccessKeyId,
       secretAccessKey: SECRETS.remoteSecretAccessKey,
-    } as unknown as ConfigType<typeof dvcConfig>);
+    });
     const runner = createFlushPipeline({ storage, state, git, remotes: new FixedDvcRemotes(remote), dataset });
     return new SyncHarness(dataDir, storage, git, remote, state, dataset, runner);
   }

@@ -45,7 +45,9 @@ export function createSelfSignedCert(dir = mkdtempSync(join(tmpdir(), 'dvc-sync-
     );
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`openssl could not make the test certificate (is openssl installed?): ${stderr || String(error)}`);
+    throw new Error(`openssl could not make the test certificate (is openssl installed?): ${stderr || String(error)}`, {
+      cause: error,
+    });
   }
   return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
 }

@@ -23,7 +23,8 @@ export function toolPaths(): ToolPaths {
     );
   }
   const paths = JSON.parse(readFileSync(file, 'utf8')) as ToolPaths;
-  for (const [name, path] of Object.entries(paths)) {
+  for (const name of Object.keys(paths) as (keyof ToolPaths)[]) {
+    const path = paths[name];
     if (!existsSync(path))
       throw new Error(`test tool '${name}' not found at ${path}: re-run 'bash scripts/test-tools.sh'`);
   }

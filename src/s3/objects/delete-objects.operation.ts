@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { StorageBackend } from '../../storage/storage.backend.js';
 import type { AuthContext } from '../auth/sigv4.types.js';

@@ -7,12 +7,7 @@ const service: S3Target = {};
 const bucket: S3Target = { bucket: 'annotations' };
 const object: S3Target = { bucket: 'annotations', key: 'exports//17' };
 
-function route(
-  method: string,
-  target: S3Target,
-  query: Record<string, string> = {},
-  hasCopySource = false,
-): S3Operation | string {
+function route(method: string, target: S3Target, query: Record<string, string> = {}, hasCopySource = false): string {
   try {
     return resolveOperation({ method, target, query, hasCopySource, maxObjectSize: 100 * 1024 * 1024 });
   } catch (error) {

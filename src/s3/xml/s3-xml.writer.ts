@@ -14,7 +14,6 @@ const builder = new xml2js.Builder({
 });
 
 /** Characters XML 1.0 cannot carry at all (§2.2 Char), not even escaped. */
-// eslint-disable-next-line no-control-regex
 const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 /** Replaces what XML 1.0 cannot carry: for error documents, which must always render. */

@@ -37,10 +37,96 @@ export interface RawResponse {
   body: Buffer;
 }
 
-export interface OpResult {
+/** botocore's ResponseMetadata, on every parsed response. */
+export interface ResponseMetadata {
+  HTTPStatusCode: number;
+  HTTPHeaders: Record<string, string>;
+}
+
+/** A parsed response: what every operation answers, and what an operation without its own entry below gives. */
+export interface Boto3Response {
+  ResponseMetadata: ResponseMetadata;
+}
+
+export interface HeadObjectOutput extends Boto3Response {
+  ETag: string;
+  ContentLength: number;
+  ContentType: string;
+  LastModified: Date;
+  Metadata: Record<string, string>;
+  AcceptRanges?: string;
+  ContentRange?: string;
+  ContentEncoding?: string;
+  ContentDisposition?: string;
+  ContentLanguage?: string;
+  CacheControl?: string;
+}
+
+export interface GetObjectOutput extends HeadObjectOutput {
+  Body: Buffer;
+}
+
+export interface ListedObject {
+  Key: string;
+  Size: number;
+  ETag: string;
+  LastModified: Date;
+  Owner?: { ID: string; DisplayName?: string };
+}
+
+/** botocore leaves out Contents and CommonPrefixes when the page has none. */
+interface ListOutput extends Boto3Response {
+  IsTruncated: boolean;
+  Prefix?: string;
+  Delimiter?: string;
+  Contents?: ListedObject[];
+  CommonPrefixes?: { Prefix: string }[];
+}
+
+export interface ListObjectsOutput extends ListOutput {
+  Marker?: string;
+  NextMarker?: string;
+}
+
+export interface ListObjectsV2Output extends ListOutput {
+  KeyCount: number;
+  NextContinuationToken?: string;
+}
+
+/**
+ * The fields of botocore's parsed responses (S3 API Reference names) the suites read, by boto3 client method.
+ * s3_ops.py turns bytes into Buffers and datetimes into Dates on the way.
+ */
+export interface Boto3Outputs {
+  list_buckets: Boto3Response & { Buckets: { Name: string; CreationDate: Date }[] };
+  head_bucket: Boto3Response;
+  // us-east-1 is the empty <LocationConstraint/>, which botocore reads as None.
+  get_bucket_location: Boto3Response & { LocationConstraint: string | null };
+  put_object: Boto3Response & { ETag: string };
+  head_object: HeadObjectOutput;
+  get_object: GetObjectOutput;
+  copy_object: Boto3Response & { CopyObjectResult: { ETag: string; LastModified: Date } };
+  list_objects: ListObjectsOutput;
+  list_objects_v2: ListObjectsV2Output;
+  delete_object: Boto3Response;
+  delete_objects: Boto3Response & {
+    Deleted?: { Key: string }[];
+    Errors?: { Key: string; Code: string; Message: string }[];
+  };
+}
+
+/** The response an op answers on success: botocore's parsed one, `{ url }` for a presign, else the raw HTTP answer. */
+export type ResponseOf<O> = O extends { call: infer C }
+  ? C extends keyof Boto3Outputs
+    ? Boto3Outputs[C]
+    : Boto3Response
+  : O extends { presign: string }
+    ? { url: string }
+    : RawResponse;
+
+export interface OpResult<R = unknown> {
   ok: boolean;
-  // boto3's parsed response (bytes → Buffer, datetimes → Date), a RawResponse, or { url } for a presign.
-  response?: any;
+  response?: R;
   error?: { code: string; message: string; status?: number; headers?: Record<string, string> };
   /** What botocore put on the wire (the last entry is the final attempt). */
   sent?: SentRequest[];
@@ -48,8 +134,11 @@ export interface OpResult {
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 's3_ops.py');
 
+/** The results of `ops`, one per op in order, each typed by its op. */
+export type OpResults<O extends readonly Op[]> = { -readonly [K in keyof O]: OpResult<ResponseOf<O[K]>> };
+
 /** Runs the ops in one Python process (importing boto3 costs ~1 s) against the service, in order. */
-export async function boto3(service: RunningService, ops: Op[]): Promise<OpResult[]> {
+export async function boto3<const O extends readonly Op[]>(service: RunningService, ops: O): Promise<OpResults<O>> {
   const input = JSON.stringify(
     {
       endpoint: service.url,
@@ -67,17 +156,18 @@ export async function boto3(service: RunningService, ops: Op[]): Promise<OpResul
   );
   const { code, stdout, stderr } = await runPython(input);
   if (code !== 0) throw new Error(`s3_ops.py failed (${code}):\n${stderr}`);
-  return JSON.parse(stdout, (_key, value: unknown) => revive(value)) as OpResult[];
+  // s3_ops.py answers one result per op, in order, with botocore's shapes (the one unchecked step).
+  return JSON.parse(stdout, (_key, value: unknown) => revive(value)) as OpResults<O>;
 }
 
 /** One op; `ok` results only (anything else throws with the S3 error, for a readable test failure). */
-export async function boto3Ok(service: RunningService, op: Op) {
+export async function boto3Ok<const O extends Op>(service: RunningService, op: O): Promise<ResponseOf<O>> {
   const [result] = await boto3(service, [op]);
   return okResponse(result);
 }
 
-export function okResponse(result: OpResult): any {
-  if (!result.ok)
+export function okResponse<R>(result: OpResult<R>): R {
+  if (!result.ok || result.response === undefined)
     throw new Error(`expected success, got ${JSON.stringify(result.error)} (sent ${JSON.stringify(result.sent)})`);
   return result.response;
 }
