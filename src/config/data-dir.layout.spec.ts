@@ -5,7 +5,7 @@ import { dataDirLayout } from './data-dir.layout.js';
 describe('dataDirLayout: the one place that decides what lives where under DATA_DIR', () => {
   it('puts everything inside DATA_DIR, each at its own path, metadata outside the objects folder', () => {
     const layout = dataDirLayout('/srv/dvc-sync');
-    const paths = Object.entries(layout).filter(([name]) => name !== 'root');
+    const paths = Object.entries(layout).filter((entry): entry is [string, string] => entry[0] !== 'root');
     for (const [, path] of paths) expect(relative('/srv/dvc-sync', path).startsWith('..')).toBe(false);
     expect(new Set(paths.map(([, path]) => path)).size).toBe(paths.length);
     for (const [name, path] of paths)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { JsonObject } from './dataset.types.js';
 import { ANNOTATION_17, ANNOTATION_21, TASK_9 } from './__fixtures__/label-studio.bodies.js';
 import { parseBody } from './label-studio.body.js';
 
@@ -14,7 +15,9 @@ describe('parseBody — Label Studio bodies', () => {
     expect(parsed.annotation.created_ago).toBe('0\u00a0minutes');
     // As in the JSON export, the annotation refers to its task by id, in the same place.
     expect(parsed.annotation.task).toBe(5);
-    expect(Object.keys(parsed.annotation).indexOf('task')).toBe(Object.keys(JSON.parse(ANNOTATION_17)).indexOf('task'));
+    expect(Object.keys(parsed.annotation).indexOf('task')).toBe(
+      Object.keys(JSON.parse(ANNOTATION_17) as JsonObject).indexOf('task'),
+    );
     expect(parsed.annotation.completed_by).toEqual({
       id: 1,
       first_name: 'Zoë',

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ANNOTATION_17, ANNOTATION_18_SKIPPED, ANNOTATION_21, TASK_9 } from './__fixtures__/label-studio.bodies.js';
 import { TaskFileIndex } from './task-file.index.js';
 import type { TaskFileFormat } from './task-file.codec.js';
-import type { TaskFileBuild } from './dataset.types.js';
+import type { ExportTask, JsonObject, TaskFileBuild } from './dataset.types.js';
 
 /** The whole dataset file from scratch, as the first flush builds it. */
 function buildTaskFile(objects: Iterable<{ key: string; body: Uint8Array }>, format: TaskFileFormat): TaskFileBuild {
@@ -27,10 +27,10 @@ const bucket = [
 describe('buildTaskFile', () => {
   it('turns a bucket of Label Studio objects into one export-shaped JSON file, listing what it left out', () => {
     const build = buildTaskFile(bucket, 'json');
-    const written = JSON.parse(build.content.toString('utf8'));
-    expect(written.map((t: { id: number }) => t.id)).toEqual([5, 7, 9]);
-    expect(written[0].annotations.map((a: { id: number }) => a.id)).toEqual([17, 18]);
-    expect(written[0].data.text).toBe('Café ☕ naïve — 東京, see https://example.com/a?b=1');
+    const written = JSON.parse(build.content.toString('utf8')) as ExportTask[];
+    expect(written.map((t) => t.id)).toEqual([5, 7, 9]);
+    expect(written[0].annotations.map((a) => a.id)).toEqual([17, 18]);
+    expect((written[0].data as JsonObject).text).toBe('Café ☕ naïve — 東京, see https://example.com/a?b=1');
     // Non-ASCII is written as UTF-8, not as Python's \u escapes.
     expect(build.content.toString('utf8')).toContain('東京');
     expect(build).toMatchObject({ taskCount: 3, annotationCount: 4 });
@@ -44,7 +44,7 @@ describe('buildTaskFile', () => {
   it('jsonl: the same tasks, one per line', () => {
     const lines = buildTaskFile(bucket, 'jsonl').content.toString('utf8').split('\n');
     expect(lines.at(-1)).toBe('');
-    expect(lines.slice(0, -1).map((line) => JSON.parse(line).id)).toEqual([5, 7, 9]);
+    expect(lines.slice(0, -1).map((line) => (JSON.parse(line) as ExportTask).id)).toEqual([5, 7, 9]);
   });
 
   it('an empty bucket is an empty dataset', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { ANNOTATION_17, ANNOTATION_18_SKIPPED, ANNOTATION_21, TASK_9 } from './__fixtures__/label-studio.bodies.js';
-import type { JsonObject } from './dataset.types.js';
+import { ANNOTATION_17, ANNOTATION_18_SKIPPED, TASK_9 } from './__fixtures__/label-studio.bodies.js';
+import type { ExportTask, JsonObject } from './dataset.types.js';
 import { exportAnnotation } from './annotation.export.js';
 import { type BodySource, parseBody } from './label-studio.body.js';
 import { assembleTask } from './task.assemble.js';
@@ -30,8 +30,8 @@ describe('assembleTask — the task in Label Studio JSON export shape', () => {
     expect(task).toEqual({
       id: 5,
       annotations: [
-        exportAnnotation({ ...JSON.parse(ANNOTATION_17), task: 5 }),
-        exportAnnotation({ ...JSON.parse(ANNOTATION_18_SKIPPED), task: 5 }),
+        exportAnnotation({ ...(JSON.parse(ANNOTATION_17) as JsonObject), task: 5 }),
+        exportAnnotation({ ...(JSON.parse(ANNOTATION_18_SKIPPED) as JsonObject), task: 5 }),
       ],
       data: { text: 'Café ☕ naïve — 東京, see https://example.com/a?b=1' },
       meta: {},
@@ -101,8 +101,8 @@ describe('assembleTask — the task in Label Studio JSON export shape', () => {
   });
 
   it('task-mode body alone comes out as Label Studio wrote it, but for completed_by as the export writes it (the id)', () => {
-    const written = JSON.parse(TASK_9);
-    written.annotations[0].completed_by = written.annotations[0].completed_by.id;
+    const written = JSON.parse(TASK_9) as ExportTask;
+    written.annotations[0].completed_by = (written.annotations[0].completed_by as JsonObject).id;
     expect(assembleTask([source('exports/9.json', TASK_9)])).toEqual(written);
   });
 });

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { ConfigType } from '@nestjs/config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { storageConfig } from '../config/configuration.js';
 import { SyncStateStore } from './sync-state.store.js';
 
 const dirs: string[] = [];

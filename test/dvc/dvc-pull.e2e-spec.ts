@@ -4,7 +4,6 @@ import { parseDvcConfig } from '../../src/dvc/dvc-config.parser.js';
 import type { DvcRemote } from '../../src/dvc/dvc.remote.js';
 import { createDvcRemote } from '../../src/dvc/dvc-remote.factory.js';
 import { resolveRemote } from '../../src/dvc/remote.resolver.js';
-import { S3DvcRemote } from '../../src/dvc/s3.dvc-remote.js';
 import { startMotoServer, type MotoServer } from '../support/moto-server.js';
 import {
   cloneAndPull,

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { parseDirObject } from '../../src/dvc/dir-object.codec.js';
 import { DvcRemote, type ObjectSource, type RemoteHealth } from '../../src/dvc/dvc.remote.js';
 import { DvcRemoteError } from '../../src/dvc/dvc-remote.error.js';
@@ -84,7 +84,7 @@ export class InMemoryDvcRemote extends DvcRemote {
     const failure = this.failing.get(id);
     if (failure) throw new DvcRemoteError(`object ${id}: ${failure}`);
     const body = source();
-    const bytes = Buffer.isBuffer(body) ? body : await collect(body);
+    const bytes = Buffer.isBuffer(body) ? body : await buffer(body);
     if (md5Hex(bytes) !== id.replace(/\.dir$/, ''))
       throw new DvcRemoteError(
         `object ${id}: the bytes read hash to ${md5Hex(bytes)} (the file changed after it was hashed?); not stored`,
@@ -112,10 +112,4 @@ export class InMemoryDvcRemote extends DvcRemote {
   private ensureUp(): void {
     if (this.unavailable) throw new DvcRemoteError(`${this.label}: ${this.unavailable}`);
   }
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }
