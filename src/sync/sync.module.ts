@@ -12,6 +12,6 @@ import { SyncStateStore } from './sync-state.store.js';
 @Module({
   imports: [StorageModule, DatasetModule, DvcModule, GitModule],
   providers: [SyncStateStore, FlushRunner, SyncService, datasetStrategyProvider],
-  exports: [SyncService],
+  exports: [SyncService, SyncStateStore],
 })
 export class SyncModule {}
