@@ -121,6 +121,10 @@ describe('status page (headless Chromium)', () => {
     await withLogs(service, async () => {
       const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
       const page = await openLoggedIn(context, service);
+      const blocked: string[] = [];
+      page.on('console', (message) => {
+        if (message.text().includes('Content Security Policy')) blocked.push(message.text());
+      });
       let dialogs = 0;
       page.on('dialog', (dialog) => {
         dialogs++;
@@ -162,6 +166,15 @@ describe('status page (headless Chromium)', () => {
       expect(await page.evaluate<unknown>('window.__xss')).toBeUndefined();
       expect(dialogs).toBe(0);
 
+      // Our own style and script run under the page's CSP (their nonce); nothing was blocked, nothing secret shown.
+      expect(blocked).toEqual([]);
+      const buttonColor = await page.evaluate<string>(
+        "getComputedStyle(document.querySelector('form.sync button')).backgroundColor",
+      );
+      expect(buttonColor).toBe('rgb(9, 105, 218)');
+      const markup = await page.content();
+      for (const secret of [ADMIN_TOKEN, service.secretAccessKey]) expect(markup).not.toContain(secret);
+
       await page.screenshot({ path: join(TEST_OUTPUT, 'status-page-desktop.png'), fullPage: true });
       await context.close();
     });
@@ -192,15 +205,20 @@ describe('status page (headless Chromium)', () => {
 });
 
 describe('status page of a service whose Git remote is down (open admin API)', () => {
+  const GIT_PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
+  const GIT_TOKEN = `tok-${randomBytes(8).toString('hex')}`;
   let browser: Browser;
   let service: RunningService;
   let s3: S3Objects;
 
   beforeAll(async () => {
     browser = await launchChromium();
-    // Nothing listens there: every fetch is refused, as when the git server is down.
-    const gitUrl = `http://127.0.0.1:${await freePort()}/team/dataset.git`;
-    service = await startService({ env: { GIT_REPO_URL: gitUrl, GIT_BRANCH: 'main' } });
+    // Nothing listens there: every fetch is refused, as when the git server is down. Credentials in the URL and
+    // GIT_TOKEN must never reach the page.
+    const gitUrl = `http://bot:${GIT_PASSWORD}@127.0.0.1:${await freePort()}/team/dataset.git`;
+    service = await startService({
+      env: { GIT_REPO_URL: gitUrl, GIT_BRANCH: 'main', GIT_USERNAME: 'bot', GIT_TOKEN: GIT_TOKEN },
+    });
     s3 = new S3Objects(service);
   });
 
@@ -227,6 +245,8 @@ describe('status page of a service whose Git remote is down (open admin API)', (
       expect(await error.textContent()).toContain('Nothing is lost');
       expect(await field(page, 'pending')).toBe('1');
       expect(await page.locator('[data-field="remotes"] li').first().textContent()).toMatch(/✗ cannot reach/);
+      const markup = await page.content();
+      for (const secret of [GIT_PASSWORD, GIT_TOKEN, service.secretAccessKey]) expect(markup).not.toContain(secret);
       await page.screenshot({ path: join(TEST_OUTPUT, 'status-page-failing.png'), fullPage: true });
 
       // Open API: scripts (no Origin) may flush; another site's page may not make a browser do it.
