@@ -53,6 +53,8 @@ svg.puts line { stroke: var(--line); }
 .axis { display: flex; justify-content: space-between; font-size: .75rem; }
 td.changes { font-variant-numeric: tabular-nums; } td.changes span { margin-right: .4rem; }
 p.legend { margin: .3rem 0 0; font-size: .75rem; }
+@media (max-width: 30rem) { main { padding: .6rem; } section.project { padding: .9rem .75rem; }
+  th, td { padding: .35rem .25rem; } td.changes span { margin-right: .2rem; } ul.remotes li { grid-template-columns: 3.2rem 1fr; } }
 .stats { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; margin-top: .4rem; font-size: .85rem; }
 details { margin-top: 1rem; }
 details summary { cursor: pointer; }
