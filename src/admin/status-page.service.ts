@@ -41,7 +41,8 @@ export class StatusPageService {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), REMOTES_WAIT_MS)));
     try {
-      return await Promise.race([this.sync.checkRemotes(), late]);
+      // A probe that throws (rather than reporting `ok: false`) shows as "checking", never as a broken page.
+      return await Promise.race([this.sync.checkRemotes().catch(() => null), late]);
     } finally {
       clearTimeout(timer);
     }

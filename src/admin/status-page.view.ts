@@ -92,12 +92,12 @@ function layout(title: string, nonce: string, body: SafeHtml, refreshSeconds?: n
         <style nonce="${nonce}">
           ${new SafeHtml(STYLE)}
         </style>
-        ${refreshSeconds && html`<noscript><meta http-equiv="refresh" content="${refreshSeconds}" /></noscript>`}
+        ${refreshSeconds !== undefined && html`<noscript><meta http-equiv="refresh" content="${refreshSeconds}" /></noscript>`}
       </head>
       <body>
         ${body}
         ${
-          refreshSeconds &&
+          refreshSeconds !== undefined &&
           html`<script nonce="${nonce}">
             ${new SafeHtml(SCRIPT(refreshSeconds))};
           </script>`
