@@ -169,6 +169,9 @@ describe('status page view', () => {
       '3 PUTs 2 in the last full minute mean 14 ms max 30 ms 1 failed',
     );
     expect(field(page(), 'puts')).toBe('0 PUTs 0 in the last full minute mean – max – 0 failed');
+    // Nothing arriving is said in words (the usual cause: Label Studio is not writing here).
+    expect(field(page(), 'no-puts')).toMatch(/^No PUT in the last 15 minutes: annotations are not arriving/);
+    expect(field(page({ puts: window.minutes(NOW) }), 'no-puts')).toBeUndefined();
   });
 
   it('says "checking" while the remotes have not answered', () => {

@@ -50,6 +50,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 svg.puts { width: 100%; height: 4.5rem; display: block; }
 svg.puts rect.req { fill: var(--bar); } svg.puts rect.fail { fill: var(--err); }
 svg.puts line { stroke: var(--line); }
+.quiet { border: 1px dashed var(--line); border-radius: 8px; padding: .8rem; margin: 0; font-size: .9rem; }
 .axis { display: flex; justify-content: space-between; font-size: .75rem; }
 td.changes { font-variant-numeric: tabular-nums; } td.changes span { margin-right: .4rem; }
 p.legend { margin: .3rem 0 0; font-size: .75rem; }
@@ -239,17 +240,24 @@ function putChart(minutes: MinuteStats[]): SafeHtml {
   const mean = total ? latencies.reduce((sum, minute) => sum + minute.meanMs! * minute.requests, 0) / total : null;
   const max = latencies.length ? Math.max(...latencies.map((minute) => minute.maxMs!)) : null;
   const lastFull = minutes.at(-2)?.requests ?? 0;
-  return html`<svg
-      class="puts"
-      viewBox="0 0 ${minutes.length * width} ${height}"
-      preserveAspectRatio="none"
-      role="img"
-      aria-label="PUT requests per minute"
-    >
-      <line x1="0" y1="${height - 0.5}" x2="${minutes.length * width}" y2="${height - 0.5}"></line>
-      ${bars}
-    </svg>
-    <div class="axis muted"><span>${minutes.length} min ago</span><span>now</span></div>
+  const chart =
+    total === 0
+      ? html`<p class="quiet muted" data-field="no-puts">
+          No PUT in the last ${minutes.length} minutes: annotations are not arriving. Is Label Studio's Target storage
+          set to this endpoint?
+        </p>`
+      : html`<svg
+            class="puts"
+            viewBox="0 0 ${minutes.length * width} ${height}"
+            preserveAspectRatio="none"
+            role="img"
+            aria-label="PUT requests per minute"
+          >
+            <line x1="0" y1="${height - 0.5}" x2="${minutes.length * width}" y2="${height - 0.5}"></line>
+            ${bars}
+          </svg>
+          <div class="axis muted"><span>${minutes.length} min ago</span><span>now</span></div>`;
+  return html`${chart}
     <div class="stats" data-field="puts">
       <span><strong data-field="put-total">${total}</strong> PUTs</span>
       <span><strong>${lastFull}</strong> in the last full minute</span>
