@@ -1,25 +1,24 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
-import { serverConfig } from '../config/configuration.js';
+import { AdminAuth } from './admin-auth.service.js';
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/** `Authorization: Bearer $ADMIN_TOKEN` when ADMIN_TOKEN is set; open otherwise (documented in README). */
+/**
+ * `Authorization: Bearer $ADMIN_TOKEN`, or the status page's session cookie, when ADMIN_TOKEN is set; open
+ * otherwise (documented in README). State-changing requests from another site's page are refused either way.
+ */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  constructor(@Inject(serverConfig.KEY) private readonly server: ConfigType<typeof serverConfig>) {}
+  constructor(private readonly auth: AdminAuth) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const expected = this.server.adminToken;
-    if (!expected) return true;
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    // Compare digests: constant time and independent of the token's length.
-    if (match && timingSafeEqual(digest(match[1].trim()), digest(expected))) return true;
-    throw new UnauthorizedException(
-      'Send Authorization: Bearer <ADMIN_TOKEN> (the value of ADMIN_TOKEN in the service settings).',
-    );
+    const request = context.switchToHttp().getRequest<Request>();
+    const access = this.auth.access(request);
+    if (!access)
+      throw new UnauthorizedException(
+        'Send Authorization: Bearer <ADMIN_TOKEN> (the value of ADMIN_TOKEN in the service settings), or log in on the status page at /_admin/.',
+      );
+    const refusal = this.auth.forgeryRefusal(request, access);
+    if (refusal) throw new ForbiddenException(refusal);
+    return true;
   }
 }

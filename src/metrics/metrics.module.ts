@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { S3RequestRecorder } from '../s3/http/s3-request.recorder.js';
 import { SyncModule } from '../sync/sync.module.js';
 import { MetricsRegistry } from './metrics.registry.js';
+import { PutRequestWindow } from './put-request.window.js';
 import { S3RequestMetrics } from './s3-request.metrics.js';
 import { SyncMetrics } from './sync.metrics.js';
 
@@ -13,7 +14,12 @@ import { SyncMetrics } from './sync.metrics.js';
 @Global()
 @Module({
   imports: [SyncModule],
-  providers: [MetricsRegistry, SyncMetrics, { provide: S3RequestRecorder, useClass: S3RequestMetrics }],
-  exports: [MetricsRegistry, S3RequestRecorder],
+  providers: [
+    MetricsRegistry,
+    SyncMetrics,
+    PutRequestWindow,
+    { provide: S3RequestRecorder, useClass: S3RequestMetrics },
+  ],
+  exports: [MetricsRegistry, S3RequestRecorder, PutRequestWindow],
 })
 export class MetricsModule {}

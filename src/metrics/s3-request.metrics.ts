@@ -3,6 +3,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { S3RequestRecord, S3RequestRecorder } from '../s3/http/s3-request.recorder.js';
 import { operationLabel } from './metric-labels.js';
 import { MetricsRegistry } from './metrics.registry.js';
+import { PutRequestWindow } from './put-request.window.js';
 
 /** 1 ms (a HEAD from the page cache) to 10 s (a large PUT on a slow disk or link). */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -17,7 +18,10 @@ export class S3RequestMetrics implements S3RequestRecorder {
   private readonly duration: Histogram<'operation'>;
   private readonly putBytes: Counter;
 
-  constructor(metrics: MetricsRegistry) {
+  constructor(
+    metrics: MetricsRegistry,
+    private readonly puts: PutRequestWindow,
+  ) {
     const registers = [metrics.registry];
     this.requests = new Counter({
       name: 'dvc_sync_s3_requests_total',
@@ -43,6 +47,9 @@ export class S3RequestMetrics implements S3RequestRecorder {
     const operation = operationLabel(request.operation);
     this.requests.inc({ operation, status: String(request.status) });
     this.duration.observe({ operation }, request.durationSeconds);
-    if (request.operation === 'PutObject') this.putBytes.inc(request.bodyBytes);
+    if (request.operation === 'PutObject') {
+      this.putBytes.inc(request.bodyBytes);
+      this.puts.record(request.durationSeconds, request.status);
+    }
   }
 }

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { storageConfig } from '../config/configuration.js';
 import type { PushedItem } from '../dataset/dataset-layout.port.js';
+import { COMMIT_HISTORY_KEPT, type FlushSummary } from './sync-status.types.js';
 
 export interface SyncProgress {
   syncedSeq: number;
@@ -54,6 +55,7 @@ export class SyncStateStore implements OnApplicationShutdown {
       CREATE TABLE IF NOT EXISTS progress (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, hash TEXT NOT NULL, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS key_items (key TEXT NOT NULL, item_id TEXT NOT NULL, PRIMARY KEY (key, item_id));
+      CREATE TABLE IF NOT EXISTS commits (seq INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL);
     `);
   }
 
@@ -117,6 +119,26 @@ export class SyncStateStore implements OnApplicationShutdown {
       }
       this.saveProgress(args.progress);
     })();
+  }
+
+  /**
+   * Remembers a flush that made a commit, for the status page; only the last COMMIT_HISTORY_KEPT stay. A
+   * history, not the sync's truth: recorded after the push, so a crash in between loses a line, never a change.
+   */
+  recordCommit(summary: FlushSummary): void {
+    if (!summary.commit) return;
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO commits (json) VALUES (?)').run(JSON.stringify(summary));
+      this.db
+        .prepare('DELETE FROM commits WHERE seq NOT IN (SELECT seq FROM commits ORDER BY seq DESC LIMIT ?)')
+        .run(COMMIT_HISTORY_KEPT);
+    })();
+  }
+
+  /** The last commits of the service, newest first. */
+  recentCommits(): FlushSummary[] {
+    const rows = this.db.prepare('SELECT json FROM commits ORDER BY seq DESC').pluck().all() as string[];
+    return rows.map((json) => JSON.parse(json) as FlushSummary);
   }
 
   onApplicationShutdown(): void {

@@ -2,6 +2,9 @@
 /** A bucket that also holds media (Source storage) would list thousands: the status keeps a sample and the count. */
 export const REJECTED_SHOWN = 100;
 
+/** The status page lists this many of the last commits (kept in the sync state, oldest dropped first). */
+export const COMMIT_HISTORY_KEPT = 20;
+
 export interface SyncStatus {
   /** Changes acknowledged by the S3 API and not yet in a pushed commit. */
   pending: number;

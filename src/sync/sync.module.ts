@@ -15,6 +15,6 @@ import { SyncStateStore } from './sync-state.store.js';
 @Module({
   imports: [StorageModule, DatasetModule, DvcModule, GitModule],
   providers: [SyncStateStore, flushPipelineProvider, SyncService],
-  exports: [SyncService, FlushPipeline],
+  exports: [SyncService, SyncStateStore, FlushPipeline],
 })
 export class SyncModule {}
