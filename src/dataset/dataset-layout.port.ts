@@ -85,7 +85,11 @@ export interface DatasetLayout<T> {
     ours: ReadonlyMap<string, T>,
     theirs: ReadonlyMap<string, T>,
   ): { items: Map<string, T>; conflicts: number };
-  /** The DVC objects of `items`; `offered` are the stored objects `ours` found changed. */
+  /**
+   * The DVC objects of `items`; `offered` are the stored objects `ours` found changed. It completes `items` with what
+   * it had to read back from the remote (the sizes of a teammate's files, which their `.dir` does not record), so
+   * that the loop records complete items.
+   */
   materialize(
     items: Map<string, T>,
     offered: ReadonlyMap<string, ObjectSource>,
