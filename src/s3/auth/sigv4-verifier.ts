@@ -97,12 +97,26 @@ function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: str
   return amzDate;
 }
 
-/** Header auth: every x-amz-* header must be signed, as S3 requires, so nobody can add metadata to a signed request. */
-function checkSignedHeaders(req: IncomingSignedRequest, p: SignatureParams, fail: (m: string) => S3Error): void {
+/**
+ * Every x-amz-* header must be signed, as S3 requires, for header auth and presigned URLs alike: a presigned URL
+ * is handed to someone without the secret, and an unsigned `x-amz-copy-source` or `x-amz-meta-*` would let that
+ * holder change what the request does (copy another object, store metadata). On a presigned URL, a header whose
+ * name and value the signed query itself carries (signers hoist x-amz-* headers into the query) says nothing new.
+ */
+function checkSignedHeaders(
+  req: IncomingSignedRequest,
+  p: SignatureParams,
+  query: Array<[string, string]>,
+  fail: (m: string) => S3Error,
+): void {
   if (!p.signedHeaders.includes('host')) throw fail("'host' must be a signed header.");
-  if (p.presigned) return;
+  const inQuery = (name: string) => {
+    const value = headerValue(req, name);
+    return p.presigned && query.some(([n, v]) => n.toLowerCase() === name && v === value);
+  };
   const unsigned = Object.keys(req.headers).filter(
-    (name) => name.startsWith('x-amz-') && req.headers[name] !== undefined && !p.signedHeaders.includes(name),
+    (name) =>
+      name.startsWith('x-amz-') && req.headers[name] !== undefined && !p.signedHeaders.includes(name) && !inQuery(name),
   );
   if (unsigned.length > 0) {
     throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', {
@@ -149,7 +163,7 @@ export function authenticate(
     throw e;
   }
   const amzDate = checkTime(req, p, fail, now);
-  checkSignedHeaders(req, p, fail);
+  checkSignedHeaders(req, p, query, fail);
   const headers = canonicalHeaders(req.headers, p.signedHeaders);
   if (headers.missing.length > 0) {
     throw new S3Error('MissingSecurityHeader', `The signed header ${headers.missing[0]} is missing from the request.`, {
