@@ -12,7 +12,7 @@ function route(
   target: S3Target,
   query: Record<string, string> = {},
   hasCopySource = false,
-): S3Operation | string {
+): string {
   try {
     return resolveOperation({ method, target, query, hasCopySource, maxObjectSize: 100 * 1024 * 1024 });
   } catch (error) {
@@ -27,6 +27,7 @@ describe('resolveOperation', () => {
     ['GET', service, { 'x-id': 'ListBuckets' }, false, 'ListBuckets'],
     ['HEAD', bucket, {}, false, 'HeadBucket'],
     ['GET', bucket, { location: '' }, false, 'GetBucketLocation'],
+    ['GET', bucket, { versioning: '' }, false, 'GetBucketVersioning'],
     ['GET', bucket, {}, false, 'ListObjects'],
     ['GET', bucket, { prefix: 'tasks/', delimiter: '/', 'encoding-type': 'url', marker: 'a' }, false, 'ListObjects'],
     ['GET', bucket, { 'list-type': '2', prefix: 'p', 'max-keys': '1', 'encoding-type': 'url' }, false, 'ListObjectsV2'],
@@ -71,7 +72,7 @@ describe('resolveOperation', () => {
     ['DELETE', object, { uploadId: 'u' }, /^501 NotImplemented: Multipart upload/],
     ['GET', bucket, { acl: '' }, /^501 NotImplemented: .*'acl'/],
     ['PUT', object, { tagging: '' }, /^501 NotImplemented: .*'tagging'/],
-    ['GET', bucket, { versioning: '' }, /^501 NotImplemented: .*'versioning'/],
+    ['PUT', bucket, { versioning: '' }, /^501 NotImplemented: .*'versioning'/],
     ['PUT', bucket, { policy: '' }, /^501 NotImplemented: .*'policy'/],
     ['GET', bucket, { versions: '' }, /^501 NotImplemented: .*'versions'/],
     ['PUT', bucket, { cors: '' }, /^501 NotImplemented: .*'cors'/],

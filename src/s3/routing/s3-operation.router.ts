@@ -7,6 +7,7 @@ export type S3Operation =
   | 'CreateBucket'
   | 'HeadBucket'
   | 'GetBucketLocation'
+  | 'GetBucketVersioning'
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'DeleteObjects'
@@ -43,6 +44,7 @@ const ALLOWED_PARAMS: Record<S3Operation, readonly string[]> = {
   CreateBucket: [],
   HeadBucket: [],
   GetBucketLocation: ['location'],
+  GetBucketVersioning: ['versioning'],
   ListObjects: [...LIST_COMMON, 'marker'],
   ListObjectsV2: [...LIST_COMMON, 'list-type', 'continuation-token', 'start-after', 'fetch-owner'],
   DeleteObjects: ['delete'],
@@ -87,6 +89,7 @@ function operationFor(input: RouteInput): S3Operation {
     switch (method) {
       case 'GET':
         if ('location' in query) return 'GetBucketLocation';
+        if ('versioning' in query) return 'GetBucketVersioning';
         if ('list-type' in query) {
           if (query['list-type'] === '2') return 'ListObjectsV2';
           throw new S3Error(
