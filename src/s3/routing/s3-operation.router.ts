@@ -55,9 +55,22 @@ const ALLOWED_PARAMS: Record<S3Operation, readonly string[]> = {
   DeleteObject: ['versionId'],
 };
 
-/** Signature (presigned `X-Amz-*`) and SDK bookkeeping (`x-id=GetObject`) parameters, valid everywhere. */
+/** SigV2 presigned URL parameters (AWS "Signing and authenticating REST requests", query string authentication). */
+const SIGV2_QUERY_PARAMS = ['AWSAccessKeyId', 'Signature', 'Expires'];
+
+/**
+ * Signature (presigned `X-Amz-*`, SigV2's three, and the headers botocore hoists into a SigV2 URL) and SDK
+ * bookkeeping (`x-id=GetObject`) parameters, valid everywhere.
+ */
 function isTransportParam(name: string): boolean {
-  return name.toLowerCase().startsWith('x-amz-') || name === 'x-id';
+  const lower = name.toLowerCase();
+  return (
+    lower.startsWith('x-amz-') ||
+    name === 'x-id' ||
+    SIGV2_QUERY_PARAMS.includes(name) ||
+    lower === 'content-type' ||
+    lower === 'content-md5'
+  );
 }
 
 function mib(bytes: number): string {
