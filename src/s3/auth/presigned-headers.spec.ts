@@ -107,3 +107,17 @@ describe('presigned URLs: the holder cannot add unsigned x-amz-* headers', () =>
     expect(refusal(req('mallory')).details.HeadersNotSigned).toBe('x-amz-meta-owner');
   });
 });
+
+describe('presigned URLs: x-amz-content-sha256 is covered by the signature itself', () => {
+  it('an unsigned x-amz-content-sha256 header is the payload hash of the canonical request: a changed one breaks the signature', () => {
+    const url = presignedPut('/annotations/uploads/mine');
+    const req = (hash: string): IncomingSignedRequest => ({
+      method: 'PUT',
+      rawPath: '/annotations/uploads/mine',
+      rawQuery: url.rawQuery,
+      headers: { ...url.headers, 'x-amz-content-sha256': hash },
+    });
+    expect(authenticate(req('UNSIGNED-PAYLOAD'), CREDS, REGION, NOW).payloadHash).toBe('UNSIGNED-PAYLOAD');
+    expect(refusal(req('0'.repeat(64))).code).toBe('SignatureDoesNotMatch');
+  });
+});

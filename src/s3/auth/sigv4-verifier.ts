@@ -135,7 +135,9 @@ function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: str
  * Every x-amz-* header must be signed, as S3 requires, for header auth and presigned URLs alike: a presigned URL
  * is handed to someone without the secret, and an unsigned `x-amz-copy-source` or `x-amz-meta-*` would let that
  * holder change what the request does (copy another object, store metadata). On a presigned URL, a header whose
- * name and value the signed query itself carries (signers hoist x-amz-* headers into the query) says nothing new.
+ * name and value the signed query itself carries (signers hoist x-amz-* headers into the query) says nothing new,
+ * and neither does x-amz-content-sha256: its value is the payload hash of the canonical request, so the signature
+ * already covers it.
  */
 function checkSignedHeaders(
   req: IncomingSignedRequest,
@@ -146,7 +148,10 @@ function checkSignedHeaders(
   if (!p.signedHeaders.includes('host')) throw fail("'host' must be a signed header.");
   const inQuery = (name: string) => {
     const value = headerValue(req, name);
-    return p.presigned && query.some(([n, v]) => n.toLowerCase() === name && v === value);
+    return (
+      p.presigned &&
+      (name === 'x-amz-content-sha256' || query.some(([n, v]) => n.toLowerCase() === name && v === value))
+    );
   };
   const unsigned = Object.keys(req.headers).filter(
     (name) =>
