@@ -157,6 +157,35 @@ describe('presigned URLs of Signature Version 2 (boto3 and aws CLI defaults)', (
     expect({ status: got.status, body: got.body.toString() }).toEqual({ status: 200, body: '{"v":2}' });
   });
 
+  it('s3cmd signurl (always Signature Version 2) gives a URL that downloads the object', async () => {
+    const config = join(work, 's3cfg');
+    const host = new URL(service.url).host;
+    writeFileSync(
+      config,
+      [
+        '[default]',
+        `access_key = ${service.accessKeyId}`,
+        `secret_key = ${service.secretAccessKey}`,
+        `host_base = ${host}`,
+        `host_bucket = ${host}`, // no %(bucket)s: path-style addressing
+        'use_https = False',
+        '',
+      ].join('\n'),
+    );
+    const signed = await runCommand(toolPaths().s3cmd, [
+      '-c',
+      config,
+      'signurl',
+      `s3://${service.bucket}/v2/existing.json`,
+      '+120',
+    ]);
+    expect({ code: signed.code, stderr: signed.stderr }).toEqual({ code: 0, stderr: '' });
+    const url = signed.stdout.trim();
+    expect(new URL(url).searchParams.get('AWSAccessKeyId')).toBe(service.accessKeyId);
+    const got = await fetchUrl('GET', url);
+    expect({ status: got.status, body: got.body.toString() }).toEqual({ status: 200, body: '{"v":2}' });
+  });
+
   it('botocore signing SigV4 with a Date header instead of x-amz-date is accepted', async () => {
     const [answer] = await boto3(service, [
       { signed: { method: 'GET', path: `/${service.bucket}/v2/existing.json`, headers: { Date: 'set by botocore' } } },

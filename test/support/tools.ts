@@ -9,6 +9,7 @@ export interface ToolPaths {
   motoServer: string;
   aws: string;
   labelStudio: string;
+  s3cmd: string;
   gitHttpBackend: string;
 }
 
@@ -23,7 +24,7 @@ export function toolPaths(): ToolPaths {
     );
   }
   const paths = JSON.parse(readFileSync(file, 'utf8')) as ToolPaths;
-  for (const [name, path] of Object.entries(paths)) {
+  for (const [name, path] of Object.entries(paths) as Array<[string, string]>) {
     if (!existsSync(path))
       throw new Error(`test tool '${name}' not found at ${path}: re-run 'bash scripts/test-tools.sh'`);
   }
