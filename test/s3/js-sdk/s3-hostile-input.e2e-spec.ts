@@ -51,14 +51,9 @@ function requestHead(method: string, target: string, headers: Record<string, str
   return `${method} ${target} HTTP/1.1\r\n${lines.join('')}connection: close\r\n\r\n`;
 }
 
-async function signedHeaders(
-  app: S3App,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  query: Record<string, string> = {},
-): Promise<Record<string, string>> {
-  const signer = new SignatureV4({
+/** @smithy/signature-v4 set up as @aws-sdk/client-s3 sets it up. */
+function signerFor(app: S3App): SignatureV4 {
+  return new SignatureV4({
     service: 's3',
     region: app.region,
     credentials: { accessKeyId: app.accessKeyId, secretAccessKey: app.secretAccessKey },
@@ -66,7 +61,16 @@ async function signedHeaders(
     uriEscapePath: false,
     applyChecksum: false,
   });
-  const signed = await signer.sign(
+}
+
+async function signedHeaders(
+  app: S3App,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  query: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const signed = await signerFor(app).sign(
     {
       method,
       protocol: 'http:',
@@ -292,15 +296,7 @@ describe('a data folder written by an older version (0755 folders, 0644 files)',
 
 /** A presigned PUT URL as boto3's generate_presigned_url('put_object') makes it: host signed, UNSIGNED-PAYLOAD. */
 async function presignedPutUrl(app: S3App, path: string): Promise<{ url: string }> {
-  const signer = new SignatureV4({
-    service: 's3',
-    region: app.region,
-    credentials: { accessKeyId: app.accessKeyId, secretAccessKey: app.secretAccessKey },
-    sha256: Sha256,
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
-  const presigned = await signer.presign(
+  const presigned = await signerFor(app).presign(
     {
       method: 'PUT',
       protocol: 'http:',
