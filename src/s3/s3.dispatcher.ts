@@ -52,6 +52,8 @@ export class S3Dispatcher {
       this.config.region,
       new Date(),
     );
+    // Routed only now: authentication refused any unsigned x-amz-* header (x-amz-copy-source included), so the
+    // operation never depends on a header the signer did not sign.
     const operation = this.route(route);
     if (operation === 'ListBuckets') return this.buckets.listBuckets(query);
     if (operation === 'CreateBucket') return this.buckets.createBucket(target.bucket!);
