@@ -146,7 +146,7 @@ function checkSignedHeaders(
   fail: (m: string) => S3Error,
 ): void {
   if (!p.signedHeaders.includes('host')) throw fail("'host' must be a signed header.");
-  const inQuery = (name: string) => {
+  const coveredBySignature = (name: string) => {
     const value = headerValue(req, name);
     return (
       p.presigned &&
@@ -155,7 +155,10 @@ function checkSignedHeaders(
   };
   const unsigned = Object.keys(req.headers).filter(
     (name) =>
-      name.startsWith('x-amz-') && req.headers[name] !== undefined && !p.signedHeaders.includes(name) && !inQuery(name),
+      name.startsWith('x-amz-') &&
+      req.headers[name] !== undefined &&
+      !p.signedHeaders.includes(name) &&
+      !coveredBySignature(name),
   );
   if (unsigned.length > 0) {
     throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', {
