@@ -1,9 +1,10 @@
 import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { AppModule } from './app.module.js';
-import { serverConfig } from './config/configuration.js';
+import { serverConfig, storageConfig } from './config/configuration.js';
+import { STORAGE_DIR_MODE } from './storage/storage-layout.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -22,6 +23,9 @@ function readSetting(name: string, path: string): Buffer {
 
 export async function createApp(): Promise<NestExpressApplication> {
   const server = serverConfig(); // validates the whole environment first: bad settings stop here, listed
+  // A new DATA_DIR is made before any module writes into it, closed to other users (the embedded repository and
+  // DVC remote hold the dataset too); an existing one keeps its mode (it may be a volume or a folder of the admin's).
+  mkdirSync(storageConfig().dataDir, { recursive: true, mode: STORAGE_DIR_MODE });
   const logger = new ConsoleLogger({ json: true, logLevels: logLevelsFrom(server.logLevel) });
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     // S3 bodies are streamed by the S3 controller itself (aws-chunked, checksums): no body parser.

@@ -23,6 +23,9 @@ describe('keyToRelativePath', () => {
     ['x/.dvc/config', 'x/%2Edvc/config'],
     ['.dvcignore', '%2Edvcignore'],
     ['.gitignore', '.gitignore'],
+    // Case-insensitive filesystems (macOS, Windows) see `.GIT` as `.git`; Windows reads `\` as a separator.
+    ['repo/.GIT/config', 'repo/%2EGIT/config'],
+    ['..\\..\\x', '..%5C..%5Cx'],
     ['données/été 😀.json', 'données/été 😀.json'],
   ])('%j → %j', (key, relpath) => {
     expect(keyToRelativePath(key)).toBe(relpath);

@@ -13,7 +13,7 @@ import {
 import { GitObjects, type Signature } from './git-objects.adapter.js';
 import { GitRemoteError } from './git-remote.error.js';
 import { pushRefusal, translateGitError, type GitErrorContext } from './git-error.translator.js';
-import { splitCredentials } from './remote-url.util.js';
+import { credentialSecrets, splitCredentials } from './remote-url.util.js';
 
 export interface HttpGitRemoteOptions {
   /** An http(s) URL; userinfo in it is used as credentials and never shown. */
@@ -35,7 +35,7 @@ export class HttpGitRemote extends GitRemote {
   private readonly url: string;
   private readonly username?: string;
   private readonly password?: string;
-  /** Never shown: the token, and a URL user name that is really a token (`https://<token>@host/…`). */
+  /** Never shown: the token, `user:token` (the Basic header), and a URL user name that is really a token. */
   private readonly secrets: string[];
   private readonly objects: GitObjects;
   private ready?: Promise<void>;
@@ -47,7 +47,10 @@ export class HttpGitRemote extends GitRemote {
     this.password = options.token ?? split.password;
     // GitHub and GitLab accept any user name with a token as the password.
     this.username = options.username ?? split.username ?? (this.password ? 'x-access-token' : undefined);
-    this.secrets = [this.password, split.password ? undefined : split.username].filter((s): s is string => Boolean(s));
+    // Without a password, only a URL user name is a credential (`https://<token>@host/…`), not GIT_USERNAME.
+    this.secrets = this.password
+      ? credentialSecrets(this.username, this.password)
+      : credentialSecrets(split.username, undefined);
     this.objects = new GitObjects(options.cacheDir);
   }
 

@@ -21,17 +21,43 @@ export function splitCredentials(raw: string): RemoteUrl {
 }
 
 /**
- * Replaces every secret (raw and URL-encoded, as servers and libraries echo either) by `***`.
+ * Every spelling in which a secret travels or is echoed back: as is, URL-encoded (userinfo, query strings), and
+ * base64 (HTTP Basic, RFC 7617) — padded, unpadded, base64url and URL-encoded base64.
+ */
+export function secretForms(secret: string): string[] {
+  const base64 = Buffer.from(secret, 'utf8').toString('base64');
+  const unpadded = base64.replace(/=+$/, '');
+  return [
+    secret,
+    encodeURIComponent(secret),
+    base64,
+    encodeURIComponent(base64),
+    unpadded,
+    base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+  ];
+}
+
+/**
+ * Replaces every secret, in every form `secretForms` lists, by `***`.
  * The last line of defence: messages are built without secrets, this catches what a server echoes.
  */
 export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text;
-  const forms = secrets
-    .filter((s): s is string => typeof s === 'string' && s.length > 0)
-    .flatMap((s) => [s, encodeURIComponent(s), Buffer.from(s).toString('base64')]);
-  // Longest first, so a secret that contains another is replaced whole.
+  const forms = secrets.filter((s): s is string => typeof s === 'string' && s.length > 0).flatMap(secretForms);
+  // Longest first, so a secret that contains another (user:token contains token) is replaced whole.
   for (const form of [...new Set(forms)].sort((a, b) => b.length - a.length)) {
     out = out.split(form).join('***');
   }
   return out;
+}
+
+/**
+ * The values of a Git credential pair that must never be shown: the token and `user:token`, whose base64 is the
+ * HTTP Basic header isomorphic-git sends (a server or proxy that echoes `Authorization` shows that, and it
+ * contains neither the token nor, unless by chance of alignment, the token's base64). With no password, the
+ * user name is the credential (`https://<token>@host/…`).
+ */
+export function credentialSecrets(username: string | undefined, password: string | undefined): string[] {
+  if (password) return [password, `${username ?? ''}:${password}`];
+  return username ? [username, `${username}:`] : [];
 }

@@ -6,11 +6,12 @@ import { BucketOperations } from './buckets/bucket-operations.service.js';
 import { S3CredentialsProvider } from './credentials/s3-credentials.provider.js';
 import { S3Error } from './errors/s3-error.js';
 import { preflightHeaders } from './http/cors.js';
+import { assertSupportedTransferCoding } from './http/transfer-coding.js';
 import type { S3HttpRequest } from './http/s3-http.request.js';
 import type { S3Reply } from './http/s3-reply.js';
 import { DeleteObjectsOperation } from './objects/delete-objects.operation.js';
 import { ObjectOperations } from './objects/object-operations.service.js';
-import { assertAcceptableKey } from './routing/object-key.js';
+import { assertAcceptableKey, assertWritableKey } from './routing/object-key.js';
 import { operationName, resolveOperation } from './routing/s3-operation.router.js';
 import { parseQuery, parseS3Target } from './routing/s3-target.js';
 
@@ -32,6 +33,7 @@ export class S3Dispatcher {
   async handle(request: S3HttpRequest): Promise<S3Reply> {
     // A CORS preflight carries no credentials (Fetch standard §3.2.3): it is answered without authentication.
     if (request.method === 'OPTIONS') return { status: 200, headers: preflightHeaders(request.headers) };
+    assertSupportedTransferCoding(request.headers['transfer-encoding']);
     const target = parseS3Target(request.rawPath);
     const query = parseQuery(request.rawQuery);
     const route = {
@@ -50,25 +52,24 @@ export class S3Dispatcher {
       this.config.region,
       new Date(),
     );
-    const operation = resolveOperation(route);
+    // Routed only now: authentication refused any unsigned x-amz-* header (x-amz-copy-source included), so the
+    // operation never depends on a header the signer did not sign.
+    const operation = this.route(route);
     if (operation === 'ListBuckets') return this.buckets.listBuckets(query);
     if (operation === 'CreateBucket') return this.buckets.createBucket(target.bucket!);
-    if (target.bucket !== this.config.bucket) {
-      throw new S3Error(
-        'NoSuchBucket',
-        `The specified bucket does not exist: this server serves the bucket '${this.config.bucket}'.`,
-        {
-          BucketName: target.bucket!,
-        },
-      );
+    this.assertOurBucket(target.bucket!);
+    if (target.key !== undefined) {
+      if (operation === 'PutObject' || operation === 'CopyObject') assertWritableKey(target.key);
+      else assertAcceptableKey(target.key);
     }
-    if (target.key !== undefined) assertAcceptableKey(target.key);
     const key = target.key!;
     switch (operation) {
       case 'HeadBucket':
         return this.buckets.headBucket();
       case 'GetBucketLocation':
         return this.buckets.getBucketLocation();
+      case 'GetBucketVersioning':
+        return this.buckets.getBucketVersioning();
       case 'ListObjects':
         return this.buckets.listObjects(query, 1);
       case 'ListObjectsV2':
@@ -86,5 +87,28 @@ export class S3Dispatcher {
       case 'DeleteObject':
         return this.objects.deleteObject(key);
     }
+  }
+
+  /**
+   * The operation asked for. A request the router cannot serve on a bucket that is not ours is answered
+   * NoSuchBucket, as AWS checks the bucket first: a client probing `?acl` on a wrong bucket name learns that the
+   * name is wrong, not that the feature is missing.
+   */
+  private route(route: Parameters<typeof resolveOperation>[0]): ReturnType<typeof resolveOperation> {
+    try {
+      return resolveOperation(route);
+    } catch (error) {
+      if (route.target.bucket !== undefined) this.assertOurBucket(route.target.bucket);
+      throw error;
+    }
+  }
+
+  private assertOurBucket(bucket: string): void {
+    if (bucket === this.config.bucket) return;
+    throw new S3Error(
+      'NoSuchBucket',
+      `The specified bucket does not exist: this server serves the bucket '${this.config.bucket}'.`,
+      { BucketName: bucket },
+    );
   }
 }

@@ -3,6 +3,7 @@ import { mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isInside, type DurableDirs } from './durable-dirs.js';
+import { OBJECT_FILE_MODE, STORAGE_DIR_MODE } from './storage-layout.js';
 import { StorageError } from './storage.errors.js';
 
 /**
@@ -23,7 +24,7 @@ export async function writeBodyToFile(
   path: string,
   maxSize: number,
 ): Promise<{ size: number; md5: string }> {
-  const file = await open(path, 'wx', 0o644);
+  const file = await open(path, 'wx', OBJECT_FILE_MODE);
   const hash = createHash('md5');
   let size = 0;
   try {
@@ -79,7 +80,7 @@ export async function placeFile(tmpPath: string, dest: string, dirs: DurableDirs
   let create = !dirs.isKnown(parent);
   for (let attempt = 1; ; attempt++) {
     try {
-      if (create) await mkdir(parent, { recursive: true });
+      if (create) await mkdir(parent, { recursive: true, mode: STORAGE_DIR_MODE });
       await rename(tmpPath, dest);
       break;
     } catch (error) {

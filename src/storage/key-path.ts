@@ -21,7 +21,8 @@ export function assertValidKey(key: string): void {
 }
 
 /**
- * Segment names that cannot be stored as they are, spelled with their leading `.` escaped:
+ * Segment names that cannot be stored as they are, spelled with their leading `.` escaped, in any letter case
+ * (macOS and Windows filesystems, where `dvc pull` recreates this folder, see `.GIT` as `.git`):
  * - `.` / `..` would walk the tree (the S3 key `a/../b` is its own object, not `b`);
  * - `.git` (file or folder), `.hg/`, `.dvc/` are skipped by DVC's walk (dvc/ignore.py `DvcIgnoreFilter`), and a
  *   `.dvcignore` inside an output makes DVC refuse it: the folder is what the directory layout versions, so
@@ -31,12 +32,13 @@ const RESERVED = new Set(['.', '..', '.git', '.hg', '.dvc', '.dvcignore']);
 
 /**
  * One key segment → one file name. Injective: `%` is escaped first (`%25`), so `%` alone (the empty
- * segment: `a//b`, a trailing or leading `/`) and a leading `%2E` can only come from the rules here.
+ * segment: `a//b`, a trailing or leading `/`), a leading `%2E` and `%5C` can only come from the rules here.
+ * `\` becomes `%5C`: it is a path separator on Windows, where `..\..\x` would leave the dataset folder.
  */
 export function escapeSegment(segment: string): string {
   if (segment === '') return '%';
-  const escaped = segment.replaceAll('%', '%25');
-  if (!RESERVED.has(segment)) return escaped;
+  const escaped = segment.replaceAll('%', '%25').replaceAll('\\', '%5C');
+  if (!RESERVED.has(segment.toLowerCase())) return escaped;
   return segment === '..' ? '%2E%2E' : `%2E${escaped.slice(1)}`;
 }
 
@@ -78,7 +80,8 @@ export function keyToRelativePath(key: string): string {
 }
 
 function unescapeSegment(name: string): string {
-  return name === '%' ? '' : name.replace(/%(25|2E)/g, (escape) => (escape === '%25' ? '%' : '.'));
+  const unescaped: Record<string, string> = { '%25': '%', '%2E': '.', '%5C': '\\' };
+  return name === '%' ? '' : name.replace(/%(25|2E|5C)/g, (escape) => unescaped[escape]);
 }
 
 /** The key stored at a relpath made by `keyToRelativePath`; `null` when no key maps to it. */

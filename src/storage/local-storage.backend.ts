@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, rm, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { storageConfig } from '../config/configuration.js';
@@ -14,7 +14,7 @@ import { GroupCommit } from './group-commit.js';
 import { pickHeaders } from './object-headers.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { recoverStorage } from './storage-recovery.js';
-import { objectFile, storageLayout, type StorageLayout } from './storage-layout.js';
+import { OBJECT_FILE_MODE, objectFile, STORAGE_DIR_MODE, storageLayout, type StorageLayout } from './storage-layout.js';
 import {
   StorageBackend,
   type ByteRange,
@@ -48,9 +48,16 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   }
 
   async onModuleInit(): Promise<void> {
-    for (const dir of [this.layout.objectsDir, this.layout.stateDir, this.layout.tmpDir])
-      await mkdir(dir, { recursive: true });
+    for (const dir of [this.layout.objectsDir, this.layout.stateDir, this.layout.tmpDir]) {
+      await mkdir(dir, { recursive: true, mode: STORAGE_DIR_MODE });
+      // A data folder of an older version (0755 folders, 0644 files) is closed at its top folders: what is below
+      // keeps its modes but is no longer reachable by other users.
+      await chmod(dir, STORAGE_DIR_MODE);
+    }
     await fsyncDir(dirname(this.layout.objectsDir)); // their entries in DATA_DIR: every put relies on them
+    // SQLite creates its database, and the -wal/-shm files beside it, with the mode of an existing database file.
+    await (await open(this.layout.dbPath, 'a', OBJECT_FILE_MODE)).close();
+    await chmod(this.layout.dbPath, OBJECT_FILE_MODE);
     const index = new ObjectIndex(this.layout.dbPath);
     this.index = index;
     this.journalWrites = new GroupCommit((batch) => index.transaction(batch));

@@ -9,6 +9,7 @@ export interface ToolPaths {
   motoServer: string;
   aws: string;
   labelStudio: string;
+  s3cmd: string;
   gitHttpBackend: string;
 }
 

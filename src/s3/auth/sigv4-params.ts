@@ -62,7 +62,7 @@ export function parseAuthorizationHeader(value: string): SignatureParams {
   if (algorithm === 'AWS')
     throw new S3Error(
       'NotImplemented',
-      'Signature Version 2 is not supported; sign with AWS Signature Version 4 (AWS4-HMAC-SHA256).',
+      'Signature Version 2 in the Authorization header is not supported (SigV2 presigned URLs are); sign with AWS Signature Version 4 (AWS4-HMAC-SHA256).',
     );
   if (algorithm !== ALGORITHM) {
     throw new S3Error('InvalidArgument', 'Unsupported Authorization Type', {

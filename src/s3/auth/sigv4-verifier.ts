@@ -9,6 +9,7 @@ import {
 } from './sigv4-canonical.js';
 import { deriveSigningKey, sha256Hex, signaturesEqual, signHex } from './sigv4-crypto.js';
 import { parseAuthorizationHeader, parsePresignedQuery, SignatureParams } from './sigv4-params.js';
+import { authenticateSigV2Query, isSigV2Query } from './sigv2-query.verifier.js';
 import type { AuthContext, IncomingSignedRequest, S3Credentials } from './sigv4.types.js';
 
 /** S3 refuses header-signed requests more than 15 minutes away from its clock (AWS S3 API reference, RequestTimeTooSkewed). */
@@ -27,14 +28,25 @@ export function parseAmzDate(text: string): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number);
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '') === text ? ms : undefined;
+  return toAmzDate(ms) === text ? ms : undefined;
+}
+
+/** The Authorization header; an empty one is no header (AWS treats it as an anonymous request). */
+function authorizationOf(req: IncomingSignedRequest): string | undefined {
+  const value = headerValue(req, 'authorization');
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function isSigV4Query(query: Array<[string, string]>): boolean {
+  return query.some(
+    ([name]) => name === 'X-Amz-Algorithm' || name === 'X-Amz-Credential' || name === 'X-Amz-Signature',
+  );
 }
 
 function readParams(req: IncomingSignedRequest, query: Array<[string, string]>): SignatureParams {
-  const authorization = headerValue(req, 'authorization');
-  const names = new Set(query.map(([name]) => name));
-  const queryAuth = names.has('X-Amz-Algorithm') || names.has('X-Amz-Credential') || names.has('X-Amz-Signature');
-  if (authorization !== undefined && queryAuth) {
+  const authorization = authorizationOf(req);
+  const queryAuth = isSigV4Query(query);
+  if (authorization !== undefined && (queryAuth || isSigV2Query(query))) {
     throw new S3Error(
       'InvalidArgument',
       'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
@@ -42,30 +54,52 @@ function readParams(req: IncomingSignedRequest, query: Array<[string, string]>):
   }
   if (authorization !== undefined) return parseAuthorizationHeader(authorization);
   if (queryAuth) return parsePresignedQuery(query);
-  if (names.has('AWSAccessKeyId') && names.has('Signature')) {
-    throw new S3Error(
-      'NotImplemented',
-      'Signature Version 2 presigned URLs are not supported; presign with AWS Signature Version 4.',
-    );
-  }
   throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the request with AWS Signature Version 4.');
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * An HTTP Date header in UTC → epoch ms: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7) and the
+ * RFC 5322 form botocore writes (`… +0000` / `-0000`). Undefined for anything else (no local times, no guessing).
+ */
+export function parseHttpDate(text: string): number | undefined {
+  const m =
+    /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (\w{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:GMT|UTC|[+-]0000)$/.exec(
+      text.trim(),
+    );
+  if (!m) return undefined;
+  const month = MONTHS.indexOf(m[2]);
+  if (month < 0) return undefined;
+  const [d, y, h, mi, s] = [m[1], m[3], m[4], m[5], m[6]].map(Number);
+  const ms = Date.UTC(y, month, d, h, mi, s);
+  const back = new Date(ms);
+  return back.getUTCDate() === d &&
+    back.getUTCHours() === h &&
+    back.getUTCMinutes() === mi &&
+    back.getUTCSeconds() === s
+    ? ms
+    : undefined;
+}
+
+/** epoch ms → yyyymmddThhmmssZ */
+function toAmzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
 }
 
 /** Checks X-Amz-Date (or the x-amz-date header), the scope date and the clock; returns the date as sent. */
 function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: string) => S3Error, now: Date): string {
   const nowIso = now.toISOString();
   if (!p.presigned) {
-    // AWS also accepts a Date header when x-amz-date is absent; every SigV4 client we serve (botocore, the JS SDK,
-    // aws CLI, rclone, s3cmd) sends x-amz-date, so this server refuses the fallback rather than guess Date formats.
-    const amzDate = headerValue(req, 'x-amz-date');
-    if (amzDate === undefined)
-      throw new S3Error(
-        'AccessDenied',
-        'Signature Version 4 requests need an x-amz-date header; a Date header alone is not accepted here.',
-      );
-    const t = parseAmzDate(amzDate);
+    // Without x-amz-date, SigV4 signs the Date header (AWS General Reference, "Elements of an AWS API request
+    // signature": "x-amz-date or Date"); botocore does so when the caller sets Date. The string to sign still
+    // carries the time in ISO 8601 basic format.
+    const header = headerValue(req, 'x-amz-date');
+    const date = header === undefined ? headerValue(req, 'date') : undefined;
+    const t = header !== undefined ? parseAmzDate(header) : date !== undefined ? parseHttpDate(date) : undefined;
     if (t === undefined)
       throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+    const amzDate = header ?? toAmzDate(t);
     if (p.scopeDate !== amzDate.slice(0, 8)) throw fail('Invalid credential date. Date is not the same as X-Amz-Date.');
     if (Math.abs(now.getTime() - t) > MAX_SKEW_MS) {
       throw new S3Error('RequestTimeTooSkewed', undefined, {
@@ -97,12 +131,34 @@ function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: str
   return amzDate;
 }
 
-/** Header auth: every x-amz-* header must be signed, as S3 requires, so nobody can add metadata to a signed request. */
-function checkSignedHeaders(req: IncomingSignedRequest, p: SignatureParams, fail: (m: string) => S3Error): void {
+/**
+ * Every x-amz-* header must be signed, as S3 requires, for header auth and presigned URLs alike: a presigned URL
+ * is handed to someone without the secret, and an unsigned `x-amz-copy-source` or `x-amz-meta-*` would let that
+ * holder change what the request does (copy another object, store metadata). On a presigned URL, a header whose
+ * name and value the signed query itself carries (signers hoist x-amz-* headers into the query) says nothing new,
+ * and neither does x-amz-content-sha256: its value is the payload hash of the canonical request, so the signature
+ * already covers it.
+ */
+function checkSignedHeaders(
+  req: IncomingSignedRequest,
+  p: SignatureParams,
+  query: Array<[string, string]>,
+  fail: (m: string) => S3Error,
+): void {
   if (!p.signedHeaders.includes('host')) throw fail("'host' must be a signed header.");
-  if (p.presigned) return;
+  const coveredBySignature = (name: string) => {
+    const value = headerValue(req, name);
+    return (
+      p.presigned &&
+      (name === 'x-amz-content-sha256' || query.some(([n, v]) => n.toLowerCase() === name && v === value))
+    );
+  };
   const unsigned = Object.keys(req.headers).filter(
-    (name) => name.startsWith('x-amz-') && req.headers[name] !== undefined && !p.signedHeaders.includes(name),
+    (name) =>
+      name.startsWith('x-amz-') &&
+      req.headers[name] !== undefined &&
+      !p.signedHeaders.includes(name) &&
+      !coveredBySignature(name),
   );
   if (unsigned.length > 0) {
     throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', {
@@ -123,7 +179,8 @@ function payloadHashOf(req: IncomingSignedRequest, p: SignatureParams, query: Ar
 }
 
 /**
- * Verifies a SigV4 request (Authorization header or presigned query) against the one configured key pair.
+ * Verifies a SigV4 request (Authorization header or presigned query), or a SigV2 presigned URL, against the one
+ * configured key pair.
  * Pure: the clock comes in as `now`. Throws S3Error with S3's codes; never includes the secret or the expected signature.
  */
 export function authenticate(
@@ -133,6 +190,9 @@ export function authenticate(
   now: Date,
 ): AuthContext {
   const query = parseRawQuery(req.rawQuery);
+  // SigV2 presigned URLs (botocore's default for a custom endpoint); both kinds at once are refused by readParams.
+  if (authorizationOf(req) === undefined && !isSigV4Query(query) && isSigV2Query(query))
+    return authenticateSigV2Query(req, query, credentials, region, now);
   const p = readParams(req, query);
   const fail = p.presigned
     ? (m: string) =>
@@ -149,7 +209,7 @@ export function authenticate(
     throw e;
   }
   const amzDate = checkTime(req, p, fail, now);
-  checkSignedHeaders(req, p, fail);
+  checkSignedHeaders(req, p, query, fail);
   const headers = canonicalHeaders(req.headers, p.signedHeaders);
   if (headers.missing.length > 0) {
     throw new S3Error('MissingSecurityHeader', `The signed header ${headers.missing[0]} is missing from the request.`, {

@@ -8,9 +8,9 @@ import { S3Error } from '../errors/s3-error.js';
 import type { S3Reply } from '../http/s3-reply.js';
 import { parseListParams } from '../listing/list-params.js';
 import { advanceListing, startListing } from '../listing/listing.js';
-import { listBucketsResult, listObjectsResult, locationResult, Owner } from '../xml/s3-documents.js';
+import { listBucketsResult, listObjectsResult, locationResult, Owner, versioningResult } from '../xml/s3-documents.js';
 
-/** ListBuckets, CreateBucket, HeadBucket, GetBucketLocation, ListObjects (v1, v2) of the one configured bucket. */
+/** ListBuckets, CreateBucket, HeadBucket, GetBucketLocation, GetBucketVersioning, ListObjects (v1, v2) of the one configured bucket. */
 @Injectable()
 export class BucketOperations {
   /** The bucket is configuration, not state: "created" when the service first answers. */
@@ -43,6 +43,11 @@ export class BucketOperations {
 
   getBucketLocation(): S3Reply {
     return { status: 200, xml: locationResult(this.config.region) };
+  }
+
+  /** Objects here have one version each (`null`): versioning was never enabled. */
+  getBucketVersioning(): S3Reply {
+    return { status: 200, xml: versioningResult() };
   }
 
   async listObjects(query: Record<string, string>, version: 1 | 2): Promise<S3Reply> {

@@ -17,6 +17,9 @@ export function installExpectContinue(server: Server, immediate: (url: string) =
     else waiting.add(req);
     server.emit('request', req, res);
   });
+  // Any other Expect value: Node answers a bare 417 unless 'checkExpectation' has a listener (node:http docs).
+  // RFC 9110 §10.1.1 lets a server ignore expectations it does not know, and S3 does: serve the request as is.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
 }
 
 /** True while the client waits for `100 Continue` and has therefore not sent any of the body. */

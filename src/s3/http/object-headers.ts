@@ -2,6 +2,7 @@ import { S3Error } from '../errors/s3-error.js';
 import type { ObjectHeaders, ObjectMeta } from '../../storage/storage.backend.js';
 import type { ByteRange } from '../../storage/storage.backend.js';
 import { contentRange } from './byte-range.js';
+import { decodeMetadataValue, encodeMetadataValue } from './header-text.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -24,7 +25,7 @@ export function userMetadataFrom(headers: Headers): Record<string, string> {
     const value = single(rawValue);
     if (!name.startsWith(META_PREFIX) || value === undefined) continue;
     const key = name.slice(META_PREFIX.length);
-    metadata[key] = value;
+    metadata[key] = decodeMetadataValue(value);
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
   if (bytes > MAX_USER_METADATA_BYTES) {
@@ -88,7 +89,8 @@ export function objectResponseHeaders(meta: ObjectMeta, options: ObjectResponseO
     ['expires', meta.expires],
   ];
   for (const [name, value] of optional) if (value !== undefined) headers[name] = value;
-  for (const [name, value] of Object.entries(meta.userMetadata)) headers[`${META_PREFIX}${name}`] = value;
+  for (const [name, value] of Object.entries(meta.userMetadata))
+    headers[`${META_PREFIX}${name}`] = encodeMetadataValue(value);
   // botocore ≥ 1.36 and the JS SDK validate a returned checksum against the bytes received: a full-object
   // checksum next to a partial body would fail every ranged read, so it is only sent with the whole object.
   if (options.checksumMode && !options.range) {

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { S3Operation } from '../routing/s3-operation.router.js';
 import { splitRawUrl } from '../routing/s3-target.js';
 import { isWaitingForContinue, sendContinue } from './expect-continue.js';
+import { headersAsText } from './header-text.js';
 import { RequestBodySource } from './request-body.source.js';
 
 /** Unread body bytes we read and discard after an error answer, to keep the connection; beyond that, close it. */
@@ -40,7 +41,8 @@ export class S3HttpRequest {
     this.method = (req.method ?? 'GET').toUpperCase();
     this.rawPath = rawPath;
     this.rawQuery = rawQuery;
-    this.headers = req.headers;
+    // Header values as the client sent them (UTF-8 bytes, not Node's Latin-1 reading): signed and stored so.
+    this.headers = headersAsText(req.headers);
   }
 
   /** The same instance for the controller and the exception filter of one request. */

@@ -5,6 +5,7 @@ import { toS3Error } from '../errors/to-s3-error.js';
 import { errorDocument, errorHeaders } from '../xml/s3-documents.js';
 import { renderXml } from '../xml/s3-xml.writer.js';
 import { corsHeaders } from './cors.js';
+import { wireHeaderValue } from './header-text.js';
 import type { S3HttpRequest } from './s3-http.request.js';
 import type { S3Reply } from './s3-reply.js';
 import { S3RequestRecorder } from './s3-request.recorder.js';
@@ -25,7 +26,7 @@ export class S3ReplyWriter {
     // Rendered before anything is written, so a document that cannot be rendered is still answered as an error.
     const xml = reply.xml === undefined ? undefined : Buffer.from(renderXml(reply.xml), 'utf8');
     const headers: Record<string, string> = {
-      ...reply.headers,
+      ...this.wire(reply.headers ?? {}),
       ...this.common(request, Object.keys(reply.headers ?? {})),
     };
     // An operation that did not need the body (a client may still send one) must not leave it in the connection.
@@ -48,6 +49,11 @@ export class S3ReplyWriter {
       if (error && !isClientGone(res))
         this.logger.warn(`request ${request.requestId}: response body failed: ${error.message}`);
     });
+  }
+
+  /** Non-ASCII values as UTF-8 bytes (Node would refuse characters beyond Latin-1 and answer nothing). */
+  private wire(headers: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, wireHeaderValue(value)]));
   }
 
   /** Any error thrown while serving `request`, answered as S3 XML (status and headers only for HEAD). */

@@ -7,6 +7,7 @@ export type S3Operation =
   | 'CreateBucket'
   | 'HeadBucket'
   | 'GetBucketLocation'
+  | 'GetBucketVersioning'
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'DeleteObjects'
@@ -43,6 +44,7 @@ const ALLOWED_PARAMS: Record<S3Operation, readonly string[]> = {
   CreateBucket: [],
   HeadBucket: [],
   GetBucketLocation: ['location'],
+  GetBucketVersioning: ['versioning'],
   ListObjects: [...LIST_COMMON, 'marker'],
   ListObjectsV2: [...LIST_COMMON, 'list-type', 'continuation-token', 'start-after', 'fetch-owner'],
   DeleteObjects: ['delete'],
@@ -53,9 +55,22 @@ const ALLOWED_PARAMS: Record<S3Operation, readonly string[]> = {
   DeleteObject: ['versionId'],
 };
 
-/** Signature (presigned `X-Amz-*`) and SDK bookkeeping (`x-id=GetObject`) parameters, valid everywhere. */
+/** SigV2 presigned URL parameters (AWS "Signing and authenticating REST requests", query string authentication). */
+const SIGV2_QUERY_PARAMS = ['AWSAccessKeyId', 'Signature', 'Expires'];
+
+/**
+ * Signature (presigned `X-Amz-*`, SigV2's three, and the headers botocore hoists into a SigV2 URL) and SDK
+ * bookkeeping (`x-id=GetObject`) parameters, valid everywhere.
+ */
 function isTransportParam(name: string): boolean {
-  return name.toLowerCase().startsWith('x-amz-') || name === 'x-id';
+  const lower = name.toLowerCase();
+  return (
+    lower.startsWith('x-amz-') ||
+    name === 'x-id' ||
+    SIGV2_QUERY_PARAMS.includes(name) ||
+    lower === 'content-type' ||
+    lower === 'content-md5'
+  );
 }
 
 function mib(bytes: number): string {
@@ -87,6 +102,7 @@ function operationFor(input: RouteInput): S3Operation {
     switch (method) {
       case 'GET':
         if ('location' in query) return 'GetBucketLocation';
+        if ('versioning' in query) return 'GetBucketVersioning';
         if ('list-type' in query) {
           if (query['list-type'] === '2') return 'ListObjectsV2';
           throw new S3Error(

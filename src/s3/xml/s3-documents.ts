@@ -35,6 +35,15 @@ export function listBucketsResult(buckets: string[], creationDate: Date, owner: 
   };
 }
 
+/**
+ * GetBucketVersioning of a bucket that never had versioning: an empty VersioningConfiguration, no Status
+ * (AWS S3 API reference, GetBucketVersioning: "If the versioning state has never been set on a bucket, it has no
+ * versioning state"). rclone and the aws CLI ask before purges and syncs.
+ */
+export function versioningResult(): XmlDocument {
+  return { VersioningConfiguration: { $: ns } };
+}
+
 /** GetBucketLocation: empty for us-east-1 (AWS: "Buckets in Region us-east-1 have a LocationConstraint of null"). */
 export function locationResult(region: string): XmlDocument {
   return { LocationConstraint: region === 'us-east-1' ? { $: ns } : { $: ns, _: region } };

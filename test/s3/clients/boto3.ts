@@ -9,6 +9,8 @@ export interface ClientOverrides {
   accessKeyId?: string;
   secretAccessKey?: string;
   skewSeconds?: number;
+  /** botocore's signature_version: 's3v4' (default here, as Label Studio), 's3' (SigV2), or 'default' (botocore's choice). */
+  signatureVersion?: 's3v4' | 's3' | 'default';
 }
 
 /** Fields shared by the hand-built requests of raw_requests.py. */

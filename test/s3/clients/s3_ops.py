@@ -1,7 +1,8 @@
 """Runs a list of S3 operations with boto3 (the client Label Studio uses) and prints one JSON result per operation.
 
 stdin: {"endpoint", "accessKeyId", "secretAccessKey", "region", "caFile"?, "ops": [op, ...]} where an op is one of
-  {"call": "<boto3 client method>", "params": {...}, "client"?: {"accessKeyId", "secretAccessKey", "skewSeconds"}}
+  {"call": "<boto3 client method>", "params": {...},
+   "client"?: {"accessKeyId", "secretAccessKey", "skewSeconds", "signatureVersion"}}
   {"presign": "<client method>", "params": {...}, "expiresIn": 60, "client"?: {...}}
   {"http": {"method", "url", "headers"?, "body"?}}       plain urllib request (no signature)
   {"signed" | "chunked" | "trailer": {...}}              hand-built requests, see raw_requests.py
@@ -59,7 +60,10 @@ def make_client(cfg, overrides, sent):
     )
     # Label Studio's client: Config(signature_version='s3v4') and a custom endpoint (path style). One attempt:
     # a failure must show as the server's answer, not as a retried one.
-    config = Config(signature_version='s3v4', retries={'total_max_attempts': 1, 'mode': 'standard'})
+    # `signatureVersion`: 's3' (SigV2) or 'default' (botocore's own choice: SigV2 presigning for a custom endpoint).
+    version = overrides.get('signatureVersion', 's3v4')
+    config = Config(signature_version=None if version == 'default' else version,
+                    retries={'total_max_attempts': 1, 'mode': 'standard'})
     client = session.client('s3', endpoint_url=cfg['endpoint'], config=config, verify=cfg.get('caFile') or True)
 
     def record(request, **_):

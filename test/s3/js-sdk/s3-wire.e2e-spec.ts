@@ -156,8 +156,8 @@ describe('S3 on the wire: what Label Studio, browsers and wrong clients send', (
       .send(new CreateMultipartUploadCommand({ Bucket: app.bucket, Key: 'big' }))
       .catch((e: S3ServiceException) => e);
     expect((multipart as S3ServiceException).message).toMatch(/Multipart upload is not supported.*multipart_threshold/);
-    const raw = await rawRequest(app, { method: 'GET', path: `/${app.bucket}?versioning` });
-    expect(expectS3Error(raw, 501, 'NotImplemented')).toMatch(/versioning/);
+    const raw = await rawRequest(app, { method: 'GET', path: `/${app.bucket}?versions` });
+    expect(expectS3Error(raw, 501, 'NotImplemented')).toMatch(/versions/);
     const deleteBucket = await rawRequest(app, { method: 'DELETE', path: `/${app.bucket}` });
     expectS3Error(deleteBucket, 501, 'NotImplemented');
   });
