@@ -10,6 +10,8 @@ export interface StorageLayout {
   stateDir: string;
   dbPath: string;
   tmpDir: string;
+  /** Multipart uploads in progress: one folder per upload id, one file per part. */
+  uploadsDir: string;
 }
 
 export function storageLayout(dataDir: string): StorageLayout {
@@ -18,6 +20,7 @@ export function storageLayout(dataDir: string): StorageLayout {
     stateDir: join(dataDir, 'state'),
     dbPath: join(dataDir, 'state', 'storage.db'),
     tmpDir: join(dataDir, 'tmp'),
+    uploadsDir: join(dataDir, 'uploads'),
   };
 }
 
