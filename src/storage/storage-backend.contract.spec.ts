@@ -378,16 +378,14 @@ describe.each(backends)('%s: multipart uploads', (_name, create) => {
     await expect(
       complete(uploadId, 'c', [ref(1, p1.md5)], {
         onBytes: (chunk: Buffer) => seen.push(Buffer.from(chunk)),
-        checksums: async () => {
-          throw error;
-        },
+        checksums: () => Promise.reject(error),
       }),
     ).rejects.toBe(error);
     expect(Buffer.concat(seen).toString()).toBe('abc');
     expect(await codeOf(storage.headObject('c'))).toBe('NoSuchKey');
     expect(await storage.lastSeq()).toBe(0);
     const meta = await complete(uploadId, 'c', [ref(1, p1.md5)], {
-      checksums: async (parts: Array<{ partNumber: number }>) => ({ crc32: `from-${parts.length}-parts` }),
+      checksums: (parts: Array<{ partNumber: number }>) => Promise.resolve({ crc32: `from-${parts.length}-parts` }),
     });
     expect(meta.checksums).toEqual({ crc32: 'from-1-parts' });
     expect((await storage.listUploads({ prefix: '', limit: 10 }))[0]).toBeUndefined();
@@ -451,7 +449,7 @@ describe.each(backends)('%s: multipart uploads', (_name, create) => {
   it('drops composite checksums when a multipart object is copied (the copy is one piece)', async () => {
     const { uploadId } = await storage.createUpload({ key: 'm', userMetadata: {} });
     const p1 = await part(uploadId, 'm', 1, 'abc');
-    await complete(uploadId, 'm', [ref(1, p1.md5)], { checksums: async () => ({ crc32: 'NSRBwg==-1' }) });
+    await complete(uploadId, 'm', [ref(1, p1.md5)], { checksums: () => Promise.resolve({ crc32: 'NSRBwg==-1' }) });
     const copy = await storage.copyObject('m', 'm2');
     expect(copy.checksums).toEqual({});
     expect(copy.multipart).toBeUndefined();
