@@ -175,7 +175,8 @@ describe('aws CLI', () => {
       writeFileSync(join(work, 'big.bin'), data);
       await awsOk('s3', 'cp', '--no-progress', 'big.bin', s3url('multipart/big.bin'));
       const head = await awsJson('s3api', 'head-object', '--bucket', service.bucket, '--key', 'multipart/big.bin');
-      expect(head.ETag).toMatch(/^"[0-9a-f]{32}-2"$/); // 5 MiB + 1 MiB
+      // Above the 5 MB threshold the CLI goes multipart; its chunks are 8 MiB, so here one part.
+      expect(head.ETag).toMatch(/^"[0-9a-f]{32}-1"$/);
       await awsOk('s3', 'cp', '--no-progress', s3url('multipart/big.bin'), 'big-back.bin');
       expect(md5(readFileSync(join(work, 'big-back.bin')))).toBe(md5(data));
     }));
