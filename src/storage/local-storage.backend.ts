@@ -309,6 +309,8 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       for (const upload of this.requireIndex().uploads.idleSince(before.getTime())) {
         const release = await this.uploadLocks.acquire([upload.uploadId]);
         try {
+          // A part may have arrived while this waited for the lock: then the upload is no longer idle.
+          if (!this.requireIndex().uploads.isIdle(upload.uploadId, before.getTime())) continue;
           if (await this.removeUpload(upload.uploadId)) removed++;
         } finally {
           release();

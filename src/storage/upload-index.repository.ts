@@ -158,6 +158,15 @@ export class UploadIndex {
       .map(rowToUpload);
   }
 
+  /** Whether the upload still exists with no activity since `before` (epoch ms). */
+  isIdle(uploadId: string, before: number): boolean {
+    const last = this.db
+      .prepare<[string], number>('SELECT last_activity FROM uploads WHERE upload_id = ?')
+      .pluck()
+      .get(uploadId);
+    return last !== undefined && last < before;
+  }
+
   /** Part rows whose file is missing are dropped (their bytes never became durable). */
   dropPart(uploadId: string, partNumber: number): void {
     this.db.prepare('DELETE FROM upload_parts WHERE upload_id = ? AND part_number = ?').run(uploadId, partNumber);
