@@ -23,6 +23,31 @@ const crc32Of = (data: Buffer) => {
 /** S3's multipart ETag: md5 of the concatenated binary md5s of the parts, `-<count>`. */
 const compositeETag = (parts: Buffer[]) =>
   `"${md5(Buffer.concat(parts.map((p) => Buffer.from(md5(p), 'hex'))))}-${parts.length}"`;
+/** The fields of boto3's answers these tests read. */
+interface Answer {
+  UploadId: string;
+  ETag: string;
+  Key: string;
+  ChecksumCRC32?: string;
+  ChecksumType?: string;
+  ChecksumAlgorithm?: string;
+  Parts?: Array<{ PartNumber: number; ETag: string; Size: number; ChecksumCRC32?: string }>;
+  Uploads?: Array<{ Key: string; UploadId: string }>;
+  CommonPrefixes?: Array<{ Prefix: string }>;
+  IsTruncated?: boolean;
+  NextKeyMarker?: string;
+  NextUploadIdMarker?: string;
+  KeyCount?: number;
+  Body: Buffer;
+  ContentLength?: number;
+  ContentRange?: string;
+  ContentType?: string;
+  PartsCount?: number;
+  Metadata?: Record<string, string>;
+  CopyPartResult: { ETag: string };
+  ResponseMetadata: { HTTPStatusCode: number };
+}
+const answer = (result: OpResult) => okResponse(result) as Answer;
 const errorOf = (result: OpResult) => ({ code: result.error?.code, status: result.error?.status });
 
 describe('multipart operations (boto3 client calls)', () => {
@@ -33,7 +58,7 @@ describe('multipart operations (boto3 client calls)', () => {
     params: { Bucket: Bucket(), ...params },
   });
   const run = (ops: Op[]) => boto3(service, ops);
-  const ok = async (op: Op) => okResponse((await run([op]))[0]);
+  const ok = async (op: Op) => answer((await run([op]))[0]);
 
   beforeAll(async () => {
     // A directory dataset: each object is a file in DVC, so the flush shows exactly which objects it saw.
@@ -55,7 +80,7 @@ describe('multipart operations (boto3 client calls)', () => {
           ChecksumAlgorithm: 'CRC32',
         }),
       );
-      const UploadId = created.UploadId as string;
+      const UploadId = created.UploadId;
       expect(UploadId).toMatch(/^[0-9a-f]{32}$/);
       const [p1, p2, listed, uploads, visible] = await run([
         call('upload_part', { Key, UploadId, PartNumber: 1, Body: parts[0], ChecksumAlgorithm: 'CRC32' }),
@@ -64,9 +89,9 @@ describe('multipart operations (boto3 client calls)', () => {
         call('list_multipart_uploads', { Prefix: 'mp/' }),
         call('list_objects_v2', { Prefix: 'mp/' }),
       ]);
-      expect(okResponse(p1)).toMatchObject({ ETag: `"${md5(parts[0])}"`, ChecksumCRC32: crc32Of(parts[0]) });
-      expect(okResponse(p2)).toMatchObject({ ETag: `"${md5(parts[1])}"`, ChecksumCRC32: crc32Of(parts[1]) });
-      expect(okResponse(listed)).toMatchObject({
+      expect(answer(p1)).toMatchObject({ ETag: `"${md5(parts[0])}"`, ChecksumCRC32: crc32Of(parts[0]) });
+      expect(answer(p2)).toMatchObject({ ETag: `"${md5(parts[1])}"`, ChecksumCRC32: crc32Of(parts[1]) });
+      expect(answer(listed)).toMatchObject({
         UploadId,
         ChecksumAlgorithm: 'CRC32',
         IsTruncated: false,
@@ -75,10 +100,8 @@ describe('multipart operations (boto3 client calls)', () => {
           { PartNumber: 2, ETag: `"${md5(parts[1])}"`, Size: 1234, ChecksumCRC32: crc32Of(parts[1]) },
         ],
       });
-      expect(okResponse(uploads).Uploads.map((u: { Key: string; UploadId: string }) => [u.Key, u.UploadId])).toEqual([
-        [Key, UploadId],
-      ]);
-      expect(okResponse(visible).KeyCount).toBe(0);
+      expect(answer(uploads).Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([[Key, UploadId]]);
+      expect(answer(visible).KeyCount).toBe(0);
 
       const completed = await ok(
         call('complete_multipart_upload', {
@@ -101,16 +124,16 @@ describe('multipart operations (boto3 client calls)', () => {
         call('head_object', { Key }),
         call('list_multipart_uploads', { Prefix: 'mp/' }),
       ]);
-      expect(md5(okResponse(got).Body as Buffer)).toBe(md5(whole));
-      expect(okResponse(got)).toMatchObject({
+      expect(md5(answer(got).Body)).toBe(md5(whole));
+      expect(answer(got)).toMatchObject({
         ETag: compositeETag(parts),
         ContentType: 'application/x-test',
         Metadata: { team: 'vision' },
       });
       // botocore recognises a composite checksum and does not compare it with the bytes: the read succeeds.
-      expect(okResponse(checked)).toMatchObject({ ChecksumCRC32: compositeCrc, ChecksumType: 'COMPOSITE' });
-      expect(okResponse(head).ContentLength).toBe(whole.length);
-      expect(okResponse(after).Uploads ?? []).toEqual([]);
+      expect(answer(checked)).toMatchObject({ ChecksumCRC32: compositeCrc, ChecksumType: 'COMPOSITE' });
+      expect(answer(head).ContentLength).toBe(whole.length);
+      expect(answer(after).Uploads ?? []).toEqual([]);
     }));
 
   it('reads one part with ?partNumber (x-amz-mp-parts-count), and answers 416 beyond the last', () =>
@@ -125,7 +148,7 @@ describe('multipart operations (boto3 client calls)', () => {
         call('complete_multipart_upload', {
           Key,
           UploadId,
-          MultipartUpload: { Parts: uploaded.map((r, i) => ({ PartNumber: i + 1, ETag: okResponse(r).ETag })) },
+          MultipartUpload: { Parts: uploaded.map((r, i) => ({ PartNumber: i + 1, ETag: answer(r).ETag })) },
         }),
       );
       await ok(call('put_object', { Key: 'mp/single.txt', Body: Buffer.from('one piece') }));
@@ -137,18 +160,18 @@ describe('multipart operations (boto3 client calls)', () => {
         call('get_object', { Key: 'mp/single.txt', PartNumber: 1 }),
         call('head_object', { Key: 'mp/single.txt', PartNumber: 2 }),
       ]);
-      expect(okResponse(second)).toMatchObject({
+      expect(answer(second)).toMatchObject({
         PartsCount: 3,
         ContentLength: 5 * MiB,
         ContentRange: `bytes ${5 * MiB}-${10 * MiB - 1}/${10 * MiB + 10}`,
         ETag: compositeETag(parts),
       });
-      expect(md5(okResponse(second).Body as Buffer)).toBe(md5(parts[1]));
-      expect((okResponse(last).Body as Buffer).equals(parts[2])).toBe(true);
-      expect(okResponse(headFirst)).toMatchObject({ PartsCount: 3, ContentLength: 5 * MiB });
+      expect(md5(answer(second).Body)).toBe(md5(parts[1]));
+      expect(answer(last).Body.equals(parts[2])).toBe(true);
+      expect(answer(headFirst)).toMatchObject({ PartsCount: 3, ContentLength: 5 * MiB });
       expect(errorOf(beyond)).toEqual({ code: 'InvalidPartNumber', status: 416 });
-      expect((okResponse(single).Body as Buffer).toString()).toBe('one piece');
-      expect(okResponse(single).PartsCount).toBeUndefined();
+      expect(answer(single).Body.toString()).toBe('one piece');
+      expect(answer(single).PartsCount).toBeUndefined();
       expect(singleBeyond.error?.status).toBe(416);
     }));
 
@@ -162,7 +185,7 @@ describe('multipart operations (boto3 client calls)', () => {
         call('upload_part', { Key, UploadId, PartNumber: 2, Body: big }),
         call('upload_part', { Key, UploadId, PartNumber: 3, Body: Buffer.from('tail') }),
       ]);
-      const etag = (r: OpResult) => okResponse(r).ETag as string;
+      const etag = (r: OpResult) => answer(r).ETag;
       const complete = (Parts: Array<{ PartNumber: number; ETag: string }>, key = Key, id = UploadId) =>
         call('complete_multipart_upload', { Key: key, UploadId: id, MultipartUpload: { Parts } });
       const results = await run([
@@ -215,7 +238,7 @@ describe('multipart operations (boto3 client calls)', () => {
         call('abort_multipart_upload', { Key, UploadId }),
         call('head_object', { Key }),
       ]);
-      expect(okResponse(abort).ResponseMetadata.HTTPStatusCode).toBe(204);
+      expect(answer(abort).ResponseMetadata.HTTPStatusCode).toBe(204);
       expect(errorOf(parts)).toEqual({ code: 'NoSuchUpload', status: 404 });
       expect(errorOf(again)).toEqual({ code: 'NoSuchUpload', status: 404 });
       expect(head.error?.status).toBe(404);
@@ -240,8 +263,8 @@ describe('multipart operations (boto3 client calls)', () => {
         call('upload_part_copy', { Key, UploadId, PartNumber: 2, CopySource }),
         call('upload_part_copy', { Key, UploadId, PartNumber: 3, CopySource, CopySourceRange: `bytes=0-${6 * MiB}` }),
       ]);
-      expect(okResponse(first).CopyPartResult.ETag).toBe(`"${md5(source.subarray(0, 5 * MiB))}"`);
-      expect(okResponse(second).CopyPartResult.ETag).toBe(`"${md5(source)}"`);
+      expect(answer(first).CopyPartResult.ETag).toBe(`"${md5(source.subarray(0, 5 * MiB))}"`);
+      expect(answer(second).CopyPartResult.ETag).toBe(`"${md5(source)}"`);
       expect(errorOf(outside)).toEqual({ code: 'InvalidRange', status: 416 });
       await ok(
         call('complete_multipart_upload', {
@@ -249,14 +272,14 @@ describe('multipart operations (boto3 client calls)', () => {
           UploadId,
           MultipartUpload: {
             Parts: [
-              { PartNumber: 1, ETag: okResponse(first).CopyPartResult.ETag },
-              { PartNumber: 2, ETag: okResponse(second).CopyPartResult.ETag },
+              { PartNumber: 1, ETag: answer(first).CopyPartResult.ETag },
+              { PartNumber: 2, ETag: answer(second).CopyPartResult.ETag },
             ],
           },
         }),
       );
       const got = await ok(call('get_object', { Key }));
-      expect(md5(got.Body as Buffer)).toBe(md5(Buffer.concat([source.subarray(0, 5 * MiB), source])));
+      expect(md5(got.Body)).toBe(md5(Buffer.concat([source.subarray(0, 5 * MiB), source])));
     }));
 
   it('verifies a FULL_OBJECT CRC32 given on completion: a wrong one stores nothing (BadDigest)', () =>
@@ -267,7 +290,7 @@ describe('multipart operations (boto3 client calls)', () => {
       const created = await ok(
         call('create_multipart_upload', { Key, ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }),
       );
-      const UploadId = created.UploadId as string;
+      const UploadId = created.UploadId;
       expect(created).toMatchObject({ ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' });
       const uploaded = await run(
         parts.map((Body, i) =>
@@ -276,8 +299,8 @@ describe('multipart operations (boto3 client calls)', () => {
       );
       const Parts = uploaded.map((r, i) => ({
         PartNumber: i + 1,
-        ETag: okResponse(r).ETag,
-        ChecksumCRC32: okResponse(r).ChecksumCRC32,
+        ETag: answer(r).ETag,
+        ChecksumCRC32: answer(r).ChecksumCRC32,
       }));
       const complete = (ChecksumCRC32: string) =>
         call('complete_multipart_upload', {
@@ -295,7 +318,7 @@ describe('multipart operations (boto3 client calls)', () => {
       // A full-object checksum is validated by botocore against the bytes it receives.
       const got = await ok(call('get_object', { Key, ChecksumMode: 'ENABLED' }));
       expect(got).toMatchObject({ ChecksumCRC32: crc32Of(whole), ChecksumType: 'FULL_OBJECT' });
-      expect(md5(got.Body as Buffer)).toBe(md5(whole));
+      expect(md5(got.Body)).toBe(md5(whole));
     }));
 
   it('completes with If-None-Match: * only when the key is free', () =>
@@ -315,22 +338,22 @@ describe('multipart operations (boto3 client calls)', () => {
         call('get_object', { Key: 'mp/taken.txt' }),
       ]);
       expect(errorOf(refused)).toEqual({ code: 'PreconditionFailed', status: 412 });
-      expect((okResponse(kept).Body as Buffer).toString()).toBe('first');
+      expect(answer(kept).Body.toString()).toBe('first');
     }));
 
   it('lists uploads with prefix, delimiter and key markers, page by page', () =>
     withLogs(service, async () => {
       const keys = ['list/a/1', 'list/a/2', 'list/b', 'list/c', 'list/c'];
       const ids: string[] = [];
-      for (const Key of keys) ids.push((await ok(call('create_multipart_upload', { Key }))).UploadId as string);
+      for (const Key of keys) ids.push((await ok(call('create_multipart_upload', { Key }))).UploadId);
       const [folded, page1] = await run([
         call('list_multipart_uploads', { Prefix: 'list/', Delimiter: '/' }),
         call('list_multipart_uploads', { Prefix: 'list/', MaxUploads: 3 }),
       ]);
-      expect(okResponse(folded).CommonPrefixes).toEqual([{ Prefix: 'list/a/' }]);
-      expect(okResponse(folded).Uploads.map((u: { Key: string }) => u.Key)).toEqual(['list/b', 'list/c', 'list/c']);
-      const first = okResponse(page1);
-      expect(first.Uploads.map((u: { UploadId: string }) => u.UploadId)).toEqual(ids.slice(0, 3));
+      expect(answer(folded).CommonPrefixes).toEqual([{ Prefix: 'list/a/' }]);
+      expect(answer(folded).Uploads?.map((u) => u.Key)).toEqual(['list/b', 'list/c', 'list/c']);
+      const first = answer(page1);
+      expect(first.Uploads?.map((u) => u.UploadId)).toEqual(ids.slice(0, 3));
       expect(first).toMatchObject({ IsTruncated: true, NextKeyMarker: 'list/b', NextUploadIdMarker: ids[2] });
       const page2 = await ok(
         call('list_multipart_uploads', {
@@ -340,7 +363,7 @@ describe('multipart operations (boto3 client calls)', () => {
           UploadIdMarker: first.NextUploadIdMarker,
         }),
       );
-      expect(page2.Uploads.map((u: { UploadId: string }) => u.UploadId)).toEqual(ids.slice(3));
+      expect(page2.Uploads?.map((u) => u.UploadId)).toEqual(ids.slice(3));
       expect(page2.IsTruncated).toBe(false);
       await run(keys.map((Key, i) => call('abort_multipart_upload', { Key, UploadId: ids[i] })));
     }));
@@ -356,7 +379,7 @@ describe('multipart operations (boto3 client calls)', () => {
         call('complete_multipart_upload', {
           Key: 'sync/done.bin',
           UploadId,
-          MultipartUpload: { Parts: uploaded.map((r, i) => ({ PartNumber: i + 1, ETag: okResponse(r).ETag })) },
+          MultipartUpload: { Parts: uploaded.map((r, i) => ({ PartNumber: i + 1, ETag: answer(r).ETag })) },
         }),
       );
       const pending = await ok(call('create_multipart_upload', { Key: 'sync/in-progress.bin' }));
