@@ -4,7 +4,13 @@ import { pipeline, type Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { s3Config, serverConfig } from '../../config/configuration.js';
 import { MAX_PART_SIZE, objectETag } from '../../storage/multipart.rules.js';
-import { StorageBackend, type MultipartUpload, type PartMeta } from '../../storage/storage.backend.js';
+import {
+  StorageBackend,
+  type MultipartUpload,
+  type ObjectMeta,
+  type PartMeta,
+  type RequestedPart,
+} from '../../storage/storage.backend.js';
 import type { AuthContext } from '../auth/sigv4.types.js';
 import { BucketOperations } from '../buckets/bucket-operations.service.js';
 import { checksumAlgorithmOfHeader, ChecksumAlgorithm, createChecksummer } from '../body/checksum.js';
@@ -30,6 +36,7 @@ import { MAX_COMPLETE_BODY_BYTES, parseCompleteRequest } from './complete-reques
 import { parseCopySourceRange } from './copy-source-range.js';
 import { compositeChecksum, uploadChecksum } from './multipart-checksum.js';
 import { parsePartNumber } from './part-number.js';
+import { RecentCompletions } from './recent-completions.js';
 import { listUploads, parseEncodingType, parseListUploadsParams, parseMaxEntries } from './upload-listing.js';
 
 type Headers = S3HttpRequest['headers'];
@@ -45,6 +52,8 @@ function header(headers: Headers, name: string): string | undefined {
  */
 @Injectable()
 export class MultipartOperations {
+  private readonly completions = new RecentCompletions();
+
   constructor(
     @Inject(s3Config.KEY) private readonly config: ConfigType<typeof s3Config>,
     @Inject(serverConfig.KEY) private readonly server: ConfigType<typeof serverConfig>,
@@ -143,6 +152,8 @@ export class MultipartOperations {
     );
     const decoded = decodeRequestBody(request.openBody(), bodyHeaders, auth, MAX_COMPLETE_BODY_BYTES);
     const parts = await parseCompleteRequest((await buffer(decoded.body)).toString('utf8'));
+    const replay = await this.sameCompletion(query.uploadId, key, parts);
+    if (replay) return { status: 200, xml: completeResult(this.location(request, key), this.config.bucket, replay) };
     const upload = await this.uploadOf(query.uploadId, key);
     const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
     if (objectChecksum && objectChecksum.algorithm !== algorithm) {
@@ -171,6 +182,7 @@ export class MultipartOperations {
         return { [algorithm]: value };
       },
     });
+    this.completions.remember(query.uploadId, key, parts, meta);
     return { status: 200, xml: completeResult(this.location(request, key), this.config.bucket, meta) };
   }
 
@@ -205,6 +217,14 @@ export class MultipartOperations {
     const params = parseListUploadsParams(query);
     const listing = await listUploads(params, (q) => this.storage.listUploads(q));
     return { status: 200, xml: listUploadsResult(this.config.bucket, params, listing, this.buckets.owner()) };
+  }
+
+  /** A retried completion of an upload completed moment ago, whose object is still the one it made. */
+  private async sameCompletion(uploadId: string, key: string, parts: RequestedPart[]): Promise<ObjectMeta | undefined> {
+    const done = this.completions.find(uploadId, key, parts);
+    if (!done) return undefined;
+    const current = await this.storage.headObject(key).catch(() => undefined);
+    return current && objectETag(current) === objectETag(done) && current.md5 === done.md5 ? current : undefined;
   }
 
   /** A part, like a single PUT, is at most 5 GiB (S3's limit), and never more than S3_MAX_OBJECT_SIZE. */
