@@ -20,7 +20,7 @@ import {
   fullObjectChecksums,
   isUploadId,
   keyExists,
-  newUploadId,
+  newUpload,
   noSuchUpload,
   selectParts,
 } from './multipart.rules.js';
@@ -183,14 +183,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   createUpload(input: CreateUploadInput): Promise<MultipartUpload> {
     return this.track(async () => {
       objectFile(this.layout, input.key); // an invalid key is refused before anything is written
-      const upload: MultipartUpload = {
-        ...pickHeaders(input),
-        key: input.key,
-        uploadId: newUploadId(),
-        initiated: new Date(),
-      };
-      if (input.checksumAlgorithm) upload.checksumAlgorithm = input.checksumAlgorithm;
-      if (input.checksumType) upload.checksumType = input.checksumType;
+      const upload = newUpload(input);
       // The folder first, durable: a part's file must never be the only trace of its upload.
       await mkdir(this.uploadDir(upload.uploadId));
       await fsyncDir(this.layout.uploadsDir);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ObjectMeta, PartMeta, RequestedPart } from './storage.backend.js';
+import { pickHeaders } from './object-headers.js';
+import type { CreateUploadInput, MultipartUpload, ObjectMeta, PartMeta, RequestedPart } from './storage.backend.js';
 import { StorageError } from './storage.errors.js';
 
 /**
@@ -13,6 +14,19 @@ export const MAX_PARTS = 10_000;
 /** Upload ids are ours: 32 lowercase hex characters, so one can never name a path outside its folder. */
 export function newUploadId(): string {
   return randomBytes(16).toString('hex');
+}
+
+/** The upload CreateMultipartUpload starts: a fresh id, now, and what the completed object will carry. */
+export function newUpload(input: CreateUploadInput): MultipartUpload {
+  const upload: MultipartUpload = {
+    ...pickHeaders(input),
+    key: input.key,
+    uploadId: newUploadId(),
+    initiated: new Date(),
+  };
+  if (input.checksumAlgorithm) upload.checksumAlgorithm = input.checksumAlgorithm;
+  if (input.checksumType) upload.checksumType = input.checksumType;
+  return upload;
 }
 
 export function isUploadId(id: string): boolean {

@@ -7,7 +7,7 @@ import {
   compositeETag,
   fullObjectChecksums,
   keyExists,
-  newUploadId,
+  newUpload,
   noSuchUpload,
   selectParts,
 } from '../../src/storage/multipart.rules.js';
@@ -54,14 +54,7 @@ export class InMemoryStorageBackend extends StorageBackend {
 
   async createUpload(input: CreateUploadInput): Promise<MultipartUpload> {
     keyToRelativePath(input.key);
-    const upload: MultipartUpload = {
-      ...pickHeaders(input),
-      key: input.key,
-      uploadId: newUploadId(),
-      initiated: new Date(),
-    };
-    if (input.checksumAlgorithm) upload.checksumAlgorithm = input.checksumAlgorithm;
-    if (input.checksumType) upload.checksumType = input.checksumType;
+    const upload = newUpload(input);
     this.uploads.set(upload.uploadId, { upload, parts: new Map(), lastActivity: Date.now() });
     return structuredClone(upload);
   }

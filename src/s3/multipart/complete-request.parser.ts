@@ -2,23 +2,11 @@ import xml2js from 'xml2js';
 import type { RequestedPart } from '../../storage/storage.backend.js';
 import { CHECKSUM_ALGORITHMS, DIGEST_BYTES, isBase64Digest } from '../body/checksum.js';
 import { S3Error } from '../errors/s3-error.js';
+import { elementText as text, malformedXml as malformed } from '../xml/xml-request.js';
 import { parsePartNumber } from './part-number.js';
 
 /** 10,000 parts with an ETag and a checksum each fit well below this. */
 export const MAX_COMPLETE_BODY_BYTES = 4 * 1024 * 1024;
-
-function malformed(why: string): S3Error {
-  return new S3Error(
-    'MalformedXML',
-    `The XML you provided was not well-formed or did not validate against our published schema: ${why}.`,
-  );
-}
-
-function text(value: unknown): string | undefined {
-  if (!Array.isArray(value) || value.length !== 1) return undefined;
-  const [item] = value as unknown[];
-  return typeof item === 'string' ? item : undefined;
-}
 
 /** `ChecksumCRC32` → 'crc32' (the element names of the Part type in the AWS API reference). */
 const CHECKSUM_ELEMENTS = new Map(CHECKSUM_ALGORITHMS.map((a) => [`Checksum${a.toUpperCase()}`, a]));
