@@ -18,12 +18,13 @@ import { startService, withLogs, type RunningService } from '../support/service.
 /**
  * kill -9 of the service in the middle of a multipart upload: parts acknowledged before the crash are still there
  * after a restart, and a completion interrupted while the object is being assembled leaves nothing visible (the
- * upload can be completed again); once CompleteMultipartUpload has answered, the whole object survives.
+ * upload can be completed again); once CompleteMultipartUpload has answered, the whole object survives. A client
+ * that retries a completion (its answer was slow or lost) gets the same success.
  */
 const MiB = 1024 * 1024;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
-describe('multipart uploads across kill -9', () => {
+describe('multipart uploads across kill -9, and retried completions', () => {
   let service: RunningService;
   let s3: S3Client;
   const Bucket = () => service.bucket;
@@ -140,5 +141,22 @@ describe('multipart uploads across kill -9', () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: Bucket(), Key }));
       expect(head.ETag).toBe(done.ETag);
       expect(md5(await bytesOf(Key))).toBe(md5(Buffer.concat(parts)));
+    }));
+
+  it('answers a completion retried while the first one is still assembling with the same success', () =>
+    withLogs(service, async () => {
+      const Key = 'retry/complete.bin';
+      const parts = Array.from({ length: 6 }, () => randomBytes(10 * MiB));
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: Bucket(), Key }));
+      const etags = await uploadParts(Key, UploadId!, parts);
+      const [first, retry] = await Promise.all([
+        s3.send(completion(Key, UploadId!, etags)),
+        new Promise((resolve) => setTimeout(resolve, 20)).then(() => s3.send(completion(Key, UploadId!, etags))),
+      ]);
+      expect(retry.ETag).toBe(first.ETag);
+      expect(md5(await bytesOf(Key))).toBe(md5(Buffer.concat(parts)));
+      // Other parts than those completed: the upload is gone.
+      const other = await s3.send(completion(Key, UploadId!, etags.slice(0, 1))).catch((e: Error) => e);
+      expect((other as Error).name).toBe('NoSuchUpload');
     }));
 });

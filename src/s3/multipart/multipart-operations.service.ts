@@ -4,6 +4,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { s3Config, serverConfig } from '../../config/configuration.js';
 import { MAX_PART_SIZE, objectETag } from '../../storage/multipart.rules.js';
+import { StorageError } from '../../storage/storage.errors.js';
 import {
   StorageBackend,
   type MultipartUpload,
@@ -163,7 +164,7 @@ export class MultipartOperations {
       );
     }
     const full = algorithm && upload.checksumType === 'FULL_OBJECT' ? createChecksummer(algorithm) : undefined;
-    const meta = await this.storage.completeUpload({
+    const completing = this.storage.completeUpload({
       uploadId: query.uploadId,
       key,
       parts,
@@ -181,6 +182,13 @@ export class MultipartOperations {
         }
         return { [algorithm]: value };
       },
+    });
+    // A retry sent while the first completion was still assembling waited for it, and finds the upload gone.
+    const meta = await completing.catch(async (error: unknown) => {
+      const retried = error instanceof StorageError && error.code === 'NoSuchUpload';
+      const replay = retried ? await this.sameCompletion(query.uploadId, key, parts) : undefined;
+      if (!replay) throw error;
+      return replay;
     });
     this.completions.remember(query.uploadId, key, parts, meta);
     return { status: 200, xml: completeResult(this.location(request, key), this.config.bucket, meta) };
