@@ -254,7 +254,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
         const upload = this.requireUpload(input.uploadId, input.key);
         const stored = index.uploads.parts(input.uploadId);
         const chosen = selectParts(input.parts, new Map(stored.map((p) => [p.partNumber, p])));
-        const files = chosen.map((p) => join(this.uploadDir(input.uploadId), (p as (typeof stored)[number]).file));
+        const files = chosen.map((p) => join(this.uploadDir(input.uploadId), p.file));
         assertCompletedSize(chosen, input.maxSize);
         if (input.ifNoneMatch && index.get(input.key)) throw keyExists(input.key);
         // One more copy of the bytes, so that the object is one plain file like any other (and its md5, which

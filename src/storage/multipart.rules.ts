@@ -61,10 +61,10 @@ function unquote(etag: string): string {
  * ascending (InvalidPartOrder), each one uploaded with that ETag and, when given, those checksums (InvalidPart),
  * and every part but the last at least MIN_PART_SIZE (EntityTooSmall). Resolves the stored parts, in order.
  */
-export function selectParts(requested: RequestedPart[], stored: ReadonlyMap<number, PartMeta>): PartMeta[] {
+export function selectParts<P extends PartMeta>(requested: RequestedPart[], stored: ReadonlyMap<number, P>): P[] {
   if (requested.length === 0)
     throw new StorageError('InvalidPart', 'A multipart upload completes with at least one part.');
-  const chosen: PartMeta[] = [];
+  const chosen: P[] = [];
   let previous = 0;
   for (const part of requested) {
     if (part.partNumber <= previous) {
