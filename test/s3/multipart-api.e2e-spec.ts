@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { flush } from '../sync/harness/admin-client.js';
 import { startService, withLogs, type RunningService } from '../support/service.js';
-import { boto3, okResponse, type Op, type OpResult } from './clients/boto3.js';
+import { boto3, okResponse, type Op, type OpResult, type RawResponse } from './clients/boto3.js';
 
 /**
  * The multipart operations one by one, through boto3's low-level client, checked against what S3 answers:
@@ -233,6 +233,25 @@ describe('multipart operations (boto3 client calls)', () => {
       ]);
       expect(answer(again).ETag).toBe(done.ETag);
       expect(errorOf(other)).toEqual({ code: 'NoSuchUpload', status: 404 });
+    }));
+
+  it('takes parts as signed aws-chunked bodies, and keeps none whose chunk signature is wrong', () =>
+    withLogs(service, async () => {
+      const Key = 'mp/chunked.bin';
+      const data = randomBytes(200 * 1024);
+      const { UploadId } = await ok(call('create_multipart_upload', { Key }));
+      const path = (partNumber: number) => `/${Bucket()}/${Key}?partNumber=${partNumber}&uploadId=${UploadId}`;
+      const [good, corrupt, parts] = await run([
+        { chunked: { path: path(1), data, chunkSize: 64 * 1024 } },
+        { chunked: { path: path(2), data, chunkSize: 64 * 1024, corruptChunk: 1 } },
+        call('list_parts', { Key, UploadId }),
+      ]);
+      const goodAnswer = answer(good) as unknown as RawResponse;
+      expect(goodAnswer.status).toBe(200);
+      expect(goodAnswer.headers.etag).toBe(`"${md5(data)}"`);
+      expect((answer(corrupt) as unknown as RawResponse).status).toBe(403);
+      expect(answer(parts).Parts?.map((p) => [p.PartNumber, p.ETag])).toEqual([[1, `"${md5(data)}"`]]);
+      await ok(call('abort_multipart_upload', { Key, UploadId }));
     }));
 
   it('aborts an upload: its parts are gone and nothing was stored', () =>
