@@ -183,6 +183,9 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   createUpload(input: CreateUploadInput): Promise<MultipartUpload> {
     return this.track(async () => {
       objectFile(this.layout, input.key); // an invalid key is refused before anything is written
+      // A key that cannot become an object now is refused before gigabytes of parts arrive (checked again on
+      // completion: the bucket may change meanwhile).
+      this.requireIndex().assertPlaceable(input.key);
       const upload = newUpload(input);
       // The folder first, durable: a part's file must never be the only trace of its upload.
       await mkdir(this.uploadDir(upload.uploadId));

@@ -110,7 +110,7 @@ export class ObjectIndex {
    */
   beginPut(meta: ObjectMeta, tmpPath: string): Intent {
     return this.db.transaction((): Intent => {
-      this.assertNoHierarchyConflict(meta.key);
+      this.assertPlaceable(meta.key);
       const prev = withoutKey(this.getRow(meta.key));
       const seq = this.journal(meta.key, 'put');
       this.sql(UPSERT_OBJECT).run(metaToRow(meta, seq));
@@ -214,7 +214,8 @@ export class ObjectIndex {
     for (const id of ids) remove.run(id);
   }
 
-  private assertNoHierarchyConflict(key: string): void {
+  /** Refuses "a" next to "a/b" (the folder is a mirror of the bucket): ObjectParentIsFile, ObjectIsParent. */
+  assertPlaceable(key: string): void {
     const exists = this.sql<[Buffer], number>('SELECT 1 FROM objects WHERE key = ?').pluck();
     for (const ancestor of ancestorKeys(key)) {
       if (exists.get(keyBlob(ancestor))) {

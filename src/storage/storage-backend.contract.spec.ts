@@ -418,6 +418,18 @@ describe.each(backends)('%s: multipart uploads', (_name, create) => {
     expect(await codeOf(storage.createUpload({ key: 'a\0b', userMetadata: {} }))).toBe('InvalidKey');
   });
 
+  it('refuses to start an upload whose key cannot be an object now, and checks again on completion', async () => {
+    await storage.putObject(putInput('file', 'x'));
+    await storage.putObject(putInput('dir/child', 'x'));
+    expect(await codeOf(storage.createUpload({ key: 'file/below', userMetadata: {} }))).toBe('ObjectParentIsFile');
+    expect(await codeOf(storage.createUpload({ key: 'dir', userMetadata: {} }))).toBe('ObjectIsParent');
+    const { uploadId } = await storage.createUpload({ key: 'later', userMetadata: {} });
+    const p1 = await part(uploadId, 'later', 1, 'x');
+    await storage.putObject(putInput('later/child', 'x'));
+    expect(await codeOf(complete(uploadId, 'later', [ref(1, p1.md5)]))).toBe('ObjectIsParent');
+    expect((await storage.listParts(uploadId, 'later')).parts).toHaveLength(1);
+  });
+
   it('lists uploads by key byte order, then initiation, with prefix, key and upload-id markers', async () => {
     const ids: Record<string, string> = {};
     for (const name of ['b/2', 'a', 'b/1', 'b/1#2', 'c']) {

@@ -54,6 +54,7 @@ export class InMemoryStorageBackend extends StorageBackend {
 
   async createUpload(input: CreateUploadInput): Promise<MultipartUpload> {
     keyToRelativePath(input.key);
+    this.assertPlaceable(input.key);
     const upload = newUpload(input);
     this.uploads.set(upload.uploadId, { upload, parts: new Map(), lastActivity: Date.now() });
     return structuredClone(upload);
@@ -217,16 +218,7 @@ export class InMemoryStorageBackend extends StorageBackend {
     checksums: Record<string, string>,
     multipart?: ObjectMeta['multipart'],
   ): ObjectMeta {
-    for (const ancestor of ancestorKeys(key)) {
-      if (this.objects.has(ancestor)) {
-        throw new StorageError(
-          'ObjectParentIsFile',
-          `The key "${ancestor}" is an object, so "${key}" cannot be one too.`,
-        );
-      }
-    }
-    if (this.listChildren(key))
-      throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);
+    this.assertPlaceable(key);
     const meta: ObjectMeta = {
       ...headers,
       key,
@@ -239,6 +231,19 @@ export class InMemoryStorageBackend extends StorageBackend {
     this.objects.set(key, { meta, bytes });
     this.journal(key, 'put');
     return structuredClone(meta);
+  }
+
+  private assertPlaceable(key: string): void {
+    for (const ancestor of ancestorKeys(key)) {
+      if (this.objects.has(ancestor)) {
+        throw new StorageError(
+          'ObjectParentIsFile',
+          `The key "${ancestor}" is an object, so "${key}" cannot be one too.`,
+        );
+      }
+    }
+    if (this.listChildren(key))
+      throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);
   }
 
   private listChildren(key: string): boolean {
