@@ -34,14 +34,15 @@ DVC_BIN="$(venv_for dvc)"
 BOTO3_BIN="$(venv_for boto3)"
 AWSCLI_BIN="$(venv_for awscli)"
 LS_BIN="$(venv_for label-studio)"
-S3CMD_BIN="$(venv_for s3cmd)"
+S3_CLIENTS_BIN="$(venv_for s3-clients)"
 
 "$DVC_BIN/dvc" version >/dev/null
 "$AWSCLI_BIN/aws" --version >/dev/null 2>&1
 "$BOTO3_BIN/python" -c 'import boto3, moto' 
 # Not `label-studio --version`: it prints the version and then starts a server that never exits.
 "$LS_BIN/python" -c 'import label_studio' 
-"$S3CMD_BIN/s3cmd" --version >/dev/null
+"$S3_CLIENTS_BIN/python" -c 'import s3fs, minio'
+"$S3_CLIENTS_BIN/s3cmd" --version >/dev/null
 
 cat > test/tools/.paths.json <<JSON
 {
@@ -50,7 +51,8 @@ cat > test/tools/.paths.json <<JSON
   "motoServer": "$BOTO3_BIN/moto_server",
   "aws": "$AWSCLI_BIN/aws",
   "labelStudio": "$LS_BIN/label-studio",
-  "s3cmd": "$S3CMD_BIN/s3cmd",
+  "s3ClientsPython": "$S3_CLIENTS_BIN/python",
+  "s3cmd": "$S3_CLIENTS_BIN/s3cmd",
   "gitHttpBackend": "$GIT_HTTP_BACKEND"
 }
 JSON

@@ -27,6 +27,7 @@ export const s3Config = registerAs('s3', () => {
     region: e.S3_REGION,
     bucket: e.S3_BUCKET,
     maxObjectSize: e.S3_MAX_OBJECT_SIZE,
+    multipartExpiryHours: e.S3_MULTIPART_EXPIRY_HOURS,
   };
 });
 

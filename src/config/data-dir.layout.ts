@@ -3,9 +3,9 @@ import { join } from 'node:path';
 /**
  * Everything the service keeps lives under DATA_DIR, and this is the one place that says where (the README's
  * "Backup and upgrade" lists the same). Keep: `objects/` (the bucket's bytes), `state/` (object metadata, the
- * change journal of acknowledged writes not yet committed, the sync state), `credentials.json` (generated S3
- * keys) and, without GIT_REPO_URL, the embedded `repo.git` + `dvc-remote/`. Rebuildable: `git/` (a shallow cache
- * of the team's branch) and `tmp/` (emptied at every start).
+ * change journal of acknowledged writes not yet committed, the sync state, multipart uploads), `uploads/` (their
+ * parts), `credentials.json` (generated S3 keys) and, without GIT_REPO_URL, the embedded `repo.git` +
+ * `dvc-remote/`. Rebuildable: `git/` (a shallow cache of the team's branch) and `tmp/` (emptied at every start).
  */
 export interface DataDirLayout {
   root: string;
@@ -13,6 +13,8 @@ export interface DataDirLayout {
   objects: string;
   /** Files being written, renamed into `objects/` once durable; on the same filesystem, so a rename is atomic. */
   tmp: string;
+  /** Parts of multipart uploads in progress, one folder per upload (removed on completion, abort or expiry). */
+  uploads: string;
   /** SQLite databases: metadata and change journal (`storage.db`), sync progress and last pushed dataset (`sync.db`). */
   state: string;
   storageDb: string;
@@ -32,6 +34,7 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     root: dataDir,
     objects: join(dataDir, 'objects'),
     tmp: join(dataDir, 'tmp'),
+    uploads: join(dataDir, 'uploads'),
     state,
     storageDb: join(state, 'storage.db'),
     syncDb: join(state, 'sync.db'),

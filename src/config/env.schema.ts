@@ -56,7 +56,9 @@ export class EnvironmentVariables {
     message: 'S3_BUCKET must be a valid S3 bucket name (3-63 chars, lowercase letters, digits, dots, hyphens)',
   })
   S3_BUCKET = 'annotations';
-  @Type(() => Number) @IsInt() @Min(1) @Max(5 * 1024 ** 3) S3_MAX_OBJECT_SIZE = 100 * 1024 * 1024;
+  // S3's limits: 5 GiB in one PUT, 5 TiB for an object uploaded in parts (a single PUT stays capped at 5 GiB).
+  @Type(() => Number) @IsInt() @Min(1) @Max(5 * 1024 ** 4) S3_MAX_OBJECT_SIZE = 5 * 1024 ** 3;
+  @Type(() => Number) @IsInt() @Min(1) @Max(24 * 365) S3_MULTIPART_EXPIRY_HOURS = 24;
 
   // --- git
   @Transform(emptyToUndefined)

@@ -53,6 +53,14 @@ export class TaskFileIndex {
     this.dirty.add(id);
   }
 
+  /** Indexes an object as left out of the dataset without reading it (e.g. far too big to be an annotation). */
+  reject(key: string, reason: string, md5: string): void {
+    if (this.isCurrent(key, md5)) return;
+    this.delete(key);
+    this.rejected.set(key, reason);
+    this.objects.set(key, { md5, source: null });
+  }
+
   /** Forgets a deleted object; its task loses what the object contributed (or disappears with it). */
   delete(key: string): void {
     const old = this.objects.get(key);

@@ -17,6 +17,9 @@ import { parseTaskFile, renderTasks, type TaskFileFormat } from './task-file.cod
 import { TaskFileIndex } from './task-file.index.js';
 import { compareTaskIds, taskItemId } from './task-id.order.js';
 
+/** Larger objects are left out of a task file unread: Label Studio's annotation and task bodies are kilobytes. */
+export const MAX_TASK_OBJECT_BYTES = 64 * 1024 * 1024;
+
 /**
  * The JSON and JSONL layouts: one file of Label Studio export-shaped tasks. Parsing is incremental: the
  * TaskFileIndex is a parse cache (object key + md5 → its tasks), filled from every stored object on first use and
@@ -107,6 +110,15 @@ export class TaskFileLayout implements DatasetLayout<ExportTask> {
   private async refresh(objects: StoredObjects, key: string): Promise<void> {
     const meta = await objects.head(key);
     if (meta && this.index.isCurrent(key, meta.md5)) return;
+    if (meta && meta.size > MAX_TASK_OBJECT_BYTES) {
+      // A multipart upload can store gigabytes under one key: never read such an object into memory to parse it.
+      this.index.reject(
+        key,
+        `too big for a Label Studio annotation (${meta.size} bytes; at most ${MAX_TASK_OBJECT_BYTES})`,
+        meta.md5,
+      );
+      return;
+    }
     const read = meta && (await objects.read(key));
     if (read) this.index.put(key, read.bytes, read.md5);
     else this.index.delete(key);

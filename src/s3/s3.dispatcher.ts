@@ -9,6 +9,7 @@ import { preflightHeaders } from './http/cors.js';
 import { assertSupportedTransferCoding } from './http/transfer-coding.js';
 import type { S3HttpRequest } from './http/s3-http.request.js';
 import type { S3Reply } from './http/s3-reply.js';
+import { MultipartOperations } from './multipart/multipart-operations.service.js';
 import { DeleteObjectsOperation } from './objects/delete-objects.operation.js';
 import { ObjectOperations } from './objects/object-operations.service.js';
 import { assertAcceptableKey, assertWritableKey } from './routing/object-key.js';
@@ -28,6 +29,7 @@ export class S3Dispatcher {
     private readonly buckets: BucketOperations,
     private readonly objects: ObjectOperations,
     private readonly deleteObjects: DeleteObjectsOperation,
+    private readonly multipart: MultipartOperations,
   ) {}
 
   async handle(request: S3HttpRequest): Promise<S3Reply> {
@@ -41,7 +43,6 @@ export class S3Dispatcher {
       query,
       target,
       hasCopySource: request.headers['x-amz-copy-source'] !== undefined,
-      maxObjectSize: this.config.maxObjectSize,
     };
     // Named before authentication so a refused request is recorded under the operation it asked for; a routing
     // error is still answered only to an authenticated client, as below.
@@ -86,6 +87,20 @@ export class S3Dispatcher {
         return this.objects.copyObject(request, key);
       case 'DeleteObject':
         return this.objects.deleteObject(key);
+      case 'CreateMultipartUpload':
+        return this.multipart.create(request, key);
+      case 'UploadPart':
+        return this.multipart.uploadPart(request, key, query, auth);
+      case 'UploadPartCopy':
+        return this.multipart.uploadPartCopy(request, key, query);
+      case 'CompleteMultipartUpload':
+        return this.multipart.complete(request, key, query, auth);
+      case 'AbortMultipartUpload':
+        return this.multipart.abort(key, query);
+      case 'ListParts':
+        return this.multipart.listParts(key, query);
+      case 'ListMultipartUploads':
+        return this.multipart.listUploads(query);
     }
   }
 

@@ -5,6 +5,8 @@ import { S3CredentialsProvider } from './credentials/s3-credentials.provider.js'
 import { ExpectContinueInstaller } from './http/expect-continue.installer.js';
 import { MalformedUrlHandler } from './http/malformed-url.handler.js';
 import { S3ReplyWriter } from './http/s3-reply.writer.js';
+import { AbandonedUploadsCleaner } from './multipart/abandoned-uploads.cleaner.js';
+import { MultipartOperations } from './multipart/multipart-operations.service.js';
 import { DeleteObjectsOperation } from './objects/delete-objects.operation.js';
 import { ObjectOperations } from './objects/object-operations.service.js';
 import { S3Controller } from './s3.controller.js';
@@ -24,6 +26,8 @@ import { S3ExceptionFilter } from './s3-exception.filter.js';
     BucketOperations,
     ObjectOperations,
     DeleteObjectsOperation,
+    MultipartOperations,
+    AbandonedUploadsCleaner,
     S3ReplyWriter,
     S3ExceptionFilter,
     ExpectContinueInstaller,

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { storageConfig } from '../config/configuration.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { DurableDirs } from './durable-dirs.js';
@@ -13,12 +14,28 @@ import { ancestorKeys, assertValidKey } from './key-path.js';
 import { GroupCommit } from './group-commit.js';
 import { pickHeaders } from './object-headers.js';
 import { ObjectIndex } from './object-index.repository.js';
-import { recoverStorage } from './storage-recovery.js';
+import {
+  assertCompletedSize,
+  compositeETag,
+  fullObjectChecksums,
+  isUploadId,
+  keyExists,
+  newUpload,
+  noSuchUpload,
+  selectParts,
+} from './multipart.rules.js';
+import { recoverStorage, recoverUploads } from './storage-recovery.js';
 import { OBJECT_FILE_MODE, objectFile, STORAGE_DIR_MODE, storageLayout, type StorageLayout } from './storage-layout.js';
 import {
   StorageBackend,
   type ByteRange,
+  type CompleteUploadInput,
+  type CreateUploadInput,
   type ListQuery,
+  type ListUploadsQuery,
+  type MultipartUpload,
+  type PartMeta,
+  type UploadPartInput,
   type ObjectChange,
   type ObjectHeaders,
   type ObjectMeta,
@@ -35,6 +52,8 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   private readonly logger = new Logger('Storage');
   private readonly layout: StorageLayout;
   private readonly locks = new KeyLocks();
+  /** Per upload id: parts upload under a shared lock, completion and abort take it exclusive. */
+  private readonly uploadLocks = new KeyLocks();
   private readonly dirs: DurableDirs;
   private readonly inFlight = new Set<Promise<unknown>>();
   private index?: ObjectIndex;
@@ -48,7 +67,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   }
 
   async onModuleInit(): Promise<void> {
-    for (const dir of [this.layout.objectsDir, this.layout.stateDir, this.layout.tmpDir]) {
+    for (const dir of [this.layout.objectsDir, this.layout.stateDir, this.layout.tmpDir, this.layout.uploadsDir]) {
       await mkdir(dir, { recursive: true, mode: STORAGE_DIR_MODE });
       // A data folder of an older version (0755 folders, 0644 files) is closed at its top folders: what is below
       // keeps its modes but is no longer reachable by other users.
@@ -64,6 +83,10 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
     const report = await recoverStorage(this.index, this.layout, this.dirs);
     if (report.rolledForward + report.undone + report.deletesReplayed > 0) {
       this.logger.warn(`recovered after an interrupted run: ${JSON.stringify(report)}`);
+    }
+    const uploads = await recoverUploads(this.index.uploads, this.layout);
+    if (uploads.filesRemoved + uploads.partsDropped > 0) {
+      this.logger.warn(`multipart uploads: removed what an interrupted run left: ${JSON.stringify(uploads)}`);
     }
   }
 
@@ -153,13 +176,150 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       try {
         const { size, md5 } = await writeBodyToFile(source.body, tmpPath, Number.MAX_SAFE_INTEGER);
         const headers = replaceHeaders ? pickHeaders(replaceHeaders) : pickHeaders(source.meta);
-        meta = { ...headers, key: targetKey, size, md5, lastModified: new Date(), checksums: source.meta.checksums };
+        const checksums = fullObjectChecksums(source.meta.checksums);
+        meta = { ...headers, key: targetKey, size, md5, lastModified: new Date(), checksums };
       } catch (error) {
         source.body.destroy();
         await rm(tmpPath, { force: true });
         throw error;
       }
       return this.commit(meta, tmpPath, dest);
+    });
+  }
+
+  createUpload(input: CreateUploadInput): Promise<MultipartUpload> {
+    return this.track(async () => {
+      objectFile(this.layout, input.key); // an invalid key is refused before anything is written
+      // A key that cannot become an object now is refused before gigabytes of parts arrive (checked again on
+      // completion: the bucket may change meanwhile).
+      this.requireIndex().assertPlaceable(input.key);
+      const upload = newUpload(input);
+      // The folder first, durable: a part's file must never be the only trace of its upload.
+      await mkdir(this.uploadDir(upload.uploadId));
+      await fsyncDir(this.layout.uploadsDir);
+      this.requireIndex().uploads.create(upload);
+      return upload;
+    });
+  }
+
+  uploadPart(input: UploadPartInput): Promise<PartMeta> {
+    return this.track(async () => {
+      this.requireUpload(input.uploadId, input.key);
+      const release = await this.uploadLocks.acquire([], [input.uploadId]);
+      try {
+        this.requireUpload(input.uploadId, input.key); // not completed or aborted while this waited
+        const dir = this.uploadDir(input.uploadId);
+        const file = `${input.partNumber}.${randomUUID()}`;
+        const path = join(dir, file);
+        let part: PartMeta;
+        try {
+          const { size, md5 } = await writeBodyToFile(input.body, path, input.maxSize);
+          part = {
+            partNumber: input.partNumber,
+            size,
+            md5,
+            lastModified: new Date(),
+            checksums: input.checksums?.() ?? {},
+          };
+          await fsyncDir(dir); // the file's name is durable before a row points at it
+        } catch (error) {
+          await rm(path, { force: true });
+          throw error;
+        }
+        const outcome = this.requireIndex().uploads.putPart(input.uploadId, { ...part, file });
+        if (!outcome) {
+          await rm(path, { force: true });
+          throw noSuchUpload(input.uploadId);
+        }
+        if (outcome.replaced) await rm(join(dir, outcome.replaced), { force: true });
+        return part;
+      } finally {
+        release();
+      }
+    });
+  }
+
+  async listParts(
+    uploadId: string,
+    key: string,
+    page: { afterPart?: number; limit?: number } = {},
+  ): Promise<{ upload: MultipartUpload; parts: PartMeta[] }> {
+    const upload = this.requireUpload(uploadId, key);
+    const parts = this.requireIndex().uploads.parts(uploadId, page.afterPart, page.limit).map(withoutFile);
+    return { upload, parts };
+  }
+
+  async listUploads(query: ListUploadsQuery): Promise<MultipartUpload[]> {
+    return this.requireIndex().uploads.list(query);
+  }
+
+  completeUpload(input: CompleteUploadInput): Promise<ObjectMeta> {
+    return this.track(async () => {
+      const dest = objectFile(this.layout, input.key);
+      this.requireUpload(input.uploadId, input.key);
+      const release = await this.uploadLocks.acquire([input.uploadId]);
+      const tmpPath = this.tempPath();
+      try {
+        const index = this.requireIndex();
+        const upload = this.requireUpload(input.uploadId, input.key);
+        const stored = index.uploads.parts(input.uploadId);
+        const chosen = selectParts(input.parts, new Map(stored.map((p) => [p.partNumber, p])));
+        const files = chosen.map((p) => join(this.uploadDir(input.uploadId), p.file));
+        assertCompletedSize(chosen, input.maxSize);
+        if (input.ifNoneMatch && index.get(input.key)) throw keyExists(input.key);
+        // One more copy of the bytes, so that the object is one plain file like any other (and its md5, which
+        // DVC needs, is known); the parts stay untouched until the object is committed.
+        const { size, md5 } = await writeBodyToFile(concatFiles(files, input.onBytes), tmpPath, input.maxSize);
+        const parts = chosen.map(withoutFile);
+        const checksums = (await input.checksums?.(parts)) ?? {};
+        const meta: ObjectMeta = {
+          ...pickHeaders(upload),
+          key: input.key,
+          size,
+          md5,
+          lastModified: new Date(),
+          checksums,
+          multipart: { etag: compositeETag(parts.map((p) => p.md5)), partSizes: parts.map((p) => p.size) },
+        };
+        const committed = await this.commit(meta, tmpPath, dest, input.ifNoneMatch);
+        // A crash before this leaves the upload listed next to the object: abort or expiry removes it.
+        index.uploads.remove(input.uploadId);
+        await rm(this.uploadDir(input.uploadId), { recursive: true, force: true });
+        return committed;
+      } finally {
+        await rm(tmpPath, { force: true });
+        release();
+      }
+    });
+  }
+
+  abortUpload(uploadId: string, key: string): Promise<void> {
+    return this.track(async () => {
+      this.requireUpload(uploadId, key);
+      const release = await this.uploadLocks.acquire([uploadId]);
+      try {
+        this.requireUpload(uploadId, key);
+        await this.removeUpload(uploadId);
+      } finally {
+        release();
+      }
+    });
+  }
+
+  abortUploadsIdleSince(before: Date): Promise<number> {
+    return this.track(async () => {
+      let removed = 0;
+      for (const upload of this.requireIndex().uploads.idleSince(before.getTime())) {
+        const release = await this.uploadLocks.acquire([upload.uploadId]);
+        try {
+          // A part may have arrived while this waited for the lock: then the upload is no longer idle.
+          if (!this.requireIndex().uploads.isIdle(upload.uploadId, before.getTime())) continue;
+          if (await this.removeUpload(upload.uploadId)) removed++;
+        } finally {
+          release();
+        }
+      }
+      return removed;
     });
   }
 
@@ -205,11 +365,12 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
    * Makes an fsynced temp file the object. Serialized per key (the key exclusive, its path shared), so concurrent
    * puts of one key upload in parallel and the last to commit wins, whole.
    */
-  private async commit(meta: ObjectMeta, tmpPath: string, dest: string): Promise<ObjectMeta> {
+  private async commit(meta: ObjectMeta, tmpPath: string, dest: string, ifAbsent = false): Promise<ObjectMeta> {
     let release: (() => void) | undefined;
     try {
       release = await this.locks.acquire([meta.key], ancestorKeys(meta.key));
       const index = this.requireIndex();
+      if (ifAbsent && index.get(meta.key)) throw keyExists(meta.key);
       const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
       const intent = await this.journalWrites!.run(() => index.beginPut(committed, tmpPath));
       try {
@@ -226,6 +387,25 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
     } finally {
       release?.();
     }
+  }
+
+  private uploadDir(uploadId: string): string {
+    return join(this.layout.uploadsDir, uploadId);
+  }
+
+  /** The upload, if it exists and is one of `key` (S3 answers NoSuchUpload for another key's upload id). */
+  private requireUpload(uploadId: string, key: string): MultipartUpload {
+    objectFile(this.layout, key);
+    const upload = isUploadId(uploadId) ? this.requireIndex().uploads.get(uploadId) : undefined;
+    if (!upload || upload.key !== key) throw noSuchUpload(uploadId);
+    return upload;
+  }
+
+  /** Rows first (the upload is gone for clients at once), then the folder; a crash between is cleaned at start. */
+  private async removeUpload(uploadId: string): Promise<boolean> {
+    const removed = this.requireIndex().uploads.remove(uploadId);
+    await rm(this.uploadDir(uploadId), { recursive: true, force: true });
+    return removed;
   }
 
   private tempPath(): string {
@@ -248,6 +428,25 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
     );
     return promise;
   }
+}
+
+function withoutFile(part: PartMeta & { file?: string }): PartMeta {
+  const { file: _file, ...meta } = part;
+  return meta;
+}
+
+/** The bytes of the parts, in order, as one stream; `onBytes` sees each chunk on its way. */
+function concatFiles(files: string[], onBytes?: (chunk: Buffer) => void): Readable {
+  return Readable.from(
+    (async function* () {
+      for (const file of files) {
+        for await (const chunk of createReadStream(file)) {
+          onBytes?.(chunk as Buffer);
+          yield chunk as Buffer;
+        }
+      }
+    })(),
+  );
 }
 
 function noSuchKey(key: string): never {

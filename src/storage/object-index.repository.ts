@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { ancestorKeys } from './key-path.js';
 import { listRanges, prefixUpperBound, type KeyRange } from './list-ranges.js';
-import { STORAGE_SCHEMA } from './object-index.schema.js';
+import { ADDED_COLUMNS, STORAGE_SCHEMA } from './object-index.schema.js';
 import { metaToRow, OBJECT_COLUMNS, rowToMeta, type ObjectRow } from './object-row.js';
 import type { ListQuery, ObjectChange, ObjectMeta } from './storage.backend.js';
 import { StorageError } from './storage.errors.js';
+import { UploadIndex } from './upload-index.repository.js';
 
 /** A journaled change whose file operation (rename into place, unlink) may not have happened yet. */
 export interface Intent {
@@ -56,7 +57,16 @@ export class ObjectIndex {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(STORAGE_SCHEMA);
+    for (const { table, column, definition } of ADDED_COLUMNS) {
+      const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+      if (!columns.some((c) => c.name === column))
+        this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
+    this.uploads = new UploadIndex(this.db);
   }
+
+  /** Multipart uploads in progress, in the same database (so a completion and its journal entry share it). */
+  readonly uploads: UploadIndex;
 
   get(key: string): ObjectMeta | undefined {
     const row = this.getRow(key);
@@ -100,7 +110,7 @@ export class ObjectIndex {
    */
   beginPut(meta: ObjectMeta, tmpPath: string): Intent {
     return this.db.transaction((): Intent => {
-      this.assertNoHierarchyConflict(meta.key);
+      this.assertPlaceable(meta.key);
       const prev = withoutKey(this.getRow(meta.key));
       const seq = this.journal(meta.key, 'put');
       this.sql(UPSERT_OBJECT).run(metaToRow(meta, seq));
@@ -204,7 +214,8 @@ export class ObjectIndex {
     for (const id of ids) remove.run(id);
   }
 
-  private assertNoHierarchyConflict(key: string): void {
+  /** Refuses "a" next to "a/b" (the folder is a mirror of the bucket): ObjectParentIsFile, ObjectIsParent. */
+  assertPlaceable(key: string): void {
     const exists = this.sql<[Buffer], number>('SELECT 1 FROM objects WHERE key = ?').pluck();
     for (const ancestor of ancestorKeys(key)) {
       if (exists.get(keyBlob(ancestor))) {

@@ -4,6 +4,7 @@
  * - `changes`: the durable journal the sync engine reads; AUTOINCREMENT so that a seq is never reused.
  * - `intents`: a put/delete whose file operation may not have happened yet (rolled forward at startup).
  * - `stats`: the object count, kept by triggers (COUNT(*) would scan the whole table).
+ * - `uploads`, `upload_parts`: multipart uploads in progress; a part's bytes are a file under DATA_DIR/uploads.
  */
 export const STORAGE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS objects (
@@ -19,6 +20,7 @@ CREATE TABLE IF NOT EXISTS objects (
   expires TEXT,
   user_metadata TEXT NOT NULL,
   checksums TEXT NOT NULL,
+  multipart TEXT,
   seq INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS changes (
@@ -40,4 +42,29 @@ CREATE TRIGGER IF NOT EXISTS objects_count_insert AFTER INSERT ON objects
   BEGIN UPDATE stats SET value = value + 1 WHERE name = 'objects'; END;
 CREATE TRIGGER IF NOT EXISTS objects_count_delete AFTER DELETE ON objects
   BEGIN UPDATE stats SET value = value - 1 WHERE name = 'objects'; END;
+CREATE TABLE IF NOT EXISTS uploads (
+  upload_id TEXT PRIMARY KEY NOT NULL,
+  key BLOB NOT NULL,
+  initiated INTEGER NOT NULL,
+  last_activity INTEGER NOT NULL,
+  headers TEXT NOT NULL,
+  checksum_algorithm TEXT,
+  checksum_type TEXT
+);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (key, initiated, upload_id);
+CREATE TABLE IF NOT EXISTS upload_parts (
+  upload_id TEXT NOT NULL,
+  part_number INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  md5 TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  checksums TEXT NOT NULL,
+  file TEXT NOT NULL,
+  PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
 `;
+
+/** Columns added after the first release, for databases created before them (CREATE TABLE IF NOT EXISTS keeps old tables). */
+export const ADDED_COLUMNS: Array<{ table: string; column: string; definition: string }> = [
+  { table: 'objects', column: 'multipart', definition: 'TEXT' },
+];

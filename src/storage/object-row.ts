@@ -14,11 +14,13 @@ export interface ObjectRow {
   expires: string | null;
   user_metadata: string;
   checksums: string;
+  /** JSON `{ etag, partSizes }` of an object made by CompleteMultipartUpload; NULL otherwise. */
+  multipart: string | null;
   seq: number;
 }
 
 export const OBJECT_COLUMNS =
-  'key, size, md5, last_modified, content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_metadata, checksums, seq';
+  'key, size, md5, last_modified, content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_metadata, checksums, multipart, seq';
 
 export function rowToMeta(row: ObjectRow): ObjectMeta {
   const meta: ObjectMeta = {
@@ -36,6 +38,7 @@ export function rowToMeta(row: ObjectRow): ObjectMeta {
   if (row.content_language !== null) meta.contentLanguage = row.content_language;
   if (row.cache_control !== null) meta.cacheControl = row.cache_control;
   if (row.expires !== null) meta.expires = row.expires;
+  if (row.multipart !== null) meta.multipart = JSON.parse(row.multipart) as ObjectMeta['multipart'];
   return meta;
 }
 
@@ -53,6 +56,7 @@ export function metaToRow(meta: ObjectMeta, seq: number): ObjectRow {
     expires: meta.expires ?? null,
     user_metadata: JSON.stringify(meta.userMetadata ?? {}),
     checksums: JSON.stringify(meta.checksums ?? {}),
+    multipart: meta.multipart ? JSON.stringify(meta.multipart) : null,
     seq,
   };
 }

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
 import { LocalStorageBackend } from './local-storage.backend.js';
+import { MIN_PART_SIZE } from './multipart.rules.js';
 import type { StorageBackend } from './storage.backend.js';
 import { StorageError } from './storage.errors.js';
 import { bodyOf, failingBody, md5, putInput, readAll } from './storage-test.helpers.js';
@@ -244,5 +246,225 @@ describe.each(backends)('%s', (_name, create) => {
 
   it('reports the folder writable', async () => {
     expect(await storage.checkWritable()).toEqual({ ok: true });
+  });
+});
+
+describe.each(backends)('%s: multipart uploads', (_name, create) => {
+  let storage: StorageBackend;
+  let close: () => Promise<void>;
+  beforeEach(async () => ({ backend: storage, close } = await create()));
+  afterEach(async () => close());
+
+  const MiB = 1024 * 1024;
+  const big = (fill: string) => Buffer.alloc(MIN_PART_SIZE, fill);
+  const part = (uploadId: string, key: string, partNumber: number, body: Buffer | string, extra = {}) =>
+    storage.uploadPart({ uploadId, key, partNumber, body: bodyOf(body), maxSize: 5 * 1024 * MiB, ...extra });
+  const ref = (partNumber: number, md5hex: string, checksums: Record<string, string> = {}) => ({
+    partNumber,
+    etag: `"${md5hex}"`,
+    checksums,
+  });
+  const complete = (uploadId: string, key: string, parts: ReturnType<typeof ref>[], extra = {}) =>
+    storage.completeUpload({ uploadId, key, parts, maxSize: 5 * 1024 * MiB, ...extra });
+
+  it('makes the parts one object only on completion, journaled once, with the composite ETag', async () => {
+    const upload = await storage.createUpload({ key: 'big/file', contentType: 'text/csv', userMetadata: { a: '1' } });
+    const p1 = await part(upload.uploadId, 'big/file', 1, big('a'));
+    const p2 = await part(upload.uploadId, 'big/file', 2, 'tail');
+    expect(p1).toMatchObject({ partNumber: 1, size: MIN_PART_SIZE, md5: md5(big('a')) });
+    expect(await codeOf(storage.headObject('big/file'))).toBe('NoSuchKey');
+    expect(await storage.changesSince(0)).toEqual([]);
+
+    const meta = await complete(upload.uploadId, 'big/file', [ref(1, p1.md5), ref(2, p2.md5)]);
+    const whole = Buffer.concat([big('a'), Buffer.from('tail')]);
+    const etag = createHash('md5')
+      .update(Buffer.concat([Buffer.from(p1.md5, 'hex'), Buffer.from(p2.md5, 'hex')]))
+      .digest('hex');
+    expect(meta).toMatchObject({ key: 'big/file', size: whole.length, md5: md5(whole), contentType: 'text/csv' });
+    expect(meta.multipart).toEqual({ etag: `${etag}-2`, partSizes: [MIN_PART_SIZE, 4] });
+    expect(meta.userMetadata).toEqual({ a: '1' });
+    const { meta: got, body } = await storage.getObject('big/file');
+    expect(md5(await readAll(body))).toBe(md5(whole));
+    expect(got).toEqual(meta);
+    expect((await storage.changesSince(0)).map((c) => [c.key, c.op])).toEqual([['big/file', 'put']]);
+    expect(await storage.listUploads({ prefix: '', limit: 10 })).toEqual([]);
+    expect(await codeOf(storage.listParts(upload.uploadId, 'big/file'))).toBe('NoSuchUpload');
+    expect(await codeOf(complete(upload.uploadId, 'big/file', [ref(1, p1.md5)]))).toBe('NoSuchUpload');
+  });
+
+  it('keeps the last upload of a part number, and lists parts in order with paging', async () => {
+    const { uploadId } = await storage.createUpload({ key: 'k', userMetadata: {} });
+    await part(uploadId, 'k', 3, 'three');
+    await part(uploadId, 'k', 1, 'first try');
+    const again = await part(uploadId, 'k', 1, 'one');
+    const { upload, parts } = await storage.listParts(uploadId, 'k');
+    expect(upload).toMatchObject({ uploadId, key: 'k' });
+    expect(parts.map((p) => [p.partNumber, p.size, p.md5])).toEqual([
+      [1, 3, md5('one')],
+      [3, 5, md5('three')],
+    ]);
+    expect((await storage.listParts(uploadId, 'k', { afterPart: 1 })).parts.map((p) => p.partNumber)).toEqual([3]);
+    expect((await storage.listParts(uploadId, 'k', { limit: 1 })).parts.map((p) => p.partNumber)).toEqual([1]);
+    expect(await codeOf(complete(uploadId, 'k', [ref(1, md5('first try'))]))).toBe('InvalidPart');
+    const meta = await complete(uploadId, 'k', [ref(1, again.md5)]);
+    expect((await readAll((await storage.getObject('k')).body)).toString()).toBe('one');
+    expect(meta.multipart?.etag).toMatch(/-1$/);
+  });
+
+  it.each([
+    ['parts out of order', [2, 1], 'InvalidPartOrder'],
+    ['a part listed twice', [1, 1], 'InvalidPartOrder'],
+    ['a part never uploaded', [1, 4], 'InvalidPart'],
+    ['parts out of order before a missing one (parts are checked in the order listed)', [2, 1, 4], 'InvalidPartOrder'],
+    ['a small part before a missing one (existence is checked before size)', [3, 4], 'InvalidPart'],
+  ])('refuses %s and leaves the upload as it was', async (_what, numbers, code) => {
+    const { uploadId } = await storage.createUpload({ key: 'v', userMetadata: {} });
+    const md5s = new Map<number, string>();
+    for (const [n, body] of [
+      [1, big('1')],
+      [2, big('2')],
+      [3, Buffer.from('small')],
+    ] as const)
+      md5s.set(n, (await part(uploadId, 'v', n, body)).md5);
+    const refs = numbers.map((n) => ref(n, md5s.get(n) ?? md5('never')));
+    expect(await codeOf(complete(uploadId, 'v', refs))).toBe(code);
+    expect(await codeOf(storage.headObject('v'))).toBe('NoSuchKey');
+    expect((await storage.listParts(uploadId, 'v')).parts).toHaveLength(3);
+    expect(await storage.lastSeq()).toBe(0);
+  });
+
+  it('refuses a small part that is not the last (EntityTooSmall) and a wrong ETag or checksum (InvalidPart)', async () => {
+    const { uploadId } = await storage.createUpload({ key: 's', userMetadata: {} });
+    const small = await part(uploadId, 's', 1, 'small', { checksums: () => ({ crc32: 'AAAAAA==' }) });
+    const last = await part(uploadId, 's', 2, 'last');
+    expect(await codeOf(complete(uploadId, 's', [ref(1, small.md5), ref(2, last.md5)]))).toBe('EntityTooSmall');
+    expect(await codeOf(complete(uploadId, 's', [ref(1, last.md5)]))).toBe('InvalidPart');
+    expect(await codeOf(complete(uploadId, 's', [ref(1, small.md5, { crc32: 'BBBBBB==' })]))).toBe('InvalidPart');
+    expect(await codeOf(complete(uploadId, 's', []))).toBe('InvalidPart');
+    // Unquoted ETags and the right checksum are fine; the part alone is the last one, so it may be small.
+    const meta = await storage.completeUpload({
+      uploadId,
+      key: 's',
+      parts: [{ partNumber: 1, etag: small.md5, checksums: { crc32: 'AAAAAA==' } }],
+      maxSize: 100,
+    });
+    expect(meta.size).toBe(5);
+  });
+
+  it('applies the object size limit to the completed object and keeps the upload', async () => {
+    const { uploadId } = await storage.createUpload({ key: 'max', userMetadata: {} });
+    const p1 = await part(uploadId, 'max', 1, big('x'));
+    const p2 = await part(uploadId, 'max', 2, 'yy');
+    const refs = [ref(1, p1.md5), ref(2, p2.md5)];
+    expect(await codeOf(complete(uploadId, 'max', refs, { maxSize: MIN_PART_SIZE + 1 }))).toBe('EntityTooLarge');
+    expect(await codeOf(part(uploadId, 'max', 3, 'abc', { maxSize: 2 }))).toBe('EntityTooLarge');
+    expect((await complete(uploadId, 'max', refs, { maxSize: MIN_PART_SIZE + 2 })).size).toBe(MIN_PART_SIZE + 2);
+  });
+
+  it('keeps nothing of a part whose body fails, rethrowing its very error', async () => {
+    const { uploadId } = await storage.createUpload({ key: 'f', userMetadata: {} });
+    const error = new Error('BadDigest from the verifying stream');
+    await expect(
+      storage.uploadPart({ uploadId, key: 'f', partNumber: 1, body: failingBody(error), maxSize: 100 }),
+    ).rejects.toBe(error);
+    expect((await storage.listParts(uploadId, 'f')).parts).toEqual([]);
+  });
+
+  it('makes nothing visible when the checksums callback throws, and completes later', async () => {
+    const { uploadId } = await storage.createUpload({ key: 'c', userMetadata: {}, checksumAlgorithm: 'crc32' });
+    const p1 = await part(uploadId, 'c', 1, 'abc');
+    const seen: Buffer[] = [];
+    const error = new Error('BadDigest: full-object checksum');
+    await expect(
+      complete(uploadId, 'c', [ref(1, p1.md5)], {
+        onBytes: (chunk: Buffer) => seen.push(Buffer.from(chunk)),
+        checksums: () => Promise.reject(error),
+      }),
+    ).rejects.toBe(error);
+    expect(Buffer.concat(seen).toString()).toBe('abc');
+    expect(await codeOf(storage.headObject('c'))).toBe('NoSuchKey');
+    expect(await storage.lastSeq()).toBe(0);
+    const meta = await complete(uploadId, 'c', [ref(1, p1.md5)], {
+      checksums: (parts: Array<{ partNumber: number }>) => Promise.resolve({ crc32: `from-${parts.length}-parts` }),
+    });
+    expect(meta.checksums).toEqual({ crc32: 'from-1-parts' });
+    expect((await storage.listUploads({ prefix: '', limit: 10 }))[0]).toBeUndefined();
+  });
+
+  it('completes with If-None-Match only when the key is free', async () => {
+    await storage.putObject(putInput('taken', 'old'));
+    const { uploadId } = await storage.createUpload({ key: 'taken', userMetadata: {} });
+    const p1 = await part(uploadId, 'taken', 1, 'new');
+    expect(await codeOf(complete(uploadId, 'taken', [ref(1, p1.md5)], { ifNoneMatch: true }))).toBe(
+      'PreconditionFailed',
+    );
+    expect((await readAll((await storage.getObject('taken')).body)).toString()).toBe('old');
+    const free = await storage.createUpload({ key: 'free', userMetadata: {} });
+    const p2 = await part(free.uploadId, 'free', 1, 'new');
+    expect((await complete(free.uploadId, 'free', [ref(1, p2.md5)], { ifNoneMatch: true })).size).toBe(3);
+  });
+
+  it('answers NoSuchUpload for an unknown id, another key, and after an abort', async () => {
+    const { uploadId } = await storage.createUpload({ key: 'mine', userMetadata: {} });
+    await part(uploadId, 'mine', 1, 'x');
+    expect(await codeOf(part(uploadId, 'other', 1, 'x'))).toBe('NoSuchUpload');
+    expect(await codeOf(part('../../objects/x', 'mine', 1, 'x'))).toBe('NoSuchUpload');
+    expect(await codeOf(storage.listParts('0'.repeat(32), 'mine'))).toBe('NoSuchUpload');
+    expect(await codeOf(storage.abortUpload(uploadId, 'other'))).toBe('NoSuchUpload');
+    await storage.abortUpload(uploadId, 'mine');
+    expect(await codeOf(storage.abortUpload(uploadId, 'mine'))).toBe('NoSuchUpload');
+    expect(await codeOf(part(uploadId, 'mine', 2, 'y'))).toBe('NoSuchUpload');
+    expect(await storage.listUploads({ prefix: '', limit: 10 })).toEqual([]);
+    expect(await codeOf(storage.createUpload({ key: 'a\0b', userMetadata: {} }))).toBe('InvalidKey');
+  });
+
+  it('refuses to start an upload whose key cannot be an object now, and checks again on completion', async () => {
+    await storage.putObject(putInput('file', 'x'));
+    await storage.putObject(putInput('dir/child', 'x'));
+    expect(await codeOf(storage.createUpload({ key: 'file/below', userMetadata: {} }))).toBe('ObjectParentIsFile');
+    expect(await codeOf(storage.createUpload({ key: 'dir', userMetadata: {} }))).toBe('ObjectIsParent');
+    const { uploadId } = await storage.createUpload({ key: 'later', userMetadata: {} });
+    const p1 = await part(uploadId, 'later', 1, 'x');
+    await storage.putObject(putInput('later/child', 'x'));
+    expect(await codeOf(complete(uploadId, 'later', [ref(1, p1.md5)]))).toBe('ObjectIsParent');
+    expect((await storage.listParts(uploadId, 'later')).parts).toHaveLength(1);
+  });
+
+  it('lists uploads by key byte order, then initiation, with prefix, key and upload-id markers', async () => {
+    const ids: Record<string, string> = {};
+    for (const name of ['b/2', 'a', 'b/1', 'b/1#2', 'c']) {
+      const key = name.replace(/#\d$/, '');
+      ids[name] = (await storage.createUpload({ key, userMetadata: {} })).uploadId;
+      await new Promise((resolve) => setTimeout(resolve, 3)); // distinct initiation times
+    }
+    const list = async (query: Partial<Parameters<StorageBackend['listUploads']>[0]>) =>
+      (await storage.listUploads({ prefix: '', limit: 100, ...query })).map((u) => u.uploadId);
+    expect(await list({})).toEqual([ids.a, ids['b/1'], ids['b/1#2'], ids['b/2'], ids.c]);
+    expect(await list({ prefix: 'b/' })).toEqual([ids['b/1'], ids['b/1#2'], ids['b/2']]);
+    expect(await list({ keyMarker: 'b/1' })).toEqual([ids['b/2'], ids.c]);
+    expect(await list({ keyMarker: 'b/1', uploadIdMarker: ids['b/1'] })).toEqual([ids['b/1#2'], ids['b/2'], ids.c]);
+    expect(await list({ prefix: 'b/', limit: 2 })).toEqual([ids['b/1'], ids['b/1#2']]);
+  });
+
+  it('aborts the uploads idle since a given time, and only those', async () => {
+    const old = await storage.createUpload({ key: 'old', userMetadata: {} });
+    const active = await storage.createUpload({ key: 'active', userMetadata: {} });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const cutoff = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await part(active.uploadId, 'active', 1, 'still going');
+    expect(await storage.abortUploadsIdleSince(cutoff)).toBe(1);
+    expect(await codeOf(storage.listParts(old.uploadId, 'old'))).toBe('NoSuchUpload');
+    expect((await storage.listParts(active.uploadId, 'active')).parts).toHaveLength(1);
+  });
+
+  it('drops composite checksums when a multipart object is copied (the copy is one piece)', async () => {
+    const { uploadId } = await storage.createUpload({ key: 'm', userMetadata: {} });
+    const p1 = await part(uploadId, 'm', 1, 'abc');
+    await complete(uploadId, 'm', [ref(1, p1.md5)], { checksums: () => Promise.resolve({ crc32: 'NSRBwg==-1' }) });
+    const copy = await storage.copyObject('m', 'm2');
+    expect(copy.checksums).toEqual({});
+    expect(copy.multipart).toBeUndefined();
+    expect(copy.md5).toBe(md5('abc'));
   });
 });

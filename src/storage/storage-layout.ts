@@ -19,11 +19,19 @@ export interface StorageLayout {
   stateDir: string;
   dbPath: string;
   tmpDir: string;
+  /** Multipart uploads in progress: one folder per upload id, one file per part. */
+  uploadsDir: string;
 }
 
 export function storageLayout(dataDir: string): StorageLayout {
   const paths = dataDirLayout(dataDir);
-  return { objectsDir: paths.objects, stateDir: paths.state, dbPath: paths.storageDb, tmpDir: paths.tmp };
+  return {
+    objectsDir: paths.objects,
+    stateDir: paths.state,
+    dbPath: paths.storageDb,
+    tmpDir: paths.tmp,
+    uploadsDir: paths.uploads,
+  };
 }
 
 /** The absolute file of a key (validates the key). */

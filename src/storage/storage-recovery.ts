@@ -1,9 +1,10 @@
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DurableDirs } from './durable-dirs.js';
 import { fileDigest, placeFile, pruneEmptyDirs, removeFile } from './durable-fs.js';
 import type { ObjectIndex } from './object-index.repository.js';
 import { objectFile, type StorageLayout } from './storage-layout.js';
+import type { UploadIndex } from './upload-index.repository.js';
 
 export interface RecoveryReport {
   rolledForward: number;
@@ -66,6 +67,47 @@ export async function recoverStorage(
   for (const name of await readdir(layout.tmpDir)) {
     await rm(join(layout.tmpDir, name), { recursive: true, force: true });
     report.tempFilesRemoved++;
+  }
+  return report;
+}
+
+export interface UploadsRecoveryReport {
+  filesRemoved: number;
+  partsDropped: number;
+}
+
+/**
+ * Multipart uploads after a crash: a part is recorded only once its file is fsynced (upload-index.repository.ts),
+ * so a file no row names is an unfinished part, or belongs to an upload completed or aborted just before the crash:
+ * removed. A row whose file is missing cannot come from this order of writes, but the part would be unreadable:
+ * dropped, so that completing without it fails as InvalidPart instead of reading a hole.
+ */
+export async function recoverUploads(uploads: UploadIndex, layout: StorageLayout): Promise<UploadsRecoveryReport> {
+  const report: UploadsRecoveryReport = { filesRemoved: 0, partsDropped: 0 };
+  const ids = uploads.ids();
+  for (const name of await readdir(layout.uploadsDir)) {
+    if (!ids.has(name)) {
+      await rm(join(layout.uploadsDir, name), { recursive: true, force: true });
+      report.filesRemoved++;
+    }
+  }
+  for (const id of ids) {
+    const dir = join(layout.uploadsDir, id);
+    await mkdir(dir, { recursive: true });
+    const files = new Set(await readdir(dir));
+    const named = new Set<string>();
+    for (const part of uploads.parts(id)) {
+      if (files.has(part.file)) named.add(part.file);
+      else {
+        uploads.dropPart(id, part.partNumber);
+        report.partsDropped++;
+      }
+    }
+    for (const file of files) {
+      if (named.has(file)) continue;
+      await rm(join(dir, file), { force: true });
+      report.filesRemoved++;
+    }
   }
   return report;
 }

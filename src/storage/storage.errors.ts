@@ -6,7 +6,12 @@ export type StorageErrorCode =
   | 'ObjectParentIsFile' // "a" exists, "a/b" requested
   | 'ObjectIsParent' // "a/b" exists, "a" requested
   | 'EntityTooLarge'
-  | 'InvalidRange';
+  | 'InvalidRange'
+  | 'NoSuchUpload'
+  | 'InvalidPart' // a listed part was not uploaded, or its ETag/checksum differs
+  | 'InvalidPartOrder'
+  | 'EntityTooSmall' // a part other than the last is below 5 MiB
+  | 'PreconditionFailed';
 
 export class StorageError extends Error {
   constructor(

@@ -9,6 +9,8 @@ export interface ToolPaths {
   motoServer: string;
   aws: string;
   labelStudio: string;
+  /** A Python with s3fs and minio (test/tools/s3-clients.txt). */
+  s3ClientsPython: string;
   s3cmd: string;
   gitHttpBackend: string;
 }

@@ -58,7 +58,7 @@ export class BucketOperations {
   }
 
   /** A stable, opaque canonical user id (AWS owners are 64 hex characters), not the key id itself. */
-  private owner(): Owner {
+  owner(): Owner {
     const id = createHash('sha256').update(`dvc-sync-s3-api:${this.credentials.current().accessKeyId}`).digest('hex');
     return { ID: id, DisplayName: 'dvc-sync' };
   }

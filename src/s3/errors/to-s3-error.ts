@@ -11,6 +11,11 @@ const FROM_STORAGE: Record<StorageErrorCode, S3ErrorCode> = {
   ObjectIsParent: 'ObjectIsParent',
   EntityTooLarge: 'EntityTooLarge',
   InvalidRange: 'InvalidRange',
+  NoSuchUpload: 'NoSuchUpload',
+  InvalidPart: 'InvalidPart',
+  InvalidPartOrder: 'InvalidPartOrder',
+  EntityTooSmall: 'EntityTooSmall',
+  PreconditionFailed: 'PreconditionFailed',
 };
 
 export interface Translated {

@@ -1,6 +1,7 @@
 import { S3Error } from '../errors/s3-error.js';
 import type { ObjectHeaders, ObjectMeta } from '../../storage/storage.backend.js';
 import type { ByteRange } from '../../storage/storage.backend.js';
+import { objectETag } from '../../storage/multipart.rules.js';
 import { contentRange } from './byte-range.js';
 import { decodeMetadataValue, encodeMetadataValue } from './header-text.js';
 
@@ -76,7 +77,7 @@ export function objectResponseHeaders(meta: ObjectMeta, options: ObjectResponseO
   const headers: Record<string, string> = {
     'content-type': meta.contentType ?? DEFAULT_CONTENT_TYPE,
     'content-length': String(options.range ? options.range.end - options.range.start + 1 : meta.size),
-    etag: `"${meta.md5}"`,
+    etag: `"${objectETag(meta)}"`,
     'last-modified': meta.lastModified.toUTCString(),
     'accept-ranges': 'bytes',
   };
@@ -96,7 +97,9 @@ export function objectResponseHeaders(meta: ObjectMeta, options: ObjectResponseO
   if (options.checksumMode && !options.range) {
     const entries = Object.entries(meta.checksums);
     for (const [algorithm, value] of entries) headers[`x-amz-checksum-${algorithm.toLowerCase()}`] = value;
-    if (entries.length > 0) headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+    // A multipart object's COMPOSITE checksum reads `<value>-<parts>`; SDKs do not validate those against the bytes.
+    const composite = entries.some(([, value]) => value.includes('-'));
+    if (entries.length > 0) headers['x-amz-checksum-type'] = composite ? 'COMPOSITE' : 'FULL_OBJECT';
   }
   return { ...headers, ...options.overrides };
 }

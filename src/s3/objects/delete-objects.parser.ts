@@ -1,5 +1,5 @@
 import xml2js from 'xml2js';
-import { S3Error } from '../errors/s3-error.js';
+import { elementText as text, malformedXml as malformed } from '../xml/xml-request.js';
 
 /** AWS DeleteObjects: "The request can contain a list of up to 1000 keys". */
 export const MAX_DELETE_KEYS = 1000;
@@ -9,25 +9,6 @@ export const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
 export interface DeleteRequest {
   quiet: boolean;
   objects: { key: string; versionId?: string }[];
-}
-
-function malformed(why: string): S3Error {
-  return new S3Error(
-    'MalformedXML',
-    `The XML you provided was not well-formed or did not validate against our published schema: ${why}.`,
-  );
-}
-
-function text(value: unknown): string | undefined {
-  if (!Array.isArray(value) || value.length !== 1) return undefined;
-  const [item] = value as unknown[];
-  if (typeof item === 'string') return item;
-  // xml2js gives `{ _: text, $: attrs }` for an element with attributes; an element with children is not text.
-  if (item && typeof item === 'object' && !Object.keys(item).some((k) => k !== '_' && k !== '$')) {
-    const t = (item as { _?: unknown })._;
-    return typeof t === 'string' ? t : '';
-  }
-  return undefined;
 }
 
 /** `<Delete><Quiet>true</Quiet><Object><Key>k</Key><VersionId>v</VersionId></Object>…</Delete>` → keys, validated. */

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { s3Config } from '../../config/configuration.js';
-import { StorageBackend } from '../../storage/storage.backend.js';
+import { MAX_PART_SIZE, objectETag } from '../../storage/multipart.rules.js';
+import { StorageBackend, type ObjectMeta } from '../../storage/storage.backend.js';
 import type { AuthContext } from '../auth/sigv4.types.js';
 import { decodeRequestBody, storedContentEncoding } from '../body/request-body.js';
 import { S3Error } from '../errors/s3-error.js';
@@ -11,6 +12,7 @@ import { objectHeadersFrom, objectResponseHeaders } from '../http/object-headers
 import { responseOverrides } from '../http/response-overrides.js';
 import type { S3HttpRequest } from '../http/s3-http.request.js';
 import type { S3Reply } from '../http/s3-reply.js';
+import { parsePartNumber, partRead, type PartRead } from '../multipart/part-number.js';
 import { assertAcceptableKey } from '../routing/object-key.js';
 import { copyObjectResult } from '../xml/s3-documents.js';
 import { parseCopySource, parseMetadataDirective } from './copy-source.js';
@@ -30,19 +32,31 @@ export class ObjectOperations {
 
   async getObject(request: S3HttpRequest, key: string, query: Record<string, string>, head: boolean): Promise<S3Reply> {
     const overrides = responseOverrides(query);
+    const partNumber = query.partNumber === undefined ? undefined : parsePartNumber(query.partNumber);
+    if (partNumber !== undefined && header(request, 'range') !== undefined) {
+      throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter.');
+    }
     const meta = await this.storage.headObject(key);
-    checkConditions(conditionHeaders(request.headers, 'read'), meta, 'read');
-    const range = resolveRange(header(request, 'range'), meta.size);
-    const checksumMode = header(request, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
+    checkConditions(conditionHeaders(request.headers, 'read'), conditionTarget(meta), 'read');
+    const part: PartRead | undefined = partNumber === undefined ? undefined : partRead(meta, partNumber);
+    const range = part ? part.range : resolveRange(header(request, 'range'), meta.size);
+    // A part read names a range even when it is the whole object, as S3 does; a part's checksum is not kept.
+    const checksumMode = !part && header(request, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
     const status = range ? 206 : 200;
-    if (head) return { status, headers: objectResponseHeaders(meta, { range, checksumMode, overrides }) };
+    const partsCount: Record<string, string> =
+      part?.partsCount === undefined ? {} : { 'x-amz-mp-parts-count': String(part.partsCount) };
+    const headersOf = (m: ObjectMeta) => ({
+      ...objectResponseHeaders(m, { range, checksumMode, overrides }),
+      ...partsCount,
+    });
+    if (head) return { status, headers: headersOf(meta) };
     const { meta: current, body } = await this.storage.getObject(key, range);
     if (current.md5 !== meta.md5 || current.size !== meta.size) {
       // Replaced between the two reads: the conditions and the range were judged on other bytes. 5xx: clients retry.
       body.destroy();
       throw new S3Error('InternalError', 'The object was replaced while it was being read; please retry.');
     }
-    return { status, headers: objectResponseHeaders(current, { range, checksumMode, overrides }), body };
+    return { status, headers: headersOf(current), body };
   }
 
   async putObject(request: S3HttpRequest, key: string, auth: AuthContext): Promise<S3Reply> {
@@ -55,7 +69,8 @@ export class ObjectOperations {
     assertNoUnsupportedFeature(request.headers);
     // Header problems (metadata too large, ...) are answered before the body is read.
     const stored = objectHeadersFrom(request.headers, storedContentEncoding);
-    const maxSize = this.config.maxObjectSize;
+    // One PUT carries at most 5 GiB (S3's limit; larger objects are uploaded in parts).
+    const maxSize = Math.min(this.config.maxObjectSize, MAX_PART_SIZE);
     const decoded = decodeRequestBody(request.openBody(), request.headers, auth, maxSize);
     const meta = await this.storage.putObject({
       key,
@@ -95,7 +110,7 @@ export class ObjectOperations {
       );
     }
     const sourceMeta = await this.storage.headObject(source.key);
-    checkConditions(conditionHeaders(request.headers, 'copy'), sourceMeta, 'copy');
+    checkConditions(conditionHeaders(request.headers, 'copy'), conditionTarget(sourceMeta), 'copy');
     const meta = await this.storage.copyObject(source.key, key, replace);
     return { status: 200, xml: copyObjectResult(meta) };
   }
@@ -107,8 +122,13 @@ export class ObjectOperations {
   }
 }
 
-/** Verified checksums of a stored object, echoed as AWS does on PutObject. */
-function checksumHeaders(checksums: Record<string, string>): Record<string, string> {
+/** Conditions compare the ETag clients saw: the composite one for an object made of parts. */
+function conditionTarget(meta: ObjectMeta): { md5: string; lastModified: Date } {
+  return { md5: objectETag(meta), lastModified: meta.lastModified };
+}
+
+/** Verified checksums of a stored object, echoed as AWS does on PutObject (and UploadPart). */
+export function checksumHeaders(checksums: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(checksums).map(([algorithm, value]) => [`x-amz-checksum-${algorithm.toLowerCase()}`, value]),
   );
@@ -129,7 +149,7 @@ const UNSUPPORTED_PUT_HEADERS: Array<[string, string]> = [
   ],
 ];
 
-function assertNoUnsupportedFeature(headers: Record<string, string | string[] | undefined>): void {
+export function assertNoUnsupportedFeature(headers: Record<string, string | string[] | undefined>): void {
   for (const [name, message] of UNSUPPORTED_PUT_HEADERS) {
     if (headers[name] !== undefined) throw new S3Error('NotImplemented', message);
   }

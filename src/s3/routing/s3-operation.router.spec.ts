@@ -9,7 +9,7 @@ const object: S3Target = { bucket: 'annotations', key: 'exports//17' };
 
 function route(method: string, target: S3Target, query: Record<string, string> = {}, hasCopySource = false): string {
   try {
-    return resolveOperation({ method, target, query, hasCopySource, maxObjectSize: 100 * 1024 * 1024 });
+    return resolveOperation({ method, target, query, hasCopySource });
   } catch (error) {
     const e = error as S3Error;
     return `${e.status} ${e.code}: ${e.message}`;
@@ -51,20 +51,32 @@ describe('resolveOperation', () => {
     ['PUT', object, { 'x-id': 'PutObject' }, false, 'PutObject'],
     ['PUT', object, {}, true, 'CopyObject'],
     ['DELETE', object, {}, false, 'DeleteObject'],
+    ['GET', object, { partNumber: '2' }, false, 'GetObject'],
+    ['HEAD', object, { partNumber: '1' }, false, 'HeadObject'],
+    ['POST', object, { uploads: '' }, false, 'CreateMultipartUpload'],
+    ['POST', object, { uploads: '', 'x-id': 'CreateMultipartUpload' }, false, 'CreateMultipartUpload'],
+    ['PUT', object, { partNumber: '1', uploadId: 'u', 'x-id': 'UploadPart' }, false, 'UploadPart'],
+    ['PUT', object, { partNumber: '1', uploadId: 'u' }, true, 'UploadPartCopy'],
+    ['POST', object, { uploadId: 'u' }, false, 'CompleteMultipartUpload'],
+    ['DELETE', object, { uploadId: 'u' }, false, 'AbortMultipartUpload'],
+    ['GET', object, { uploadId: 'u', 'max-parts': '2', 'part-number-marker': '1' }, false, 'ListParts'],
+    [
+      'GET',
+      bucket,
+      { uploads: '', prefix: 'p', delimiter: '/', 'key-marker': 'k', 'upload-id-marker': 'u', 'max-uploads': '3' },
+      false,
+      'ListMultipartUploads',
+    ],
   ])('%s %j %j (copy source: %s) → %s', (method, target, query, copy, expected) => {
     expect(route(method, target, query, copy)).toBe(expected);
   });
 
   it.each<[string, S3Target, Record<string, string>, RegExp]>([
-    [
-      'POST',
-      object,
-      { uploads: '' },
-      /^501 NotImplemented: Multipart upload is not supported.*104857600 bytes.*multipart_threshold 100MB/,
-    ],
-    ['PUT', object, { uploadId: 'u', partNumber: '1' }, /^501 NotImplemented: Multipart upload/],
-    ['GET', bucket, { uploads: '' }, /^501 NotImplemented: Multipart upload/],
-    ['DELETE', object, { uploadId: 'u' }, /^501 NotImplemented: Multipart upload/],
+    ['PUT', object, { partNumber: '1' }, /^400 InvalidRequest: .*partNumber and uploadId/],
+    ['PUT', object, { uploadId: 'u' }, /^400 InvalidRequest: .*partNumber and uploadId/],
+    ['PUT', object, { partNumber: '1', uploadId: 'u', tagging: '' }, /^501 NotImplemented: .*'tagging'/],
+    ['POST', bucket, { uploads: '' }, /^501 NotImplemented: POST to a bucket/],
+    ['GET', object, { uploads: '' }, /^501 NotImplemented: .*'uploads'/],
     ['GET', bucket, { acl: '' }, /^501 NotImplemented: .*'acl'/],
     ['PUT', object, { tagging: '' }, /^501 NotImplemented: .*'tagging'/],
     ['PUT', bucket, { versioning: '' }, /^501 NotImplemented: .*'versioning'/],
@@ -89,13 +101,13 @@ describe('operationName', () => {
     target,
     query,
     hasCopySource: false,
-    maxObjectSize: 100 * 1024 * 1024,
   });
 
   it('names what resolveOperation resolves, and nothing where it refuses, without throwing', () => {
     expect(operationName(input('PUT', object))).toBe('PutObject');
     expect(operationName(input('GET', object, { acl: '' }))).toBeUndefined();
     expect(operationName(input('PUT', object, { uploads: '' }))).toBeUndefined();
+    expect(operationName(input('POST', object, { uploads: '' }))).toBe('CreateMultipartUpload');
     expect(operationName(input('PATCH', object))).toBeUndefined();
   });
 });

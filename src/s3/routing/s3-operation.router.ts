@@ -15,15 +15,20 @@ export type S3Operation =
   | 'CopyObject'
   | 'GetObject'
   | 'HeadObject'
-  | 'DeleteObject';
+  | 'DeleteObject'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'UploadPartCopy'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListParts'
+  | 'ListMultipartUploads';
 
 export interface RouteInput {
   method: string;
   query: Record<string, string>;
   target: S3Target;
   hasCopySource: boolean;
-  /** For the multipart message: the largest object one PUT can carry. */
-  maxObjectSize: number;
 }
 
 export const RESPONSE_OVERRIDE_PARAMS = [
@@ -50,9 +55,24 @@ const ALLOWED_PARAMS: Record<S3Operation, readonly string[]> = {
   DeleteObjects: ['delete'],
   PutObject: ['versionId'],
   CopyObject: ['versionId'],
-  GetObject: [...RESPONSE_OVERRIDE_PARAMS, 'versionId'],
-  HeadObject: [...RESPONSE_OVERRIDE_PARAMS, 'versionId'],
+  GetObject: [...RESPONSE_OVERRIDE_PARAMS, 'versionId', 'partNumber'],
+  HeadObject: [...RESPONSE_OVERRIDE_PARAMS, 'versionId', 'partNumber'],
   DeleteObject: ['versionId'],
+  CreateMultipartUpload: ['uploads'],
+  UploadPart: ['partNumber', 'uploadId'],
+  UploadPartCopy: ['partNumber', 'uploadId'],
+  CompleteMultipartUpload: ['uploadId'],
+  AbortMultipartUpload: ['uploadId'],
+  ListParts: ['uploadId', 'max-parts', 'part-number-marker', 'encoding-type'],
+  ListMultipartUploads: [
+    'uploads',
+    'prefix',
+    'delimiter',
+    'encoding-type',
+    'key-marker',
+    'upload-id-marker',
+    'max-uploads',
+  ],
 };
 
 /** SigV2 presigned URL parameters (AWS "Signing and authenticating REST requests", query string authentication). */
@@ -73,21 +93,6 @@ function isTransportParam(name: string): boolean {
   );
 }
 
-function mib(bytes: number): string {
-  return `${Math.floor(bytes / (1024 * 1024))}MB`;
-}
-
-/** aws CLI, boto3 and the JS SDK's Upload helper switch to multipart above a threshold: tell users how to stay below it. */
-export function multipartNotSupported(maxObjectSize: number): S3Error {
-  return new S3Error(
-    'NotImplemented',
-    `Multipart upload is not supported by this server: upload objects smaller than ${maxObjectSize} bytes ` +
-      `(S3_MAX_OBJECT_SIZE) in one PUT (aws CLI: set multipart_threshold, e.g. ` +
-      `'aws configure set default.s3.multipart_threshold ${mib(maxObjectSize)}'; boto3: TransferConfig(multipart_threshold=...); ` +
-      `JS SDK: PutObjectCommand instead of Upload from @aws-sdk/lib-storage).`,
-  );
-}
-
 function notImplemented(what: string): S3Error {
   return new S3Error('NotImplemented', `${what} is not supported by this server.`);
 }
@@ -103,6 +108,7 @@ function operationFor(input: RouteInput): S3Operation {
       case 'GET':
         if ('location' in query) return 'GetBucketLocation';
         if ('versioning' in query) return 'GetBucketVersioning';
+        if ('uploads' in query) return 'ListMultipartUploads';
         if ('list-type' in query) {
           if (query['list-type'] === '2') return 'ListObjectsV2';
           throw new S3Error(
@@ -126,14 +132,22 @@ function operationFor(input: RouteInput): S3Operation {
   }
   switch (method) {
     case 'GET':
-      return 'GetObject';
+      return 'uploadId' in query ? 'ListParts' : 'GetObject';
     case 'HEAD':
       return 'HeadObject';
     case 'PUT':
+      if ('partNumber' in query || 'uploadId' in query) {
+        if (!('partNumber' in query && 'uploadId' in query)) {
+          throw new S3Error('InvalidRequest', 'Uploading a part needs both partNumber and uploadId in the query.');
+        }
+        return input.hasCopySource ? 'UploadPartCopy' : 'UploadPart';
+      }
       return input.hasCopySource ? 'CopyObject' : 'PutObject';
     case 'DELETE':
-      return 'DeleteObject';
+      return 'uploadId' in query ? 'AbortMultipartUpload' : 'DeleteObject';
     case 'POST':
+      if ('uploads' in query) return 'CreateMultipartUpload';
+      if ('uploadId' in query) return 'CompleteMultipartUpload';
       throw notImplemented(`POST on an object (?${Object.keys(query).join('&') || ''})`);
     default:
       throw new S3Error('MethodNotAllowed', `${method} is not allowed on an object.`);
@@ -148,9 +162,6 @@ function operationFor(input: RouteInput): S3Operation {
  */
 export function resolveOperation(input: RouteInput): S3Operation {
   const { query, method } = input;
-  if ('uploads' in query || 'uploadId' in query || (method === 'PUT' && 'partNumber' in query)) {
-    throw multipartNotSupported(input.maxObjectSize);
-  }
   const operation = operationFor(input);
   const allowed = ALLOWED_PARAMS[operation];
   for (const name of Object.keys(query)) {

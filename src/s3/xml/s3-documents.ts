@@ -1,3 +1,4 @@
+import { objectETag } from '../../storage/multipart.rules.js';
 import type { ObjectMeta } from '../../storage/storage.backend.js';
 import type { S3Error } from '../errors/s3-error.js';
 import { encodeContinuationToken, ListParams } from '../listing/list-params.js';
@@ -53,7 +54,7 @@ function content(object: ObjectMeta, encode: (s: string) => string, owner: Owner
   return {
     Key: encode(object.key),
     LastModified: object.lastModified.toISOString(),
-    ETag: `"${object.md5}"`,
+    ETag: `"${objectETag(object)}"`,
     Size: object.size,
     ...(owner ? { Owner: owner } : {}),
     StorageClass: 'STANDARD',
