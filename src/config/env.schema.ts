@@ -18,14 +18,33 @@ const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 /**
+ * A whole number in [min, max], with ONE message whichever check fails: `PORT=abc` is not an integer, and saying
+ * it is also below 0 and above 65535 (what each check alone reports for NaN) only confuses.
+ */
+function IntegerSetting(min: number, max: number): PropertyDecorator {
+  const message = `$property must be a whole number from ${min} to ${max}`;
+  const decorators = [Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+/** Levels from the most to the least severe; each includes the ones before it. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export type LogLevelSetting = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormatSetting = (typeof LOG_FORMATS)[number];
+
+/**
  * Every setting the service reads, with its default. `.env.example` documents the same list;
  * `env.schema.spec.ts` checks the two agree.
  */
 export class EnvironmentVariables {
   // --- server
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 8000;
+  @IntegerSetting(0, 65535) PORT = 8000;
   @IsString() @MinLength(1) HOST = '0.0.0.0';
-  @IsIn(['fatal', 'error', 'warn', 'log', 'info', 'debug', 'verbose']) LOG_LEVEL = 'info';
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevelSetting = 'info';
+  @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT: LogFormatSetting = 'json';
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
@@ -56,7 +75,7 @@ export class EnvironmentVariables {
     message: 'S3_BUCKET must be a valid S3 bucket name (3-63 chars, lowercase letters, digits, dots, hyphens)',
   })
   S3_BUCKET = 'annotations';
-  @Type(() => Number) @IsInt() @Min(1) @Max(5 * 1024 ** 3) S3_MAX_OBJECT_SIZE = 100 * 1024 * 1024;
+  @IntegerSetting(1, 5 * 1024 ** 3) S3_MAX_OBJECT_SIZE = 100 * 1024 * 1024;
 
   // --- git
   @Transform(emptyToUndefined)
@@ -65,7 +84,7 @@ export class EnvironmentVariables {
     message: 'GIT_REPO_URL must be an http(s) URL (ssh is not supported: use an https URL with GIT_USERNAME/GIT_TOKEN)',
   })
   GIT_REPO_URL?: string;
-  @Matches(/^(?!\/)(?!.*\.\.)(?!.*\/\/)[^\s~^:?*\[\\]+(?<!\/)(?<!\.lock)$/, {
+  @Matches(/^(?!\/)(?!.*\.\.)(?!.*\/\/)[^\s~^:?*[\\]+(?<!\/)(?<!\.lock)$/, {
     message: 'GIT_BRANCH must be a valid git branch name',
   })
   GIT_BRANCH = 'main';
@@ -93,8 +112,8 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_SECRET_ACCESS_KEY?: string;
 
   // --- sync
-  @Type(() => Number) @IsInt() @Min(1) @Max(86400) SYNC_INTERVAL_SECONDS = 30;
-  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) SYNC_MAX_PENDING = 500;
+  @IntegerSetting(1, 86400) SYNC_INTERVAL_SECONDS = 30;
+  @IntegerSetting(1, 1_000_000) SYNC_MAX_PENDING = 500;
 }
 
 /** Settings whose values must never be printed. */
@@ -114,23 +133,32 @@ function describe(errors: ValidationError[], raw: Record<string, unknown>): stri
       : given === undefined
         ? '(not set)'
         : JSON.stringify(given);
-    // The most specific message last in class-validator's order is the type check: show it first.
-    const messages = Object.values(error.constraints ?? {}).reverse();
-    return `  - ${error.property}=${shown}: ${messages.join('; ')}`;
+    // The most specific message last in class-validator's order is the type check: show it first; once each.
+    const messages = new Set(Object.values(error.constraints ?? {}).reverse());
+    return `${error.property}=${shown}: ${[...messages].join('; ')}`;
   });
 }
 
 function crossFieldProblems(env: EnvironmentVariables): string[] {
   const problems: string[] = [];
   if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
-    problems.push('  - TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither, for plain http)');
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither, for plain http)');
   }
   if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
     problems.push(
-      '  - S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither: credentials are then generated)',
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither: credentials are then generated)',
     );
   }
   return problems;
+}
+
+/** Every bad setting at once: `problems` has one line each, `message` the whole readable list. */
+export class InvalidConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    const list = problems.map((line) => `  - ${line}`).join('\n');
+    super(`Invalid configuration (fix these settings in .env or the environment):\n${list}`);
+    this.name = 'InvalidConfigurationError';
+  }
 }
 
 /** `ConfigModule.forRoot({ validate })`: one readable error that lists every bad setting. */
@@ -142,7 +170,7 @@ export function validateEnvironment(given: Record<string, unknown>): Environment
   const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
   const problems = [...describe(validateSync(env, { skipMissingProperties: false }), raw), ...crossFieldProblems(env)];
   if (problems.length > 0) {
-    throw new Error(`Invalid configuration (fix these settings in .env or the environment):\n${problems.join('\n')}`);
+    throw new InvalidConfigurationError(problems);
   }
   return env;
 }

@@ -33,6 +33,7 @@ export class S3Dispatcher {
     // A CORS preflight carries no credentials (Fetch standard §3.2.3): it is answered without authentication.
     if (request.method === 'OPTIONS') return { status: 200, headers: preflightHeaders(request.headers) };
     const target = parseS3Target(request.rawPath);
+    request.target = target;
     const query = parseQuery(request.rawQuery);
     const route = {
       method: request.method,

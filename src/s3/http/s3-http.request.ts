@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { S3Operation } from '../routing/s3-operation.router.js';
-import { splitRawUrl } from '../routing/s3-target.js';
+import { splitRawUrl, type S3Target } from '../routing/s3-target.js';
 import { isWaitingForContinue, sendContinue } from './expect-continue.js';
 import { RequestBodySource } from './request-body.source.js';
 
@@ -28,6 +28,8 @@ export class S3HttpRequest {
   readonly receivedAt = performance.now();
   /** The operation the request asked for, once the router named it (set by the dispatcher; read when recording). */
   operation?: S3Operation;
+  /** Bucket and key the path names, once the dispatcher parsed it (read when recording). */
+  target?: S3Target;
   private body?: RequestBodySource;
 
   private constructor(
@@ -57,6 +59,11 @@ export class S3HttpRequest {
   openBody(): Readable {
     this.body ??= new RequestBodySource(this.req, () => sendContinue(this.req, this.res));
     return this.body;
+  }
+
+  /** The peer's address (a proxy's, when one is in front). */
+  get clientAddress(): string | undefined {
+    return this.req.socket.remoteAddress;
   }
 
   /** Body bytes read from the wire so far (0 when the operation never opened the body). */
