@@ -26,6 +26,8 @@ export class S3HttpRequest {
   readonly headers: IncomingHttpHeaders;
   /** performance.now() when the request reached the S3 layer: the start of its recorded duration. */
   readonly receivedAt = performance.now();
+  /** The peer's address (a proxy's, when one is in front); read on arrival, as a closed socket no longer has it. */
+  readonly clientAddress: string | undefined;
   /** The operation the request asked for, once the router named it (set by the dispatcher; read when recording). */
   operation?: S3Operation;
   /** Bucket and key the path names, once the dispatcher parsed it (read when recording). */
@@ -43,6 +45,7 @@ export class S3HttpRequest {
     this.rawPath = rawPath;
     this.rawQuery = rawQuery;
     this.headers = req.headers;
+    this.clientAddress = req.socket.remoteAddress;
   }
 
   /** The same instance for the controller and the exception filter of one request. */
@@ -59,11 +62,6 @@ export class S3HttpRequest {
   openBody(): Readable {
     this.body ??= new RequestBodySource(this.req, () => sendContinue(this.req, this.res));
     return this.body;
-  }
-
-  /** The peer's address (a proxy's, when one is in front). */
-  get clientAddress(): string | undefined {
-    return this.req.socket.remoteAddress;
   }
 
   /** Body bytes read from the wire so far (0 when the operation never opened the body). */
