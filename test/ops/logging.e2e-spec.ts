@@ -71,11 +71,11 @@ describe('logs of the running service (dist/main.js)', () => {
           client: { secretAccessKey: 'wrong-secret-value-123' },
         },
       ]);
-      const presignedUrl = okResponse(results[2]).url as string;
+      const presignedUrl = (okResponse(results[2]) as { url: string }).url;
       const [viaUrl] = await boto3(service, [{ http: { url: presignedUrl } }]);
-      expect(okResponse(viaUrl).status).toBe(200);
+      expect((okResponse(viaUrl) as { status: number }).status).toBe(200);
       const requestIds = [results[0], results[1], results[3]].map(
-        (result) => okResponse(result).ResponseMetadata.RequestId as string,
+        (result) => (okResponse(result) as { ResponseMetadata: { RequestId: string } }).ResponseMetadata.RequestId,
       );
       expect(results[4].error?.code).toBe('SignatureDoesNotMatch');
       const { lastCommit } = await adminSync(service, adminToken);
