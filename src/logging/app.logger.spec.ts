@@ -48,6 +48,18 @@ describe('AppLogger', () => {
     expect(verbose.json()).toMatchObject([{ level: 'debug', context: 'InstanceLoader' }]);
   });
 
+  it("keeps Nest's report of a start-up error for debug (main.ts prints it once, as fatal)", () => {
+    const { logger, json } = capture('info');
+    logger.error(new Error('EACCES: permission denied'), undefined, 'ExceptionHandler');
+    logger.error('flush failed', undefined, 'Sync');
+    expect(json().map((line) => line.context)).toEqual(['Sync']);
+    const verbose = capture('debug');
+    verbose.logger.error(new Error('EACCES: permission denied'), undefined, 'ExceptionHandler');
+    expect(verbose.json()).toMatchObject([
+      { level: 'debug', context: 'ExceptionHandler', message: 'EACCES: permission denied', stack: expect.any(String) },
+    ]);
+  });
+
   it('prints structured fields and an error stack in the same record, once', () => {
     const { logger, json } = capture('info');
     logger.log('PutObject 200', { key: 'k', status: 200 }, 'S3');

@@ -51,6 +51,16 @@ export class AppLogger extends ConsoleLogger {
     else super.log(message, ...rest);
   }
 
+  /**
+   * Nest reports an error of the start-up (a provider that failed) under `ExceptionHandler`, then rethrows it to
+   * main.ts, which prints it as the one fatal record: here it is a debug detail, with its stack.
+   */
+  override error(message: unknown, ...rest: unknown[]): void {
+    const context = rest[rest.length - 1];
+    if (context === 'ExceptionHandler') this.debug(message, context);
+    else super.error(message, ...rest);
+  }
+
   protected override printMessages(
     messages: unknown[],
     context = '',
