@@ -9,7 +9,7 @@ bootstrap(logger).catch((error: unknown) => {
   const fsError = error as NodeJS.ErrnoException;
   const hint =
     fsError?.syscall && fsError.path
-      ? ` ${fsError.path} is not usable (${fsError.code}): check that DATA_DIR points to a folder this user can create and write.`
+      ? `. ${fsError.path} is not usable (${fsError.code}): check that DATA_DIR points to a folder this user can create and write.`
       : '';
   if (error instanceof InvalidConfigurationError) {
     logger.fatal(

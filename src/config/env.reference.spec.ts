@@ -13,7 +13,7 @@ const settings = [
       .map((metadata) => metadata.propertyName),
   ),
 ].sort();
-const defaults = validateEnvironment({}) as unknown as Record<string, unknown>;
+const defaults = validateEnvironment({}) as unknown as Record<string, string | number | undefined>;
 const shown = (name: string) => (defaults[name] === undefined ? '—' : `\`${String(defaults[name])}\``);
 
 /** README "Configuration reference": `| `NAME` | default | meaning |` rows. */
