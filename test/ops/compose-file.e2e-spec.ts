@@ -1,73 +1,92 @@
-import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { validateEnvironment } from '../../src/config/env.schema.js';
-import { repoRoot } from '../support/tools.js';
+import { runCommand } from '../support/run-command.js';
+import { repoRoot, toolPaths } from '../support/tools.js';
 
 /**
- * docker-compose.yml as an operator meets it. No Docker engine nor `docker compose` runs in CI, so what can be
- * checked without them is checked here: the settings it passes are valid service settings, the admin API cannot
- * be published without a token, Label Studio waits for a healthy service and can reach a private endpoint.
+ * docker-compose.yml as an operator meets it, loaded by compose-go — the loader of Docker Compose itself, so this
+ * is `docker compose config` (interpolation, .env, schema, every profile) — since no Docker runs in CI.
  */
 interface ComposeService {
   environment?: Record<string, string>;
-  ports?: string[];
-  volumes?: string[];
+  ports?: { target: number; published: string }[];
+  volumes?: { type: string; source: string; target: string; read_only?: boolean }[];
   depends_on?: Record<string, { condition: string }>;
+  healthcheck?: unknown;
   profiles?: string[];
   stop_grace_period?: string;
 }
-
-const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')) as {
+interface ComposeProject {
   services: Record<string, ComposeService>;
-};
-const service = compose.services['dvc-sync'];
-const labelStudio = compose.services['label-studio'];
-const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-
-/** Compose's `${NAME:?message}`: the value of NAME, or an error when it is unset or empty (compose-spec interpolation). */
-function interpolate(value: string, variables: Record<string, string>): string {
-  return value.replace(/\$\{(\w+):\?([^}]*)\}/g, (_all, name: string, message: string) => {
-    if (!variables[name]) throw new Error(`required variable ${name} is missing a value: ${message}`);
-    return variables[name];
-  });
 }
 
-describe('docker-compose.yml', () => {
-  it('requires ADMIN_TOKEN, and the one-liner in the README and the file makes a valid one', () => {
-    const token = service.environment!.ADMIN_TOKEN;
-    expect(token).toMatch(/^\$\{ADMIN_TOKEN:\?[^}]+\}$/);
-    expect(() => interpolate(token, {})).toThrow(/ADMIN_TOKEN/);
+const ONE_LINER = 'echo "ADMIN_TOKEN=$(openssl rand -hex 32)" >> .env';
 
-    const oneLiner = 'echo "ADMIN_TOKEN=$(openssl rand -hex 32)" >> .env';
-    expect(readme).toContain(oneLiner);
-    expect(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')).toContain(oneLiner);
-    const generated = execFileSync('bash', ['-c', oneLiner.replace(' >> .env', '')], { encoding: 'utf8' }).trim();
-    const value = generated.replace(/^ADMIN_TOKEN=/, '');
-    const settings = { ...service.environment, ADMIN_TOKEN: interpolate(token, { ADMIN_TOKEN: value }) };
-    expect(validateEnvironment(settings).ADMIN_TOKEN).toBe(value);
+/** A copy of the compose file in its own folder, as a project directory with or without a `.env`. */
+function projectDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ops-compose-'));
+  copyFileSync(join(repoRoot, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
+  return dir;
+}
+
+async function composeConfig(dir: string) {
+  // The operator's shell has no ADMIN_TOKEN of ours: only the project's .env may provide it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'ADMIN_TOKEN'));
+  return runCommand(toolPaths().composeConfig, [join(dir, 'docker-compose.yml')], { cwd: dir, env });
+}
+
+describe('docker-compose.yml, loaded as docker compose does', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('refuses to start without ADMIN_TOKEN, and says how to make one', async () => {
+    const dir = projectDir();
+    dirs.push(dir);
+    const run = await composeConfig(dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('required variable ADMIN_TOKEN is missing a value');
+    expect(run.stderr).toContain(ONE_LINER);
   });
 
-  it('passes only valid service settings, with DATA_DIR on the volume', () => {
-    const env = validateEnvironment({ ...service.environment, ADMIN_TOKEN: 'x'.repeat(32) });
-    expect(env.DATA_DIR).toBe('/data');
-    expect(service.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/^dvc-sync-data:\/data$/)]));
-    expect(service.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/certs:ro$/)]));
-    expect(service.ports).toEqual([`${env.PORT}:${env.PORT}`]);
+  it("after the README's one-liner: valid service settings, data and TLS volumes, Label Studio after a healthy service", async () => {
+    expect(readFileSync(join(repoRoot, 'README.md'), 'utf8')).toContain(ONE_LINER);
+    const dir = projectDir();
+    dirs.push(dir);
+    const made = await runCommand('bash', ['-c', ONE_LINER], { cwd: dir });
+    expect(made.code).toBe(0);
+    const run = await composeConfig(dir);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const project = JSON.parse(run.stdout) as ComposeProject;
+    const service = project.services['dvc-sync'];
+    const labelStudio = project.services['label-studio'];
+
+    const token = readFileSync(join(dir, '.env'), 'utf8')
+      .trim()
+      .replace(/^ADMIN_TOKEN=/, '');
+    expect(service.environment!.ADMIN_TOKEN).toBe(token);
+    const settings = validateEnvironment(service.environment!);
+    expect(settings).toMatchObject({ ADMIN_TOKEN: token, DATA_DIR: '/data', PORT: 8000, HOST: '0.0.0.0' });
+    expect(service.ports).toEqual([expect.objectContaining({ target: 8000, published: '8000' })]);
+    expect(service.volumes).toEqual([
+      expect.objectContaining({ type: 'volume', source: 'dvc-sync-data', target: '/data' }),
+      expect.objectContaining({ type: 'bind', source: join(dir, 'certs'), target: '/certs', read_only: true }),
+    ]);
     // The final flush on `docker compose stop` needs more than Docker's default 10 s to push.
-    expect(service.stop_grace_period).toBe('60s');
-  });
+    expect(service.stop_grace_period).toBe('1m0s');
 
-  it('starts Label Studio only once the service is healthy, allowed to use a private S3 endpoint', () => {
     expect(labelStudio.profiles).toEqual(['label-studio']);
-    expect(labelStudio.depends_on).toEqual({ 'dvc-sync': { condition: 'service_healthy' } });
+    expect(labelStudio.depends_on).toEqual({ 'dvc-sync': expect.objectContaining({ condition: 'service_healthy' }) });
     expect(labelStudio.environment).toMatchObject({
       SSRF_PROTECTION_ENABLED: 'false',
       S3_TRUSTED_STORAGE_DOMAINS: 'amazonaws.com,',
     });
-    // service_healthy needs a health check: the image declares it.
-    expect(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8')).toMatch(/^HEALTHCHECK .*\/_admin\/health/ms);
+    // service_healthy needs a health check: the image declares it (compose adds none of its own).
+    expect(service.healthcheck).toBeUndefined();
+    expect(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8')).toMatch(
+      /^HEALTHCHECK [^\n]*\\\n\s+CMD .*\/_admin\/health/m,
+    );
   });
 });

@@ -10,6 +10,8 @@ export interface ToolPaths {
   aws: string;
   labelStudio: string;
   gitHttpBackend: string;
+  /** test/tools/compose-config: loads a compose file as `docker compose config` does. */
+  composeConfig: string;
 }
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
