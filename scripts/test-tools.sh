@@ -37,10 +37,11 @@ compose_config() {
   local hash; hash="$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-12)"
   local bin="$CACHE/compose-config-$hash/compose-config"
   if [ ! -x "$bin" ]; then
-    need go "Go >= 1.24, to build $src (the compose file loader of the compose tests)"
+    local go; go="$(command -v go || echo /usr/local/go/bin/go)"
+    [ -x "$go" ] || { echo "test-tools: Go >= 1.24 is required, to build $src (the compose file loader of the compose tests)" >&2; exit 1; }
     echo "test-tools: building $src into $bin" >&2
     mkdir -p "$(dirname "$bin")"
-    (cd "$src" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go build -o "$bin.tmp" .) >&2
+    (cd "$src" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false "$go" build -o "$bin.tmp" .) >&2
     mv "$bin.tmp" "$bin"
   fi
   echo "$bin"
