@@ -22,7 +22,7 @@ export function createLogger(): AppLogger {
   return new AppLogger(logSettings());
 }
 
-export async function createApp(logger: AppLogger = createLogger()): Promise<NestExpressApplication> {
+export async function createApp(logger: AppLogger): Promise<NestExpressApplication> {
   const server = serverConfig(); // validates the whole environment first: bad settings stop here, listed
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     // S3 bodies are streamed by the S3 controller itself (aws-chunked, checksums): no body parser.
@@ -48,7 +48,7 @@ export async function createApp(logger: AppLogger = createLogger()): Promise<Nes
   return app;
 }
 
-export async function bootstrap(logger: AppLogger = createLogger()): Promise<void> {
+export async function bootstrap(logger: AppLogger): Promise<void> {
   // Every Logger of the process prints through it from now on, including lines before the app exists.
   Logger.overrideLogger(logger);
   const log = new Logger('Lifecycle');
