@@ -30,11 +30,29 @@ venv_for() { # tool → bin dir, (re)built when its requirements change
   echo "$dir/bin"
 }
 
+# docker-compose.yml loaded as `docker compose config` loads it, without Docker: a small Go program on compose-go
+# (the loader Docker Compose itself uses), built from test/tools/compose-config with modules from the Go proxy.
+compose_config() {
+  local src=test/tools/compose-config
+  local hash; hash="$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-12)"
+  local bin="$CACHE/compose-config-$hash/compose-config"
+  if [ ! -x "$bin" ]; then
+    local go; go="$(command -v go || echo /usr/local/go/bin/go)"
+    [ -x "$go" ] || { echo "test-tools: Go >= 1.24 is required, to build $src (the compose file loader of the compose tests)" >&2; exit 1; }
+    echo "test-tools: building $src into $bin" >&2
+    mkdir -p "$(dirname "$bin")"
+    (cd "$src" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false "$go" build -o "$bin.tmp" .) >&2
+    mv "$bin.tmp" "$bin"
+  fi
+  echo "$bin"
+}
+
 DVC_BIN="$(venv_for dvc)"
 BOTO3_BIN="$(venv_for boto3)"
 AWSCLI_BIN="$(venv_for awscli)"
 LS_BIN="$(venv_for label-studio)"
 S3_CLIENTS_BIN="$(venv_for s3-clients)"
+COMPOSE_CONFIG="$(compose_config)"
 
 "$DVC_BIN/dvc" version >/dev/null
 "$AWSCLI_BIN/aws" --version >/dev/null 2>&1
@@ -53,7 +71,8 @@ cat > test/tools/.paths.json <<JSON
   "labelStudio": "$LS_BIN/label-studio",
   "s3ClientsPython": "$S3_CLIENTS_BIN/python",
   "s3cmd": "$S3_CLIENTS_BIN/s3cmd",
-  "gitHttpBackend": "$GIT_HTTP_BACKEND"
+  "gitHttpBackend": "$GIT_HTTP_BACKEND",
+  "composeConfig": "$COMPOSE_CONFIG"
 }
 JSON
 echo "test-tools: ready (test/tools/.paths.json)" >&2

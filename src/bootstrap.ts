@@ -1,17 +1,14 @@
-import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { AppModule } from './app.module.js';
-import { serverConfig, storageConfig } from './config/configuration.js';
+import { logSettings, serverConfig, storageConfig } from './config/configuration.js';
+import { AppLogger } from './logging/app.logger.js';
 import { STORAGE_DIR_MODE } from './storage/storage-layout.js';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-function logLevelsFrom(level: string): LogLevel[] {
-  const wanted = (level === 'info' ? 'log' : level) as LogLevel;
-  return LEVELS.slice(0, LEVELS.indexOf(wanted) + 1);
-}
+/** The signals a container runtime or a terminal stops the service with; both flush once more, then exit 0. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 function readSetting(name: string, path: string): Buffer {
   try {
@@ -21,12 +18,16 @@ function readSetting(name: string, path: string): Buffer {
   }
 }
 
-export async function createApp(): Promise<NestExpressApplication> {
+/** The logger of the process, in the configured format, usable before the configuration is known to be valid. */
+export function createLogger(): AppLogger {
+  return new AppLogger(logSettings());
+}
+
+export async function createApp(logger: AppLogger): Promise<NestExpressApplication> {
   const server = serverConfig(); // validates the whole environment first: bad settings stop here, listed
   // A new DATA_DIR is made before any module writes into it, closed to other users (the embedded repository and
   // DVC remote hold the dataset too); an existing one keeps its mode (it may be a volume or a folder of the admin's).
   mkdirSync(storageConfig().dataDir, { recursive: true, mode: STORAGE_DIR_MODE });
-  const logger = new ConsoleLogger({ json: true, logLevels: logLevelsFrom(server.logLevel) });
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     // S3 bodies are streamed by the S3 controller itself (aws-chunked, checksums): no body parser.
     bodyParser: false,
@@ -45,12 +46,24 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.set('etag', false);
   app.set('x-powered-by', false);
   app.set('query parser', 'simple');
-  app.enableShutdownHooks();
+  // process.exit(0) once shut down (instead of re-raising the signal): a stop that flushed is a clean exit (0),
+  // not "killed by SIGTERM" (143), and the exit handler below gets to print the last line.
+  app.enableShutdownHooks([...STOP_SIGNALS], { useProcessExit: true });
   return app;
 }
 
-export async function bootstrap(): Promise<void> {
-  const app = await createApp();
+export async function bootstrap(logger: AppLogger): Promise<void> {
+  // Every Logger of the process prints through it from now on, including lines before the app exists.
+  Logger.overrideLogger(logger);
+  const log = new Logger('Lifecycle');
+  // The last line, however the process ends: a clean stop, a fatal error, or a quiet shutdown with nothing to flush.
+  process.once('exit', (code) => log.log(`stopped (exit code ${code})`, { exitCode: code }));
+  const app = await createApp(logger);
+  // Only once the app's own signal handlers are installed (a signal during startup keeps its default: the process
+  // ends). They run first but reach the shutdown hooks (the final flush) only after an await, so this line leads.
+  for (const signal of STOP_SIGNALS) {
+    process.once(signal, () => log.log(`${signal} received: stopping (pending changes are flushed first)`));
+  }
   const server = serverConfig();
   await app.listen(server.port, server.host);
   const scheme = server.tls ? 'https' : 'http';

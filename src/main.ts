@@ -1,15 +1,26 @@
 import 'reflect-metadata';
-import { bootstrap } from './bootstrap.js';
+import { bootstrap, createLogger } from './bootstrap.js';
+import { InvalidConfigurationError } from './config/env.schema.js';
 
-bootstrap().catch((error: unknown) => {
-  // A bad configuration or an unusable folder is the common case here: print a readable reason, not a stack trace.
+const logger = createLogger();
+
+bootstrap(logger).catch((error: unknown) => {
+  // A bad configuration or an unusable folder is the common case here: one readable line saying why, no stack trace.
   const fsError = error as NodeJS.ErrnoException;
   const hint =
     fsError?.syscall && fsError.path
-      ? `\n${fsError.path} is not usable (${fsError.code}): check that DATA_DIR points to a folder this user can create and write.`
+      ? `. ${fsError.path} is not usable (${fsError.code}): check that DATA_DIR points to a folder this user can create and write.`
       : '';
-  const message = `${error instanceof Error ? error.message : String(error)}${hint}`;
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', context: 'Bootstrap', message })}\n`);
-  process.stderr.write(`\n${message}\n`);
+  if (error instanceof InvalidConfigurationError) {
+    logger.fatal(
+      'Invalid configuration (fix these settings in .env or the environment)',
+      {
+        problems: error.problems,
+      },
+      'Bootstrap',
+    );
+  } else {
+    logger.fatal(`${error instanceof Error ? error.message : String(error)}${hint}`, 'Bootstrap');
+  }
   process.exit(1);
 });

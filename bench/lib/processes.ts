@@ -123,7 +123,8 @@ export interface Service extends Spawned, S3Target {
 /**
  * `node dist/main.js` on a fresh DATA_DIR (embedded git repository and DVC remote, i.e. no network), like
  * test/support/service.ts does, but: no automatic flush (interval 1 day, SYNC_MAX_PENDING 1,000,000), LOG_LEVEL
- * warn unless given (the service logs no line per request at info either), and only this run's settings.
+ * warn unless given (at the default, info, the service also writes one access-log line per request, a few
+ * microseconds each), and only this run's settings.
  */
 export async function startService(settings: Record<string, string> = {}): Promise<Service> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
-import { validateEnvironment } from './env.schema.js';
+import { LOG_FORMATS, LOG_LEVELS, LogFormatSetting, LogLevelSetting, validateEnvironment } from './env.schema.js';
 
 // The only place that reads process.env (docs/architecture.md). Each namespace is injected with
 // `@Inject(xConfig.KEY) config: ConfigType<typeof xConfig>`.
@@ -12,10 +12,25 @@ export const serverConfig = registerAs('server', () => {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     adminToken: e.ADMIN_TOKEN,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
   };
 });
+
+/**
+ * LOG_LEVEL and LOG_FORMAT before (and whatever) the validation says, so that the error listing bad settings is
+ * itself printed in the format asked for. An invalid value falls back to the default here and is reported by the
+ * validation like any other.
+ */
+export function logSettings(): { level: LogLevelSetting; format: LogFormatSetting } {
+  const pick = <T extends string>(allowed: readonly T[], value: string | undefined, fallback: T): T =>
+    allowed.find((candidate) => candidate === value?.trim()) ?? fallback;
+  return {
+    level: pick(LOG_LEVELS, process.env.LOG_LEVEL, 'info'),
+    format: pick(LOG_FORMATS, process.env.LOG_FORMAT, 'json'),
+  };
+}
 
 export const storageConfig = registerAs('storage', () => ({ dataDir: resolve(env().DATA_DIR) }));
 

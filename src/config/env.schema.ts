@@ -18,14 +18,33 @@ const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 /**
+ * A whole number in [min, max], with ONE message whichever check fails: `PORT=abc` is not an integer, and saying
+ * it is also below 0 and above 65535 (what each check alone reports for NaN) only confuses.
+ */
+function IntegerSetting(min: number, max: number): PropertyDecorator {
+  const message = `$property must be a whole number from ${min} to ${max}`;
+  const decorators = [Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+/** Levels from the most to the least severe; each includes the ones before it. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export type LogLevelSetting = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormatSetting = (typeof LOG_FORMATS)[number];
+
+/**
  * Every setting the service reads, with its default. `.env.example` documents the same list;
  * `env.schema.spec.ts` checks the two agree.
  */
 export class EnvironmentVariables {
   // --- server
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 8000;
+  @IntegerSetting(0, 65535) PORT = 8000;
   @IsString() @MinLength(1) HOST = '0.0.0.0';
-  @IsIn(['fatal', 'error', 'warn', 'log', 'info', 'debug', 'verbose']) LOG_LEVEL = 'info';
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevelSetting = 'info';
+  @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT: LogFormatSetting = 'json';
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
@@ -57,8 +76,8 @@ export class EnvironmentVariables {
   })
   S3_BUCKET = 'annotations';
   // S3's limits: 5 GiB in one PUT, 5 TiB for an object uploaded in parts (a single PUT stays capped at 5 GiB).
-  @Type(() => Number) @IsInt() @Min(1) @Max(5 * 1024 ** 4) S3_MAX_OBJECT_SIZE = 5 * 1024 ** 3;
-  @Type(() => Number) @IsInt() @Min(1) @Max(24 * 365) S3_MULTIPART_EXPIRY_HOURS = 24;
+  @IntegerSetting(1, 5 * 1024 ** 4) S3_MAX_OBJECT_SIZE = 5 * 1024 ** 3;
+  @IntegerSetting(1, 24 * 365) S3_MULTIPART_EXPIRY_HOURS = 24;
 
   // --- git
   @Transform(emptyToUndefined)
@@ -95,8 +114,8 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_SECRET_ACCESS_KEY?: string;
 
   // --- sync
-  @Type(() => Number) @IsInt() @Min(1) @Max(86400) SYNC_INTERVAL_SECONDS = 30;
-  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) SYNC_MAX_PENDING = 500;
+  @IntegerSetting(1, 86400) SYNC_INTERVAL_SECONDS = 30;
+  @IntegerSetting(1, 1_000_000) SYNC_MAX_PENDING = 500;
 }
 
 /** Settings whose values must never be printed. */
@@ -116,23 +135,32 @@ function describe(errors: ValidationError[], raw: Record<string, unknown>): stri
       : given === undefined
         ? '(not set)'
         : JSON.stringify(given);
-    // The most specific message last in class-validator's order is the type check: show it first.
-    const messages = Object.values(error.constraints ?? {}).reverse();
-    return `  - ${error.property}=${shown}: ${messages.join('; ')}`;
+    // The most specific message last in class-validator's order is the type check: show it first; once each.
+    const messages = new Set(Object.values(error.constraints ?? {}).reverse());
+    return `${error.property}=${shown}: ${[...messages].join('; ')}`;
   });
 }
 
 function crossFieldProblems(env: EnvironmentVariables): string[] {
   const problems: string[] = [];
   if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
-    problems.push('  - TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither, for plain http)');
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither, for plain http)');
   }
   if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
     problems.push(
-      '  - S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither: credentials are then generated)',
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither: credentials are then generated)',
     );
   }
   return problems;
+}
+
+/** Every bad setting at once: `problems` has one line each, `message` the whole readable list. */
+export class InvalidConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    const list = problems.map((line) => `  - ${line}`).join('\n');
+    super(`Invalid configuration (fix these settings in .env or the environment):\n${list}`);
+    this.name = 'InvalidConfigurationError';
+  }
 }
 
 /** `ConfigModule.forRoot({ validate })`: one readable error that lists every bad setting. */
@@ -144,7 +172,7 @@ export function validateEnvironment(given: Record<string, unknown>): Environment
   const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
   const problems = [...describe(validateSync(env, { skipMissingProperties: false }), raw), ...crossFieldProblems(env)];
   if (problems.length > 0) {
-    throw new Error(`Invalid configuration (fix these settings in .env or the environment):\n${problems.join('\n')}`);
+    throw new InvalidConfigurationError(problems);
   }
   return env;
 }

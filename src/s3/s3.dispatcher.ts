@@ -37,6 +37,7 @@ export class S3Dispatcher {
     if (request.method === 'OPTIONS') return { status: 200, headers: preflightHeaders(request.headers) };
     assertSupportedTransferCoding(request.headers['transfer-encoding']);
     const target = parseS3Target(request.rawPath);
+    request.target = target;
     const query = parseQuery(request.rawQuery);
     const route = {
       method: request.method,

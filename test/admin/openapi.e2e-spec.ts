@@ -31,8 +31,8 @@ describe('GET /_admin/openapi.json', () => {
       ADMIN_TOKEN: `admin-${randomBytes(12).toString('hex')}`,
       SYNC_INTERVAL_SECONDS: '86400',
     });
-    const { createApp } = await import('../../src/bootstrap.js');
-    app = await createApp();
+    const { createApp, createLogger } = await import('../../src/bootstrap.js');
+    app = await createApp(createLogger());
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   });

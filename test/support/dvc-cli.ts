@@ -56,7 +56,7 @@ function ownedTempDir(prefix: string): string {
 }
 
 let isolated: NodeJS.ProcessEnv | undefined;
-function dvcEnv(): NodeJS.ProcessEnv {
+export function dvcEnv(): NodeJS.ProcessEnv {
   if (isolated) return isolated;
   const root = ownedTempDir('dvc-home-');
   const globalConfig = join(root, 'global');

@@ -47,7 +47,7 @@ const STOP_DEADLINE_MS = 60_000;
 
 // Settings of the service that must come from the test, never from the developer's shell.
 const SERVICE_SETTING =
-  /^(PORT|HOST|LOG_LEVEL|ADMIN_TOKEN|TLS_CERT_FILE|TLS_KEY_FILE|DATA_DIR|S3_\w+|GIT_(REPO_URL|BRANCH|BASE_BRANCH|USERNAME|TOKEN|AUTHOR_NAME|AUTHOR_EMAIL)|DVC_\w+|SYNC_\w+|NODE_OPTIONS)$/;
+  /^(PORT|HOST|LOG_LEVEL|LOG_FORMAT|ADMIN_TOKEN|TLS_CERT_FILE|TLS_KEY_FILE|DATA_DIR|S3_\w+|GIT_(REPO_URL|BRANCH|BASE_BRANCH|USERNAME|TOKEN|AUTHOR_NAME|AUTHOR_EMAIL)|DVC_\w+|SYNC_\w+|NODE_OPTIONS)$/;
 
 // The service SIGTERMs itself when its stdin closes, i.e. when the test process is gone, however it ended
 // (Jest's `process` is a per-file copy whose 'exit' event never fires, and SIGKILL runs no handler at all).

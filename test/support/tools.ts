@@ -13,6 +13,8 @@ export interface ToolPaths {
   s3ClientsPython: string;
   s3cmd: string;
   gitHttpBackend: string;
+  /** test/tools/compose-config: loads a compose file as `docker compose config` does. */
+  composeConfig: string;
 }
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

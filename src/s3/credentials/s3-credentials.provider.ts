@@ -47,10 +47,10 @@ export class S3CredentialsProvider implements OnModuleInit {
       return;
     }
     this.credentials = generated;
+    // The secret stays in the file: logs are kept, shipped and shared, and a secret in them is a leak.
     this.logger.warn(
-      `Generated S3 credentials (no S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY set): access key id ${generated.accessKeyId}, ` +
-        `secret access key ${generated.secretAccessKey}. Stored in ${path} (mode 0600) and reused on every start; ` +
-        'the secret is printed only this once.',
+      `Generated S3 credentials (no S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY set): access key id ${generated.accessKeyId}; ` +
+        `the secret access key is in ${path} (mode 0600, reused on every start). Read it with: cat ${path}`,
     );
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { S3Operation } from '../routing/s3-operation.router.js';
-import { splitRawUrl } from '../routing/s3-target.js';
+import { splitRawUrl, type S3Target } from '../routing/s3-target.js';
 import { isWaitingForContinue, sendContinue } from './expect-continue.js';
 import { headersAsText } from './header-text.js';
 import { RequestBodySource } from './request-body.source.js';
@@ -27,8 +27,12 @@ export class S3HttpRequest {
   readonly headers: IncomingHttpHeaders;
   /** performance.now() when the request reached the S3 layer: the start of its recorded duration. */
   readonly receivedAt = performance.now();
+  /** The peer's address (a proxy's, when one is in front); read on arrival, as a closed socket no longer has it. */
+  readonly clientAddress: string | undefined;
   /** The operation the request asked for, once the router named it (set by the dispatcher; read when recording). */
   operation?: S3Operation;
+  /** Bucket and key the path names, once the dispatcher parsed it (read when recording). */
+  target?: S3Target;
   private body?: RequestBodySource;
 
   private constructor(
@@ -43,6 +47,7 @@ export class S3HttpRequest {
     this.rawQuery = rawQuery;
     // Header values as the client sent them (UTF-8 bytes, not Node's Latin-1 reading): signed and stored so.
     this.headers = headersAsText(req.headers);
+    this.clientAddress = req.socket.remoteAddress;
   }
 
   /** The same instance for the controller and the exception filter of one request. */

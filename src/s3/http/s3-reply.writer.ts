@@ -6,6 +6,7 @@ import { errorDocument, errorHeaders } from '../xml/s3-documents.js';
 import { renderXml } from '../xml/s3-xml.writer.js';
 import { corsHeaders } from './cors.js';
 import { wireHeaderValue } from './header-text.js';
+import { s3AccessLine } from './s3-access.line.js';
 import type { S3HttpRequest } from './s3-http.request.js';
 import type { S3Reply } from './s3-reply.js';
 import { S3RequestRecorder } from './s3-request.recorder.js';
@@ -22,13 +23,11 @@ export class S3ReplyWriter {
   constructor(@Optional() private readonly recorder?: S3RequestRecorder) {}
 
   send(request: S3HttpRequest, res: ServerResponse, reply: S3Reply): void {
-    this.recordWhenDone(request, res);
+    const headers: Record<string, string> = {};
+    this.recordWhenDone(request, res, headers);
     // Rendered before anything is written, so a document that cannot be rendered is still answered as an error.
     const xml = reply.xml === undefined ? undefined : Buffer.from(renderXml(reply.xml), 'utf8');
-    const headers: Record<string, string> = {
-      ...this.wire(reply.headers ?? {}),
-      ...this.common(request, Object.keys(reply.headers ?? {})),
-    };
+    Object.assign(headers, this.wire(reply.headers ?? {}), this.common(request, Object.keys(reply.headers ?? {})));
     // An operation that did not need the body (a client may still send one) must not leave it in the connection.
     if (request.settleUnreadBody()) headers.connection = 'close';
     const withBody = request.method !== 'HEAD' && !BODYLESS.has(reply.status);
@@ -58,8 +57,9 @@ export class S3ReplyWriter {
 
   /** Any error thrown while serving `request`, answered as S3 XML (status and headers only for HEAD). */
   sendError(request: S3HttpRequest, res: ServerResponse, thrown: unknown): void {
-    this.recordWhenDone(request, res);
     const { error, unexpected } = toS3Error(thrown);
+    const headers: Record<string, string> = {};
+    this.recordWhenDone(request, res, headers, error.code);
     if (unexpected) {
       const detail = thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown);
       this.logger.error(`request ${request.requestId} ${request.method} ${request.rawPath} failed: ${detail}`);
@@ -72,7 +72,7 @@ export class S3ReplyWriter {
       res.destroy();
       return;
     }
-    const headers: Record<string, string> = { ...errorHeaders(error), ...this.common(request, []) };
+    Object.assign(headers, errorHeaders(error), this.common(request, []));
     if (request.settleUnreadBody()) headers.connection = 'close';
     if (request.method === 'HEAD' || BODYLESS.has(error.status)) {
       res.writeHead(error.status, headers);
@@ -89,19 +89,45 @@ export class S3ReplyWriter {
   /**
    * Once per request (an error after `send` started streaming comes through here again), when the response is
    * over: 'close' fires after the last byte or when the client went away, so a streamed GET counts whole.
+   * Recorded for metrics (when a recorder is provided) and as the request's access-log line at `info`.
    */
-  private recordWhenDone(request: S3HttpRequest, res: ServerResponse): void {
+  private recordWhenDone(
+    request: S3HttpRequest,
+    res: ServerResponse,
+    /** The answer's headers, filled by the caller after this call (read when the response is over). */
+    headers: Record<string, string>,
+    errorCode?: string,
+  ): void {
     const recorder = this.recorder;
-    if (!recorder || this.recorded.has(request)) return;
+    // Checked once per request: with LOG_LEVEL above info the line costs nothing.
+    const logAccess = Logger.isLevelEnabled('log');
+    if ((!recorder && !logAccess) || this.recorded.has(request)) return;
     this.recorded.add(request);
     const record = () => {
+      const durationSeconds = (performance.now() - request.receivedAt) / 1000;
       try {
-        recorder.record({
+        recorder?.record({
           operation: request.operation,
           status: res.statusCode,
-          durationSeconds: (performance.now() - request.receivedAt) / 1000,
+          durationSeconds,
           bodyBytes: request.bodyBytesRead,
         });
+        if (logAccess) {
+          const { message, fields } = s3AccessLine({
+            requestId: request.requestId,
+            method: request.method,
+            operation: request.operation,
+            target: request.target,
+            rawPath: request.rawPath,
+            status: res.statusCode,
+            errorCode,
+            bytesIn: request.bodyBytesRead,
+            contentLength: headers['content-length'],
+            durationSeconds,
+            client: request.clientAddress,
+          });
+          this.logger.log(message, fields);
+        }
       } catch (error) {
         // This runs in an event listener, where a throw would end the process: observing must never cost that.
         this.logger.warn(`request ${request.requestId}: recording failed: ${(error as Error).message}`);

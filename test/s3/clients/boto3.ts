@@ -43,6 +43,8 @@ export interface RawResponse {
 export interface ResponseMetadata {
   HTTPStatusCode: number;
   HTTPHeaders: Record<string, string>;
+  /** botocore reads it from the x-amz-request-id header. */
+  RequestId: string;
 }
 
 /** A parsed response: what every operation answers, and what an operation without its own entry below gives. */

@@ -28,7 +28,7 @@ export function expectS3Error(response: RawResponse, status: number, code: strin
 export function allFiles(root: string): string[] {
   return readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath ?? entry.path, entry.name).slice(root.length + 1));
+    .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1));
 }
 
 /** Files below `root` whose bytes include `needle` (how a test finds an object on disk without knowing the layout). */
