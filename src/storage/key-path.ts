@@ -42,6 +42,17 @@ export function escapeSegment(segment: string): string {
   return segment === '..' ? '%2E%2E' : `%2E${escaped.slice(1)}`;
 }
 
+/**
+ * The mapping of releases before reserved names were escaped in every letter case and `\` was escaped: kept only so
+ * that storage start-up can move the files those releases wrote (`moveLegacyKeyPaths`).
+ */
+function legacyEscapeSegment(segment: string): string {
+  if (segment === '') return '%';
+  const escaped = segment.replaceAll('%', '%25');
+  if (!RESERVED.has(segment)) return escaped;
+  return segment === '..' ? '%2E%2E' : `%2E${escaped.slice(1)}`;
+}
+
 /** Marker prefixes of the pieces of an over-long segment; no escaped segment starts with them (its `%` is `%25`). */
 const FIRST_PIECE = '%L';
 const MIDDLE_PIECE = '%+';
@@ -53,8 +64,8 @@ const PIECE_BYTES = MAX_SEGMENT_BYTES - 2;
  * of folders `%L<piece>/%+<piece>/…/%-<piece>`, cut at UTF-8 character boundaries. The first and last markers
  * differ from the middle one, so a long segment's folders never meet another key's file.
  */
-function storedNames(segment: string): string[] {
-  const name = escapeSegment(segment);
+function storedNames(segment: string, escape = escapeSegment): string[] {
+  const name = escape(segment);
   if (Buffer.byteLength(name, 'utf8') <= MAX_SEGMENT_BYTES) return [name];
   const pieces: string[] = [];
   let piece = '';
@@ -76,12 +87,24 @@ function storedNames(segment: string): string[] {
  */
 export function keyToRelativePath(key: string): string {
   assertValidKey(key);
-  return key.split('/').flatMap(storedNames).join('/');
+  return key
+    .split('/')
+    .flatMap((segment) => storedNames(segment))
+    .join('/');
 }
 
 function unescapeSegment(name: string): string {
   const unescaped: Record<string, string> = { '%25': '%', '%2E': '.', '%5C': '\\' };
   return name === '%' ? '' : name.replace(/%(25|2E|5C)/g, (escape) => unescaped[escape]);
+}
+
+/** Where a release before the current escaping stored the key (equal to `keyToRelativePath` for almost every key). */
+export function legacyKeyToRelativePath(key: string): string {
+  assertValidKey(key);
+  return key
+    .split('/')
+    .flatMap((segment) => storedNames(segment, legacyEscapeSegment))
+    .join('/');
 }
 
 /** The key stored at a relpath made by `keyToRelativePath`; `null` when no key maps to it. */

@@ -24,7 +24,7 @@ import {
   noSuchUpload,
   selectParts,
 } from './multipart.rules.js';
-import { recoverStorage, recoverUploads } from './storage-recovery.js';
+import { moveLegacyKeyPaths, recoverStorage, recoverUploads } from './storage-recovery.js';
 import { OBJECT_FILE_MODE, objectFile, STORAGE_DIR_MODE, storageLayout, type StorageLayout } from './storage-layout.js';
 import {
   StorageBackend,
@@ -84,6 +84,8 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
     if (report.rolledForward + report.undone + report.deletesReplayed > 0) {
       this.logger.warn(`recovered after an interrupted run: ${JSON.stringify(report)}`);
     }
+    const moved = await moveLegacyKeyPaths(this.index, this.layout, this.dirs);
+    if (moved > 0) this.logger.warn(`moved ${moved} object files to the paths this release gives their keys`);
     const uploads = await recoverUploads(this.index.uploads, this.layout);
     if (uploads.filesRemoved + uploads.partsDropped > 0) {
       this.logger.warn(`multipart uploads: removed what an interrupted run left: ${JSON.stringify(uploads)}`);

@@ -169,3 +169,47 @@ describe('LocalStorageBackend recovery at startup', () => {
     expect(await readFile(join(layout().objectsDir, 'blocked'), 'utf8')).toMatch(/foreign/);
   });
 });
+
+describe('LocalStorageBackend after an upgrade of the key → path mapping', () => {
+  let dataDir: string;
+  let storage: LocalStorageBackend | undefined;
+  afterEach(async () => {
+    await storage?.onApplicationShutdown();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['a backslash', 'exports\\17', 'exports\\17', 'exports%5C17'],
+    ['a reserved name in capitals', 'repo/.GIT/config', 'repo/.GIT/config', 'repo/%2EGIT/config'],
+  ])('moves an object with %s from where an earlier release stored it, once', async (_, key, legacy, current) => {
+    dataDir = await mkdtemp(join(tmpdir(), 'storage-key-paths-'));
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    await storage.putObject(putInput(key, 'acknowledged bytes'));
+    await storage.putObject(putInput('exports/18', 'an ordinary key'));
+    await storage.onApplicationShutdown();
+    // What the earlier release left: the file at its old path, and an index from before the mapping version.
+    const { objectsDir, dbPath } = storageLayout(dataDir);
+    await mkdir(join(objectsDir, legacy, '..'), { recursive: true });
+    await rename(join(objectsDir, current), join(objectsDir, legacy));
+    const index = new ObjectIndex(dbPath);
+    index.setKeyPathVersion(1);
+    index.close();
+
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    expect((await readAll((await storage.getObject(key)).body)).toString()).toBe('acknowledged bytes');
+    expect(await filesUnder(objectsDir)).toEqual([current, 'exports/18'].sort());
+  });
+
+  it('starts a new data folder at the current mapping', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'storage-key-paths-'));
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    await storage.onApplicationShutdown();
+    storage = undefined;
+    const index = new ObjectIndex(storageLayout(dataDir).dbPath);
+    expect(index.keyPathVersion()).toBe(2);
+    index.close();
+  });
+});

@@ -87,6 +87,15 @@ export class ObjectIndex {
     return this.sql<[], number>(`SELECT value FROM stats WHERE name = 'objects'`).pluck().get() ?? 0;
   }
 
+  /** The version of the key → path mapping the object files follow (storage-recovery.ts `moveLegacyKeyPaths`). */
+  keyPathVersion(): number {
+    return this.sql<[], number>(`SELECT value FROM stats WHERE name = 'key_paths'`).pluck().get() ?? 1;
+  }
+
+  setKeyPathVersion(version: number): void {
+    this.sql(`UPDATE stats SET value = ? WHERE name = 'key_paths'`).run(version);
+  }
+
   changesSince(afterSeq: number, limit = -1): ObjectChange[] {
     return this.db
       .prepare<[number, number], { seq: number; key: Buffer; op: 'put' | 'delete' }>(

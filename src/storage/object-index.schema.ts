@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS intents (
 );
 CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO stats (name, value) VALUES ('objects', (SELECT COUNT(*) FROM objects));
+-- Version of the key → path mapping the files under objects/ follow (see key-path.ts); an empty index is current.
+INSERT OR IGNORE INTO stats (name, value) VALUES ('key_paths', CASE WHEN (SELECT COUNT(*) FROM objects) = 0 THEN 2 ELSE 1 END);
 CREATE TRIGGER IF NOT EXISTS objects_count_insert AFTER INSERT ON objects
   BEGIN UPDATE stats SET value = value + 1 WHERE name = 'objects'; END;
 CREATE TRIGGER IF NOT EXISTS objects_count_delete AFTER DELETE ON objects

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { DurableDirs } from './durable-dirs.js';
 import { fileDigest, placeFile, pruneEmptyDirs, removeFile } from './durable-fs.js';
 import type { ObjectIndex } from './object-index.repository.js';
+import { legacyKeyToRelativePath, keyToRelativePath } from './key-path.js';
 import { objectFile, type StorageLayout } from './storage-layout.js';
 import type { UploadIndex } from './upload-index.repository.js';
 
@@ -18,6 +19,41 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Version 2: reserved names escaped in every letter case, `\` escaped (key-path.ts). */
+const KEY_PATHS_VERSION = 2;
+const PAGE = 1000;
+
+/**
+ * Moves the files an earlier release stored under a path the current mapping no longer gives (a key with a `\`, or
+ * a segment such as `.GIT`), so that every acknowledged object stays readable after an upgrade. Runs once: the
+ * index records the mapping version its files follow. Returns how many files moved.
+ */
+export async function moveLegacyKeyPaths(
+  index: ObjectIndex,
+  layout: StorageLayout,
+  dirs: DurableDirs,
+): Promise<number> {
+  if (index.keyPathVersion() >= KEY_PATHS_VERSION) return 0;
+  let moved = 0;
+  for (let after: string | undefined; ;) {
+    const page = index.list({ prefix: '', after, limit: PAGE });
+    for (const { key } of page) {
+      const legacy = legacyKeyToRelativePath(key);
+      if (legacy === keyToRelativePath(key)) continue;
+      const from = join(layout.objectsDir, legacy);
+      const to = objectFile(layout, key);
+      if (!(await exists(from)) || (await exists(to))) continue;
+      await placeFile(from, to, dirs);
+      await pruneEmptyDirs(dirname(from), dirs);
+      moved++;
+    }
+    if (page.length < PAGE) break;
+    after = page[page.length - 1].key;
+  }
+  index.setKeyPathVersion(KEY_PATHS_VERSION);
+  return moved;
 }
 
 /**
