@@ -14,6 +14,8 @@ need git "git with git-http-backend, for the git server the tests start"
 GIT_HTTP_BACKEND="$(git --exec-path)/git-http-backend"
 [ -x "$GIT_HTTP_BACKEND" ] || { echo "test-tools: $GIT_HTTP_BACKEND is missing (install the git package)" >&2; exit 1; }
 need openssl "to make the self-signed certificate of the https tests"
+SSHD=/usr/sbin/sshd
+[ -x "$SSHD" ] || { echo "test-tools: $SSHD is missing (install the openssh-server package): the SSH remote tests start one" >&2; exit 1; }
 
 venv_for() { # tool → bin dir, (re)built when its requirements change
   local tool="$1" req="test/tools/$1.txt"
@@ -34,12 +36,14 @@ DVC_BIN="$(venv_for dvc)"
 BOTO3_BIN="$(venv_for boto3)"
 AWSCLI_BIN="$(venv_for awscli)"
 LS_BIN="$(venv_for label-studio)"
+GCS_BIN="$(venv_for gcs-emulator)"
 
 "$DVC_BIN/dvc" version >/dev/null
 "$AWSCLI_BIN/aws" --version >/dev/null 2>&1
 "$BOTO3_BIN/python" -c 'import boto3, moto' 
 # Not `label-studio --version`: it prints the version and then starts a server that never exits.
 "$LS_BIN/python" -c 'import label_studio' 
+"$GCS_BIN/python" -c 'import gcp_storage_emulator'
 
 cat > test/tools/.paths.json <<JSON
 {
@@ -48,7 +52,9 @@ cat > test/tools/.paths.json <<JSON
   "motoServer": "$BOTO3_BIN/moto_server",
   "aws": "$AWSCLI_BIN/aws",
   "labelStudio": "$LS_BIN/label-studio",
-  "gitHttpBackend": "$GIT_HTTP_BACKEND"
+  "gitHttpBackend": "$GIT_HTTP_BACKEND",
+  "gcsEmulator": "$GCS_BIN/gcp-storage-emulator",
+  "sshd": "$SSHD"
 }
 JSON
 echo "test-tools: ready (test/tools/.paths.json)" >&2

@@ -23,7 +23,9 @@ const config =
 
 describe('DvcRemotes (DvcRemoteFactory)', () => {
   it('builds the remote named by the branch .dvc/config, described without secrets', async () => {
-    const factory = await factoryWith({ accessKeyId: 'AKIAENV', secretAccessKey: 'very-secret' });
+    const factory = await factoryWith({
+      remoteOptions: { access_key_id: 'AKIAENV', secret_access_key: 'very-secret' },
+    });
     const remote = factory.forRepository({ config });
     expect(remote).toBeInstanceOf(S3DvcRemote);
     expect(remote.describe()).toBe("s3://team-bucket/dvcstore (remote 'storage', endpoint http://127.0.0.1:9)");
