@@ -29,6 +29,8 @@ const CONNECTION_LOST = 7;
 interface Session {
   client: Client;
   sftp: SFTPWrapper;
+  /** Rejects when the connection is gone: ssh2 leaves the requests in flight on a dead connection unanswered. */
+  lost: Promise<never>;
 }
 
 /**
@@ -72,10 +74,12 @@ export class SshDvcRemote extends DvcRemote {
   async upload(id: string, source: ObjectSource, _size?: number): Promise<void> {
     const target = this.pathOf(id);
     await this.run(`object ${id}: upload failed`, async () => {
-      const { sftp } = await this.connect();
-      await this.ensureFolder(sftp, posix.dirname(target));
-      const tmp = `${target}.tmp.${randomUUID()}`;
-      const handle = await this.call<Buffer>('open', (done) => sftp.open(tmp, 'w', { mode: 0o644 }, done));
+      const session = await this.connect();
+      const { sftp } = session;
+      await this.ensureFolder(session, posix.dirname(target));
+      // DVC's own temporary name for an object (dvc-objects `tmp_fname`): DVC skips it when it lists a remote.
+      const tmp = `${target}.${randomUUID()}.tmp`;
+      const handle = await this.call<Buffer>(session, 'open', (done) => sftp.open(tmp, 'w', { mode: 0o644 }, done));
       let open = true;
       try {
         const hash = createHash('md5');
@@ -86,21 +90,21 @@ export class SshDvcRemote extends DvcRemote {
           hash.update(chunk);
           for (let at = 0; at < chunk.length; at += WRITE_CHUNK) {
             const part = chunk.subarray(at, at + WRITE_CHUNK);
-            await this.call('write', (done) => sftp.write(handle, part, 0, part.length, offset, done));
+            await this.call(session, 'write', (done) => sftp.write(handle, part, 0, part.length, offset, done));
             offset += part.length;
           }
         }
         const md5 = hash.digest('hex');
         if (md5 !== expectedMd5(id)) throw hashMismatch(id, md5, this.describe());
         // The bytes reach the server's disk before the name makes them visible (a commit may name them next).
-        await this.call('fsync', (done) => sftp.ext_openssh_fsync(handle, (error) => done(error)));
+        await this.call(session, 'fsync', (done) => sftp.ext_openssh_fsync(handle, (error) => done(error)));
         open = false;
-        await this.call('close', (done) => sftp.close(handle, done));
+        await this.call(session, 'close', (done) => sftp.close(handle, done));
         // posix-rename replaces an existing object atomically; plain SFTP rename fails when the target exists.
-        await this.call('rename', (done) => sftp.ext_openssh_rename(tmp, target, done));
+        await this.call(session, 'rename', (done) => sftp.ext_openssh_rename(tmp, target, done));
       } catch (error) {
-        if (open) await this.call('close', (done) => sftp.close(handle, done)).catch(() => undefined);
-        await this.call('remove', (done) => sftp.unlink(tmp, done)).catch(() => undefined);
+        if (open) await this.call(session, 'close', (done) => sftp.close(handle, done)).catch(() => undefined);
+        await this.call(session, 'remove', (done) => sftp.unlink(tmp, done)).catch(() => undefined);
         throw error;
       }
     });
@@ -109,9 +113,10 @@ export class SshDvcRemote extends DvcRemote {
   async read(id: string): Promise<Buffer | undefined> {
     const path = this.pathOf(id);
     return this.run(`object ${id}: cannot read`, async () => {
-      const { sftp } = await this.connect();
+      const session = await this.connect();
+      const { sftp } = session;
       try {
-        return await this.call<Buffer>('read', (done) => sftp.readFile(path, done));
+        return await this.call<Buffer>(session, 'read', (done) => sftp.readFile(path, done));
       } catch (error) {
         if (sftpCode(error) === NO_SUCH_FILE) return undefined;
         throw error;
@@ -122,9 +127,8 @@ export class SshDvcRemote extends DvcRemote {
   async check(): Promise<RemoteHealth> {
     try {
       await this.run('cannot reach', async () => {
-        const { sftp } = await this.connect();
         // DVC creates a missing remote folder on push; so do we.
-        await this.ensureFolder(sftp, this.spec.path);
+        await this.ensureFolder(await this.connect(), this.spec.path);
       });
       return { ok: true };
     } catch (error) {
@@ -158,12 +162,19 @@ export class SshDvcRemote extends DvcRemote {
     }
   }
 
-  /** One SFTP request, bounded by the timeout; a request that hangs closes the connection (the next try reopens it). */
-  private call<T = void>(what: string, start: (done: (error: Error | undefined | null, value?: T) => void) => void) {
+  /**
+   * One SFTP request, failed when the connection is lost and bounded by the timeout; a request that hangs closes the
+   * connection (the next try opens another).
+   */
+  private call<T = void>(
+    session: Session,
+    what: string,
+    start: (done: (error: Error | undefined | null, value?: T) => void) => void,
+  ) {
     const request = new Promise<T>((resolve, reject) =>
       start((error, value) => (error ? reject(error) : resolve(value as T))),
     );
-    return withTimeout(request, this.spec.timeoutMs, `sftp ${what}`, () => this.close());
+    return withTimeout(Promise.race([request, session.lost]), this.spec.timeoutMs, `sftp ${what}`, () => this.close());
   }
 
   private connect(): Promise<Session> {
@@ -183,7 +194,11 @@ export class SshDvcRemote extends DvcRemote {
     return new Promise<Session>((resolve, reject) => {
       const client = new Client();
       let settled = false;
+      let markLost: (error: Error) => void = () => undefined;
+      const lost = new Promise<never>((_, rejectLost) => (markLost = rejectLost));
+      lost.catch(() => undefined);
       const fail = (error: Error) => {
+        markLost(Object.assign(new Error(`connection closed (${error.message})`), { code: 'ECONNRESET' }));
         if (settled) return;
         settled = true;
         client.end();
@@ -193,7 +208,7 @@ export class SshDvcRemote extends DvcRemote {
         client.sftp((error, sftp) => {
           if (error) return fail(error);
           settled = true;
-          resolve({ client, sftp });
+          resolve({ client, sftp, lost });
         }),
       );
       client.on('error', fail);
@@ -253,30 +268,32 @@ export class SshDvcRemote extends DvcRemote {
     return false;
   }
 
-  private async ensureFolder(sftp: SFTPWrapper, folder: string): Promise<void> {
+  private async ensureFolder(session: Session, folder: string): Promise<void> {
+    const { sftp } = session;
     if (this.folders.has(folder) || folder === '/') return;
     try {
-      await this.call('mkdir', (done) => sftp.mkdir(folder, { mode: 0o755 }, done));
+      await this.call(session, 'mkdir', (done) => sftp.mkdir(folder, { mode: 0o755 }, done));
     } catch (error) {
       if (sftpCode(error) === NO_SUCH_FILE) {
-        await this.ensureFolder(sftp, posix.dirname(folder));
-        return this.ensureFolder(sftp, folder);
+        await this.ensureFolder(session, posix.dirname(folder));
+        return this.ensureFolder(session, folder);
       }
       // OpenSSH answers a bare FAILURE for "exists": find out what is there.
-      const stats = await this.call<{ isDirectory(): boolean }>('stat', (done) => sftp.stat(folder, done)).catch(
-        () => undefined,
-      );
+      const stats = await this.call<{ isDirectory(): boolean }>(session, 'stat', (done) =>
+        sftp.stat(folder, done),
+      ).catch(() => undefined);
       if (!stats?.isDirectory()) throw error;
     }
     this.folders.add(folder);
   }
 
   private async statEach(ids: string[]): Promise<Set<string>> {
-    const { sftp } = await this.connect();
+    const session = await this.connect();
+    const { sftp } = session;
     const present = new Set<string>();
     for (const id of ids) {
       try {
-        await this.call('stat', (done) => sftp.stat(this.pathOf(id), (error) => done(error)));
+        await this.call(session, 'stat', (done) => sftp.stat(this.pathOf(id), (error) => done(error)));
         present.add(id);
       } catch (error) {
         if (sftpCode(error) !== NO_SUCH_FILE) throw error;
@@ -286,11 +303,12 @@ export class SshDvcRemote extends DvcRemote {
   }
 
   private async listFolder(folder: string): Promise<Set<string>> {
-    const { sftp } = await this.connect();
+    const session = await this.connect();
+    const { sftp } = session;
     const path = posix.join(this.spec.path, 'files', 'md5', folder);
     try {
-      const entries = await this.call<{ filename: string }[]>('readdir', (done) => sftp.readdir(path, done));
-      // Temporary names (`….tmp.<uuid>`) of an upload in flight elsewhere are not objects.
+      const entries = await this.call<{ filename: string }[]>(session, 'readdir', (done) => sftp.readdir(path, done));
+      // Temporary names (`<object>.<uuid>.tmp`) of an upload in flight, or cut off, are not objects.
       return new Set(entries.map((entry) => folder + entry.filename).filter((id) => /^[0-9a-f]{32}(\.dir)?$/.test(id)));
     } catch (error) {
       if (sftpCode(error) === NO_SUCH_FILE) return new Set();

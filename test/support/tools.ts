@@ -10,6 +10,10 @@ export interface ToolPaths {
   aws: string;
   labelStudio: string;
   gitHttpBackend: string;
+  /** gcp-storage-emulator (a GCS JSON API server) in its own venv. */
+  gcsEmulator: string;
+  /** Debian's OpenSSH server, for the SSH/SFTP remote tests. */
+  sshd: string;
 }
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
