@@ -46,6 +46,7 @@ export function expectedMd5(id: string): string {
  * files of the dataset, at most S3_MAX_OBJECT_SIZE each.
  */
 export async function verifiedBytes(id: string, source: ObjectSource, where: string): Promise<Buffer> {
+  objectRelPath(id); // validates
   const opened = source();
   let bytes: Buffer;
   if (Buffer.isBuffer(opened)) bytes = opened;

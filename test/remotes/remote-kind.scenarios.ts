@@ -155,6 +155,23 @@ export function describeRemoteKindEndToEnd(kindName: string, setUp: () => KindSe
       }
     });
 
+    it('an option this kind of remote does not have stops the service at startup, listing the valid ones', async () => {
+      const { remote } = teamRepo('typo');
+      const started = serviceFor('typo', 'data/annotations', { ...remote.serviceEnv(), DVC_REMOTE_ENDPOINT_ULR: 'x' });
+      const failure = await started.then(
+        async (service) => {
+          await service.stop();
+          return 'the service started';
+        },
+        (error: Error) => error.message,
+      );
+      expect(failure).toMatch(/exited \(1\) before it was healthy/);
+      expect(failure).toMatch(
+        /DVC_REMOTE_ENDPOINT_ULR: not an option of an? \w+:\/\/ remote \(remote 'storage'\)\. Valid: DVC_REMOTE_/,
+      );
+      for (const secret of remote.secrets) expect(failure).not.toContain(secret);
+    });
+
     it('a remote lost in the middle of a push: nothing committed, writes stay pending, then only what is missing is uploaded', async () => {
       const cable = await startSwitchableForwarder(kind.targetPort);
       const { remote, bare, configLocal } = teamRepo('cut');

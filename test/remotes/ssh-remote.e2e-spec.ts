@@ -8,7 +8,12 @@ import type { SshRemoteSpec } from '../../src/dvc/remote-spec.types.js';
 import { SshDvcRemote } from '../../src/dvc/ssh.dvc-remote.js';
 import { removeTempRoots, tempRoot } from '../dvc/dvc-repo.harness.js';
 import { describeDvcRemoteContract } from '../dvc/dvc-remote.contract.js';
+import { startGitHttpServer } from '../support/git-http-server.js';
+import { startService, withLogs } from '../support/service.js';
 import { startSshServer, type SshServer } from '../support/sshd-server.js';
+import { flush } from '../sync/harness/admin-client.js';
+import { S3Objects } from '../sync/harness/s3-objects.js';
+import { createDvcRepo, dvcConfigText } from '../sync/harness/team-repo.js';
 import { describeRemoteKindEndToEnd } from './remote-kind.scenarios.js';
 
 /**
@@ -90,6 +95,40 @@ describe('SSH remote, on the server', () => {
     const health = await sshRemote(sshd.storeDir('bad-key'), { keyFile }).check();
     expect(health.ok).toBe(false);
     expect(health.error).toMatch(/ssh:\/\/.*127\.0\.0\.1.*(key|authentication)/i);
+  });
+});
+
+describe('SSH remote, in the service', () => {
+  it('an unknown host key fails the flush with the line that trusts it; the writes stay pending', async () => {
+    const gitRoot = tempRoot('ssh-git');
+    const gitServer = await startGitHttpServer({ root: gitRoot, username: 'bot', password: 'tok-1' });
+    const store = sshd.storeDir('untrusted');
+    createDvcRepo(gitRoot, 'untrusted', dvcConfigText(`ssh://${sshd.user}@127.0.0.1:${sshd.port}${store}`));
+    const knownHosts = join(tempRoot('known-hosts'), 'known_hosts');
+    const service = await startService({
+      env: {
+        GIT_REPO_URL: gitServer.url('untrusted.git'),
+        GIT_USERNAME: 'bot',
+        GIT_TOKEN: 'tok-1',
+        DVC_DATASET_PATH: 'data/annotations',
+        DVC_REMOTE_KEYFILE: sshd.keyFile,
+        DVC_REMOTE_KNOWN_HOSTS: knownHosts,
+      },
+    });
+    const s3 = new S3Objects(service);
+    try {
+      await withLogs(service, async () => {
+        await s3.put('a.json', '{"a": 1}\n');
+        const status = await flush(service);
+        expect(status.pending).toBe(1);
+        expect(status.lastError).toContain(`ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ${knownHosts}`);
+        expect(() => readdirSync(store)).toThrow(/ENOENT/);
+      });
+    } finally {
+      s3.close();
+      await service.stop();
+      await gitServer.stop();
+    }
   });
 });
 

@@ -119,7 +119,7 @@ describe('a failing DVC remote', () => {
 
 describe('a repository whose DVC settings this service cannot honour', () => {
   const refusals: Array<[string, string, RegExp]> = [
-    ['a gs:// remote', dvcConfigText('gs://team-bucket/dvcstore'), /remote 'storage' uses gs:\/\//],
+    ['a webdav:// remote', dvcConfigText('webdav://nas.example/dvcstore'), /remote 'storage' uses webdav:\/\//],
     [
       'version_aware = true',
       dvcConfigText('s3://team-bucket/dvcstore', { version_aware: 'true' }),
