@@ -45,8 +45,6 @@ export class SshDvcRemote extends DvcRemote {
   private session?: Promise<Session>;
   /** Folders known to exist (created or seen): no mkdir round trip for every object. */
   private readonly folders = new Set<string>();
-  /** A host key problem is final for this remote: the operator must act, retries cannot help. */
-  private hostKeyProblem?: DvcRemoteError;
 
   constructor(private readonly spec: SshRemoteSpec) {
     super();
@@ -178,7 +176,6 @@ export class SshDvcRemote extends DvcRemote {
   }
 
   private connect(): Promise<Session> {
-    if (this.hostKeyProblem) return Promise.reject(this.hostKeyProblem);
     if (!this.session) {
       const session = this.open();
       this.session = session;
@@ -194,6 +191,8 @@ export class SshDvcRemote extends DvcRemote {
     return new Promise<Session>((resolve, reject) => {
       const client = new Client();
       let settled = false;
+      // A host key problem needs the operator (retries cannot help); known_hosts is read again on the next connection.
+      let hostKeyProblem: DvcRemoteError | undefined;
       let markLost: (error: Error) => void = () => undefined;
       const lost = new Promise<never>((_, rejectLost) => (markLost = rejectLost));
       lost.catch(() => undefined);
@@ -202,7 +201,7 @@ export class SshDvcRemote extends DvcRemote {
         if (settled) return;
         settled = true;
         client.end();
-        reject(this.hostKeyProblem ?? error);
+        reject(hostKeyProblem ?? error);
       };
       client.on('ready', () =>
         client.sftp((error, sftp) => {
@@ -237,26 +236,27 @@ export class SshDvcRemote extends DvcRemote {
         readyTimeout: timeoutMs,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 4,
-        hostVerifier: (key: Buffer) => this.verifyHostKey(key),
+        hostVerifier: (key: Buffer) => {
+          hostKeyProblem = this.hostKeyProblem(key);
+          return hostKeyProblem === undefined;
+        },
       });
     });
   }
 
   /** Before any credential is sent: the key the server shows must be the one known_hosts lists for it. */
-  private verifyHostKey(key: Buffer): boolean {
+  private hostKeyProblem(key: Buffer): DvcRemoteError | undefined {
     const { host, port, knownHosts } = this.spec;
     const name = port === 22 ? host : `[${host}]:${port}`;
     let text = '';
     try {
       text = readFileSync(knownHosts, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.hostKeyProblem = new DvcRemoteError(`cannot read ${knownHosts}: ${(error as Error).message}`);
-        return false;
-      }
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        return new DvcRemoteError(`${this.describe()}: cannot read ${knownHosts}: ${(error as Error).message}`);
     }
     const verdict = hostKeyVerdict(text, host, port, key);
-    if (verdict.status === 'trusted') return true;
+    if (verdict.status === 'trusted') return undefined;
     const offered = keyFingerprint(key);
     const keyscan = `ssh-keyscan${port === 22 ? '' : ` -p ${port}`} ${host} >> ${knownHosts}`;
     const messages = {
@@ -264,8 +264,7 @@ export class SshDvcRemote extends DvcRemote {
       mismatch: `the host key of ${name} (${offered}) is NOT the one ${knownHosts} lists for it (line ${verdict.status === 'mismatch' ? verdict.lines.join(', ') : ''}): someone may be intercepting the connection, or the server's key changed. Nothing was sent. If the change is expected, remove the old line ('ssh-keygen -R ${name} -f ${knownHosts}') and add the new key: ${keyscan}`,
       revoked: `the host key of ${name} (${offered}) is marked @revoked in ${knownHosts}: refused`,
     };
-    this.hostKeyProblem = new DvcRemoteError(`${this.describe()}: ${messages[verdict.status]}`);
-    return false;
+    return new DvcRemoteError(`${this.describe()}: ${messages[verdict.status]}`);
   }
 
   private async ensureFolder(session: Session, folder: string): Promise<void> {

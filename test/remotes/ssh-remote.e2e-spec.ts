@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execSync } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -99,7 +100,7 @@ describe('SSH remote, on the server', () => {
 });
 
 describe('SSH remote, in the service', () => {
-  it('an unknown host key fails the flush with the line that trusts it; the writes stay pending', async () => {
+  it('an unknown host key fails the flush with the line that trusts it; once run, the pending writes land', async () => {
     const gitRoot = tempRoot('ssh-git');
     const gitServer = await startGitHttpServer({ root: gitRoot, username: 'bot', password: 'tok-1' });
     const store = sshd.storeDir('untrusted');
@@ -121,8 +122,15 @@ describe('SSH remote, in the service', () => {
         await s3.put('a.json', '{"a": 1}\n');
         const status = await flush(service);
         expect(status.pending).toBe(1);
-        expect(status.lastError).toContain(`ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ${knownHosts}`);
+        const advice = `ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ${knownHosts}`;
+        expect(status.lastError).toContain(advice);
         expect(() => readdirSync(store)).toThrow(/ENOENT/);
+
+        // The operator follows the advice (OpenSSH's own ssh-keyscan): the next flush trusts the server.
+        execSync(advice, { stdio: 'ignore' });
+        const trusted = await flush(service);
+        expect({ pending: trusted.pending, lastError: trusted.lastError }).toEqual({ pending: 0, lastError: null });
+        expect(readdirSync(join(store, 'files', 'md5'))).toHaveLength(2); // a.json and the .dir
       });
     } finally {
       s3.close();
