@@ -5,30 +5,20 @@ import {
   type ContainerClient,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
-import { DvcRemote, type ObjectSource, type RemoteHealth } from './dvc.remote.js';
-import { DvcRemoteError } from './dvc-remote.error.js';
-import { objectIdFromRelPath, objectRelPath } from './object-path.util.js';
-import { idsByFolder, inParallel, isTransientHttpError, verifiedBytes, withRetries } from './remote-io.util.js';
+import { ObjectStoreDvcRemote } from './object-store.dvc-remote.js';
 import type { AzureRemoteSpec } from './remote-spec.types.js';
 
-/** A folder group this small is checked blob by blob; a bigger one with one listing of the folder. */
-const HEAD_AT_MOST = 3;
-const PARALLEL = 8;
-
 /**
- * A DVC remote on Azure Blob Storage (dvc-azure): block blobs named `<prefix>/files/md5/xx/yyyy…` in the container,
- * no metadata needed. An upload is one Put Blob request (atomic: the blob appears whole or not at all), sent only
- * once its bytes are checked against the id; the blob keeps that md5 as its Content-MD5, which Put Blob
- * verifies on arrival. Retries are
- * ours (the same policy as the other kinds), each request bounded by the timeout.
+ * A DVC remote on Azure Blob Storage (dvc-azure): block blobs named `<prefix>/files/md5/xx/yyyy…` in the container.
+ * An upload is one Put Blob (atomic); the blob keeps the md5 as its Content-MD5, which Put Blob verifies on arrival.
+ * The SDK's own retries are off (one try, bounded by the timeout): the shared policy of ObjectStoreDvcRemote applies.
  */
-export class AzureDvcRemote extends DvcRemote {
+export class AzureDvcRemote extends ObjectStoreDvcRemote {
   private readonly container: ContainerClient;
-  private readonly root: string;
   private readonly endpoint: string;
 
   constructor(private readonly spec: AzureRemoteSpec) {
-    super();
+    super(spec, spec.prefix);
     const options: StoragePipelineOptions = { retryOptions: { maxTries: 1, tryTimeoutInMs: spec.timeoutMs } };
     const { credentials } = spec;
     let service: BlobServiceClient;
@@ -49,7 +39,6 @@ export class AzureDvcRemote extends DvcRemote {
     // The service url carries a SAS token in its query: never shown.
     const parsed = new URL(service.url);
     this.endpoint = `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/$/, '')}`;
-    this.root = spec.prefix ? `${spec.prefix}/` : '';
   }
 
   describe(): string {
@@ -57,92 +46,44 @@ export class AzureDvcRemote extends DvcRemote {
     return `${where} (${this.spec.name ? `remote '${this.spec.name}', ` : ''}endpoint ${this.endpoint})`;
   }
 
-  async missing(ids: readonly string[]): Promise<Set<string>> {
-    const groups = idsByFolder(ids);
-    const result = new Set<string>();
-    await this.run('cannot list', () =>
-      inParallel([...groups.entries()], PARALLEL, async ([folder, group]) => {
-        const present = group.length <= HEAD_AT_MOST ? await this.existing(group) : await this.listFolder(folder);
-        for (const id of group) if (!present.has(id)) result.add(id);
-      }),
-    );
-    return result;
+  protected exists(name: string): Promise<boolean> {
+    return this.container.getBlobClient(name).exists();
   }
 
-  async upload(id: string, source: ObjectSource, _size?: number): Promise<void> {
-    const bytes = await verifiedBytes(id, source, this.describe());
-    const md5 = Buffer.from(id.replace(/\.dir$/, ''), 'hex');
-    await this.run(`object ${id}: upload failed`, () =>
-      this.container.getBlockBlobClient(this.keyOf(id)).upload(bytes, bytes.length, {
-        blobHTTPHeaders: { blobContentMD5: md5, blobContentType: 'application/octet-stream' },
-      }),
-    );
+  protected async list(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const blob of this.container.listBlobsFlat({ prefix })) names.push(blob.name);
+    return names;
   }
 
-  async read(id: string): Promise<Buffer | undefined> {
-    return this.run(`object ${id}: cannot read`, async () => {
-      try {
-        return await this.container.getBlobClient(this.keyOf(id)).downloadToBuffer();
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-        throw error;
-      }
+  protected async put(name: string, bytes: Buffer, md5: Buffer): Promise<void> {
+    await this.container.getBlockBlobClient(name).upload(bytes, bytes.length, {
+      blobHTTPHeaders: { blobContentMD5: md5, blobContentType: 'application/octet-stream' },
     });
   }
 
-  async check(): Promise<RemoteHealth> {
+  protected async get(name: string): Promise<Buffer | undefined> {
     try {
-      await this.run('cannot reach', async () => {
-        await this.container
-          .listBlobsFlat({ prefix: `${this.root}files/md5/` })
-          .byPage({ maxPageSize: 1 })
-          .next();
-      });
-      return { ok: true };
+      return await this.container.getBlobClient(name).downloadToBuffer();
     } catch (error) {
-      return { ok: false, error: (error as Error).message };
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
     }
   }
 
-  private keyOf(id: string): string {
-    return this.root + objectRelPath(id);
+  protected async probe(prefix: string): Promise<void> {
+    await this.container.listBlobsFlat({ prefix }).byPage({ maxPageSize: 1 }).next();
   }
 
-  private async run<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await withRetries({ attempts: this.spec.attempts, isTransient: isTransientHttpError }, operation);
-    } catch (error) {
-      if (error instanceof DvcRemoteError) throw error;
-      throw new DvcRemoteError(`${what} ${this.describe()}: ${errorText(error, this.spec.container)}`, {
-        cause: error,
-      });
-    }
+  /**
+   * The SDK's status, code and first line of message (no credential; the request url, which may hold a SAS token,
+   * is left out). A missing container gets the command that creates it: dvc-azure does not create it either.
+   */
+  protected errorText(error: unknown): string {
+    const e = error as { code?: string; statusCode?: number; message?: string };
+    if (e?.code === 'ContainerNotFound')
+      return `the container '${this.spec.container}' does not exist (create it, e.g. 'az storage container create -n ${this.spec.container}')`;
+    const first = (e?.message ?? String(error)).split('\n')[0];
+    return [e?.statusCode, e?.code, first].filter(Boolean).join(' ');
   }
-
-  private async existing(ids: string[]): Promise<Set<string>> {
-    const present = new Set<string>();
-    for (const id of ids) if (await this.container.getBlobClient(this.keyOf(id)).exists()) present.add(id);
-    return present;
-  }
-
-  private async listFolder(folder: string): Promise<Set<string>> {
-    const present = new Set<string>();
-    for await (const blob of this.container.listBlobsFlat({ prefix: `${this.root}files/md5/${folder}/` })) {
-      const id = objectIdFromRelPath(blob.name.slice(this.root.length));
-      if (id) present.add(id);
-    }
-    return present;
-  }
-}
-
-/**
- * The SDK's error code and message (they carry no credential; the request url, which may hold a SAS token, is left
- * out). A missing container gets the command that creates it: dvc-azure does not create it either.
- */
-function errorText(error: unknown, container: string): string {
-  const e = error as { code?: string; statusCode?: number; message?: string };
-  if (e?.code === 'ContainerNotFound')
-    return `the container '${container}' does not exist (create it, e.g. 'az storage container create -n ${container}')`;
-  const first = (e?.message ?? String(error)).split('\n')[0];
-  return [e?.statusCode, e?.code, first].filter(Boolean).join(' ');
 }
