@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { removeTempRoots, tempRoot } from '../dvc/dvc-repo.harness.js';
 import { git, startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
-import { startService, withLogs, type RunningService } from '../support/service.js';
+import { startService, startupFailure, withLogs, type RunningService } from '../support/service.js';
 import { flush } from '../sync/harness/admin-client.js';
 import { labelsByTask } from '../sync/harness/label-studio-bodies.js';
 import { gitCloneAndDvcPull, IN_SYNC } from '../sync/harness/pulled-dataset.js';
@@ -158,13 +158,7 @@ export function describeRemoteKindEndToEnd(kindName: string, setUp: () => KindSe
     it('an option this kind of remote does not have stops the service at startup, listing the valid ones', async () => {
       const { remote } = teamRepo('typo');
       const started = serviceFor('typo', 'data/annotations', { ...remote.serviceEnv(), DVC_REMOTE_ENDPOINT_ULR: 'x' });
-      const failure = await started.then(
-        async (service) => {
-          await service.stop();
-          return 'the service started';
-        },
-        (error: Error) => error.message,
-      );
+      const failure = await startupFailure(started);
       expect(failure).toMatch(/exited \(1\) before it was healthy/);
       expect(failure).toMatch(
         /DVC_REMOTE_ENDPOINT_ULR: not an option of an? \w+:\/\/ remote \(remote 'storage'\)\. Valid: DVC_REMOTE_/,
