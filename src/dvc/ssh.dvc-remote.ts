@@ -77,7 +77,15 @@ export class SshDvcRemote extends DvcRemote {
       await this.ensureFolder(session, posix.dirname(target));
       // DVC's own temporary name for an object (dvc-objects `tmp_fname`): DVC skips it when it lists a remote.
       const tmp = `${target}.${randomUUID()}.tmp`;
-      const handle = await this.call<Buffer>(session, 'open', (done) => sftp.open(tmp, 'w', { mode: 0o644 }, done));
+      const create = () => this.call<Buffer>(session, 'open', (done) => sftp.open(tmp, 'w', { mode: 0o644 }, done));
+      const handle = await create().catch(async (error: unknown) => {
+        if (sftpCode(error) !== NO_SUCH_FILE) throw error;
+        // The folder went away since we made it (someone cleaned the remote): make it again, and what holds it.
+        for (let dir = posix.dirname(target); dir !== '/' && dir.startsWith(this.spec.path); dir = posix.dirname(dir))
+          this.folders.delete(dir);
+        await this.ensureFolder(session, posix.dirname(target));
+        return create();
+      });
       let open = true;
       try {
         const hash = createHash('md5');
@@ -95,17 +103,44 @@ export class SshDvcRemote extends DvcRemote {
         const md5 = hash.digest('hex');
         if (md5 !== expectedMd5(id)) throw hashMismatch(id, md5, this.describe());
         // The bytes reach the server's disk before the name makes them visible (a commit may name them next).
-        await this.call(session, 'fsync', (done) => sftp.ext_openssh_fsync(handle, (error) => done(error)));
+        // A server without the OpenSSH extension gives no way to ask for that: its own write-back decides.
+        await this.call(session, 'fsync', (done) => sftp.ext_openssh_fsync(handle, (error) => done(error))).catch(
+          unlessUnsupported,
+        );
         open = false;
         await this.call(session, 'close', (done) => sftp.close(handle, done));
-        // posix-rename replaces an existing object atomically; plain SFTP rename fails when the target exists.
-        await this.call(session, 'rename', (done) => sftp.ext_openssh_rename(tmp, target, done));
+        await this.publish(session, tmp, target);
       } catch (error) {
         if (open) await this.call(session, 'close', (done) => sftp.close(handle, done)).catch(() => undefined);
         await this.call(session, 'remove', (done) => sftp.unlink(tmp, done)).catch(() => undefined);
         throw error;
       }
     });
+  }
+
+  /**
+   * Gives the temporary file its final name. posix-rename@openssh.com replaces an existing object atomically; plain
+   * SFTP rename (servers without the extension) refuses an existing target, which then already holds these very
+   * bytes (the name is their hash): the temporary file is dropped.
+   */
+  private async publish(session: Session, tmp: string, target: string): Promise<void> {
+    const { sftp } = session;
+    try {
+      await this.call(session, 'rename', (done) => sftp.ext_openssh_rename(tmp, target, done));
+      return;
+    } catch (error) {
+      unlessUnsupported(error);
+    }
+    try {
+      await this.call(session, 'rename', (done) => sftp.rename(tmp, target, done));
+    } catch (error) {
+      const exists = await this.call(session, 'stat', (done) => sftp.stat(target, (e) => done(e))).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) throw error;
+      await this.call(session, 'remove', (done) => sftp.unlink(tmp, done));
+    }
   }
 
   async read(id: string): Promise<Buffer | undefined> {
@@ -267,15 +302,18 @@ export class SshDvcRemote extends DvcRemote {
     return new DvcRemoteError(`${this.describe()}: ${messages[verdict.status]}`);
   }
 
-  private async ensureFolder(session: Session, folder: string): Promise<void> {
+  /** `mkdir -p`, remembering what exists; `parentMade`: the parent was just made, so a missing one is an error. */
+  private async ensureFolder(session: Session, folder: string, parentMade = false): Promise<void> {
     const { sftp } = session;
     if (this.folders.has(folder) || folder === '/') return;
     try {
       await this.call(session, 'mkdir', (done) => sftp.mkdir(folder, { mode: 0o755 }, done));
     } catch (error) {
-      if (sftpCode(error) === NO_SUCH_FILE) {
-        await this.ensureFolder(session, posix.dirname(folder));
-        return this.ensureFolder(session, folder);
+      if (sftpCode(error) === NO_SUCH_FILE && !parentMade) {
+        const parent = posix.dirname(folder);
+        this.folders.delete(parent); // it was removed since we saw it
+        await this.ensureFolder(session, parent);
+        return this.ensureFolder(session, folder, true);
       }
       // OpenSSH answers a bare FAILURE for "exists": find out what is there.
       const stats = await this.call<{ isDirectory(): boolean }>(session, 'stat', (done) =>
@@ -314,6 +352,11 @@ export class SshDvcRemote extends DvcRemote {
       throw error;
     }
   }
+}
+
+/** Swallows ssh2's refusal to send an OpenSSH extension the server did not announce; rethrows anything else. */
+function unlessUnsupported(error: unknown): void {
+  if (!/does not support this extended request/i.test((error as Error)?.message ?? '')) throw error;
 }
 
 function sftpCode(error: unknown): number | undefined {

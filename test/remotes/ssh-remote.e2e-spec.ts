@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execSync } from 'node:child_process';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DvcRemoteError } from '../../src/dvc/dvc-remote.error.js';
@@ -8,7 +8,7 @@ import { md5Hex } from '../../src/dvc/md5.util.js';
 import type { SshRemoteSpec } from '../../src/dvc/remote-spec.types.js';
 import { SshDvcRemote } from '../../src/dvc/ssh.dvc-remote.js';
 import { removeTempRoots, tempRoot } from '../dvc/dvc-repo.harness.js';
-import { describeDvcRemoteContract } from '../dvc/dvc-remote.contract.js';
+import { contentsInOneFolder, describeDvcRemoteContract } from '../dvc/dvc-remote.contract.js';
 import { startGitHttpServer } from '../support/git-http-server.js';
 import { startService, withLogs } from '../support/service.js';
 import { startSshServer, type SshServer } from '../support/sshd-server.js';
@@ -67,6 +67,17 @@ describe('SSH remote, on the server', () => {
     expect(readdirSync(join(root, 'files', 'md5', 'ac'))).toEqual(['bd18db4cc2f85cedef654fccc4a4d8']);
     expect(statSync(join(root, 'files', 'md5', 'ac', 'bd18db4cc2f85cedef654fccc4a4d8')).mode & 0o777).toBe(0o644);
     expect(statSync(join(root, 'files', 'md5', 'd7', '51713988987e9331980363e24189ce.dir')).size).toBe(2);
+  });
+
+  it('makes a folder again when someone removed it from the server since', async () => {
+    const root = sshd.storeDir('cleaned');
+    const remote = sshRemote(root);
+    const [first, second] = contentsInOneFolder(2);
+    await remote.upload(md5Hex(first), () => first);
+    rmSync(join(root, 'files'), { recursive: true });
+    await remote.upload(md5Hex(second), () => second);
+    expect((await remote.read(md5Hex(second)))?.equals(second)).toBe(true);
+    expect(await remote.missing([md5Hex(first), md5Hex(second)])).toEqual(new Set([md5Hex(first)]));
   });
 
   it('refuses a server whose host key is not in known_hosts, saying how to trust it; nothing is written', async () => {
