@@ -14,6 +14,8 @@ need git "git with git-http-backend, for the git server the tests start"
 GIT_HTTP_BACKEND="$(git --exec-path)/git-http-backend"
 [ -x "$GIT_HTTP_BACKEND" ] || { echo "test-tools: $GIT_HTTP_BACKEND is missing (install the git package)" >&2; exit 1; }
 need openssl "to make the self-signed certificate of the https tests"
+SSHD=/usr/sbin/sshd
+[ -x "$SSHD" ] || { echo "test-tools: $SSHD is missing (install the openssh-server package): the SSH remote tests start one" >&2; exit 1; }
 
 venv_for() { # tool → bin dir, (re)built when its requirements change
   local tool="$1" req="test/tools/$1.txt"
@@ -53,6 +55,7 @@ AWSCLI_BIN="$(venv_for awscli)"
 LS_BIN="$(venv_for label-studio)"
 S3_CLIENTS_BIN="$(venv_for s3-clients)"
 COMPOSE_CONFIG="$(compose_config)"
+GCS_BIN="$(venv_for gcs-emulator)"
 
 "$DVC_BIN/dvc" version >/dev/null
 "$AWSCLI_BIN/aws" --version >/dev/null 2>&1
@@ -61,6 +64,7 @@ COMPOSE_CONFIG="$(compose_config)"
 "$LS_BIN/python" -c 'import label_studio' 
 "$S3_CLIENTS_BIN/python" -c 'import s3fs, minio'
 "$S3_CLIENTS_BIN/s3cmd" --version >/dev/null
+"$GCS_BIN/python" -c 'import gcp_storage_emulator'
 
 cat > test/tools/.paths.json <<JSON
 {
@@ -72,7 +76,9 @@ cat > test/tools/.paths.json <<JSON
   "s3ClientsPython": "$S3_CLIENTS_BIN/python",
   "s3cmd": "$S3_CLIENTS_BIN/s3cmd",
   "gitHttpBackend": "$GIT_HTTP_BACKEND",
-  "composeConfig": "$COMPOSE_CONFIG"
+  "composeConfig": "$COMPOSE_CONFIG",
+  "gcsEmulator": "$GCS_BIN/gcp-storage-emulator",
+  "sshd": "$SSHD"
 }
 JSON
 echo "test-tools: ready (test/tools/.paths.json)" >&2

@@ -1,6 +1,13 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
-import { LOG_FORMATS, LOG_LEVELS, LogFormatSetting, LogLevelSetting, validateEnvironment } from './env.schema.js';
+import {
+  collectDvcRemoteOptions,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  LogFormatSetting,
+  LogLevelSetting,
+  validateEnvironment,
+} from './env.schema.js';
 
 // The only place that reads process.env (docs/architecture.md). Each namespace is injected with
 // `@Inject(xConfig.KEY) config: ConfigType<typeof xConfig>`.
@@ -65,10 +72,16 @@ export const dvcConfig = registerAs('dvc', () => {
     datasetPath: e.DVC_DATASET_PATH,
     remoteName: e.DVC_REMOTE,
     remoteUrl: e.DVC_REMOTE_URL,
-    endpointUrl: e.DVC_REMOTE_ENDPOINT_URL,
-    region: e.DVC_REMOTE_REGION,
-    accessKeyId: e.DVC_REMOTE_ACCESS_KEY_ID,
-    secretAccessKey: e.DVC_REMOTE_SECRET_ACCESS_KEY,
+    /** DVC_REMOTE_<OPTION> for every option (DVC_REMOTE_ENDPOINT_URL, _REGION, _ACCESS_KEY_ID… included), validated above. */
+    remoteOptions: collectDvcRemoteOptions(process.env),
+    /** The SDKs' own variables, used as DVC's plugins use them: only where the remote's options leave a gap. */
+    sdkEnvironment: {
+      googleApplicationCredentials: e.GOOGLE_APPLICATION_CREDENTIALS,
+      azureStorageConnectionString: e.AZURE_STORAGE_CONNECTION_STRING,
+      azureStorageAccount: e.AZURE_STORAGE_ACCOUNT,
+      azureStorageKey: e.AZURE_STORAGE_KEY,
+      azureStorageSasToken: e.AZURE_STORAGE_SAS_TOKEN,
+    },
   };
 });
 

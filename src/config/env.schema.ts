@@ -112,6 +112,13 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_REGION?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_ACCESS_KEY_ID?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_SECRET_ACCESS_KEY?: string;
+  // Any other DVC remote option comes as DVC_REMOTE_<OPTION> (collectDvcRemoteOptions below); these are the SDKs'
+  // own variables that DVC's plugins honour when the remote's config leaves the credential out.
+  @Transform(emptyToUndefined) @IsOptional() @IsString() GOOGLE_APPLICATION_CREDENTIALS?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() AZURE_STORAGE_CONNECTION_STRING?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() AZURE_STORAGE_ACCOUNT?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() AZURE_STORAGE_KEY?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() AZURE_STORAGE_SAS_TOKEN?: string;
 
   // --- sync
   @IntegerSetting(1, 86400) SYNC_INTERVAL_SECONDS = 30;
@@ -124,7 +131,41 @@ export const SECRET_SETTINGS = new Set<keyof EnvironmentVariables>([
   'ADMIN_TOKEN',
   'GIT_TOKEN',
   'DVC_REMOTE_SECRET_ACCESS_KEY',
+  'AZURE_STORAGE_CONNECTION_STRING',
+  'AZURE_STORAGE_KEY',
+  'AZURE_STORAGE_SAS_TOKEN',
 ]);
+
+/** DVC_REMOTE_URL replaces the remote; DVC_REMOTE (no suffix) picks it by name: neither is a remote option. */
+const NOT_AN_OPTION = new Set(['DVC_REMOTE_URL']);
+
+/**
+ * `DVC_REMOTE_<OPTION>` → `{ option: value }` for any DVC remote option, upper-cased as DVC spells it lower-case
+ * (DVC_REMOTE_CONNECTION_STRING → connection_string). Which options a remote kind accepts is known only once the
+ * repository's `.dvc/config` is read, so the names are checked there; here only the spelling: a name that is not
+ * upper-case is most likely a typo of one, and would otherwise be ignored silently.
+ */
+export function collectDvcRemoteOptions(given: Record<string, unknown>): Record<string, string> {
+  const options: Record<string, string> = {};
+  const badNames: string[] = [];
+  for (const [name, value] of Object.entries(given)) {
+    if (!/^DVC_REMOTE_/i.test(name) || NOT_AN_OPTION.has(name)) continue;
+    if (typeof value !== 'string' || value.trim() === '') continue;
+    if (!/^DVC_REMOTE_[A-Z][A-Z0-9_]*$/.test(name)) badNames.push(name);
+    else options[name.slice('DVC_REMOTE_'.length).toLowerCase()] = value;
+  }
+  if (badNames.length > 0) {
+    throw new Error(
+      `Invalid configuration (fix these settings in .env or the environment):\n${badNames
+        .map(
+          (name) =>
+            `  - ${name}: DVC remote options are DVC_REMOTE_ + the option's name in upper case, e.g. DVC_REMOTE_KEYFILE`,
+        )
+        .join('\n')}`,
+    );
+  }
+  return options;
+}
 
 /** One line per bad setting, showing the value as it was given (never a secret's). */
 function describe(errors: ValidationError[], raw: Record<string, unknown>): string[] {

@@ -5,7 +5,10 @@ import { DvcConfigError } from './dvc-config.error.js';
 import { DvcModule } from './dvc.module.js';
 import { DvcRemoteFactory } from './dvc-remote.factory.js';
 import { DvcRemotes } from './dvc-remotes.port.js';
+import { AzureDvcRemote } from './azure.dvc-remote.js';
+import { GcsDvcRemote } from './gcs.dvc-remote.js';
 import { S3DvcRemote } from './s3.dvc-remote.js';
+import { SshDvcRemote } from './ssh.dvc-remote.js';
 
 class SettingsModule {}
 // DvcModule relies on the global config module (AppConfigModule) for dvcConfig.KEY: provide it globally here too.
@@ -23,7 +26,9 @@ const config =
 
 describe('DvcRemotes (DvcRemoteFactory)', () => {
   it('builds the remote named by the branch .dvc/config, described without secrets', async () => {
-    const factory = await factoryWith({ accessKeyId: 'AKIAENV', secretAccessKey: 'very-secret' });
+    const factory = await factoryWith({
+      remoteOptions: { access_key_id: 'AKIAENV', secret_access_key: 'very-secret' },
+    });
     const remote = factory.forRepository({ config });
     expect(remote).toBeInstanceOf(S3DvcRemote);
     expect(remote.describe()).toBe("s3://team-bucket/dvcstore (remote 'storage', endpoint http://127.0.0.1:9)");
@@ -56,4 +61,36 @@ describe('DvcRemotes (DvcRemoteFactory)', () => {
     expect(() => factory.forRepository({})).toThrow(DvcConfigError);
     expect(() => factory.forRepository({})).toThrow(/dvc remote add -d storage <url>/);
   });
+
+  it.each([
+    [
+      'gs://team-bucket/dvc',
+      { credentialpath: '/secrets/sa.json' },
+      GcsDvcRemote,
+      "gs://team-bucket/dvc (remote 'storage')",
+    ],
+    [
+      'azure://labels/dvc',
+      { account_name: 'acct', sas_token: 'sv=1&sig=SECRETSIG' },
+      AzureDvcRemote,
+      "azure://labels/dvc (remote 'storage', endpoint https://acct.blob.core.windows.net)",
+    ],
+    [
+      'ssh://dvc@nas:2222/srv/store',
+      { password: 'SECRETPW', known_hosts: '/etc/kh' },
+      SshDvcRemote,
+      "ssh://dvc@nas:2222/srv/store (remote 'storage')",
+    ],
+  ])(
+    'builds %s from .dvc/config and DVC_REMOTE_* options, described without secrets',
+    async (url, remoteOptions, type, shown) => {
+      const factory = await factoryWith({ remoteOptions });
+      const remote = factory.forRepository({
+        config: `[core]\n remote = storage\n[remote "storage"]\n url = ${url}\n`,
+      });
+      expect(remote).toBeInstanceOf(type);
+      expect(remote.describe()).toBe(shown);
+      factory.onModuleDestroy();
+    },
+  );
 });

@@ -8,10 +8,24 @@ import { LocalDvcRemote } from './local.dvc-remote.js';
 import type { RemoteSpec } from './remote-spec.types.js';
 import { resolveRemote } from './remote.resolver.js';
 import { S3DvcRemote } from './s3.dvc-remote.js';
+import { AzureDvcRemote } from './azure.dvc-remote.js';
+import { GcsDvcRemote } from './gcs.dvc-remote.js';
+import { SshDvcRemote } from './ssh.dvc-remote.js';
 
 /** The remote a resolved spec names: the one place that knows the remote kinds. */
 export function createDvcRemote(spec: RemoteSpec): DvcRemote {
-  return spec.kind === 'local' ? new LocalDvcRemote(spec.path, spec.name) : new S3DvcRemote(spec);
+  switch (spec.kind) {
+    case 'local':
+      return new LocalDvcRemote(spec.path, spec.name);
+    case 's3':
+      return new S3DvcRemote(spec);
+    case 'gs':
+      return new GcsDvcRemote(spec);
+    case 'azure':
+      return new AzureDvcRemote(spec);
+    case 'ssh':
+      return new SshDvcRemote(spec);
+  }
 }
 
 /**
@@ -28,11 +42,11 @@ export class DvcRemoteFactory extends DvcRemotes implements OnModuleDestroy {
 
   /** Which remote and options; throws DvcConfigError (naming the setting to change) when unusable. */
   resolve(repo: RepoDvcSettings): RemoteSpec {
-    const { remoteName, remoteUrl, endpointUrl, region, accessKeyId, secretAccessKey } = this.settings;
+    const { remoteName, remoteUrl, remoteOptions, sdkEnvironment } = this.settings;
     return resolveRemote({
       config: parseDvcConfig({ config: repo.config, configLocal: repo.configLocal }),
       outRemote: repo.outRemote,
-      overrides: { remoteName, remoteUrl, endpointUrl, region, accessKeyId, secretAccessKey },
+      overrides: { remoteName, remoteUrl, options: remoteOptions, sdkEnvironment },
       dvcDir: repo.dvcDir,
     });
   }

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { DvcRemote, type ObjectSource, type RemoteHealth } from './dvc.remote.js';
 import { DvcRemoteError } from './dvc-remote.error.js';
 import { objectRelPath } from './object-path.util.js';
+import { hashMismatch } from './remote-io.util.js';
 import { fsyncDir as fsyncDirectory } from '../common/fsync-dir.js';
 
 /** How many files are looked at at the same time. */
@@ -76,9 +77,7 @@ export class LocalDvcRemote extends DvcRemote {
         const md5 = await writeHashed(file, source());
         // The id is the md5 of the bytes: anything else would be a corrupt object that DVC trusts (0444).
         if (md5 !== id.replace(/\.dir$/, '')) {
-          throw new DvcRemoteError(
-            `object ${id}: the bytes read hash to ${md5} (the file changed after it was hashed?); not stored in ${this.describe()}`,
-          );
+          throw hashMismatch(id, md5, this.describe());
         }
         // 0444 whatever the umask: DVC takes it as "already verified" (dvc-objects HashFileDB.protect). Set before the
         // fsync, so that the mode is as durable as the bytes; both are, before the rename makes the object visible

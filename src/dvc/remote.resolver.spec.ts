@@ -77,10 +77,12 @@ describe('resolveRemote', () => {
       'DVC_REMOTE_* options override the chosen remote (no session token with other keys)',
       {
         overrides: {
-          endpointUrl: 'https://minio:9000',
-          region: 'us-west-2',
-          accessKeyId: 'ENVKEY',
-          secretAccessKey: 'envsecret',
+          options: {
+            endpoint_url: 'https://minio:9000',
+            region: 'us-west-2',
+            access_key_id: 'ENVKEY',
+            secret_access_key: 'envsecret',
+          },
         },
       },
       {
@@ -92,7 +94,7 @@ describe('resolveRemote', () => {
     ],
     [
       'DVC_REMOTE_URL replaces the remote entirely',
-      { overrides: { remoteUrl: 's3://other-bucket', region: 'eu-central-1' } },
+      { overrides: { remoteUrl: 's3://other-bucket', options: { region: 'eu-central-1' } } },
       {
         kind: 's3',
         name: undefined,
@@ -143,13 +145,11 @@ describe('resolveRemote', () => {
       /remote 'gone' \(from core.remote in .dvc\/config\) is not defined/,
     ],
     [
-      'gs',
-      '[core]\nremote = g\n[remote "g"]\nurl = gs://bucket/x\n',
+      'webdav',
+      '[core]\nremote = g\n[remote "g"]\nurl = webdav://host/x\n',
       {},
-      /remote 'g' uses gs:\/\/.*supported: s3:\/\/ and local folders/,
+      /remote 'g' uses webdav:\/\/.*supported: s3:\/\/, gs:\/\/, azure:\/\/, ssh:\/\/ and local folders/,
     ],
-    ['azure', '[core]\nremote = a\n[remote "a"]\nurl = azure://c/x\n', {}, /azure:\/\//],
-    ['ssh', '[core]\nremote = a\n[remote "a"]\nurl = ssh://host/x\n', {}, /ssh:\/\//],
     ['https', '[core]\nremote = a\n[remote "a"]\nurl = https://host/x\n', {}, /https:\/\//],
     ['webdavs', '[core]\nremote = a\n[remote "a"]\nurl = webdavs://host/x\n', {}, /webdavs:\/\//],
     ['oss', '[core]\nremote = a\n[remote "a"]\nurl = oss://b/x\n', {}, /oss:\/\//],
@@ -178,7 +178,7 @@ describe('resolveRemote', () => {
       'relative DVC_REMOTE_URL',
       '',
       { overrides: { remoteUrl: 'store' } },
-      /DVC_REMOTE_URL must be an s3:\/\/ url or an absolute folder/,
+      /DVC_REMOTE_URL must be a remote url \(s3:\/\/, gs:\/\/, azure:\/\/, ssh:\/\/\) or an absolute folder/,
     ],
     [
       'key id without secret',
@@ -202,8 +202,8 @@ describe('resolveRemote', () => {
     const cfg = parseDvcConfig({
       config: '[core]\nremote = a\n[remote "a"]\nurl = gs://b\nsecret_access_key = TOPSECRET\naccess_key_id = AKIA\n',
     });
-    expect(() => resolveRemote({ config: cfg, overrides: { secretAccessKey: 'ENVSECRET', accessKeyId: 'K' } })).toThrow(
-      expect.objectContaining({ message: expect.not.stringMatching(/TOPSECRET|ENVSECRET/) }),
-    );
+    expect(() =>
+      resolveRemote({ config: cfg, overrides: { options: { secret_access_key: 'ENVSECRET', access_key_id: 'K' } } }),
+    ).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/TOPSECRET|ENVSECRET/) }));
   });
 });

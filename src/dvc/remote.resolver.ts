@@ -1,7 +1,19 @@
 import { isAbsolute, posix, resolve } from 'node:path';
 import { DvcConfigError } from './dvc-config.error.js';
 import type { DvcRepoConfig } from './dvc-config.parser.js';
-import type { RemoteOverrides, RemoteSpec, S3RemoteSpec } from './remote-spec.types.js';
+import { homedir, userInfo } from 'node:os';
+import { OPTION_ALIASES, REMOTE_OPTIONS, unknownOptions, type RemoteKind } from './remote-options.table.js';
+import type {
+  AzureCredentials,
+  AzureRemoteSpec,
+  GcsRemoteSpec,
+  NetworkLimits,
+  RemoteOverrides,
+  RemoteSpec,
+  S3RemoteSpec,
+  SdkEnvironment,
+  SshRemoteSpec,
+} from './remote-spec.types.js';
 
 export interface ResolveRemoteInput {
   config: DvcRepoConfig;
@@ -12,22 +24,20 @@ export interface ResolveRemoteInput {
   dvcDir?: string;
 }
 
-const UNSUPPORTED = new Set([
-  'gs',
-  'gcs',
-  'azure',
-  'az',
-  'gdrive',
-  'ssh',
-  'sftp',
-  'hdfs',
-  'webhdfs',
-  'http',
-  'https',
-  'webdav',
-  'webdavs',
-  'oss',
-]);
+/** Schemes DVC knows that this service cannot write (yet): refused with what to do instead. */
+const UNSUPPORTED = new Set(['gdrive', 'hdfs', 'webhdfs', 'http', 'https', 'webdav', 'webdavs', 'oss']);
+/** DVC's scheme → our kind (dvc-gs also registers gcs://, dvc-azure az://, dvc-ssh sftp:// is not DVC's). */
+const KINDS: Readonly<Record<string, Exclude<RemoteKind, 'local'>>> = {
+  s3: 's3',
+  gs: 'gs',
+  gcs: 'gs',
+  azure: 'azure',
+  az: 'azure',
+  ssh: 'ssh',
+};
+/** Per-request timeout and tries when the remote's options do not say. */
+const DEFAULT_TIMEOUT_S = 60;
+const DEFAULT_ATTEMPTS = 4;
 
 /**
  * Which remote to push to, following DVC (dvc/data_cloud.py `get_remote`, dvc/repo/index.py
@@ -40,7 +50,7 @@ export function resolveRemote(input: ResolveRemoteInput): RemoteSpec {
   if (overrides.remoteUrl) {
     if (!/^\w+:\/\//.test(overrides.remoteUrl) && !isAbsolute(overrides.remoteUrl)) {
       throw new DvcConfigError(
-        `DVC_REMOTE_URL must be an s3:// url or an absolute folder, got '${overrides.remoteUrl}'`,
+        `DVC_REMOTE_URL must be a remote url (s3://, gs://, azure://, ssh://) or an absolute folder, got '${overrides.remoteUrl}'`,
       );
     }
     return toSpec(undefined, { url: overrides.remoteUrl }, overrides, undefined, 'DVC_REMOTE_URL');
@@ -109,11 +119,38 @@ function resolveLocalUrl(url: string, dvcDir: string | undefined, what: string):
 
 function toSpec(
   name: string | undefined,
-  options: Record<string, string>,
+  configOptions: Record<string, string>,
   overrides: RemoteOverrides,
   dvcDir: string | undefined,
   what: string,
 ): RemoteSpec {
+  const url = resolveLocalUrl(configOptions.url, dvcDir, what);
+  const scheme = /^(\w+):\/\/([^/]*)/.exec(url);
+  const protocol = scheme?.[1].toLowerCase();
+  // dvc config_schema `ByUrl`: no host part (a path, file:///x) means the local filesystem.
+  const kind: RemoteKind | undefined = !scheme || scheme[2] === '' ? 'local' : KINDS[protocol!];
+  if (!kind) {
+    if (UNSUPPORTED.has(protocol!)) {
+      throw new DvcConfigError(
+        `${what} uses ${protocol}://, which this service cannot push to (supported: s3://, gs://, azure://, ssh:// and local folders). Add a supported remote and select it with DVC_REMOTE, or set DVC_REMOTE_URL.`,
+      );
+    }
+    throw new DvcConfigError(`${what} has a url with the unknown scheme ${protocol}://`);
+  }
+  const envOptions = overrides.options ?? {};
+  const unknown = unknownOptions(kind, Object.keys(envOptions));
+  if (unknown.length > 0) {
+    throw new DvcConfigError(
+      `${unknown.map((o) => `DVC_REMOTE_${o.toUpperCase()}`).join(', ')}: not an option of ${kind === 'local' ? 'a local' : `${/^[aes]/.test(kind) ? 'an' : 'a'} ${kind}://`} remote (${what}). Valid: ${REMOTE_OPTIONS[
+        kind
+      ]
+        .filter((o) => o !== 'url')
+        .map((o) => `DVC_REMOTE_${o.toUpperCase()}`)
+        .join(', ')}`,
+    );
+  }
+  const fromEnv = Object.fromEntries(Object.entries(envOptions).map(([k, v]) => [OPTION_ALIASES[k] ?? k, v]));
+  const options: Record<string, string> = { ...configOptions, ...fromEnv, url };
   for (const key of ['version_aware', 'worktree']) {
     if (options[key]?.toLowerCase() === 'true') {
       throw new DvcConfigError(
@@ -121,35 +158,46 @@ function toSpec(
       );
     }
   }
-  const url = resolveLocalUrl(options.url, dvcDir, what);
-  const scheme = /^(\w+):\/\/([^/]*)/.exec(url);
-  // dvc config_schema `ByUrl`: no host part (a path, file:///x) means the local filesystem.
-  if (!scheme || scheme[2] === '')
-    return { kind: 'local', name, path: resolve(scheme ? url.slice(scheme[1].length + 3) || '/' : url) };
-  const protocol = scheme[1].toLowerCase();
-  if (protocol === 's3') return s3Spec(name, url, options, overrides, what);
-  if (UNSUPPORTED.has(protocol)) {
-    throw new DvcConfigError(
-      `${what} uses ${protocol}://, which this service cannot push to (supported: s3:// and local folders). Add an S3 or local remote and select it with DVC_REMOTE, or set DVC_REMOTE_URL.`,
-    );
+  const context: SpecContext = { name, url, options, fromEnv, what, sdk: overrides.sdkEnvironment ?? {} };
+  switch (kind) {
+    case 'local':
+      return { kind: 'local', name, path: resolve(scheme ? url.slice(scheme[1].length + 3) || '/' : url) };
+    case 's3':
+      return s3Spec(context);
+    case 'gs':
+      return gcsSpec(context);
+    case 'azure':
+      return azureSpec(context);
+    case 'ssh':
+      return sshSpec(context);
   }
-  throw new DvcConfigError(`${what} has a url with the unknown scheme ${protocol}://`);
 }
 
-function s3Spec(
-  name: string | undefined,
-  url: string,
-  options: Record<string, string>,
-  overrides: RemoteOverrides,
-  what: string,
-): S3RemoteSpec {
-  const [bucket, ...rest] = url.slice('s3://'.length).split('/');
+interface SpecContext {
+  name: string | undefined;
+  url: string;
+  /** `.dvc/config` (+ config.local) with the DVC_REMOTE_<OPTION> values on top. */
+  options: Record<string, string>;
+  /** Just the DVC_REMOTE_<OPTION> values. */
+  fromEnv: Record<string, string>;
+  what: string;
+  sdk: SdkEnvironment;
+}
+
+/** `scheme://host/a/b/` → host and the path without leading or trailing `/` (normalized, may be empty). */
+function bucketAndPrefix(url: string): [string, string] {
+  const [bucket, ...rest] = url.replace(/^\w+:\/\//, '').split('/');
   const prefix = posix
     .normalize(rest.join('/') || '.')
     .replace(/^\.$/, '')
     .replace(/^\/+|\/+$/g, '');
-  const accessKeyId = overrides.accessKeyId ?? options.access_key_id;
-  const secretAccessKey = overrides.secretAccessKey ?? options.secret_access_key;
+  return [bucket, prefix];
+}
+
+function s3Spec({ name, url, options, fromEnv, what }: SpecContext): S3RemoteSpec {
+  const [bucket, prefix] = bucketAndPrefix(url);
+  const accessKeyId = options.access_key_id;
+  const secretAccessKey = options.secret_access_key;
   if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
     throw new DvcConfigError(
       `${what}: an access key id needs its secret access key (DVC_REMOTE_ACCESS_KEY_ID / DVC_REMOTE_SECRET_ACCESS_KEY, or access_key_id / secret_access_key in .dvc/config.local)`,
@@ -163,20 +211,121 @@ function s3Spec(
     useSsl: bool(options.use_ssl, true, what, 'use_ssl'),
     sslVerify: sslVerify(options.ssl_verify, what),
   };
-  const endpoint = overrides.endpointUrl ?? options.endpointurl;
-  if (endpoint) spec.endpoint = endpoint;
-  const region = overrides.region ?? options.region;
-  if (region) spec.region = region;
+  if (options.endpointurl) spec.endpoint = options.endpointurl;
+  if (options.region) spec.region = options.region;
   if (accessKeyId && secretAccessKey) {
     spec.credentials = { accessKeyId, secretAccessKey };
     // A session token belongs to the keys it came with: not mixed with keys from DVC_REMOTE_*.
-    if (options.session_token && !overrides.accessKeyId) spec.credentials.sessionToken = options.session_token;
+    if (options.session_token && (!fromEnv.access_key_id || fromEnv.session_token))
+      spec.credentials.sessionToken = options.session_token;
   }
   if (options.profile) spec.profile = options.profile;
   if (options.sse) spec.sse = options.sse;
   if (options.sse_kms_key_id) spec.sseKmsKeyId = options.sse_kms_key_id;
   if (options.acl) spec.acl = options.acl;
   return spec;
+}
+
+/** dvc-gs `_prepare_credentials`: `credentialpath`, else Google's default chain (GOOGLE_APPLICATION_CREDENTIALS first). */
+function gcsSpec({ name, url, options, what, sdk }: SpecContext): GcsRemoteSpec {
+  const [bucket, prefix] = bucketAndPrefix(url);
+  const endpoint = options.endpointurl;
+  if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint))
+    throw new DvcConfigError(`${what}: 'endpointurl' must be an http(s) url, got '${endpoint}'`);
+  if (bool(options.allow_anonymous_login, false, what, 'allow_anonymous_login') && !endpoint) {
+    throw new DvcConfigError(
+      `${what} sets 'allow_anonymous_login = true': an anonymous client cannot write to Google Cloud Storage. Give the service a service account key (DVC_REMOTE_CREDENTIALPATH or GOOGLE_APPLICATION_CREDENTIALS).`,
+    );
+  }
+  const spec: GcsRemoteSpec = { kind: 'gs', name, bucket, prefix, ...limits(options, 'timeout', what) };
+  if (endpoint) spec.endpoint = endpoint.replace(/\/+$/, '');
+  if (options.projectname) spec.projectId = options.projectname;
+  const keyFilename = options.credentialpath ?? sdk.googleApplicationCredentials;
+  if (keyFilename) spec.keyFilename = keyFilename;
+  return spec;
+}
+
+/**
+ * dvc-azure `_prepare_credentials` + `_login_method`: the remote's options first, then the Azure CLI's `[storage]`
+ * settings, which come from AZURE_STORAGE_CONNECTION_STRING / _ACCOUNT / _KEY / _SAS_TOKEN.
+ */
+function azureSpec({ name, url, options, what, sdk }: SpecContext): AzureRemoteSpec {
+  const [container, prefix] = bucketAndPrefix(url);
+  const connectionString = options.connection_string ?? sdk.azureStorageConnectionString;
+  const accountName = options.account_name ?? sdk.azureStorageAccount;
+  const accountKey = options.account_key ?? sdk.azureStorageKey;
+  const sasToken = options.sas_token ?? sdk.azureStorageSasToken;
+  let credentials: AzureCredentials;
+  if (connectionString) credentials = { kind: 'connection_string', connectionString };
+  else if (accountName && accountKey) credentials = { kind: 'account_key', accountName, accountKey };
+  else if (accountName && sasToken)
+    credentials = { kind: 'sas_token', accountName, sasToken: sasToken.replace(/^\?/, '') };
+  else {
+    const principal = options.tenant_id || options.client_id || options.client_secret;
+    throw new DvcConfigError(
+      `${what}: ${principal ? 'an Entra ID service principal (tenant_id/client_id/client_secret) is not supported by this service' : 'no credentials that can write'}: set DVC_REMOTE_CONNECTION_STRING (or AZURE_STORAGE_CONNECTION_STRING), or DVC_REMOTE_ACCOUNT_NAME with DVC_REMOTE_ACCOUNT_KEY or DVC_REMOTE_SAS_TOKEN`,
+    );
+  }
+  // DVC's `timeout` is the connection's; one request is bounded by `read_timeout` when set.
+  const timeoutKey = options.read_timeout ? 'read_timeout' : options.timeout ? 'timeout' : 'connection_timeout';
+  return { kind: 'azure', name, container, prefix, credentials, ...limits(options, timeoutKey, what) };
+}
+
+/** dvc-ssh `_prepare_credentials`: user from the url or `user`, else the local user (as ssh does); port 22. */
+function sshSpec({ name, url, options, what }: SpecContext): SshRemoteSpec {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DvcConfigError(
+      `${what}: '${redactUrl(url)}' is not a valid ssh:// url (ssh://[user@]host[:port]/absolute/path)`,
+    );
+  }
+  if (parsed.password) throw new DvcConfigError(`${what}: put the password in DVC_REMOTE_PASSWORD, not in the url`);
+  const path = posix.normalize(decodeURIComponent(parsed.pathname) || '/').replace(/(.)\/+$/, '$1');
+  const port = integer(options.port ?? (parsed.port || '22'), what, 'port', 1, 65535);
+  const user = options.user ?? (decodeURIComponent(parsed.username) || userInfo().username);
+  if (!options.password && !options.keyfile) {
+    throw new DvcConfigError(
+      `${what}: no way to sign in to ${parsed.hostname}: set DVC_REMOTE_KEYFILE (a private key file) or DVC_REMOTE_PASSWORD`,
+    );
+  }
+  const spec: SshRemoteSpec = {
+    kind: 'ssh',
+    name,
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    user,
+    path,
+    knownHosts: expandHome(options.known_hosts ?? '~/.ssh/known_hosts'),
+    parallelism: options.max_sessions ? integer(options.max_sessions, what, 'max_sessions', 1, 64) : 8,
+    ...limits(options, 'timeout', what),
+  };
+  if (options.password) spec.password = options.password;
+  if (options.keyfile) spec.keyFile = expandHome(options.keyfile);
+  if (options.passphrase) spec.passphrase = options.passphrase;
+  return spec;
+}
+
+function limits(options: Record<string, string>, timeoutKey: string, what: string): NetworkLimits {
+  const seconds = options[timeoutKey] ? integer(options[timeoutKey], what, timeoutKey, 1, 86_400) : DEFAULT_TIMEOUT_S;
+  return { timeoutMs: seconds * 1000, attempts: DEFAULT_ATTEMPTS };
+}
+
+function integer(value: string, what: string, key: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max)
+    throw new DvcConfigError(`${what}: '${key} = ${value}' must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** dvc-ssh expands `~` in `keyfile` (os.path.expanduser); so do we, for the service's own home. */
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
 }
 
 function bool(value: string | undefined, fallback: boolean, what: string, key: string): boolean {

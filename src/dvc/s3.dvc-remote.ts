@@ -17,6 +17,7 @@ import { DvcRemoteError } from './dvc-remote.error.js';
 import { contentMd5Base64, md5Hex } from './md5.util.js';
 import { objectRelPath } from './object-path.util.js';
 import { listObjectIds } from './s3-object.lister.js';
+import { hashMismatch, idsByFolder, inParallel } from './remote-io.util.js';
 import type { S3RemoteSpec } from './remote-spec.types.js';
 
 /** A prefix group this small is checked with HEAD requests; a bigger one with one listing (dvc-data also switches from "exists" to "traverse"). */
@@ -50,11 +51,7 @@ export class S3DvcRemote extends DvcRemote {
    * a big one is asked folder by folder (`files/md5/xx/`), listing a folder only where it pays off.
    */
   async missing(ids: readonly string[]): Promise<Set<string>> {
-    const groups = new Map<string, string[]>();
-    for (const id of new Set(ids)) {
-      objectRelPath(id); // validates
-      groups.set(id.slice(0, 2), [...(groups.get(id.slice(0, 2)) ?? []), id]);
-    }
+    const groups = idsByFolder(ids);
     const result = new Set<string>();
     try {
       if (groups.size > FEW_FOLDERS && (await this.estimatedObjects()) / 1000 < groups.size) {
@@ -62,7 +59,7 @@ export class S3DvcRemote extends DvcRemote {
         for (const id of new Set(ids)) if (!present.has(id)) result.add(id);
         return result;
       }
-      await inParallel([...groups.values()], async (group) => {
+      await inParallel([...groups.values()], PARALLEL, async (group) => {
         const present = group.length <= HEAD_AT_MOST ? await this.headEach(group) : await this.listGroup(group);
         for (const id of group) if (!present.has(id)) result.add(id);
       });
@@ -80,7 +77,7 @@ export class S3DvcRemote extends DvcRemote {
       const opened = source();
       // A stream of unknown length is read into memory first (PutObject needs the length).
       const body = !Buffer.isBuffer(opened) && size === undefined ? await buffer(opened) : opened;
-      if (Buffer.isBuffer(body) && md5Hex(body) !== md5) throw mismatch(id, md5Hex(body), this.describe());
+      if (Buffer.isBuffer(body) && md5Hex(body) !== md5) throw hashMismatch(id, md5Hex(body), this.describe());
       const hash = createHash('md5');
       const hashing = new Transform({
         transform(chunk: Buffer, _encoding, done) {
@@ -105,7 +102,7 @@ export class S3DvcRemote extends DvcRemote {
       if (!Buffer.isBuffer(body) && hash.digest('hex') !== md5) {
         // The file changed while it was streamed: take back the wrong object (it was missing before, nothing referenced it).
         await this.client.send(new DeleteObjectCommand({ Bucket: this.spec.bucket, Key: key }));
-        throw mismatch(id, 'other bytes', this.describe());
+        throw hashMismatch(id, 'other bytes', this.describe());
       }
     } catch (error) {
       if (error instanceof DvcRemoteError) throw error;
@@ -204,20 +201,6 @@ function clientConfig(spec: S3RemoteSpec): S3ClientConfig {
   else if (typeof spec.sslVerify === 'string')
     config.requestHandler = { httpsAgent: new Agent({ ca: readFileSync(spec.sslVerify) }) };
   return config;
-}
-
-async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
-}
-
-function mismatch(id: string, actual: string, where: string): DvcRemoteError {
-  return new DvcRemoteError(
-    `object ${id}: the bytes read hash to ${actual} (the file changed after it was hashed?); not stored in ${where}`,
-  );
 }
 
 function isNotFound(error: unknown): boolean {

@@ -7,7 +7,7 @@ import { pushDataset } from '../../src/dvc/dataset.pusher.js';
 import { md5Hex } from '../../src/dvc/md5.util.js';
 
 /** Contents whose md5 all start with `prefix`: one `files/md5/xx/` folder, so S3 lists it instead of HEADs. */
-function contentsInOneFolder(count: number, prefix = 'ab'): Buffer[] {
+export function contentsInOneFolder(count: number, prefix = 'ab'): Buffer[] {
   const found: Buffer[] = [];
   for (let i = 0; found.length < count; i++)
     if (md5Hex(String(i)).startsWith(prefix)) found.push(Buffer.from(String(i)));

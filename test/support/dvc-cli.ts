@@ -76,6 +76,10 @@ export function dvcEnv(): NodeJS.ProcessEnv {
     // The data scientist's shell has no S3 credentials of ours: the remote must work from the repo's own config.
     AWS_ACCESS_KEY_ID: undefined,
     AWS_SECRET_ACCESS_KEY: undefined,
+    // dvc-gs on an HTTP emulator: no gRPC bucket-type probe (gcsfs waits 60 s per write for it) and no probe of
+    // the GCE metadata server for credentials.
+    GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT: 'false',
+    NO_GCE_CHECK: 'true',
   };
   return isolated;
 }

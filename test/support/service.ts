@@ -214,3 +214,17 @@ export async function withLogs<T>(service: RunningService, body: () => Promise<T
     throw error;
   }
 }
+
+/**
+ * For a service that must refuse to start: its startup error (with its log), or 'the service started' (after
+ * stopping it) when it did start.
+ */
+export function startupFailure(started: Promise<RunningService>): Promise<string> {
+  return started.then(
+    async (service) => {
+      await service.stop();
+      return 'the service started';
+    },
+    (error: Error) => error.message,
+  );
+}

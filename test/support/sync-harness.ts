@@ -64,10 +64,17 @@ export class SyncHarness {
       datasetPath: options.datasetPath ?? 'data/annotations',
       remoteName: undefined,
       remoteUrl: undefined,
-      endpointUrl: undefined,
-      region: undefined,
-      accessKeyId: SECRETS.remoteAccessKeyId,
-      secretAccessKey: SECRETS.remoteSecretAccessKey,
+      remoteOptions: {
+        access_key_id: SECRETS.remoteAccessKeyId,
+        secret_access_key: SECRETS.remoteSecretAccessKey,
+      },
+      sdkEnvironment: {
+        googleApplicationCredentials: undefined,
+        azureStorageConnectionString: undefined,
+        azureStorageAccount: undefined,
+        azureStorageKey: undefined,
+        azureStorageSasToken: undefined,
+      },
     });
     const runner = createFlushPipeline({ storage, state, git, remotes: new FixedDvcRemotes(remote), dataset });
     return new SyncHarness(dataDir, storage, git, remote, state, dataset, runner);

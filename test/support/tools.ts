@@ -15,6 +15,10 @@ export interface ToolPaths {
   gitHttpBackend: string;
   /** test/tools/compose-config: loads a compose file as `docker compose config` does. */
   composeConfig: string;
+  /** gcp-storage-emulator (a GCS JSON API server) in its own venv. */
+  gcsEmulator: string;
+  /** Debian's OpenSSH server, for the SSH/SFTP remote tests. */
+  sshd: string;
 }
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { removeTempRoots, tempRoot } from '../dvc/dvc-repo.harness.js';
 import { git, startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { startMotoServer, type MotoServer } from '../support/moto-server.js';
-import { startService, withLogs } from '../support/service.js';
+import { startService, startupFailure, withLogs } from '../support/service.js';
 import { flush, healthText, syncStatus } from './harness/admin-client.js';
 import { gitCloneAndDvcPull, IN_SYNC, s3ConfigLocal } from './harness/pulled-dataset.js';
 import { S3Objects } from './harness/s3-objects.js';
@@ -119,7 +119,7 @@ describe('a failing DVC remote', () => {
 
 describe('a repository whose DVC settings this service cannot honour', () => {
   const refusals: Array<[string, string, RegExp]> = [
-    ['a gs:// remote', dvcConfigText('gs://team-bucket/dvcstore'), /remote 'storage' uses gs:\/\//],
+    ['a webdav:// remote', dvcConfigText('webdav://nas.example/dvcstore'), /remote 'storage' uses webdav:\/\//],
     [
       'version_aware = true',
       dvcConfigText('s3://team-bucket/dvcstore', { version_aware: 'true' }),
@@ -130,13 +130,7 @@ describe('a repository whose DVC settings this service cannot honour', () => {
     const repo = name.replace(/\W+/g, '-');
     createDvcRepo(gitRoot, repo, dvcConfig);
     const started = startService({ env: { ...gitEnv(repo), DVC_DATASET_PATH: 'data/annotations' } });
-    const failure = await started.then(
-      async (service) => {
-        await service.stop();
-        return 'the service started';
-      },
-      (error: Error) => error.message,
-    );
+    const failure = await startupFailure(started);
     expect(failure).toMatch(/exited \(1\) before it was healthy/);
     expect(failure).toMatch(reason);
     expect(failure).not.toContain(GIT_TOKEN);

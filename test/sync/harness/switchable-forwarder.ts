@@ -10,11 +10,14 @@ export interface SwitchableForwarder {
   endpoint: string;
   down(): void;
   up(): void;
+  /** Goes down once this many more bytes went from clients to the target (a remote lost in the middle of a push). */
+  downAfter(bytes: number): void;
   stop(): Promise<void>;
 }
 
 export async function startSwitchableForwarder(targetPort: number): Promise<SwitchableForwarder> {
   let isUp = true;
+  let budget = Infinity;
   const open = new Set<Socket>();
   const track = (socket: Socket) => {
     open.add(socket);
@@ -29,6 +32,10 @@ export async function startSwitchableForwarder(targetPort: number): Promise<Swit
     }
     const upstream = connect(targetPort, '127.0.0.1');
     track(upstream);
+    client.on('data', (chunk: Buffer) => {
+      budget -= chunk.length;
+      if (budget < 0) down();
+    });
     client.pipe(upstream);
     upstream.pipe(client);
     client.on('close', () => upstream.destroy());
@@ -36,14 +43,19 @@ export async function startSwitchableForwarder(targetPort: number): Promise<Swit
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  function down() {
+    isUp = false;
+    budget = Infinity;
+    for (const socket of open) socket.resetAndDestroy();
+  }
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    down: () => {
-      isUp = false;
-      for (const socket of open) socket.resetAndDestroy();
-    },
+    down,
     up: () => {
       isUp = true;
+    },
+    downAfter: (bytes) => {
+      budget = bytes;
     },
     stop: () =>
       new Promise<void>((resolve) => {
