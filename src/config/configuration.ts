@@ -40,6 +40,7 @@ export const gitConfig = registerAs('git', () => {
     token: e.GIT_TOKEN,
     authorName: e.GIT_AUTHOR_NAME,
     authorEmail: e.GIT_AUTHOR_EMAIL,
+    httpTimeoutMs: e.GIT_HTTP_TIMEOUT_SECONDS * 1000,
   };
 });
 
@@ -53,6 +54,7 @@ export const dvcConfig = registerAs('dvc', () => {
     region: e.DVC_REMOTE_REGION,
     accessKeyId: e.DVC_REMOTE_ACCESS_KEY_ID,
     secretAccessKey: e.DVC_REMOTE_SECRET_ACCESS_KEY,
+    timeoutMs: e.DVC_REMOTE_TIMEOUT_SECONDS * 1000,
   };
 });
 
@@ -61,4 +63,7 @@ export const syncConfig = registerAs('sync', () => {
   return { intervalSeconds: e.SYNC_INTERVAL_SECONDS, maxPending: e.SYNC_MAX_PENDING };
 });
 
-export const allConfigs = [serverConfig, storageConfig, s3Config, gitConfig, dvcConfig, syncConfig];
+/** Fault injection for the crash tests (DVC_SYNC_TEST_CRASH_AFTER); undefined in production. */
+export const testingConfig = registerAs('testing', () => ({ crashAfter: env().DVC_SYNC_TEST_CRASH_AFTER }));
+
+export const allConfigs = [serverConfig, storageConfig, s3Config, gitConfig, dvcConfig, syncConfig, testingConfig];

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { CRASH_STEPS, type CrashStep } from './crash-steps.js';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsIn,
@@ -59,6 +60,8 @@ export class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1) @Max(5 * 1024 ** 3) S3_MAX_OBJECT_SIZE = 100 * 1024 * 1024;
 
   // --- git
+  /** Idle limit of one request to the Git server: a server that sends nothing for this long is cut off. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600) GIT_HTTP_TIMEOUT_SECONDS = 60;
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^https?:\/\/[^\s]+$/, {
@@ -91,10 +94,18 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_REGION?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_ACCESS_KEY_ID?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_SECRET_ACCESS_KEY?: string;
+  /** Idle limit of one request to an S3 DVC remote (connect, or no byte either way for this long). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600) DVC_REMOTE_TIMEOUT_SECONDS = 60;
 
   // --- sync
   @Type(() => Number) @IsInt() @Min(1) @Max(86400) SYNC_INTERVAL_SECONDS = 30;
   @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) SYNC_MAX_PENDING = 500;
+
+  // --- testing only: fault injection, never set in production
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(CRASH_STEPS, { message: `DVC_SYNC_TEST_CRASH_AFTER must be one of ${CRASH_STEPS.join(', ')} (tests only)` })
+  DVC_SYNC_TEST_CRASH_AFTER?: CrashStep;
 }
 
 /** Settings whose values must never be printed. */

@@ -10,8 +10,8 @@ import { resolveRemote } from './remote.resolver.js';
 import { S3DvcRemote } from './s3.dvc-remote.js';
 
 /** The remote a resolved spec names: the one place that knows the remote kinds. */
-export function createDvcRemote(spec: RemoteSpec): DvcRemote {
-  return spec.kind === 'local' ? new LocalDvcRemote(spec.path, spec.name) : new S3DvcRemote(spec);
+export function createDvcRemote(spec: RemoteSpec, options: { timeoutMs?: number } = {}): DvcRemote {
+  return spec.kind === 'local' ? new LocalDvcRemote(spec.path, spec.name) : new S3DvcRemote(spec, options.timeoutMs);
 }
 
 /**
@@ -42,7 +42,7 @@ export class DvcRemoteFactory extends DvcRemotes implements OnModuleDestroy {
     const key = JSON.stringify(spec);
     if (this.current?.key === key) return this.current.remote;
     this.onModuleDestroy();
-    const remote = createDvcRemote(spec);
+    const remote = createDvcRemote(spec, { timeoutMs: this.settings.timeoutMs });
     this.current = { key, remote };
     return remote;
   }

@@ -24,15 +24,20 @@ const HEAD_AT_MOST = 3;
 /** Up to this many folders the per-folder way costs a handful of requests: no need to sample the remote's size. */
 const FEW_FOLDERS = 3;
 const PARALLEL = 8;
+const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** A DVC remote on S3 or an S3-compatible server (dvc-s3): objects at `<prefix>/files/md5/xx/yyyy…`, no metadata. */
 export class S3DvcRemote extends DvcRemote {
   private readonly client: S3Client;
   private readonly root: string;
 
-  constructor(private readonly spec: S3RemoteSpec) {
+  /** `timeoutMs`: DVC_REMOTE_TIMEOUT_SECONDS, the idle limit of one request (the SDK retries it, then the flush). */
+  constructor(
+    private readonly spec: S3RemoteSpec,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {
     super();
-    this.client = new S3Client(clientConfig(spec));
+    this.client = new S3Client(clientConfig(spec, timeoutMs));
     this.root = spec.prefix ? `${spec.prefix}/` : '';
   }
 
@@ -184,7 +189,7 @@ export class S3DvcRemote extends DvcRemote {
   }
 }
 
-function clientConfig(spec: S3RemoteSpec): S3ClientConfig {
+function clientConfig(spec: S3RemoteSpec, timeoutMs: number): S3ClientConfig {
   const region = spec.region ?? 'us-east-1';
   const config: S3ClientConfig = {
     region,
@@ -200,9 +205,16 @@ function clientConfig(spec: S3RemoteSpec): S3ClientConfig {
   }
   if (spec.credentials) config.credentials = spec.credentials;
   if (spec.profile) config.profile = spec.profile;
-  if (spec.sslVerify === false) config.requestHandler = { httpsAgent: new Agent({ rejectUnauthorized: false }) };
+  // Without limits the SDK waits forever on a server that accepted the connection and went silent (its default
+  // requestTimeout is 0): a bounded wait, retried by the SDK's standard retry (3 attempts with backoff), then
+  // by the flush's own backoff. `requestTimeout` is the socket's idle limit, so a large upload that keeps
+  // moving is not cut.
+  const timeouts = { connectionTimeout: Math.min(timeoutMs, 10_000), requestTimeout: timeoutMs };
+  if (spec.sslVerify === false)
+    config.requestHandler = { ...timeouts, httpsAgent: new Agent({ rejectUnauthorized: false }) };
   else if (typeof spec.sslVerify === 'string')
-    config.requestHandler = { httpsAgent: new Agent({ ca: readFileSync(spec.sslVerify) }) };
+    config.requestHandler = { ...timeouts, httpsAgent: new Agent({ ca: readFileSync(spec.sslVerify) }) };
+  else config.requestHandler = timeouts;
   return config;
 }
 

@@ -5,6 +5,7 @@ import { mkdir, open, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { storageConfig } from '../config/configuration.js';
+import { DISK_FULL_ADVICE, isDiskFull } from '../common/disk-full.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { DurableDirs } from './durable-dirs.js';
 import { placeFile, removeFile, writeBodyToFile } from './durable-fs.js';
@@ -190,7 +191,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       return { ok: true };
     } catch (error) {
       await rm(probe, { force: true }).catch(() => undefined);
-      return { ok: false, error: (error as Error).message };
+      return { ok: false, error: isDiskFull(error) ? DISK_FULL_ADVICE : (error as Error).message };
     }
   }
 
