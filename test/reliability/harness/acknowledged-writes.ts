@@ -44,9 +44,7 @@ export class AcknowledgedWrites {
     const byTask = new Map<number, Array<[number, string]>>();
     for (const { task, id, choice } of this.labels.values())
       byTask.set(task, [...(byTask.get(task) ?? []), [id, choice]]);
-    return Object.fromEntries(
-      [...byTask].map(([task, labels]) => [task, labels.sort((a, b) => a[0] - b[0])] as const),
-    );
+    return Object.fromEntries([...byTask].map(([task, labels]) => [task, labels.sort((a, b) => a[0] - b[0])] as const));
   }
 }
 

@@ -45,7 +45,10 @@ export const REMOTE_KINDS: RemoteKind[] = [
       return {
         location: (label) => ({
           dvcConfig: dvcConfigText(`s3://${moto.bucket}/${label}`, { endpointurl: moto.endpoint }),
-          serviceEnv: { DVC_REMOTE_ACCESS_KEY_ID: moto.accessKeyId, DVC_REMOTE_SECRET_ACCESS_KEY: moto.secretAccessKey },
+          serviceEnv: {
+            DVC_REMOTE_ACCESS_KEY_ID: moto.accessKeyId,
+            DVC_REMOTE_SECRET_ACCESS_KEY: moto.secretAccessKey,
+          },
           configLocal: s3ConfigLocal('storage', moto),
         }),
         stop: () => moto.stop(),
