@@ -205,11 +205,11 @@ function clientConfig(spec: S3RemoteSpec, timeoutMs: number): S3ClientConfig {
   }
   if (spec.credentials) config.credentials = spec.credentials;
   if (spec.profile) config.profile = spec.profile;
-  // Without limits the SDK waits forever on a server that accepted the connection and went silent (its default
-  // requestTimeout is 0): a bounded wait, retried by the SDK's standard retry (3 attempts with backoff), then
-  // by the flush's own backoff. `requestTimeout` is the socket's idle limit, so a large upload that keeps
-  // moving is not cut.
-  const timeouts = { connectionTimeout: Math.min(timeoutMs, 10_000), requestTimeout: timeoutMs };
+  // Without limits the SDK waits forever on a server that accepted the connection and went silent (no socket
+  // timeout by default; `requestTimeout` only logs a warning unless told to throw): a bounded wait, retried by
+  // the SDK's standard retry (3 attempts with backoff), then by the flush's own backoff. `socketTimeout` is an
+  // idle limit, so a large upload that keeps moving is not cut.
+  const timeouts = { connectionTimeout: Math.min(timeoutMs, 10_000), socketTimeout: timeoutMs };
   if (spec.sslVerify === false)
     config.requestHandler = { ...timeouts, httpsAgent: new Agent({ rejectUnauthorized: false }) };
   else if (typeof spec.sslVerify === 'string')

@@ -29,7 +29,10 @@ export function boundedHttpClient(idleMs: number, onPushAnswered: () => void = (
 }
 
 function timeoutError(url: string, idleMs: number): Error {
-  return new Error(`the Git server sent nothing for ${idleMs / 1000}s (GIT_HTTP_TIMEOUT_SECONDS): ${stripQuery(url)}`);
+  return new Error(
+    `the Git server sent nothing for ${idleMs / 1000}s (${stripQuery(url)}): the flush retries; ` +
+      'raise GIT_HTTP_TIMEOUT_SECONDS if the server is only slow',
+  );
 }
 
 function stripQuery(url: string): string {
