@@ -5,9 +5,9 @@ import http from 'isomorphic-git/http/node';
  * isomorphic-git's Node HTTP client, with an idle limit on every request: a Git server that accepts the
  * connection and then sends nothing (overloaded, a proxy holding the line, a half-dead network) fails the
  * request after `idleMs` instead of holding the flush forever. The limit is on silence, not on duration,
- * so a large pack that keeps arriving is never cut. Two guards: the socket's own idle timeout (connect and
- * request body, via simple-get's `timeout`), and one on each chunk of the answer, which the socket timeout
- * does not reliably end once the response has started.
+ * so a large pack that keeps moving either way is never cut: the socket's own idle timeout (simple-get's
+ * `timeout`) covers connecting and sending, and a guard on each chunk of the answer covers reading it. Either
+ * way the error says the server was silent, and for how long.
  *
  * `onPushAnswered` runs once the whole answer to a push (`git-receive-pack`: the server's report, written
  * after it updated the branch) has arrived, before isomorphic-git reads it: the crash tests' `push-sent`.
@@ -16,7 +16,13 @@ export function boundedHttpClient(idleMs: number, onPushAnswered: () => void = (
   return {
     async request(request: GitHttpRequest): Promise<GitHttpResponse> {
       const fetchOptions = { ...(request.fetchOptions as object | undefined), timeout: idleMs };
-      const response = await withinIdle(http.request({ ...request, fetchOptions }), idleMs, request.url);
+      let response: GitHttpResponse;
+      try {
+        response = await http.request({ ...request, fetchOptions });
+      } catch (error) {
+        if ((error as Error)?.message === SIMPLE_GET_TIMEOUT) throw timeoutError(request.url, idleMs);
+        throw error;
+      }
       if (!response.body) return response;
       const body = idleBounded(response.body, idleMs, request.url);
       if (!request.url.endsWith('/git-receive-pack')) return { ...response, body };
@@ -27,6 +33,9 @@ export function boundedHttpClient(idleMs: number, onPushAnswered: () => void = (
     },
   };
 }
+
+/** What simple-get (under isomorphic-git's Node client) rejects with when the socket's idle timeout fires. */
+const SIMPLE_GET_TIMEOUT = 'Request timed out';
 
 function timeoutError(url: string, idleMs: number): Error {
   return new Error(
@@ -74,7 +83,15 @@ async function* idleBounded(
   const iterator = body[Symbol.asyncIterator]();
   try {
     for (;;) {
-      const next = await withinIdle(iterator.next(), idleMs, url);
+      const waiting = Date.now();
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await withinIdle(iterator.next(), idleMs, url);
+      } catch (error) {
+        // The socket's idle timeout may end the answer a moment before this guard does ("aborted"): same cause.
+        if (Date.now() - waiting >= idleMs * 0.9) throw timeoutError(url, idleMs);
+        throw error;
+      }
       if (next.done) return;
       yield next.value;
     }
