@@ -11,6 +11,8 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readTree, removeTempRoots } from '../dvc/dvc-repo.harness.js';
 import { git } from '../support/git-http-server.js';
+import { runCommand } from '../support/run-command.js';
+import { toolPaths } from '../support/tools.js';
 import { startService, withLogs, type RunningService } from '../support/service.js';
 import { flush, syncStatus } from '../sync/harness/admin-client.js';
 import { gitCloneAndDvcPull, IN_SYNC } from '../sync/harness/pulled-dataset.js';
@@ -85,6 +87,21 @@ function filesUnder(dir: string): string[] {
 
 const sorted = (keys: Iterable<string>) => [...keys].sort();
 
+/** boto3 (what Label Studio uses), standard retry mode: one PUT; prints the error code and how often it retried. */
+const BOTO3_PUT = `
+import sys, boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+url, key_id, secret, bucket = sys.argv[1:5]
+s3 = boto3.client('s3', endpoint_url=url, aws_access_key_id=key_id, aws_secret_access_key=secret, region_name='us-east-1',
+                  config=Config(retries={'mode': 'standard', 'total_max_attempts': 3}, s3={'addressing_style': 'path'}))
+try:
+    s3.put_object(Bucket=bucket, Key='fill/boto3.bin', Body=b'x' * 200000)
+    print('stored')
+except ClientError as e:
+    print(e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode'], e.response['ResponseMetadata']['RetryAttempts'])
+`;
+
 describe('DATA_DIR on a full disk', () => {
   const acknowledged = new Map<string, Buffer>();
   const refusals: Array<{ status?: number; code: string; message: string }> = [];
@@ -122,6 +139,11 @@ describe('DATA_DIR on a full disk', () => {
       expect(freeBytes(disk!.dir)).toBeLessThan(96 * 1024);
       expect(new Set(refusals.map((r) => `${r.status} ${r.code}`))).toEqual(new Set(['503 SlowDown']));
       for (const refusal of refusals) expect(refusal.message).toMatch(/disk is full/);
+
+      // Label Studio's client: boto3 retries the 503 (twice: 3 attempts in all, standard mode), then reports SlowDown.
+      const { accessKeyId, secretAccessKey, bucket, url } = service!;
+      const boto3 = await runCommand(toolPaths().python, ['-c', BOTO3_PUT, url, accessKeyId, secretAccessKey, bucket]);
+      expect([boto3.stdout.trim(), boto3.stderr]).toEqual(['SlowDown 503 2', '']);
 
       // Nothing partial: no temp file, no object file and no listed key beyond the acknowledged writes.
       expect(filesUnder(join(disk!.dir, 'tmp')).filter((name) => !name.startsWith('probe-'))).toEqual([]);
