@@ -1,4 +1,4 @@
-import { annotationBody, labelsByTask, type DatasetTask } from '../../sync/harness/label-studio-bodies.js';
+import { annotationBody, labelsByTask } from '../../sync/harness/label-studio-bodies.js';
 
 /**
  * What the service acknowledged, and nothing else: a write enters only once its PUT or DELETE answered 2xx.
@@ -26,14 +26,6 @@ export class AcknowledgedWrites {
     this.labels.delete(key);
   }
 
-  get size(): number {
-    return this.bodies.size;
-  }
-
-  keys(): string[] {
-    return [...this.bodies.keys()];
-  }
-
   /** A directory dataset: relpath → text (keys here need no escaping). */
   directory(): Record<string, string> {
     return Object.fromEntries([...this.bodies].sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -47,5 +39,3 @@ export class AcknowledgedWrites {
     return Object.fromEntries([...byTask].map(([task, labels]) => [task, labels.sort((a, b) => a[0] - b[0])] as const));
   }
 }
-
-export type { DatasetTask };
