@@ -6,10 +6,12 @@ export function outName(fallback: string): string {
   return name;
 }
 
-/** A positive integer `--<name>=N` from the command line, or the fallback. */
+/** A positive integer `--<name>=N` (or `--<name> N`) from the command line, or the fallback. */
 export function option(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg ? Number(arg.split('=')[1]) : fallback;
+  const spaced = process.argv.indexOf(`--${name}`);
+  const given = arg ? arg.split('=')[1] : spaced >= 0 ? process.argv[spaced + 1] : undefined;
+  const value = given === undefined ? fallback : Number(given);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
   return value;
 }

@@ -8,8 +8,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3Target } from './s3-put.js';
 
-/** bench/.out/lib/processes.js → the repository root. */
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The repository root: the nearest folder with a package.json above this file (bench/.out/lib/ when compiled, bench/lib/ under tsx). */
+export const repoRoot = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 export const benchOut = join(repoRoot, 'bench', '.out');
 const MAIN = join(repoRoot, 'dist', 'main.js');
 

@@ -45,6 +45,12 @@ const syncStatus: Record<keyof SyncStatus, JsonSchema> = {
   },
   rejectedCount: count(),
   lastFlush: { oneOf: [ref('FlushSummary'), { type: 'null' }] },
+  storage: {
+    type: 'object',
+    description: 'Whether the storage folder takes writes (false with the reason when, e.g., the disk is full).',
+    required: ['ok'],
+    properties: { ok: { type: 'boolean' }, error: text('Why writes fail (never a secret).') },
+  },
 };
 
 const remoteHealth = (extra: Record<string, JsonSchema>): JsonSchema => ({

@@ -26,6 +26,7 @@ function status(fields: Partial<SyncStatus> = {}): SyncStatus {
     rejected: [],
     rejectedCount: 0,
     lastFlush: null,
+    storage: { ok: true },
     ...fields,
   };
 }

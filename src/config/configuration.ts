@@ -63,6 +63,7 @@ export const gitConfig = registerAs('git', () => {
     token: e.GIT_TOKEN,
     authorName: e.GIT_AUTHOR_NAME,
     authorEmail: e.GIT_AUTHOR_EMAIL,
+    httpTimeoutMs: e.GIT_HTTP_TIMEOUT_SECONDS * 1000,
   };
 });
 
@@ -90,4 +91,7 @@ export const syncConfig = registerAs('sync', () => {
   return { intervalSeconds: e.SYNC_INTERVAL_SECONDS, maxPending: e.SYNC_MAX_PENDING };
 });
 
-export const allConfigs = [serverConfig, storageConfig, s3Config, gitConfig, dvcConfig, syncConfig];
+/** Fault injection for the crash tests (DVC_SYNC_TEST_CRASH_AFTER); undefined in production. */
+export const testingConfig = registerAs('testing', () => ({ crashAfter: env().DVC_SYNC_TEST_CRASH_AFTER }));
+
+export const allConfigs = [serverConfig, storageConfig, s3Config, gitConfig, dvcConfig, syncConfig, testingConfig];

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { CRASH_STEPS, type CrashStep } from './crash-steps.js';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsIn,
@@ -80,6 +81,8 @@ export class EnvironmentVariables {
   @IntegerSetting(1, 24 * 365) S3_MULTIPART_EXPIRY_HOURS = 24;
 
   // --- git
+  /** Idle limit of one request to the Git server: a server that sends nothing for this long is cut off. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600) GIT_HTTP_TIMEOUT_SECONDS = 60;
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^https?:\/\/[^\s]+$/, {
@@ -123,6 +126,12 @@ export class EnvironmentVariables {
   // --- sync
   @IntegerSetting(1, 86400) SYNC_INTERVAL_SECONDS = 30;
   @IntegerSetting(1, 1_000_000) SYNC_MAX_PENDING = 500;
+
+  // --- testing only: fault injection, never set in production
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(CRASH_STEPS, { message: `DVC_SYNC_TEST_CRASH_AFTER must be one of ${CRASH_STEPS.join(', ')} (tests only)` })
+  DVC_SYNC_TEST_CRASH_AFTER?: CrashStep;
 }
 
 /** Settings whose values must never be printed. */

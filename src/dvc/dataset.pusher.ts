@@ -1,3 +1,4 @@
+import type { Checkpoint } from '../common/crash.checkpoint.js';
 import type { DvcRemote, ObjectSource } from './dvc.remote.js';
 import { DvcPushError } from './dvc-push.error.js';
 
@@ -37,7 +38,7 @@ export interface PushResult {
 export async function pushDataset(
   remote: DvcRemote,
   dataset: DatasetObjects,
-  options: { mustExist?: readonly string[] } = {},
+  options: { mustExist?: readonly string[]; checkpoint?: Checkpoint } = {},
 ): Promise<PushResult> {
   const byHash = new Map(dataset.files.map((file) => [file.hash, file])); // identical files are one object
   const mustExist = (options.mustExist ?? []).filter((hash) => !byHash.has(hash));
@@ -80,10 +81,12 @@ export async function pushDataset(
       failed,
     );
   }
+  options.checkpoint?.('objects-uploaded');
   if (dataset.dirObject && missing.has(dataset.dirObject.hash)) {
     const { hash, content } = dataset.dirObject;
     await remote.upload(hash, () => content, content.length);
     uploaded.push(hash);
+    options.checkpoint?.('dir-uploaded');
   }
   return { uploaded, alreadyThere: asked.length - uploaded.length };
 }

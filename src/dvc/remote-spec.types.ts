@@ -36,7 +36,7 @@ export interface LocalRemoteSpec {
   path: string;
 }
 
-export interface S3RemoteSpec {
+export interface S3RemoteSpec extends NetworkLimits {
   kind: 's3';
   name?: string;
   bucket: string;

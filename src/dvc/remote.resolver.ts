@@ -210,6 +210,8 @@ function s3Spec({ name, url, options, fromEnv, what }: SpecContext): S3RemoteSpe
     prefix,
     useSsl: bool(options.use_ssl, true, what, 'use_ssl'),
     sslVerify: sslVerify(options.ssl_verify, what),
+    // dvc-s3's `read_timeout`: how long one request may stay silent.
+    ...limits(options, 'read_timeout', what),
   };
   if (options.endpointurl) spec.endpoint = options.endpointurl;
   if (options.region) spec.region = options.region;

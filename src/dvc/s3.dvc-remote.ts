@@ -31,9 +31,10 @@ export class S3DvcRemote extends DvcRemote {
   private readonly client: S3Client;
   private readonly root: string;
 
+  /** `spec.timeoutMs` (dvc-s3's `read_timeout`): the idle limit of one request (the SDK retries it, then the flush). */
   constructor(private readonly spec: S3RemoteSpec) {
     super();
-    this.client = new S3Client(clientConfig(spec));
+    this.client = new S3Client(clientConfig(spec, spec.timeoutMs));
     this.root = spec.prefix ? `${spec.prefix}/` : '';
   }
 
@@ -181,7 +182,7 @@ export class S3DvcRemote extends DvcRemote {
   }
 }
 
-function clientConfig(spec: S3RemoteSpec): S3ClientConfig {
+function clientConfig(spec: S3RemoteSpec, timeoutMs: number): S3ClientConfig {
   const region = spec.region ?? 'us-east-1';
   const config: S3ClientConfig = {
     region,
@@ -197,9 +198,16 @@ function clientConfig(spec: S3RemoteSpec): S3ClientConfig {
   }
   if (spec.credentials) config.credentials = spec.credentials;
   if (spec.profile) config.profile = spec.profile;
-  if (spec.sslVerify === false) config.requestHandler = { httpsAgent: new Agent({ rejectUnauthorized: false }) };
+  // Without limits the SDK waits forever on a server that accepted the connection and went silent (no socket
+  // timeout by default; `requestTimeout` only logs a warning unless told to throw): a bounded wait, retried by
+  // the SDK's standard retry (3 attempts with backoff), then by the flush's own backoff. `socketTimeout` is an
+  // idle limit, so a large upload that keeps moving is not cut.
+  const timeouts = { connectionTimeout: Math.min(timeoutMs, 10_000), socketTimeout: timeoutMs };
+  if (spec.sslVerify === false)
+    config.requestHandler = { ...timeouts, httpsAgent: new Agent({ rejectUnauthorized: false }) };
   else if (typeof spec.sslVerify === 'string')
-    config.requestHandler = { httpsAgent: new Agent({ ca: readFileSync(spec.sslVerify) }) };
+    config.requestHandler = { ...timeouts, httpsAgent: new Agent({ ca: readFileSync(spec.sslVerify) }) };
+  else config.requestHandler = timeouts;
   return config;
 }
 

@@ -74,6 +74,8 @@ export function translateGitError(error: unknown, ctx: GitErrorContext): GitRemo
       message += ` (a private repository also answers 404 without credentials: ${setCredentials})`;
   } else if (status !== undefined) {
     message = `the git server at ${url} answered HTTP ${status} ${e.data?.statusMessage ?? ''}`.trimEnd();
+    // 5xx: the server's own trouble (overloaded, in maintenance): nothing to fix here, the flush retries.
+    if (status >= 500) message += ': a problem on the server side; changes stay pending and the flush retries';
   } else if (e.code === 'SmartHttpError' || e.code === 'ParseError' || e.code === 'EmptyServerResponseError') {
     message = `${url} did not answer like a git server (${String(e.code)}): check GIT_REPO_URL`;
   } else if (typeof e.code === 'string' && NETWORK_CODES.test(e.code)) {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { gitConfig, storageConfig } from '../config/configuration.js';
+import { gitConfig, storageConfig, testingConfig } from '../config/configuration.js';
 import { GitRemote } from './git.remote.js';
 import { createGitRemote, GitModule } from './git.module.js';
 
@@ -13,6 +13,7 @@ const git = (over: Partial<ReturnType<typeof gitConfig>> = {}): ReturnType<typeo
   token: undefined,
   authorName: 'DVC Sync',
   authorEmail: 'sync@example.com',
+  httpTimeoutMs: 60_000,
   ...over,
 });
 
@@ -40,7 +41,7 @@ describe('GitModule', () => {
     delete process.env.GIT_REPO_URL;
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [gitConfig, storageConfig] }),
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [gitConfig, storageConfig, testingConfig] }),
         GitModule,
       ],
     }).compile();

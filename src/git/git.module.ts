@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { dataDirLayout } from '../config/data-dir.layout.js';
 import type { ConfigType } from '@nestjs/config';
-import { gitConfig, storageConfig } from '../config/configuration.js';
+import { crashCheckpoint } from '../common/crash.checkpoint.js';
+import { gitConfig, storageConfig, testingConfig } from '../config/configuration.js';
 import { GitRemote } from './git.remote.js';
 import { HttpGitRemote } from './http-git.remote.js';
 import { LocalBareGitRemote } from './local-bare-git.remote.js';
@@ -14,8 +15,10 @@ import { LocalBareGitRemote } from './local-bare-git.remote.js';
 export function createGitRemote(
   git: ConfigType<typeof gitConfig>,
   storage: ConfigType<typeof storageConfig>,
+  testing: ConfigType<typeof testingConfig> = { crashAfter: undefined },
 ): GitRemote {
   const author = { name: git.authorName, email: git.authorEmail };
+  const checkpoint = crashCheckpoint(testing.crashAfter);
   if (git.repoUrl) {
     return new HttpGitRemote({
       repoUrl: git.repoUrl,
@@ -25,6 +28,8 @@ export function createGitRemote(
       token: git.token,
       author,
       cacheDir: dataDirLayout(storage.dataDir).gitCache,
+      timeoutMs: git.httpTimeoutMs,
+      checkpoint,
     });
   }
   return new LocalBareGitRemote({
@@ -33,11 +38,14 @@ export function createGitRemote(
     branch: git.branch,
     baseBranch: git.baseBranch,
     author,
+    checkpoint,
   });
 }
 
 @Module({
-  providers: [{ provide: GitRemote, inject: [gitConfig.KEY, storageConfig.KEY], useFactory: createGitRemote }],
+  providers: [
+    { provide: GitRemote, inject: [gitConfig.KEY, storageConfig.KEY, testingConfig.KEY], useFactory: createGitRemote },
+  ],
   exports: [GitRemote],
 })
 export class GitModule {}

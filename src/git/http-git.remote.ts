@@ -1,7 +1,9 @@
 import { durableFs as fs } from './durable-fs.adapter.js';
 import { rm } from 'node:fs/promises';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import type { HttpClient } from 'isomorphic-git';
+import { boundedHttpClient } from './bounded-http.client.js';
+import type { Checkpoint } from '../common/crash.checkpoint.js';
 import { buildCommit } from './commit.builder.js';
 import {
   GitRemote,
@@ -25,7 +27,13 @@ export interface HttpGitRemoteOptions {
   author: Signature;
   /** A bare repository we own, used as a shallow cache of the remote branch (DATA_DIR/git). */
   cacheDir: string;
+  /** GIT_HTTP_TIMEOUT_SECONDS: a request to the server that stays silent this long fails (the flush retries). */
+  timeoutMs?: number;
+  /** The crash tests' fault injection (`push-sent`); a no-op in production. */
+  checkpoint?: Checkpoint;
 }
+
+const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
  * A team's repository over smart HTTP. Each `fetchTip` is a depth-1 single-branch fetch into the bare
@@ -38,10 +46,16 @@ export class HttpGitRemote extends GitRemote {
   /** Never shown: the token, `user:token` (the Basic header), and a URL user name that is really a token. */
   private readonly secrets: string[];
   private readonly objects: GitObjects;
+  private readonly http: HttpClient;
   private ready?: Promise<void>;
 
   constructor(private readonly options: HttpGitRemoteOptions) {
     super();
+    const checkpoint = options.checkpoint;
+    this.http = boundedHttpClient(
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      checkpoint && (() => checkpoint('push-sent')),
+    );
     const split = splitCredentials(options.repoUrl);
     this.url = split.url;
     this.password = options.token ?? split.password;
@@ -61,7 +75,13 @@ export class HttpGitRemote extends GitRemote {
   async check(): Promise<{ ok: boolean; error?: string }> {
     try {
       // The push service's ref advertisement: servers refuse it to credentials that cannot push.
-      await git.getRemoteInfo2({ http, url: this.url, onAuth: this.onAuth, protocolVersion: 1, forPush: true });
+      await git.getRemoteInfo2({
+        http: this.http,
+        url: this.url,
+        onAuth: this.onAuth,
+        protocolVersion: 1,
+        forPush: true,
+      });
       return { ok: true };
     } catch (error) {
       return { ok: false, error: this.translate(error, 'check').message };
@@ -111,7 +131,7 @@ export class HttpGitRemote extends GitRemote {
       await this.objects.writeRef(ref, commit);
       await git.push({
         fs,
-        http,
+        http: this.http,
         gitdir: this.objects.gitdir,
         url: this.url,
         ref,
@@ -132,7 +152,7 @@ export class HttpGitRemote extends GitRemote {
       remoteRef === 'HEAD' ? 'refs/remotes/origin/HEAD' : remoteRef.replace('refs/heads/', 'refs/remotes/origin/');
     const result = await git.fetch({
       fs,
-      http,
+      http: this.http,
       gitdir: this.objects.gitdir,
       url: this.url,
       // `ref` only names the local ref whose commit is offered as "have": the last fetched tip.

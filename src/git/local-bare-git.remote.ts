@@ -16,6 +16,7 @@ import { durableFs as fs } from './durable-fs.adapter.js';
 import { GitObjects, type Signature } from './git-objects.adapter.js';
 import { GitRemoteError } from './git-remote.error.js';
 import { fsyncDir } from '../common/fsync-dir.js';
+import { noCheckpoint, type Checkpoint } from '../common/crash.checkpoint.js';
 
 export interface LocalBareGitRemoteOptions {
   /** DATA_DIR/repo.git: created on first use. */
@@ -25,6 +26,8 @@ export interface LocalBareGitRemoteOptions {
   branch: string;
   baseBranch?: string;
   author: Signature;
+  /** The crash tests' fault injection (`push-sent`: the branch moved, the loop not told yet); a no-op otherwise. */
+  checkpoint?: Checkpoint;
 }
 
 /** What `git init --bare` writes on Linux (isomorphic-git's init claims a case-insensitive, mode-less fs). */
@@ -113,6 +116,7 @@ export class LocalBareGitRemote extends GitRemote {
       await rename(`${refFile}.lock`, refFile);
       renamed = true;
       await fsyncDir(dirname(refFile));
+      (this.options.checkpoint ?? noCheckpoint)('push-sent');
       return { ok: true };
     } finally {
       await lock.close().catch(() => undefined);

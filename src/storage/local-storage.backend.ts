@@ -6,6 +6,7 @@ import { chmod, mkdir, open, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { storageConfig } from '../config/configuration.js';
+import { DISK_FULL_ADVICE, isDiskFull } from '../common/disk-full.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { DurableDirs } from './durable-dirs.js';
 import { placeFile, removeFile, writeBodyToFile } from './durable-fs.js';
@@ -13,7 +14,7 @@ import { KeyLocks } from './key-locks.js';
 import { ancestorKeys, assertValidKey } from './key-path.js';
 import { GroupCommit } from './group-commit.js';
 import { pickHeaders } from './object-headers.js';
-import { ObjectIndex } from './object-index.repository.js';
+import { ObjectIndex, type Intent } from './object-index.repository.js';
 import {
   assertCompletedSize,
   compositeETag,
@@ -56,6 +57,11 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   private readonly uploadLocks = new KeyLocks();
   private readonly dirs: DurableDirs;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Rollbacks of refused writes that could not be written themselves (the database's disk full as well): their
+   * rows would show a write nobody acknowledged. Finished before any later write, which fails while they cannot be.
+   */
+  private readonly rollbacks: Intent[] = [];
   private index?: ObjectIndex;
   private journalWrites?: GroupCommit;
   private closed = false;
@@ -152,13 +158,14 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       const dest = objectFile(this.layout, key);
       const release = await this.locks.acquire([key], ancestorKeys(key));
       try {
+        this.finishRollbacks();
         const index = this.requireIndex();
         const intent = await this.journalWrites!.run(() => index.beginDelete(key));
         if (!intent) return false;
         try {
           await removeFile(dest, this.dirs);
         } catch (error) {
-          index.undo(intent);
+          this.rollBack(intent);
           throw error;
         }
         index.markDone(intent);
@@ -326,6 +333,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   }
 
   async listObjects(query: ListQuery): Promise<ObjectMeta[]> {
+    this.tryFinishRollbacks();
     return this.requireIndex().list(query);
   }
 
@@ -334,6 +342,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   }
 
   async changesSince(afterSeq: number, limit?: number): Promise<ObjectChange[]> {
+    this.tryFinishRollbacks();
     return this.requireIndex().changesSince(afterSeq, limit);
   }
 
@@ -359,7 +368,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       return { ok: true };
     } catch (error) {
       await rm(probe, { force: true }).catch(() => undefined);
-      return { ok: false, error: (error as Error).message };
+      return { ok: false, error: isDiskFull(error) ? DISK_FULL_ADVICE : (error as Error).message };
     }
   }
 
@@ -371,6 +380,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
     let release: (() => void) | undefined;
     try {
       release = await this.locks.acquire([meta.key], ancestorKeys(meta.key));
+      this.finishRollbacks();
       const index = this.requireIndex();
       if (ifAbsent && index.get(meta.key)) throw keyExists(meta.key);
       const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
@@ -378,7 +388,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       try {
         await placeFile(tmpPath, dest, this.dirs);
       } catch (error) {
-        index.undo(intent);
+        this.rollBack(intent);
         throw error;
       }
       index.markDone(intent);
@@ -408,6 +418,37 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
     const removed = this.requireIndex().uploads.remove(uploadId);
     await rm(this.uploadDir(uploadId), { recursive: true, force: true });
     return removed;
+  }
+
+  /**
+   * Takes back the row and journal entry of a write whose file step failed. On a full disk the rollback itself can
+   * fail (SQLITE_FULL): it is then kept and finished before the next write (finishRollbacks), so the journal never
+   * keeps a change nobody acknowledged, and a restart is not needed for that (recovery would also finish it).
+   */
+  private rollBack(intent: Intent): void {
+    try {
+      this.requireIndex().undo(intent);
+    } catch (error) {
+      this.rollbacks.push(intent);
+      this.logger.warn(`cannot roll back the refused write of "${intent.key}" yet: ${(error as Error).message}`);
+    }
+  }
+
+  /** Finishes the pending rollbacks, oldest first; throws (the disk still full) while one cannot be written. */
+  private finishRollbacks(): void {
+    while (this.rollbacks.length > 0) {
+      this.requireIndex().undo(this.rollbacks[0]);
+      this.rollbacks.shift();
+    }
+  }
+
+  /** For reads (a listing, the flush's journal read): finish what can be, never fail the read for it. */
+  private tryFinishRollbacks(): void {
+    try {
+      this.finishRollbacks();
+    } catch {
+      // still full: the next write reports it
+    }
   }
 
   private tempPath(): string {

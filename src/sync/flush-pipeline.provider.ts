@@ -1,4 +1,7 @@
 import type { Provider } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { crashCheckpoint } from '../common/crash.checkpoint.js';
+import { testingConfig } from '../config/configuration.js';
 import { DatasetService } from '../dataset/dataset.service.js';
 import { DirectoryLayout } from '../dataset/directory.layout.js';
 import { TaskFileLayout } from '../dataset/task-file.layout.js';
@@ -19,12 +22,14 @@ export function createFlushPipeline(parts: PipelineParts): FlushPipeline {
 
 export const flushPipelineProvider: Provider = {
   provide: FlushPipeline,
-  inject: [StorageBackend, SyncStateStore, GitRemote, DvcRemotes, DatasetService],
+  inject: [StorageBackend, SyncStateStore, GitRemote, DvcRemotes, DatasetService, testingConfig.KEY],
   useFactory: (
     storage: StorageBackend,
     state: SyncStateStore,
     git: GitRemote,
     remotes: DvcRemotes,
     dataset: DatasetService,
-  ): FlushPipeline => createFlushPipeline({ storage, state, git, remotes, dataset }),
+    testing: ConfigType<typeof testingConfig>,
+  ): FlushPipeline =>
+    createFlushPipeline({ storage, state, git, remotes, dataset, checkpoint: crashCheckpoint(testing.crashAfter) }),
 };

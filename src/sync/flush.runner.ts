@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { noCheckpoint, type Checkpoint } from '../common/crash.checkpoint.js';
 import type { DatasetLayout, DatasetVersion, OursSnapshot } from '../dataset/dataset-layout.port.js';
 import type { DatasetService } from '../dataset/dataset.service.js';
 import type { DatasetDiff } from '../dataset/manifest.changes.js';
@@ -29,6 +30,8 @@ export interface PipelineParts {
   git: GitRemote;
   remotes: DvcRemotes;
   dataset: DatasetService;
+  /** Named points of a flush for the crash tests (DVC_SYNC_TEST_CRASH_AFTER); a no-op in production. */
+  checkpoint?: Checkpoint;
 }
 
 /**
@@ -46,6 +49,7 @@ export class FlushRunner<T> extends FlushPipeline {
   private readonly remotes: DvcRemotes;
   private readonly dataset: DatasetService;
   private readonly objects: StoredObjectsReader;
+  private readonly checkpoint: Checkpoint;
   private lastRemote: DvcRemote | undefined;
   /** The decoded items of the last push: a cache of the sync state's rows, replaced at every record. */
   private base: { id: string; items: Map<string, T> } | null = null;
@@ -57,6 +61,7 @@ export class FlushRunner<T> extends FlushPipeline {
     super();
     ({ storage: this.storage, state: this.state, git: this.git, remotes: this.remotes, dataset: this.dataset } = parts);
     this.objects = new StoredObjectsReader(parts.storage);
+    this.checkpoint = parts.checkpoint ?? noCheckpoint;
     this.paths = dvcOutputPaths(parts.dataset.path);
   }
 
@@ -123,13 +128,16 @@ export class FlushRunner<T> extends FlushPipeline {
         const read = (id: string) => target.remote.read(id);
         const version = await this.layout.materialize(items, ours.offered, read);
         const mustExist = merged ? this.layout.filesToVerify(base, items, version) : [];
-        uploaded += (await pushDataset(target.remote, version, { mustExist })).uploaded.length;
+        const checkpoint = this.checkpoint;
+        uploaded += (await pushDataset(target.remote, version, { mustExist, checkpoint })).uploaded.length;
         const commit = await this.commit(target, version, ours.diff);
+        if (commit) checkpoint('commit-written');
         if (commit && !(await this.pushCommit(commit))) {
           rebases++;
           this.logger.log(`the branch moved during the flush: rebuilding on the new tip (attempt ${attempt + 1})`);
           continue;
         }
+        if (commit) checkpoint('push-acknowledged');
         this.record(
           datasetId,
           upto,
@@ -140,7 +148,9 @@ export class FlushRunner<T> extends FlushPipeline {
           version.hash,
           commit ?? target.tip?.commit ?? null,
         );
+        checkpoint('state-recorded');
         await this.storage.pruneChanges(upto + 1);
+        checkpoint('journal-pruned');
         this.logger.log(
           commit
             ? `committed ${commit.slice(0, 10)} to ${this.git.describe().branch}: ${ours.diff.added.length} added, ${ours.diff.updated.length} updated, ${ours.diff.deleted.length} deleted; ${uploaded} objects uploaded`

@@ -25,6 +25,8 @@ export interface SyncStatus {
   /** How many objects are rejected in all; `rejected` lists the first 100 (in key order). */
   rejectedCount: number;
   lastFlush: FlushSummary | null;
+  /** Can DATA_DIR take writes now (false e.g. while its disk is full: then S3 writes are refused, flushes wait)? */
+  storage: { ok: boolean; error?: string };
 }
 
 export interface FlushSummary {

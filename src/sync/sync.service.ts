@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { EventEmitter } from 'node:events';
+import { DISK_FULL_ADVICE, isDiskFull } from '../common/disk-full.js';
 import { syncConfig } from '../config/configuration.js';
 import { DvcConfigError } from '../dvc/dvc-config.error.js';
 import { StorageBackend } from '../storage/storage.backend.js';
@@ -32,6 +33,8 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
   private lastAttemptAt = Date.now();
   private nextRetryAt = 0;
   private lastFlush: FlushSummary | null = null;
+  /** A failure that could not be saved in sync.db (its disk full too): shown from memory until one can. */
+  private unsavedFailure: { lastError: string; lastErrorAt: string; consecutiveFailures: number } | null = null;
   private stopping = false;
   /** Per app, so observers see only this app's flushes. Listeners run inside the flush: they must not throw. */
   readonly events = new EventEmitter<SyncEvents>();
@@ -98,8 +101,9 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async status(): Promise<SyncStatus> {
-    const progress = this.state.progress();
+    const progress = { ...this.state.progress(), ...this.unsavedFailure };
     const target = this.runner.describe();
+    const storage = await this.storage.checkWritable();
     return {
       pending: await this.pending(),
       running: this.flight.running,
@@ -117,6 +121,7 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       rejected: progress.rejected,
       rejectedCount: progress.rejectedCount,
       lastFlush: this.lastFlush,
+      storage,
     };
   }
 
@@ -136,6 +141,7 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       const summary = await this.runner.run();
       this.lastFlush = summary;
       this.nextRetryAt = 0;
+      this.unsavedFailure = null;
       // A flush with nothing to push records nothing: clear the previous failure here, or it stays shown.
       if (this.state.progress().consecutiveFailures > 0)
         this.state.saveProgress({ lastError: null, lastErrorAt: null, consecutiveFailures: 0 });
@@ -143,17 +149,22 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       return summary;
     } catch (error) {
       this.events.emit('flush-failed', { durationMs: Date.now() - this.lastAttemptAt });
-      const message = error instanceof Error ? error.message : String(error);
-      const progress = this.state.saveProgress({
+      const reason = error instanceof Error ? error.message : String(error);
+      const message = isDiskFull(error) ? `${DISK_FULL_ADVICE} (${reason})` : reason;
+      const failure = {
         lastError: message,
         lastErrorAt: new Date().toISOString(),
-        consecutiveFailures: this.state.progress().consecutiveFailures + 1,
-      });
-      const delay = retryDelayMs(progress.consecutiveFailures);
+        consecutiveFailures: (this.unsavedFailure ?? this.state.progress()).consecutiveFailures + 1,
+      };
+      try {
+        this.state.saveProgress(failure);
+        this.unsavedFailure = null;
+      } catch {
+        this.unsavedFailure = failure; // sync.db cannot take it now (a full disk): the status still shows it
+      }
+      const delay = retryDelayMs(failure.consecutiveFailures);
       this.nextRetryAt = Date.now() + delay;
-      this.logger.error(
-        `flush failed (attempt ${progress.consecutiveFailures}, retry in ${delay / 1000}s): ${message}`,
-      );
+      this.logger.error(`flush failed (attempt ${failure.consecutiveFailures}, retry in ${delay / 1000}s): ${message}`);
       throw error;
     }
   }

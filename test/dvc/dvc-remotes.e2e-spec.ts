@@ -32,6 +32,8 @@ function s3Remote(prefix: string, bucket = moto.bucket): S3DvcRemote {
     useSsl: true,
     sslVerify: true,
     credentials: { accessKeyId: moto.accessKeyId, secretAccessKey: moto.secretAccessKey },
+    timeoutMs: 60_000,
+    attempts: 4,
   });
   s3Remotes.push(remote);
   return remote;

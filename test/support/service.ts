@@ -39,6 +39,8 @@ export interface RunningService {
   restart(): Promise<void>;
   /** stdout+stderr so far, across restarts (print it when a test fails). */
   logs(): string;
+  /** The running process's id (undefined while down): for RSS and file-descriptor samples. */
+  pid(): number | undefined;
 }
 
 const MAIN = join(repoRoot, 'dist', 'main.js');
@@ -155,6 +157,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       await launch();
     },
     logs: () => output,
+    pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { StorageError, StorageErrorCode } from '../../storage/storage.errors.js';
 import { S3Error } from './s3-error.js';
-import { toS3Error } from './to-s3-error.js';
+import { DISK_FULL_MESSAGE, toS3Error } from './to-s3-error.js';
 
 describe('toS3Error', () => {
   it.each<[StorageErrorCode, string, number]>([
@@ -30,5 +30,14 @@ describe('toS3Error', () => {
     const { error, unexpected } = toS3Error(thrown);
     expect([error.code, error.status, unexpected]).toEqual(['InternalError', 500, true]);
     expect(error.message).not.toContain('/srv');
+  });
+
+  it.each([
+    ['ENOSPC from a write', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })],
+    ['EDQUOT from a quota', Object.assign(new Error('EDQUOT: disk quota exceeded'), { code: 'EDQUOT' })],
+    ['SQLITE_FULL from the journal', Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })],
+  ])('%s → 503 SlowDown saying the disk is full (clients retry it), not logged as a bug', (_label, thrown) => {
+    const { error, unexpected } = toS3Error(thrown);
+    expect([error.code, error.status, error.message, unexpected]).toEqual(['SlowDown', 503, DISK_FULL_MESSAGE, false]);
   });
 });
