@@ -1,5 +1,8 @@
 import { tempRoot } from '../../dvc/dvc-repo.harness.js';
+import { startAzurite } from '../../support/azurite-server.js';
+import { startGcsEmulator } from '../../support/gcs-emulator.js';
 import { startMotoServer } from '../../support/moto-server.js';
+import { startSshServer } from '../../support/sshd-server.js';
 import { s3ConfigLocal } from '../../sync/harness/pulled-dataset.js';
 import { dvcConfigText } from '../../sync/harness/team-repo.js';
 
@@ -52,6 +55,48 @@ export const REMOTE_KINDS: RemoteKind[] = [
           configLocal: s3ConfigLocal('storage', moto),
         }),
         stop: () => moto.stop(),
+      };
+    },
+  },
+  {
+    name: 'SSH/SFTP (OpenSSH sshd)',
+    start: async () => {
+      const sshd = await startSshServer();
+      return {
+        location: (label) => ({
+          dvcConfig: dvcConfigText(`ssh://${sshd.user}@127.0.0.1:${sshd.port}${sshd.storeDir(label)}`),
+          serviceEnv: { DVC_REMOTE_KEYFILE: sshd.keyFile, DVC_REMOTE_KNOWN_HOSTS: sshd.knownHostsFor() },
+          configLocal: `['remote "storage"']\n    keyfile = ${sshd.keyFile}\n`,
+        }),
+        stop: () => sshd.stop(),
+      };
+    },
+  },
+  {
+    name: 'Azure Blob (Azurite)',
+    start: async () => {
+      const azurite = await startAzurite();
+      return {
+        location: (label) => ({
+          dvcConfig: dvcConfigText(`azure://${azurite.container}/${label}`),
+          serviceEnv: { DVC_REMOTE_CONNECTION_STRING: azurite.connectionString() },
+          configLocal: `['remote "storage"']\n    connection_string = '${azurite.connectionString()}'\n`,
+        }),
+        stop: () => azurite.stop(),
+      };
+    },
+  },
+  {
+    name: 'Google Cloud Storage (emulator)',
+    start: async () => {
+      const gcs = await startGcsEmulator();
+      return {
+        location: (label) => ({
+          dvcConfig: dvcConfigText(`gs://${gcs.bucket}/${label}`, { endpointurl: gcs.endpoint }),
+          serviceEnv: {},
+          configLocal: `['remote "storage"']\n    allow_anonymous_login = true\n`,
+        }),
+        stop: () => gcs.stop(),
       };
     },
   },
