@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { AppModule } from './app.module.js';
+import { makeDirsSync } from './common/make-dirs.js';
 import { logSettings, serverConfig, storageConfig } from './config/configuration.js';
 import { AppLogger } from './logging/app.logger.js';
 import { STORAGE_DIR_MODE } from './storage/storage-layout.js';
@@ -27,7 +28,7 @@ export async function createApp(logger: AppLogger): Promise<NestExpressApplicati
   const server = serverConfig(); // validates the whole environment first: bad settings stop here, listed
   // A new DATA_DIR is made before any module writes into it, closed to other users (the embedded repository and
   // DVC remote hold the dataset too); an existing one keeps its mode (it may be a volume or a folder of the admin's).
-  mkdirSync(storageConfig().dataDir, { recursive: true, mode: STORAGE_DIR_MODE });
+  makeDirsSync(storageConfig().dataDir, STORAGE_DIR_MODE);
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     // S3 bodies are streamed by the S3 controller itself (aws-chunked, checksums): no body parser.
     bodyParser: false,
