@@ -43,6 +43,11 @@ function diffOver(relpaths: Iterable<string>, before: Manifest, after: Manifest)
     else if (!old && now) diff.added.push(key);
     else if (old && now && old.md5 !== now.md5) diff.updated.push(key);
   }
+  return sortedDiff(diff);
+}
+
+/** Each list of the diff in code-point order, as commit messages list them. */
+export function sortedDiff(diff: DatasetDiff): DatasetDiff {
   for (const list of [diff.added, diff.updated, diff.deleted]) list.sort(compareCodePoints);
   return diff;
 }

@@ -1,4 +1,3 @@
-import { compareCodePoints } from '../dvc/code-point.order.js';
 import { md5Hex } from '../dvc/md5.util.js';
 import type {
   DatasetLayout,
@@ -11,7 +10,7 @@ import type {
 } from './dataset-layout.port.js';
 import type { ExportTask } from './dataset.types.js';
 import { jsonEqual } from './json.equal.js';
-import type { DatasetDiff } from './manifest.changes.js';
+import { sortedDiff, type DatasetDiff } from './manifest.changes.js';
 import { mergeTasks } from './task.merge.js';
 import { parseTaskFile, renderTasks, type TaskFileFormat } from './task-file.codec.js';
 import { TaskFileIndex } from './task-file.index.js';
@@ -147,6 +146,5 @@ function keyDiff(
     else if (was.length > 0 && now.length === 0) diff.deleted.push(key);
     else if (now.length > 0 && ![...was, ...now].every(unchanged)) diff.updated.push(key);
   }
-  for (const list of [diff.added, diff.updated, diff.deleted]) list.sort(compareCodePoints);
-  return diff;
+  return sortedDiff(diff);
 }
