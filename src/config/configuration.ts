@@ -8,6 +8,7 @@ import {
   LogLevelSetting,
   validateEnvironment,
 } from './env.schema.js';
+import { singleProjectFromEnvironment } from './project.settings.js';
 
 // The only place that reads process.env (docs/architecture.md). Each namespace is injected with
 // `@Inject(xConfig.KEY) config: ConfigType<typeof xConfig>`.
@@ -86,6 +87,17 @@ export const dvcConfig = registerAs('dvc', () => {
   };
 });
 
+/**
+ * The projects this service serves. Without PROJECTS_FILE: the environment as the single project, its data in
+ * DATA_DIR itself, as before projects existed.
+ */
+export const projectsConfig = registerAs('projects', () => {
+  const e = env();
+  return {
+    projects: [singleProjectFromEnvironment(e, resolve(e.DATA_DIR), collectDvcRemoteOptions(process.env))],
+  };
+});
+
 export const syncConfig = registerAs('sync', () => {
   const e = env();
   return { intervalSeconds: e.SYNC_INTERVAL_SECONDS, maxPending: e.SYNC_MAX_PENDING };
@@ -94,4 +106,13 @@ export const syncConfig = registerAs('sync', () => {
 /** Fault injection for the crash tests (DVC_SYNC_TEST_CRASH_AFTER); undefined in production. */
 export const testingConfig = registerAs('testing', () => ({ crashAfter: env().DVC_SYNC_TEST_CRASH_AFTER }));
 
-export const allConfigs = [serverConfig, storageConfig, s3Config, gitConfig, dvcConfig, syncConfig, testingConfig];
+export const allConfigs = [
+  serverConfig,
+  storageConfig,
+  s3Config,
+  gitConfig,
+  dvcConfig,
+  syncConfig,
+  projectsConfig,
+  testingConfig,
+];

@@ -16,6 +16,7 @@ describe('dataDirLayout: the one place that decides what lives where under DATA_
     expect(dataDirLayout('/d')).toEqual({
       root: '/d',
       objects: '/d/objects',
+      projects: '/d/projects',
       tmp: '/d/tmp',
       uploads: '/d/uploads',
       state: '/d/state',

@@ -26,6 +26,8 @@ export interface DataDirLayout {
   /** The embedded bare repository and its DVC remote folder (GIT_REPO_URL unset): the dataset's only copy. */
   embeddedRepo: string;
   embeddedDvcRemote: string;
+  /** With PROJECTS_FILE: one folder per project (`projectDataDir`), each holding this same layout. */
+  projects: string;
 }
 
 export function dataDirLayout(dataDir: string): DataDirLayout {
@@ -42,5 +44,11 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     gitCache: join(dataDir, 'git'),
     embeddedRepo: join(dataDir, 'repo.git'),
     embeddedDvcRemote: join(dataDir, 'dvc-remote'),
+    projects: join(dataDir, 'projects'),
   };
+}
+
+/** A project of PROJECTS_FILE keeps its objects, state and repository here: never mixed with another project's. */
+export function projectDataDir(dataDir: string, bucket: string): string {
+  return join(dataDirLayout(dataDir).projects, bucket);
 }
