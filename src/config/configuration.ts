@@ -95,6 +95,8 @@ export const projectsConfig = registerAs('projects', () => {
   const e = env();
   return {
     projects: [singleProjectFromEnvironment(e, resolve(e.DATA_DIR), collectDvcRemoteOptions(process.env))],
+    /** SYNC_CONCURRENCY: how many projects flush at once. */
+    concurrency: e.SYNC_CONCURRENCY,
   };
 });
 

@@ -126,6 +126,12 @@ export class EnvironmentVariables {
   // --- sync
   @IntegerSetting(1, 86400) SYNC_INTERVAL_SECONDS = 30;
   @IntegerSetting(1, 1_000_000) SYNC_MAX_PENDING = 500;
+  /** How many projects may flush at the same time (each project flushes one at a time). */
+  @IntegerSetting(1, 64) SYNC_CONCURRENCY = 4;
+
+  // --- projects
+  /** A YAML/JSON file declaring several projects (buckets); unset: the settings above form the single project. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() PROJECTS_FILE?: string;
 
   // --- testing only: fault injection, never set in production
   @Transform(emptyToUndefined)
