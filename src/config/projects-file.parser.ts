@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InvalidConfigurationError } from './env.schema.js';
 import type { SettingPath } from './setting-path.format.js';
 
@@ -48,10 +48,24 @@ export function parseProjectsFile(file: string): ParsedProjectsFile {
   return { tree: doc.toJS(), lineOf: (path) => lineOf(doc, lineCounter, path) };
 }
 
+/** The line of the key (or list item) at `path`, else of the nearest enclosing one written in the file. */
 function lineOf(doc: Document, lineCounter: LineCounter, path: SettingPath): number | undefined {
-  for (let length = path.length; length > 0; length--) {
-    const node: unknown = doc.getIn(path.slice(0, length), true);
-    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+  let node: unknown = doc.contents;
+  let line: number | undefined;
+  for (const segment of path) {
+    let where: Node | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      where = isNode(pair?.key) ? pair.key : undefined;
+      node = pair?.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      where = isNode(node) ? node : undefined;
+    } else {
+      break;
+    }
+    if (!where?.range) break;
+    line = lineCounter.linePos(where.range[0]).line;
   }
-  return undefined;
+  return line;
 }
