@@ -251,7 +251,8 @@ async function main(): Promise<void> {
   const statusOf = async (): Promise<{ pending: number; lastError: string | null } | undefined> => {
     try {
       const response = await fetch(`${service.url}/_admin/sync`);
-      return ((await response.json()) as { projects: Array<{ pending: number; lastError: string | null }> }).projects[0];
+      return ((await response.json()) as { projects: Array<{ pending: number; lastError: string | null }> })
+        .projects[0];
     } catch {
       return undefined;
     }

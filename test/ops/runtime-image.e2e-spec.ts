@@ -147,7 +147,11 @@ describe('the Docker runtime stage, performed in a clean folder', () => {
       expect(flushed.status).toBe(200);
       const answer = (await flushed.json()) as { projects: Array<{ lastCommit: string | null; pending: number }> };
       expect(answer.projects).toEqual([
-        expect.objectContaining({ lastCommit: expect.stringMatching(/^[0-9a-f]{40}$/), pending: 0, outcome: 'flushed' }),
+        expect.objectContaining({
+          lastCommit: expect.stringMatching(/^[0-9a-f]{40}$/),
+          pending: 0,
+          outcome: 'flushed',
+        }),
       ]);
 
       child.kill('SIGTERM');

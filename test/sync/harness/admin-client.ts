@@ -24,7 +24,8 @@ async function statusFrom(service: RunningService, method: 'GET' | 'POST', bucke
   const { status, text } = await admin(service, method, path);
   if (status !== 200) throw new Error(`${method} ${path} answered ${status}: ${text}`);
   const { projects } = JSON.parse(text) as { projects: SyncStatus[] };
-  if (projects.length !== 1) throw new Error(`${method} ${path}: expected one project, got ${projects.length}: ${text}`);
+  if (projects.length !== 1)
+    throw new Error(`${method} ${path}: expected one project, got ${projects.length}: ${text}`);
   return projects[0];
 }
 
