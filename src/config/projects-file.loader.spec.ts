@@ -275,6 +275,14 @@ describe('loadProjectsFile: precedence (project > defaults > environment > built
     expect(project.keys).toBeUndefined();
   });
 
+  it('reads numbers from ${NAME} too, as from the environment', () => {
+    const [project] = load(
+      'projects: [{ bucket: proj, dataset: data/p, sync: { intervalSeconds: "${INTERVAL}" }, git: { httpTimeoutSeconds: "${TIMEOUT}" } }]\n',
+      { INTERVAL: '45', TIMEOUT: '9' },
+    );
+    expect([project.sync.intervalSeconds, project.git.httpTimeoutMs]).toEqual([45, 9000]);
+  });
+
   it('the SDK variables (GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_*) serve every project', () => {
     const [project] = load(stringify({ projects: [{ bucket: 'proj', dataset: 'data/p' }] }), {
       GOOGLE_APPLICATION_CREDENTIALS: '/keys/gcs.json',
