@@ -44,13 +44,13 @@ describe('validateEnvironment with PROJECTS_FILE: what a project is comes from t
     [
       'GIT_REPO_URL',
       'https://git.example.com/team/a.git',
-      'git.url (a project without one has an embedded repository of its own)',
+      'git.url; a project without one gets an embedded repository',
     ],
     ['DVC_DATASET_PATH', 'data/annotations.json', 'dataset'],
     ['DVC_REMOTE_URL', 's3://datasets/a', 'dvc.url'],
   ])('refuses %s beside it, saying why (even set to its default)', (name, value, field) => {
     expect(problemsOf({ ...FILE, [name]: value })).toEqual([
-      `${name} cannot be set together with PROJECTS_FILE: each project of the file names its own (${field}), so it would apply to none; unset ${name}`,
+      `${name} cannot be set together with PROJECTS_FILE: each project names its own in the file (${field}), so this one would be meant for no project; unset it`,
     ]);
     expect(problemsOf({ [name]: value })).toEqual([]);
   });

@@ -465,6 +465,21 @@ projects:
       ],
     ],
     [
+      'the problems of every project, one project being broken',
+      `projects:
+  - { bucket: aaa, dataset: data/a, git: { url: "ssh://git.example.com/a.git" } }
+  - { bucket: bbb }
+  - { bucket: ccc, dataset: data/c }
+  - { bucket: ccc, dataset: data/d }
+`,
+      {},
+      [
+        `projects[0].git.url: must be an http(s) URL (ssh is not supported: use an https URL with a user name and token)${at(2)}`,
+        `projects[1].dataset: is required (here or in defaults): the path of the dataset in the repository, e.g. data/annotations.json${at(3)}`,
+        `projects[3].bucket: the same bucket as projects[2] (bucket ccc): each project needs a bucket of its own${at(5)}`,
+      ],
+    ],
+    [
       'a bucket taken from the environment is not shown',
       `projects:
   - { bucket: "\${BUCKET}", dataset: data/a }

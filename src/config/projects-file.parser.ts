@@ -6,14 +6,15 @@ import type { SettingPath } from './setting-path.format.js';
 /** The projects file as read: its plain value, and how to find where a field was written. */
 export interface ParsedProjectsFile {
   tree: unknown;
-  /** `line 14` for the value at `path`, or for the nearest enclosing value written in the file. */
+  /** The line of the key (or list item) at `path`, or of the nearest enclosing one written in the file. */
   lineOf(path: SettingPath): number | undefined;
 }
 
 /**
  * Reads and parses the projects file. YAML 1.2, of which JSON is a subset: a `.json` file is read the same way.
- * Unreadable or not YAML: an InvalidConfigurationError naming the file. A syntax error is reported with its line and column, but not with the excerpt of the file that the parser
- * would print: the line may hold a secret written in the file itself.
+ * Unreadable or not YAML: an InvalidConfigurationError naming the file. A syntax error is reported with its line
+ * and column but without the excerpt of the file that the parser prints by default (`prettyErrors`): the line may
+ * hold a secret written in the file itself.
  */
 export function parseProjectsFile(file: string): ParsedProjectsFile {
   let text: string;
@@ -40,7 +41,7 @@ export function parseProjectsFile(file: string): ParsedProjectsFile {
       const what =
         error.code === 'MULTIPLE_DOCS'
           ? 'a second YAML document (---): declare every project in one document'
-          : error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+          : error.message;
       return `line ${line}, column ${col}: ${what}`;
     });
     throw new InvalidConfigurationError(lines, `The projects file ${file} (PROJECTS_FILE) is not valid YAML (or JSON)`);
