@@ -13,10 +13,10 @@
  *
  * Writes bench/results/put-throughput.md (or --out=<name>: bench/results/<name>.md). Not a test: nothing here passes or fails on a number.
  */
-import { readFileSync } from 'node:fs';
 import { type LatencySummary, paddedBody, runLoad, type Sample, summarize } from './lib/load.js';
 import {
   flush,
+  processCpuMs,
   removeTempDirs,
   type Service,
   type Spawned,
@@ -52,13 +52,6 @@ interface RoundResult {
   clientCpuMs: number;
   /** `during` only. */
   flush?: { durationMs: number; added: number; inWindow: number; sent: number; overlapMs: number; loadMs: number };
-}
-
-/** utime + stime of a process, in ms (Linux /proc; clock ticks are 100 Hz on every kernel we run on). */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const clientCpuMs = () => {

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -130,8 +130,15 @@ export interface Service extends Spawned, S3Target {
  * warn unless given (at the default, info, the service also writes one access-log line per request, a few
  * microseconds each), and only this run's settings.
  */
-export async function startService(settings: Record<string, string> = {}): Promise<Service> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
+/** How to launch the service: another build's main.js (A/B runs), Node flags (`--cpu-prof`, ...). */
+export interface Launch {
+  main?: string;
+  nodeArgs?: string[];
+}
+
+export async function startService(settings: Record<string, string> = {}, launch: Launch = {}): Promise<Service> {
+  const main = launch.main ?? MAIN;
+  if (!existsSync(main)) throw new Error(`${main} is missing: run 'npm run build' first`);
   const port = await freePort();
   const dataDir = tempDir('dvc-sync-bench-');
   const accessKeyId = `AKBENCH${randomBytes(6).toString('hex').toUpperCase()}`;
@@ -157,7 +164,7 @@ export async function startService(settings: Record<string, string> = {}): Promi
     LOG_LEVEL: 'warn',
     ...settings,
   };
-  const spawned = await spawnAndWait([MAIN], env, port, '/_admin/health');
+  const spawned = await spawnAndWait([...(launch.nodeArgs ?? []), main], env, port, '/_admin/health');
   return {
     ...spawned,
     dataDir,
@@ -217,4 +224,11 @@ export async function flush(service: Service): Promise<FlushAnswer> {
 export async function syncStatus(service: Service): Promise<FlushAnswer['status']> {
   const answer = await httpCall('GET', `${service.url}/_admin/sync`);
   return (JSON.parse(answer.text) as { projects: Array<FlushAnswer['status']> }).projects[0];
+}
+
+/** utime + stime of a process, in ms (Linux /proc; clock ticks are 100 Hz on every kernel we run on). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
