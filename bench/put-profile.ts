@@ -1,5 +1,5 @@
 /**
- * Where the service's CPU goes under PUT load: `node --cpu-prof dist/main.js` under the load of put-throughput.ts
+ * Where the service's CPU goes under PUT load: `node --cpu-prof dist/main.js` under the PUT load of side-by-side.ts (lib/put-rounds.ts)
  * (2 KiB bodies, 8 closed-loop clients, a new key per PUT), the profile cut to the measured window.
  *
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/put-profile.js [--requests=7000]
