@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module.js';
 import { AppConfigModule } from './config/app-config.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
@@ -10,6 +11,6 @@ import { S3Module } from './s3/s3.module.js';
  * AdminModule comes before S3Module: the S3 controller is a catch-all, and `/_admin/...` must reach admin.
  */
 @Module({
-  imports: [AppConfigModule, ProjectsModule, AdminModule, S3Module],
+  imports: [AppConfigModule, ScheduleModule.forRoot(), ProjectsModule, AdminModule, S3Module],
 })
 export class AppModule {}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { projectDataDir } from '../config/data-dir.layout.js';
 import type { ProjectSettings } from '../config/project.settings.js';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { ProjectsRegistry } from './projects.registry.js';
 
 /** An embedded project (no repository URL) in its folder under `dataDir`, as the projects file makes them. */
@@ -33,6 +34,7 @@ describe('ProjectsRegistry', () => {
         concurrency: 2,
       },
       { crashAfter: undefined },
+      new SchedulerRegistry(),
     );
     expect(registry.all().map((project) => project.bucket)).toEqual(['alpha', 'beta']);
     expect(registry.find('gamma')).toBeUndefined();
@@ -65,6 +67,7 @@ describe('ProjectsRegistry', () => {
         concurrency: 2,
       },
       { crashAfter: undefined },
+      new SchedulerRegistry(),
     );
     await again.onModuleInit();
     const alpha = await again.find('alpha')!.sync.status();

@@ -8,11 +8,14 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { Interval } from '@nestjs/schedule';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { projectsConfig, testingConfig } from '../config/configuration.js';
 import { ServedBuckets } from '../s3/buckets/served-buckets.port.js';
 import { FlushSlots } from '../sync/flush-slots.gate.js';
 import { ProjectRuntime } from './project.runtime.js';
+
+const SYNC_TICK = 'sync-tick';
+const TICK_MS = 1_000;
 
 /**
  * Every project this service serves (PROJECTS_FILE, or the environment as the one project), by bucket, and their
@@ -28,12 +31,11 @@ export class ProjectsRegistry
   private readonly logger = new Logger('Projects');
   private readonly projects: readonly ProjectRuntime[];
   private readonly byBucket: ReadonlyMap<string, ProjectRuntime>;
-  /** Set once every project read its branch: only then does the schedule look at them. */
-  private started = false;
 
   constructor(
     @Inject(projectsConfig.KEY) config: ConfigType<typeof projectsConfig>,
     @Inject(testingConfig.KEY) testing: ConfigType<typeof testingConfig>,
+    private readonly scheduler: SchedulerRegistry,
   ) {
     super();
     const slots = new FlushSlots(config.concurrency);
@@ -58,20 +60,18 @@ export class ProjectsRegistry
 
   async onApplicationBootstrap(): Promise<void> {
     await Promise.all(this.projects.map((project) => project.start()));
-    this.started = true;
+    // One schedule for every project, once each read its branch: each decides for itself whether a flush is due
+    // (and runs it in its own flight, within the shared slots).
+    const timer = setInterval(() => this.projects.forEach((project) => void project.sync.tick()), TICK_MS);
+    timer.unref();
+    this.scheduler.addInterval(SYNC_TICK, timer);
     if (this.projects.length > 1)
       this.logger.log(`serving ${this.projects.length} projects: ${[...this.byBucket.keys()].join(', ')}`);
   }
 
-  /** The schedule of every project: each decides for itself whether a flush is due (and runs it in its own flight). */
-  @Interval('sync-tick', 1_000)
-  tick(): void {
-    if (!this.started) return;
-    for (const project of this.projects) void project.sync.tick();
-  }
-
   /** Destroy hooks run while the HTTP server still answers: the final flushes see every acknowledged write. */
   async onModuleDestroy(): Promise<void> {
+    if (this.scheduler.doesExist('interval', SYNC_TICK)) this.scheduler.deleteInterval(SYNC_TICK);
     await Promise.all(this.projects.map((project) => project.sync.stop()));
   }
 
