@@ -305,6 +305,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
       const refused = await flushAll(service);
       expect(team.brokenRoute.counts.faulted).toBeGreaterThan(0);
       const sentiment = entryOf(refused, 'sentiment');
+      expect(sentiment).toMatchObject({ outcome: 'failed' });
       expect(sentiment.lastError).toMatch(/401|credentials/);
       expect(sentiment.pending).toBeGreaterThan(0);
       expect(sentiment.consecutiveFailures).toBeGreaterThanOrEqual(1);
@@ -313,6 +314,10 @@ describe('one service, three projects: two Label Studio projects on one team rep
       }
       expect(branchTip(team.bare, SENTIMENT.branch)).toBe(sentimentTipBeforeOutage);
       expect(branchTip(team.bare, NER.branch)).not.toBe(nerTip);
+      // Health names the project whose remote is down, and only that one; writes are still taken (200).
+      const health = await admin(service, 'GET', '/_admin/health');
+      expect(health.status).toBe(200);
+      expect(gitHealth(health.text)).toEqual({ sentiment: false, ner: true, media: true });
       expect(entryOf(refused, 'ner').lastCommit).toBe(branchTip(team.bare, NER.branch));
       await expectNerBranch();
       await expectMediaRepository();
@@ -387,11 +392,18 @@ describe('one service, three projects: two Label Studio projects on one team rep
           async (path) => (await admin(service, 'GET', path)).text,
         ),
       );
-      const [, health, metrics] = texts;
-      for (const bucket of ['sentiment', 'ner', 'media']) {
-        expect(health).toContain(bucket);
-        expect(metrics).toContain(`bucket="${bucket}"`);
-      }
+      const metrics = texts[2];
+      for (const bucket of ['sentiment', 'ner', 'media']) expect(metrics).toContain(`bucket="${bucket}"`);
+      // Every project's remotes, all reachable again (the probe is cached for a few seconds: poll).
+      const deadline = Date.now() + 60_000;
+      let health = '';
+      do {
+        health = (await admin(service, 'GET', '/_admin/health')).text;
+        if (Object.values(gitHealth(health)).every(Boolean)) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      } while (Date.now() < deadline);
+      expect(gitHealth(health)).toEqual({ sentiment: true, ner: true, media: true });
+      expect(JSON.parse(health)).toMatchObject({ status: 'ok' });
       for (const secret of secrets()) {
         for (const text of [...texts, service.logs()]) expect(text.includes(secret)).toBe(false);
       }
@@ -402,3 +414,9 @@ const pick = (entry: { lastError: string | null; pending: number }) => ({
   lastError: entry.lastError,
   pending: entry.pending,
 });
+
+/** bucket → is its Git remote reachable, from GET /_admin/health (which lists each project's remotes). */
+function gitHealth(text: string): Record<string, boolean> {
+  const { projects } = JSON.parse(text) as { projects: Array<{ bucket: string; git: { ok: boolean } }> };
+  return Object.fromEntries(projects.map((p) => [p.bucket, p.git.ok]));
+}
