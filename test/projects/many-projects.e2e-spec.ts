@@ -396,12 +396,11 @@ describe('one service, three projects: two Label Studio projects on one team rep
       for (const bucket of ['sentiment', 'ner', 'media']) expect(metrics).toContain(`bucket="${bucket}"`);
       // Every project's remotes, all reachable again (the probe is cached for a few seconds: poll).
       const deadline = Date.now() + 60_000;
-      let health = '';
-      do {
-        health = (await admin(service, 'GET', '/_admin/health')).text;
-        if (Object.values(gitHealth(health)).every(Boolean)) break;
+      let health = (await admin(service, 'GET', '/_admin/health')).text;
+      while (!Object.values(gitHealth(health)).every(Boolean) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 1000));
-      } while (Date.now() < deadline);
+        health = (await admin(service, 'GET', '/_admin/health')).text;
+      }
       expect(gitHealth(health)).toEqual({ sentiment: true, ner: true, media: true });
       expect(JSON.parse(health)).toMatchObject({ status: 'ok' });
       for (const secret of secrets()) {
