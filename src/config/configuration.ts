@@ -8,6 +8,7 @@ import {
   LogLevelSetting,
   validateEnvironment,
 } from './env.schema.js';
+import { loadProjectsFile } from './projects-file.loader.js';
 import { singleProjectFromEnvironment } from './project.settings.js';
 
 // The only place that reads process.env (docs/architecture.md). Each namespace is injected with
@@ -89,12 +90,23 @@ export const dvcConfig = registerAs('dvc', () => {
 
 /**
  * The projects this service serves. Without PROJECTS_FILE: the environment as the single project, its data in
- * DATA_DIR itself, as before projects existed.
+ * DATA_DIR itself, as before projects existed. With it: the file's projects (projects-file.loader.ts), each in
+ * its own folder under DATA_DIR/projects/, inheriting from the environment what neither it nor `defaults` sets.
  */
 export const projectsConfig = registerAs('projects', () => {
   const e = env();
+  const dataDir = resolve(e.DATA_DIR);
+  const remoteOptions = collectDvcRemoteOptions(process.env);
   return {
-    projects: [singleProjectFromEnvironment(e, resolve(e.DATA_DIR), collectDvcRemoteOptions(process.env))],
+    projects: e.PROJECTS_FILE
+      ? loadProjectsFile({
+          file: resolve(e.PROJECTS_FILE),
+          dataDir,
+          environment: e,
+          remoteOptions,
+          variables: process.env,
+        })
+      : [singleProjectFromEnvironment(e, dataDir, remoteOptions)],
     /** SYNC_CONCURRENCY: how many projects flush at once. */
     concurrency: e.SYNC_CONCURRENCY,
   };
