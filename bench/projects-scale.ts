@@ -85,7 +85,8 @@ interface StartSample {
 }
 
 function settingsFor(target: TargetName, file: string): Record<string, string> {
-  return target === 'many' ? { PROJECTS_FILE: file, DVC_DATASET_PATH: DATASET } : { DVC_DATASET_PATH: DATASET };
+  // Beside PROJECTS_FILE the dataset path comes from the file only (the service refuses DVC_DATASET_PATH there).
+  return target === 'many' ? { PROJECTS_FILE: file } : { DVC_DATASET_PATH: DATASET };
 }
 
 /** Spawn → first 200 of /_admin/health (polled every 100 ms by startService), fresh and then on the same data. */
