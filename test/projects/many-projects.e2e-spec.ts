@@ -270,17 +270,24 @@ describe('one service, three projects: two Label Studio projects on one team rep
       ]);
       expect(errorOf(absent)).toEqual({ code: '404', status: 404 });
 
-      // Label Studio's "Check connection" with one project's key on another's bucket fails the same way.
+      // Label Studio's "Check connection" with one project's key on another's bucket: the service says 403.
+      const seen = recorder.requests.length;
       await expect(
         ls.api.validateExportStorage({
           project: sessions.sentiment!.projectId,
           bucket: NER.bucket,
           prefix: 'x',
-          s3_endpoint: service.url,
+          s3_endpoint: recorder.url,
           aws_access_key_id: keys.sentiment.accessKeyId,
           aws_secret_access_key: keys.sentiment.secretAccessKey,
         }),
-      ).rejects.toThrow(/AccessDenied|403/);
+      ).rejects.toThrow(/Cannot connect to S3 ner/);
+      const checks = recorder.requests.slice(seen).filter((r) => r.bucket === NER.bucket);
+      expect(checks.length).toBeGreaterThan(0);
+      for (const check of checks) {
+        expect(check.headers.authorization).toContain(`Credential=${keys.sentiment.accessKeyId}/`);
+        expect(check.status).toBe(403);
+      }
     }));
 
   let sentimentTipBeforeOutage = '';
