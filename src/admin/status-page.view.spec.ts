@@ -10,6 +10,7 @@ const ATTACK = '<script>alert(1)</script><img src=x onerror=alert(2)>';
 
 function status(fields: Partial<SyncStatus> = {}): SyncStatus {
   return {
+    bucket: 'annotations',
     pending: 0,
     running: false,
     lastCommit: null,

@@ -1,11 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { storageConfig } from '../config/configuration.js';
 import { DISK_FULL_ADVICE, isDiskFull } from '../common/disk-full.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { DurableDirs } from './durable-dirs.js';
@@ -48,8 +46,7 @@ import { StorageError } from './storage.errors.js';
  * The bucket as a folder: bytes under DATA_DIR/objects (a readable mirror of the keys), metadata and the change
  * journal in DATA_DIR/state/storage.db. A put or delete resolves only once it is durable and journaled.
  */
-@Injectable()
-export class LocalStorageBackend extends StorageBackend implements OnModuleInit, OnApplicationShutdown {
+export class LocalStorageBackend extends StorageBackend {
   private readonly logger = new Logger('Storage');
   private readonly layout: StorageLayout;
   private readonly locks = new KeyLocks();
@@ -66,7 +63,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   private journalWrites?: GroupCommit;
   private closed = false;
 
-  constructor(@Inject(storageConfig.KEY) config: ConfigType<typeof storageConfig>) {
+  constructor(config: { dataDir: string }) {
     super();
     this.layout = storageLayout(config.dataDir);
     this.dirs = new DurableDirs(this.layout.objectsDir);

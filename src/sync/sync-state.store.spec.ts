@@ -34,7 +34,7 @@ describe('SyncStateStore', () => {
         ['k2', ['2']],
       ]),
     });
-    state.onApplicationShutdown();
+    state.close();
 
     const again = open(dataDir);
     expect(again.progress()).toMatchObject({
@@ -51,7 +51,7 @@ describe('SyncStateStore', () => {
         ['unknown', []],
       ]),
     );
-    again.onApplicationShutdown();
+    again.close();
   });
 
   it.each([
@@ -95,6 +95,6 @@ describe('SyncStateStore', () => {
     expect([...state.items().keys()].sort()).toEqual(items);
     expect(Object.fromEntries(state.itemsOfKeys(['k1', 'k2', 'k3']))).toEqual(links);
     expect(state.progress().syncedSeq).toBe(2);
-    state.onApplicationShutdown();
+    state.close();
   });
 });

@@ -33,6 +33,8 @@ export class S3HttpRequest {
   operation?: S3Operation;
   /** Bucket and key the path names, once the dispatcher parsed it (read when recording). */
   target?: S3Target;
+  /** The served bucket the request reached, once its key was allowed there (set by the dispatcher; a metric label). */
+  bucket?: string;
   private body?: RequestBodySource;
 
   private constructor(

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * The S3 module served in-process by Nest on an ephemeral 127.0.0.1 port, over a real DATA_DIR (temp folder),
+ * The S3 module (with the projects it serves: the environment's one) served in-process by Nest on an ephemeral 127.0.0.1 port, over a real DATA_DIR (temp folder),
  * with the app settings of src/bootstrap.ts that matter to S3: no body parser, simple query parser.
  */
 export interface S3App {
@@ -71,9 +71,10 @@ export async function startS3App(
   // Imported only now: the config module validates process.env when it is loaded.
   const { AppConfigModule } = await import('../../../src/config/app-config.module.js');
   const { S3Module } = await import('../../../src/s3/s3.module.js');
+  const { ProjectsModule } = await import('../../../src/projects/projects.module.js');
   const { S3CredentialsProvider } = await import('../../../src/s3/credentials/s3-credentials.provider.js');
   const logger = new RecordingLogger();
-  const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule, S3Module] })
+  const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule, ProjectsModule, S3Module] })
     .setLogger(logger)
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger });
