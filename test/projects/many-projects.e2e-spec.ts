@@ -339,7 +339,10 @@ describe('one service, three projects: two Label Studio projects on one team rep
       sessions.ner!.live.set(more.id, more);
       await writeMedia({ 'images/bird.json': '{"label": "bird"}\n' }, ['images/cat.json']);
       for (const bucket of ['ner', 'media']) {
-        const flushed = entryOf(await flushBucket(service, bucket), bucket);
+        const flushed = entryOf(
+          await within(120_000, flushBucket(service, bucket), `${bucket}'s flush (is it waiting for sentiment's?)`),
+          bucket,
+        );
         expect({ bucket, ...pick(flushed) }).toEqual({ bucket, lastError: null, pending: 0 });
         // …answered while sentiment's flush is still stuck on its Git server.
         expect(entryOf(await projectsStatus(service), 'sentiment')).toMatchObject({ running: true });
@@ -428,4 +431,17 @@ const pick = (entry: { lastError: string | null; pending: number }) => ({
 function gitHealth(text: string): Record<string, boolean> {
   const { projects } = JSON.parse(text) as { projects: Array<{ bucket: string; git: { ok: boolean } }> };
   return Object.fromEntries(projects.map((p) => [p.bucket, p.git.ok]));
+}
+
+/** `promise`, or a failure naming `what` after `ms` (a flush stuck behind another project's must fail, not hang). */
+async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
