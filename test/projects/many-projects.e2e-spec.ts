@@ -197,6 +197,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
   });
 
   afterAll(async () => {
+    team?.brokenRoute.set({ fault: { kind: 'none' } }); // after a failure: no held request delays the shutdown flush
     await recorder?.stop();
     await ls?.stop();
     await service?.stop();
@@ -332,6 +333,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
       // 2. The server hangs for sentiment: its flush waits on git, and ner's and media's flushes do not wait for it.
       team.brokenRoute.set({ fault: { kind: 'hang' } });
       const hanging = flushBucket(service, 'sentiment');
+      hanging.catch(() => undefined); // awaited below; a failure before that must not leave it unhandled
       await waitForProject(service, 'sentiment', 'its flush to start', (p) => p.running);
       const updated = await ls.api.updateAnnotation(sessions.sentiment!.updatedId, { result: choice('pos') });
       sessions.sentiment!.live.set(updated.id, updated); // the PUT was acknowledged while its flush hangs
