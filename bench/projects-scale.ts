@@ -15,7 +15,6 @@
  * Writes bench/results/projects-scale.md (or --out=<name>). Not a test: nothing here passes or fails on a number.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
@@ -187,10 +186,9 @@ async function main() {
   const single = await startService(settingsFor('single', file));
   const many = await startService(settingsFor('many', file));
   const rssAtStart = { single: rssMiB(single.pid), many: rssMiB(many.pid) };
-  const singleAgent = new Agent({ keepAlive: true, maxSockets: 16, maxFreeSockets: 16 });
-  const manyAgent = new Agent({ keepAlive: true, maxSockets: 16, maxFreeSockets: 16 });
-  const singlePutter = new S3Putter(single, 16, singleAgent);
-  const manyPutters = projects.map((p) => new S3Putter({ ...p, url: many.url, region: 'us-east-1' }, 16, manyAgent));
+  // One client per bucket, as each Label Studio project's storage has its own boto3 client (and connection pool).
+  const singlePutter = new S3Putter(single, CONCURRENCY);
+  const manyPutters = projects.map((p) => new S3Putter({ ...p, url: many.url, region: 'us-east-1' }, CONCURRENCY));
   const putterFor: Record<TargetName, (i: number) => S3Putter> = {
     single: () => singlePutter,
     many: (i) => manyPutters[i % manyPutters.length],
@@ -222,8 +220,7 @@ async function main() {
     }
     rssAfter = { single: rssMiB(single.pid), many: rssMiB(many.pid) };
   } finally {
-    singleAgent.destroy();
-    manyAgent.destroy();
+    for (const putter of [singlePutter, ...manyPutters]) putter.close();
     await single.kill();
     await many.kill();
   }
@@ -270,8 +267,9 @@ function report(
 ${PROJECTS} projects in one PROJECTS_FILE (each its own bucket, key pair, embedded repository and DVC remote,
 \`${DATASET}\` directory layout) next to one service without a projects file. Both: \`LOG_LEVEL=warn\`, no scheduled
 flush. Load: ${ROUNDS} interleaved rounds (the order alternates), ${int(REQUESTS)} PUTs of ${BODY}-byte JSON bodies
-per round, ${CONCURRENCY} concurrent clients over one keep-alive pool (bench/lib/s3-put.ts, SigV4); with ${PROJECTS}
-projects request *i* goes to bucket *i* mod ${PROJECTS}, signed with that project's key. During every round
+per round, ${CONCURRENCY} concurrent clients (closed loop, bench/lib/s3-put.ts, SigV4); with ${PROJECTS} projects
+request *i* goes to bucket *i* mod ${PROJECTS}, sent by that bucket's own client (its key, its keep-alive pool, as
+each Label Studio project's storage has its own boto3 client). During every round
 \`POST /_admin/sync\` runs in a loop (each call flushes every project, \`SYNC_CONCURRENCY\` at a time, and answers
 when all are done): the PUTs compete with real flushes, ${PROJECTS} repositories' worth of them on one side.
 

@@ -36,16 +36,14 @@ export class S3Putter {
   private signingDay = '';
   private signingKey = Buffer.alloc(0);
 
-  /** `agent`: share one connection pool between putters of the same server (one per bucket and key pair). */
   constructor(
     private readonly target: S3Target,
     maxSockets: number,
-    agent?: Agent,
   ) {
     const url = new URL(target.url);
     this.host = url.host;
     this.port = Number(url.port);
-    this.agent = agent ?? new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
   /** The request headers for a PUT of `body` (hash precomputed or not): SigV4, signed payload hash. */
