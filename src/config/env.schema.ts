@@ -181,7 +181,7 @@ function describe(errors: ValidationError[], raw: Record<string, unknown>): stri
  */
 const IDENTITY_SETTINGS: Readonly<Partial<Record<keyof EnvironmentVariables, string>>> = {
   S3_BUCKET: 'bucket',
-  GIT_REPO_URL: 'git.url (a project without one has an embedded repository of its own)',
+  GIT_REPO_URL: 'git.url; a project without one gets an embedded repository',
   DVC_DATASET_PATH: 'dataset',
   DVC_REMOTE_URL: 'dvc.url',
 };
@@ -192,7 +192,7 @@ function crossFieldProblems(env: EnvironmentVariables, raw: Record<string, unkno
     for (const [name, field] of Object.entries(IDENTITY_SETTINGS)) {
       if (raw[name] !== undefined) {
         problems.push(
-          `${name} cannot be set together with PROJECTS_FILE: each project of the file names its own (${field}), so it would apply to none; unset ${name}`,
+          `${name} cannot be set together with PROJECTS_FILE: each project names its own in the file (${field}), so this one would be meant for no project; unset it`,
         );
       }
     }

@@ -39,14 +39,14 @@ function deepMerge(base: Plain, over: Plain): Plain {
   return merged;
 }
 
-/** Every problem under `path` (or at it) is already said: a second message about the same value only adds noise. */
+/** `path` is `prefix` or lies inside it: `projects[1].git.url` inside `projects[1]`. */
+function isUnder(path: SettingPath, prefix: SettingPath): boolean {
+  return prefix.length <= path.length && prefix.every((segment, index) => path[index] === segment);
+}
+
+/** A problem at or under a value already said (an unset variable, no value) only adds noise about that value. */
 function notUnder(said: SettingProblem[]) {
-  const prefixes = said.map((problem) => formatPath(problem.path));
-  return (problem: SettingProblem) =>
-    !prefixes.some((prefix) => {
-      const path = formatPath(problem.path);
-      return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
-    });
+  return (problem: SettingProblem) => !said.some((earlier) => isUnder(problem.path, earlier.path));
 }
 
 /** A copy of the file's tree with each `dvc:` mapping split into its section and its DVC options. */
@@ -84,9 +84,13 @@ export function loadProjectsFile(input: ProjectsFileInput): ProjectSettings[] {
 
   const projects: ProjectSettings[] = [];
   const identities: ProjectIdentity[] = [];
-  if (problems.length === 0) {
-    const file = substituted.value as { defaults?: Plain; projects: Plain[] };
+  const file = substituted.value as { defaults?: Plain; projects: Plain[] };
+  const shapeIsSound = !problems.some((problem) => problem.path.length < 2 || problem.path[0] === 'defaults');
+  if (shapeIsSound) {
+    // Every project that is sound by itself is completed and checked against the others, so that one error
+    // lists the problems of all projects, not only those of the first one that has some.
     file.projects.forEach((project, index) => {
+      if (problems.some((problem) => isUnder(problem.path, ['projects', index]))) return;
       const entry = deepMerge(file.defaults ?? {}, project);
       if (entry.dataset === undefined) {
         problems.push({

@@ -1,19 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InvalidConfigurationError } from './env.schema.js';
 import type { SettingPath } from './setting-path.format.js';
 
 /** The projects file as read: its plain value, and how to find where a field was written. */
 export interface ParsedProjectsFile {
   tree: unknown;
-  /** `line 14` for the value at `path`, or for the nearest enclosing value written in the file. */
+  /** The line of the key (or list item) at `path`, or of the nearest enclosing one written in the file. */
   lineOf(path: SettingPath): number | undefined;
 }
 
 /**
  * Reads and parses the projects file. YAML 1.2, of which JSON is a subset: a `.json` file is read the same way.
- * Unreadable or not YAML: an InvalidConfigurationError naming the file. A syntax error is reported with its line and column, but not with the excerpt of the file that the parser
- * would print: the line may hold a secret written in the file itself.
+ * Unreadable or not YAML: an InvalidConfigurationError naming the file. A syntax error is reported with its line
+ * and column but without the excerpt of the file that the parser prints by default (`prettyErrors`): the line may
+ * hold a secret written in the file itself.
  */
 export function parseProjectsFile(file: string): ParsedProjectsFile {
   let text: string;
@@ -40,7 +41,7 @@ export function parseProjectsFile(file: string): ParsedProjectsFile {
       const what =
         error.code === 'MULTIPLE_DOCS'
           ? 'a second YAML document (---): declare every project in one document'
-          : error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+          : error.message;
       return `line ${line}, column ${col}: ${what}`;
     });
     throw new InvalidConfigurationError(lines, `The projects file ${file} (PROJECTS_FILE) is not valid YAML (or JSON)`);
@@ -48,10 +49,24 @@ export function parseProjectsFile(file: string): ParsedProjectsFile {
   return { tree: doc.toJS(), lineOf: (path) => lineOf(doc, lineCounter, path) };
 }
 
+/** The line of the key (or list item) at `path`, else of the nearest enclosing one written in the file. */
 function lineOf(doc: Document, lineCounter: LineCounter, path: SettingPath): number | undefined {
-  for (let length = path.length; length > 0; length--) {
-    const node: unknown = doc.getIn(path.slice(0, length), true);
-    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+  let node: unknown = doc.contents;
+  let line: number | undefined;
+  for (const segment of path) {
+    let where: Node | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      where = isNode(pair?.key) ? pair.key : undefined;
+      node = pair?.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      where = isNode(node) ? node : undefined;
+    } else {
+      break;
+    }
+    if (!where?.range) break;
+    line = lineCounter.linePos(where.range[0]).line;
   }
-  return undefined;
+  return line;
 }

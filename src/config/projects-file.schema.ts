@@ -16,6 +16,7 @@ import {
 import type { SettingPath, SettingProblem } from './setting-path.format.js';
 import {
   ACCESS_KEY_ID,
+  combine,
   AUTHOR_EMAIL,
   BRANCH_NAME,
   BUCKET_NAME,
@@ -37,20 +38,16 @@ import {
  * its value with the same rule (setting.rules.ts). The README's "Many projects" documents the same fields.
  */
 
-function apply(decorators: PropertyDecorator[]): PropertyDecorator {
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
-
 /** Text, written as text: `branch: 2024` is a number in YAML, and `010` or `1e3` would not come back as written. */
 const Text = (): PropertyDecorator =>
-  apply([
+  combine([
     IsString({ message: 'must be text (put it in quotes)' }),
     MinLength(1, { message: 'must not be empty (remove the line to use the default)' }),
   ]);
 const Required = (why: string): PropertyDecorator => IsDefined({ message: `is required: ${why}` });
 /** A nested group of fields (`git: { url: …, branch: … }`), validated field by field. */
 const Section = (type: () => new () => object): PropertyDecorator =>
-  apply([
+  combine([
     IsOptional(),
     IsObject({ message: 'must be a mapping of fields (name: value)' }),
     ValidateNested(),

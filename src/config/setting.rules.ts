@@ -58,14 +58,15 @@ export const GIT_HTTP_TIMEOUT_SECONDS: NumberRule = { min: 1, max: 3600 };
 export const SYNC_INTERVAL_SECONDS: NumberRule = { min: 1, max: 86400 };
 export const SYNC_MAX_PENDING: NumberRule = { min: 1, max: 1_000_000 };
 
-function apply(decorators: PropertyDecorator[]): PropertyDecorator {
+/** Several property decorators as one. */
+export function combine(decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
 
 /** The checks of `rule`, each failing with the one message the rule has. */
 export function FollowsRule(rule: TextRule, wording: Wording): PropertyDecorator {
   const message = wording(rule.mustBe);
-  return apply([
+  return combine([
     ...(rule.pattern ? [Matches(rule.pattern, { message })] : []),
     ...(rule.minLength !== undefined ? [MinLength(rule.minLength, { message })] : []),
     ...(rule.maxLength !== undefined ? [MaxLength(rule.maxLength, { message })] : []),
@@ -79,5 +80,5 @@ export function FollowsRule(rule: TextRule, wording: Wording): PropertyDecorator
  */
 export function WholeNumber({ min, max }: NumberRule, wording: Wording): PropertyDecorator {
   const message = wording(`a whole number from ${min} to ${max}`);
-  return apply([Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })]);
+  return combine([Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })]);
 }
