@@ -209,12 +209,12 @@ export async function flush(service: Service): Promise<FlushAnswer> {
   const answer = await httpCall('POST', `${service.url}/_admin/sync`);
   const wallMs = performance.now() - started;
   if (answer.status !== 200) throw new Error(`POST /_admin/sync answered ${answer.status}: ${answer.text}`);
-  const status = JSON.parse(answer.text) as FlushAnswer['status'];
+  const [status] = (JSON.parse(answer.text) as { projects: Array<FlushAnswer['status']> }).projects;
   if (status.lastError) throw new Error(`flush failed: ${status.lastError}\n${service.logs().slice(-4000)}`);
   return { wallMs, status };
 }
 
 export async function syncStatus(service: Service): Promise<FlushAnswer['status']> {
   const answer = await httpCall('GET', `${service.url}/_admin/sync`);
-  return JSON.parse(answer.text) as FlushAnswer['status'];
+  return (JSON.parse(answer.text) as { projects: Array<FlushAnswer['status']> }).projects[0];
 }

@@ -150,7 +150,7 @@ export class S3Dispatcher {
 }
 
 /** What an error may tell a caller: only the buckets its own key may use. */
-export function bucketList(buckets: readonly string[]): string {
+function bucketList(buckets: readonly string[]): string {
   if (buckets.length === 0) return 'no bucket for this access key';
   const quoted = buckets.map((name) => `'${name}'`);
   return buckets.length === 1 ? `the bucket ${quoted[0]}` : `the buckets ${quoted.join(', ')}`;

@@ -18,7 +18,7 @@ export interface SyncEvents {
 }
 
 const TICK_MS = 1_000;
-export const SHUTDOWN_FLUSH_LIMIT_MS = 50_000;
+const SHUTDOWN_FLUSH_LIMIT_MS = 50_000;
 
 /** What one project's loop drives: its bucket's storage and sync state, its pipeline, and the shared flush slots. */
 export interface SyncLoopParts {

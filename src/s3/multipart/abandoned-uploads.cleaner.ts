@@ -38,16 +38,19 @@ export class AbandonedUploadsCleaner implements OnApplicationBootstrap, OnApplic
   sweep(): Promise<void> {
     this.running ??= (async () => {
       const before = new Date(Date.now() - this.config.multipartExpiryHours * HOUR_MS);
-      for (const { bucket, storage } of this.buckets.all()) {
-        try {
-          const removed = await storage.abortUploadsIdleSince(before);
-          if (removed > 0)
-            this.logger.log(`removed ${removed} multipart upload(s) idle since ${before.toISOString()}`, { bucket });
-        } catch (error) {
-          this.logger.warn(`removing abandoned multipart uploads failed: ${(error as Error).message}`, { bucket });
+      try {
+        for (const { bucket, storage } of this.buckets.all()) {
+          try {
+            const removed = await storage.abortUploadsIdleSince(before);
+            if (removed > 0)
+              this.logger.log(`removed ${removed} multipart upload(s) idle since ${before.toISOString()}`, { bucket });
+          } catch (error) {
+            this.logger.warn(`removing abandoned multipart uploads failed: ${(error as Error).message}`, { bucket });
+          }
         }
+      } finally {
+        this.running = undefined;
       }
-      this.running = undefined;
     })();
     return this.running;
   }
