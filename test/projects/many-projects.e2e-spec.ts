@@ -17,12 +17,11 @@ import {
 import { startLabelStudio, type RunningLabelStudio } from '../support/label-studio.js';
 import { startS3Recorder, type S3Recorder } from '../support/s3-recorder.js';
 import { startService, type RunningService } from '../support/service.js';
-import { admin } from '../sync/harness/admin-client.js';
+import { admin, flush } from '../sync/harness/admin-client.js';
 import { branchTip, commitsBetween } from '../sync/harness/team-repo.js';
 import {
   entryOf,
   flushAll,
-  flushBucket,
   projectKeys,
   projectsStatus,
   startTeamGit,
@@ -332,7 +331,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
 
       // 2. The server hangs for sentiment: its flush waits on git, and ner's and media's flushes do not wait for it.
       team.brokenRoute.set({ fault: { kind: 'hang' } });
-      const hanging = flushBucket(service, 'sentiment');
+      const hanging = flush(service, 'sentiment');
       hanging.catch(() => undefined); // awaited below; a failure before that must not leave it unhandled
       await waitForProject(service, 'sentiment', 'its flush to start', (p) => p.running);
       const updated = await ls.api.updateAnnotation(sessions.sentiment!.updatedId, { result: choice('pos') });
@@ -341,10 +340,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
       sessions.ner!.live.set(more.id, more);
       await writeMedia({ 'images/bird.json': '{"label": "bird"}\n' }, ['images/cat.json']);
       for (const bucket of ['ner', 'media']) {
-        const flushed = entryOf(
-          await within(120_000, flushBucket(service, bucket), `${bucket}'s flush (is it waiting for sentiment's?)`),
-          bucket,
-        );
+        const flushed = await within(120_000, flush(service, bucket), `${bucket}'s flush (waiting for sentiment's?)`);
         expect({ bucket, ...pick(flushed) }).toEqual({ bucket, lastError: null, pending: 0 });
         // …answered while sentiment's flush is still stuck on its Git server.
         expect(entryOf(await projectsStatus(service), 'sentiment')).toMatchObject({ running: true });
@@ -354,7 +350,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
 
       // 3. The hanging server dies (its connections cut) and answers 503 from then on: the flush fails, nothing lost.
       team.brokenRoute.set({ fault: { kind: 'status', status: 503, headers: { 'content-type': 'text/plain' } } });
-      const failed = entryOf(await hanging, 'sentiment');
+      const failed = await hanging;
       expect(failed).toMatchObject({ outcome: 'failed', running: false });
       expect(failed.lastError).toEqual(expect.any(String));
       expect(failed.pending).toBeGreaterThan(0);
@@ -369,7 +365,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
   it('repaired, sentiment catches up with exactly one commit of everything that was pending', () =>
     logged(async () => {
       team.brokenRoute.set({ fault: { kind: 'none' } });
-      const caughtUp = entryOf(await flushBucket(service, 'sentiment'), 'sentiment');
+      const caughtUp = await flush(service, 'sentiment');
       expect(pick(caughtUp)).toEqual({ lastError: null, pending: 0 });
       const commits = commitsBetween(team.bare, sentimentTipBeforeOutage, branchTip(team.bare, SENTIMENT.branch));
       expect(commits).toHaveLength(1);
@@ -386,8 +382,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
       sessions.ner!.live.set(more.id, more);
       await writeMedia({ 'images/fish.json': '{"label": "fish"}\n' });
 
-      const answer = await flushBucket(service, 'media');
-      expect(pick(entryOf(answer, 'media'))).toEqual({ lastError: null, pending: 0 });
+      expect(pick(await flush(service, 'media'))).toEqual({ lastError: null, pending: 0 });
       expect(entryOf(await projectsStatus(service), 'ner').pending).toBeGreaterThan(0);
       expect(branchTip(team.bare, NER.branch)).toBe(nerTip);
       await expectMediaRepository();
@@ -396,7 +391,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
       expect(unknown.status).toBe(404);
       expect(unknown.text).toContain('no-such-bucket');
 
-      expect(pick(entryOf(await flushBucket(service, 'ner'), 'ner'))).toEqual({ lastError: null, pending: 0 });
+      expect(pick(await flush(service, 'ner'))).toEqual({ lastError: null, pending: 0 });
       await expectNerBranch();
     }));
 

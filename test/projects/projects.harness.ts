@@ -80,10 +80,9 @@ export function writeProjectsFile(text: string): string {
   return file;
 }
 
-/** One entry of `GET /_admin/sync`: the single-project status, named by its bucket. */
-export type ProjectStatus = SyncStatus & { bucket: string };
+/** What `GET /_admin/sync` (and `POST`, with each flush's `outcome`) answers: one entry per project. */
 export interface ProjectsStatus {
-  projects: ProjectStatus[];
+  projects: SyncStatus[];
 }
 
 async function statusCall(service: RunningService, method: 'GET' | 'POST', path: string): Promise<ProjectsStatus> {
@@ -94,14 +93,10 @@ async function statusCall(service: RunningService, method: 'GET' | 'POST', path:
 
 /** GET /_admin/sync. */
 export const projectsStatus = (service: RunningService) => statusCall(service, 'GET', '/_admin/sync');
-/** POST /_admin/sync: flushes every project, answers when all are done. */
+/** POST /_admin/sync: flushes every project, answers when all are done (one project: admin-client's `flush`). */
 export const flushAll = (service: RunningService) => statusCall(service, 'POST', '/_admin/sync');
-/** POST /_admin/sync?bucket=NAME: flushes that project only, answers when it is done. */
-export const flushBucket = (service: RunningService, bucket: string) =>
-  statusCall(service, 'POST', `/_admin/sync?bucket=${encodeURIComponent(bucket)}`);
-
 /** The entry of `bucket` (throws, with what there is, when it is missing). */
-export function entryOf(status: ProjectsStatus, bucket: string): ProjectStatus {
+export function entryOf(status: ProjectsStatus, bucket: string): SyncStatus {
   const entry = status.projects?.find((project) => project.bucket === bucket);
   if (!entry) throw new Error(`no project "${bucket}" in ${JSON.stringify(status).slice(0, 2000)}`);
   return entry;
@@ -112,11 +107,11 @@ export async function waitForProject(
   service: RunningService,
   bucket: string,
   what: string,
-  done: (entry: ProjectStatus) => boolean,
+  done: (entry: SyncStatus) => boolean,
   deadlineMs = 120_000,
-): Promise<ProjectStatus> {
+): Promise<SyncStatus> {
   const deadline = Date.now() + deadlineMs;
-  let last: ProjectStatus | undefined;
+  let last: SyncStatus | undefined;
   while (Date.now() < deadline) {
     last = entryOf(await projectsStatus(service), bucket);
     if (done(last)) return last;
