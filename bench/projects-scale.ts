@@ -29,7 +29,7 @@ const REQUESTS = option('requests', 2000);
 const CONCURRENCY = option('concurrency', 8);
 const BODY = option('body', 2048);
 const STARTS = option('starts', 3);
-const WARMUP = 300;
+const WARMUP = 1000; // every bucket of the 50 gets its first PUTs and its first commit before the timed rounds
 const DATASET = 'data/annotations'; // directory layout: any body is a dataset file
 
 type TargetName = 'single' | 'many';
@@ -199,7 +199,7 @@ async function main() {
   try {
     for (const target of ORDER) {
       const warm = await runLoad(putterFor[target](0), {
-        requests: Math.max(WARMUP, PROJECTS * 2),
+        requests: WARMUP,
         concurrency: CONCURRENCY,
         putterFor: putterFor[target],
         object: (i) => ({ key: `ls/warmup-${i}.json`, body: paddedBody(`warmup-${i}`, BODY) }),
