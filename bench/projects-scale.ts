@@ -7,6 +7,7 @@
  *   - mixed load: PUTs spread over every bucket (each signed with its project's own key) while `POST /_admin/sync`
  *     flushes every project again and again; the same PUTs and the same flush loop on the single project.
  *     PUT throughput, p50/p99 and server CPU per PUT, side by side, in interleaved rounds (the order rotates);
+ *     then the same PUTs with no flush running (`idle`), which tells the request path's cost from the flushes';
  *   - memory: RSS after the load, and (RSS with N − RSS with 1) ÷ (N − 1) per project.
  *
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/projects-scale.js [--projects=50] [--rounds=3]
@@ -145,8 +146,13 @@ function flushLoop(service: Service) {
   };
 }
 
+/** `mixed`: PUTs while flushes run (the issue's question); `idle`: the same PUTs, no flush (the request path alone). */
+type Mode = 'mixed' | 'idle';
+const MODES: Mode[] = ['mixed', 'idle'];
+
 interface RoundResult {
   target: TargetName;
+  mode: Mode;
   round: number;
   summary: LatencySummary;
   serverCpuMs: number;
@@ -160,20 +166,24 @@ async function loadRound(
   service: Service,
   putterFor: (i: number) => S3Putter,
   round: number,
+  mode: Mode,
 ): Promise<RoundResult> {
-  const flusher = flushLoop(service);
+  const flusher = mode === 'mixed' ? flushLoop(service) : undefined;
   const cpu0 = processCpuMs(service.pid);
   const result = await runLoad(putterFor(0), {
     requests: REQUESTS,
     concurrency: CONCURRENCY,
     putterFor,
-    object: (i) => ({ key: `ls/${round}-${i}.json`, body: paddedBody(`${target}-${round}-${i}`, BODY) }),
+    object: (i) => ({
+      key: `ls/${mode}-${round}-${i}.json`,
+      body: paddedBody(`${target}-${mode}-${round}-${i}`, BODY),
+    }),
   });
   const serverCpuMs = (processCpuMs(service.pid) - cpu0) / REQUESTS;
-  const { flushes, commits } = await flusher.stop();
+  const { flushes, commits } = flusher ? await flusher.stop() : { flushes: 0, commits: 0 };
   if (result.errors.length)
     throw new Error(`PUTs failed:\n${result.errors.join('\n')}\n--- log ---\n${service.logs().slice(-4000)}`);
-  return { target, round, summary: summarize(result.samples, result.wallMs), serverCpuMs, flushes, commits };
+  return { target, mode, round, summary: summarize(result.samples, result.wallMs), serverCpuMs, flushes, commits };
 }
 
 async function main() {
@@ -209,13 +219,17 @@ async function main() {
     }
     for (let round = 1; round <= ROUNDS; round++) {
       const order = round % 2 === 1 ? ORDER : [...ORDER].reverse();
-      for (const target of order) {
-        const result = await loadRound(target, services[target], putterFor[target], round);
-        results.push(result);
-        const s = result.summary;
-        log(
-          `round ${round} ${target.padEnd(6)} ${int(s.perSecond)} PUT/s p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms, ${result.flushes} flush calls, ${result.commits} commits (load ${loadAverage()})`,
-        );
+      for (const mode of MODES) {
+        // The idle rounds start after the mixed ones' flushes: flush what is pending first, so none runs during them.
+        if (mode === 'idle') for (const target of ORDER) await flushLoop(services[target]).stop();
+        for (const target of order) {
+          const result = await loadRound(target, services[target], putterFor[target], round, mode);
+          results.push(result);
+          const s = result.summary;
+          log(
+            `round ${round} ${mode} ${target.padEnd(6)} ${int(s.perSecond)} PUT/s p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms, ${result.flushes} flush calls, ${result.commits} commits (load ${loadAverage()})`,
+          );
+        }
       }
     }
     rssAfter = { single: rssMiB(single.pid), many: rssMiB(many.pid) };
@@ -241,13 +255,13 @@ function report(
     single: '1 project (no PROJECTS_FILE)',
     many: `${PROJECTS} projects (PROJECTS_FILE)`,
   };
-  const med = (target: TargetName, pick: (r: RoundResult) => number) =>
-    median(results.filter((r) => r.target === target).map(pick));
-  const ratio = (pick: (s: LatencySummary) => number) => {
+  const med = (target: TargetName, mode: Mode, pick: (r: RoundResult) => number) =>
+    median(results.filter((r) => r.target === target && r.mode === mode).map(pick));
+  const ratio = (mode: Mode, pick: (s: LatencySummary) => number) => {
     const values: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const a = results.find((r) => r.round === round && r.target === 'many');
-      const b = results.find((r) => r.round === round && r.target === 'single');
+      const a = results.find((r) => r.round === round && r.mode === mode && r.target === 'many');
+      const b = results.find((r) => r.round === round && r.mode === mode && r.target === 'single');
       if (a && b) values.push(pick(a.summary) / pick(b.summary));
     }
     return `${median(values).toFixed(2)}× (${values.map((v) => v.toFixed(2)).join(', ')})`;
@@ -273,25 +287,31 @@ each Label Studio project's storage has its own boto3 client). During every roun
 \`POST /_admin/sync\` runs in a loop (each call flushes every project, \`SYNC_CONCURRENCY\` at a time, and answers
 when all are done): the PUTs compete with real flushes, ${PROJECTS} repositories' worth of them on one side.
 
-## PUTs under mixed load (medians over the rounds)
+## PUTs (medians over the rounds)
 
-| service | PUT/s | p50 ms | p95 ms | p99 ms | server CPU ms per PUT¹ | flush calls per round | commits per round |
-|---|---:|---:|---:|---:|---:|---:|---:|
-${ORDER.map(
-  (t) =>
-    `| ${label[t]} | ${int(med(t, (r) => r.summary.perSecond))} | ${ms(med(t, (r) => r.summary.p50))} | ${ms(med(t, (r) => r.summary.p95))} | ${ms(med(t, (r) => r.summary.p99))} | ${ms(
-      med(t, (r) => r.serverCpuMs),
-      2,
-    )} | ${int(med(t, (r) => r.flushes))} | ${int(med(t, (r) => r.commits))} |`,
+*mixed*: while \`POST /_admin/sync\` runs in a loop; *idle*: the same PUTs with no flush running (pending changes
+flushed before), to tell the request path's cost from the flushes'.
+
+| service | load | PUT/s | p50 ms | p95 ms | p99 ms | server CPU ms per PUT¹ | flush calls per round | commits per round |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
+${MODES.flatMap((mode) =>
+  ORDER.map(
+    (t) =>
+      `| ${label[t]} | ${mode} | ${int(med(t, mode, (r) => r.summary.perSecond))} | ${ms(med(t, mode, (r) => r.summary.p50))} | ${ms(med(t, mode, (r) => r.summary.p95))} | ${ms(med(t, mode, (r) => r.summary.p99))} | ${ms(
+        med(t, mode, (r) => r.serverCpuMs),
+        2,
+      )} | ${int(med(t, mode, (r) => r.flushes))} | ${int(med(t, mode, (r) => r.commits))} |`,
+  ),
 ).join('\n')}
 
-¹ CPU time (user + system, /proc/<pid>/stat) of the service during the round ÷ PUTs: it includes the flushes' work.
+¹ CPU time (user + system, /proc/<pid>/stat) of the service during the round ÷ PUTs: in *mixed* it includes the
+flushes' work.
 
 **Same-round ratios, ${PROJECTS} projects ÷ 1** (median, then each round; target: throughput ≥ 0.90×, p99 ≤ 1.10×):
 
-| PUT/s | p50 | p99 |
-|---:|---:|---:|
-| ${ratio((s) => s.perSecond)} | ${ratio((s) => s.p50)} | ${ratio((s) => s.p99)} |
+| load | PUT/s | p50 | p99 |
+|---|---:|---:|---:|
+${MODES.map((mode) => `| ${mode} | ${ratio(mode, (s) => s.perSecond)} | ${ratio(mode, (s) => s.p50)} | ${ratio(mode, (s) => s.p99)} |`).join('\n')}
 
 ## Startup and memory
 
@@ -310,12 +330,12 @@ ${ORDER.flatMap((t) => [startRow(t, 'fresh'), startRow(t, 'restart')]).join('\n'
 
 ## Every round
 
-| round | service | PUT/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms per PUT | flush calls | commits |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| round | service | load | PUT/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms per PUT | flush calls | commits |
+|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${results
   .map(
     (r) =>
-      `| ${r.round} | ${label[r.target]} | ${int(r.summary.perSecond)} | ${ms(r.summary.p50)} | ${ms(r.summary.p95)} | ${ms(r.summary.p99)} | ${ms(r.summary.max)} | ${ms(r.serverCpuMs, 2)} | ${r.flushes} | ${r.commits} |`,
+      `| ${r.round} | ${label[r.target]} | ${r.mode} | ${int(r.summary.perSecond)} | ${ms(r.summary.p50)} | ${ms(r.summary.p95)} | ${ms(r.summary.p99)} | ${ms(r.summary.max)} | ${ms(r.serverCpuMs, 2)} | ${r.flushes} | ${r.commits} |`,
   )
   .join('\n')}
 
