@@ -30,6 +30,8 @@ const REQUESTS = option('requests', 2000);
 const CONCURRENCY = option('concurrency', 8);
 const BODY = option('body', 2048);
 const STARTS = option('starts', 3);
+/** How many of the projects receive the PUTs (default: all). `--buckets=1`: 50 projects loaded, one of them written. */
+const BUCKETS = option('buckets', PROJECTS);
 const WARMUP = 1000; // every bucket of the 50 gets its first PUTs and its first commit before the timed rounds
 const DATASET = 'data/annotations'; // directory layout: any body is a dataset file
 
@@ -201,7 +203,7 @@ async function main() {
   const manyPutters = projects.map((p) => new S3Putter({ ...p, url: many.url, region: 'us-east-1' }, CONCURRENCY));
   const putterFor: Record<TargetName, (i: number) => S3Putter> = {
     single: () => singlePutter,
-    many: (i) => manyPutters[i % manyPutters.length],
+    many: (i) => manyPutters[i % Math.min(BUCKETS, manyPutters.length)],
   };
   const services: Record<TargetName, Service> = { single, many };
   const results: RoundResult[] = [];
@@ -282,7 +284,7 @@ ${PROJECTS} projects in one PROJECTS_FILE (each its own bucket, key pair, embedd
 \`${DATASET}\` directory layout) next to one service without a projects file. Both: \`LOG_LEVEL=warn\`, no scheduled
 flush. Load: ${ROUNDS} interleaved rounds (the order alternates), ${int(REQUESTS)} PUTs of ${BODY}-byte JSON bodies
 per round, ${CONCURRENCY} concurrent clients (closed loop, bench/lib/s3-put.ts, SigV4); with ${PROJECTS} projects
-request *i* goes to bucket *i* mod ${PROJECTS}, sent by that bucket's own client (its key, its keep-alive pool, as
+request *i* goes to bucket *i* mod ${Math.min(BUCKETS, PROJECTS)}, sent by that bucket's own client (its key, its keep-alive pool, as
 each Label Studio project's storage has its own boto3 client). During every round
 \`POST /_admin/sync\` runs in a loop (each call flushes every project, \`SYNC_CONCURRENCY\` at a time, and answers
 when all are done): the PUTs compete with real flushes, ${PROJECTS} repositories' worth of them on one side.
