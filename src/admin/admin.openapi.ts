@@ -27,7 +27,7 @@ const flushSummary: Record<keyof FlushSummary, JsonSchema> = {
 const syncStatus: Record<keyof SyncStatus, JsonSchema> = {
   bucket: text("The project's bucket."),
   pending: count('Changes acknowledged by the S3 API and not yet in a pushed commit.'),
-  running: { type: 'boolean' },
+  running: { type: 'boolean', description: 'A flush is running, or waiting for one of the SYNC_CONCURRENCY slots.' },
   lastCommit: nullable('string'),
   lastSyncAt: { type: ['string', 'null'], format: 'date-time' },
   lastError: nullable('string', 'Why the last flush failed (never a secret); null after a success.'),

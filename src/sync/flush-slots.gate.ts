@@ -12,11 +12,6 @@ export class FlushSlots {
       throw new Error(`flush slots: limit must be a positive integer, not ${limit}`);
   }
 
-  /** Flushes holding a slot now. */
-  get running(): number {
-    return this.active;
-  }
-
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active += 1;

@@ -91,19 +91,16 @@ describe('SyncLoop with several projects', () => {
     const ticks = projects.map(({ loop }) => loop.tick());
     await settle();
     expect(hung.map((git) => git.fetches())).toEqual([1, 1, 0]);
-    expect(slots.running).toBe(2);
 
     hung[0].release();
     await ticks[0];
     await settle();
     expect(hung[2].fetches()).toBe(1); // p1's slot went to p3
-    expect(slots.running).toBe(2);
 
     hung[1].release();
     hung[2].release();
     await Promise.all(ticks);
     expect(projects.map(({ h }) => h.pulled())).toEqual([{ k0: 'v0' }, { k1: 'v1' }, { k2: 'v2' }]);
-    expect(slots.running).toBe(0);
   });
 
   it('flushes every project on shutdown, each within the time limit, a hung one included', async () => {
