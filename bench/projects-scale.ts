@@ -15,11 +15,19 @@
  *
  * Writes bench/results/projects-scale.md (or --out=<name>). Not a test: nothing here passes or fails on a number.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
-import { httpCall, removeTempDirs, type Service, startService, tempDir } from './lib/processes.js';
+import {
+  httpCall,
+  processCpuMs,
+  removeTempDirs,
+  residentBytes,
+  type Service,
+  startService,
+  tempDir,
+} from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
@@ -64,20 +72,8 @@ function projectsFile(count: number): { file: string; projects: Project[] } {
   return { file, projects };
 }
 
-/** utime + stime of a process, in ms (Linux /proc; 100 Hz clock ticks). */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** Resident set size of a process, in MiB (VmRSS of /proc/<pid>/status). */
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
-}
+/** Resident set size of a process, in MiB. */
+const rssMiB = (pid: number) => residentBytes(pid) / 1024 ** 2;
 
 interface StartSample {
   target: TargetName;
@@ -91,7 +87,7 @@ function settingsFor(target: TargetName, file: string): Record<string, string> {
   return target === 'many' ? { PROJECTS_FILE: file } : { DVC_DATASET_PATH: DATASET };
 }
 
-/** Spawn → first 200 of /_admin/health (polled every 100 ms by startService), fresh and then on the same data. */
+/** Spawn → first 200 of /_admin/health (`readyMs` of startService), fresh and then on the same data. */
 async function measureStarts(file: string): Promise<StartSample[]> {
   const samples: StartSample[] = [];
   // One untimed start first: the first process after a build reads every module from disk, not from the page cache.
@@ -100,13 +96,11 @@ async function measureStarts(file: string): Promise<StartSample[]> {
     const order = i % 2 === 0 ? ORDER : [...ORDER].reverse();
     for (const target of order) {
       const settings = settingsFor(target, file);
-      let started = performance.now();
       const fresh = await startService(settings);
-      samples.push({ target, kind: 'fresh', ms: performance.now() - started, rssMiB: rssMiB(fresh.pid) });
+      samples.push({ target, kind: 'fresh', ms: fresh.readyMs, rssMiB: rssMiB(fresh.pid) });
       await fresh.kill();
-      started = performance.now();
-      const again = await startService({ ...settings, DATA_DIR: fresh.dataDir });
-      samples.push({ target, kind: 'restart', ms: performance.now() - started, rssMiB: rssMiB(again.pid) });
+      const again = await startService(settings, { previous: fresh });
+      samples.push({ target, kind: 'restart', ms: again.readyMs, rssMiB: rssMiB(again.pid) });
       await again.kill();
       log(
         `start ${i + 1} ${target.padEnd(6)} fresh ${int(samples.at(-2)!.ms)} ms (${ms(samples.at(-2)!.rssMiB)} MiB), restart ${int(samples.at(-1)!.ms)} ms (${ms(samples.at(-1)!.rssMiB)} MiB)`,
@@ -317,7 +311,7 @@ ${MODES.map((mode) => `| ${mode} | ${ratio(mode, (s) => s.perSecond)} | ${ratio(
 
 ## Startup and memory
 
-Time from spawn to the first 200 of \`GET /_admin/health\` (polled every 100 ms), and RSS at that moment. *fresh*:
+Time from spawn to the first 200 of \`GET /_admin/health\` (polled every 20 ms), and RSS at that moment. *fresh*:
 an empty DATA_DIR (every embedded repository is created); *restart*: the same DATA_DIR again.
 
 | service | start | median ms | each start ms | RSS MiB (median) |

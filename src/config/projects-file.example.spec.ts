@@ -106,10 +106,11 @@ describe('examples/projects.yaml (the README points to it)', () => {
       problems = (error as InvalidConfigurationError).problems;
     }
     expect(problems).toEqual([
-      'projects[0].s3.secretAccessKey: ${SENTIMENT_SECRET}: the environment variable SENTIMENT_SECRET is not set (or is empty) (line 21)',
-      'projects[0].git.token: ${SENTIMENT_GIT_TOKEN}: the environment variable SENTIMENT_GIT_TOKEN is not set (or is empty) (line 26)',
-      'projects[1].dvc.accessKeyId: ${NER_REMOTE_KEY_ID}: the environment variable NER_REMOTE_KEY_ID is not set (or is empty) (line 39)',
-      'projects[1].dvc.secretAccessKey: ${NER_REMOTE_SECRET}: the environment variable NER_REMOTE_SECRET is not set (or is empty) (line 40)',
+      'defaults.git.token: ${GIT_TOKEN}: the environment variable GIT_TOKEN is not set (or is empty) (line 17)',
+      'projects[0].s3.secretAccessKey: ${SENTIMENT_SECRET}: the environment variable SENTIMENT_SECRET is not set (or is empty) (line 25)',
+      'projects[0].git.token: ${SENTIMENT_GIT_TOKEN}: the environment variable SENTIMENT_GIT_TOKEN is not set (or is empty) (line 30)',
+      'projects[1].dvc.accessKeyId: ${NER_REMOTE_KEY_ID}: the environment variable NER_REMOTE_KEY_ID is not set (or is empty) (line 43)',
+      'projects[1].dvc.secretAccessKey: ${NER_REMOTE_SECRET}: the environment variable NER_REMOTE_SECRET is not set (or is empty) (line 44)',
     ]);
   });
 });

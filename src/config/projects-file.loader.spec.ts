@@ -93,8 +93,9 @@ describe('loadProjectsFile: valid files', () => {
           branch: 'main',
           baseBranch: undefined,
           username: undefined,
-          // GIT_TOKEN is in the environment: one token serves every project that has none of its own.
-          token: 'glpat-team-token',
+          // GIT_TOKEN is in the environment, but a token goes only where the file sends it (another Git server
+          // must never receive it): this embedded project has none.
+          token: undefined,
           authorName: 'DVC Sync S3 API',
           authorEmail: 'dvc-sync@localhost',
           httpTimeoutMs: 60_000,
@@ -239,8 +240,9 @@ describe('loadProjectsFile: precedence (project > defaults > environment > built
   it.each<[string, string | number, Pick, unknown, unknown]>([
     ['git.branch', 'own', (p) => p.git.branch, 'env-branch', 'main'],
     ['git.baseBranch', 'own', (p) => p.git.baseBranch, 'env-base', undefined],
-    ['git.username', 'own', (p) => p.git.username, 'env-user', undefined],
-    ['git.token', 'own', (p) => p.git.token, 'env-token', undefined],
+    // Credentials never come from the environment: GIT_USERNAME/GIT_TOKEN may belong to another Git server.
+    ['git.username', 'own', (p) => p.git.username, undefined, undefined],
+    ['git.token', 'own', (p) => p.git.token, undefined, undefined],
     ['git.authorName', 'own', (p) => p.git.authorName, 'Env Author', 'DVC Sync S3 API'],
     ['git.authorEmail', 'own@example.com', (p) => p.git.authorEmail, 'env@example.com', 'dvc-sync@localhost'],
     ['git.httpTimeoutSeconds', 5, (p) => p.git.httpTimeoutMs / 1000, 11, 60],

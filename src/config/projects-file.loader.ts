@@ -151,8 +151,10 @@ function toSettings(plain: Plain, input: ProjectsFileInput): ProjectSettings {
       repoUrl: git.url,
       branch: git.branch ?? base.git.branch,
       baseBranch: git.baseBranch ?? base.git.baseBranch,
-      username: git.username ?? base.git.username,
-      token: git.token ?? base.git.token,
+      // Never the environment's GIT_USERNAME/GIT_TOKEN: each project may name another Git server, and a token is
+      // sent only where the file says so (`token: "${GIT_TOKEN}"`, in the project or in `defaults`).
+      username: git.username,
+      token: git.token,
       authorName: git.authorName ?? base.git.authorName,
       authorEmail: git.authorEmail ?? base.git.authorEmail,
       httpTimeoutMs: git.httpTimeoutSeconds !== undefined ? git.httpTimeoutSeconds * 1000 : base.git.httpTimeoutMs,

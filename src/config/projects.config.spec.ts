@@ -23,7 +23,7 @@ describe('projectsConfig from a real PROJECTS_FILE, through AppConfigModule', ()
 projects:
   - bucket: sentiment
     s3: { accessKeyId: AKIASENTIMENT01, secretAccessKey: "\${SENTIMENT_SECRET}" }
-    git: { url: "https://git.example.com/team/datasets.git", branch: sentiment }
+    git: { url: "https://git.example.com/team/datasets.git", branch: sentiment, token: "\${GIT_TOKEN}" }
     dataset: data/sentiment.json
   - bucket: ner
     dataset: data/ner
@@ -42,7 +42,7 @@ projects:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives the projects of the file, the environment filling what the file leaves out', async () => {
+  it('gives the projects of the file, the environment filling what the file leaves out (never a Git token)', async () => {
     // Imported only now: ConfigModule.forRoot reads the environment when its module is first evaluated.
     const { AppConfigModule } = await import('./app-config.module.js');
     const { projectsConfig } = await import('./configuration.js');
@@ -78,7 +78,7 @@ projects:
         dataDir: join(dir, 'projects', 'ner'),
         repoUrl: undefined,
         branch: 'main',
-        token: 'team-token',
+        token: undefined, // GIT_TOKEN is never sent where the file does not say so,
         dataset: 'data/ner',
         sync: { intervalSeconds: 15, maxPending: 500 },
       },

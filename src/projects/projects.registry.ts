@@ -8,6 +8,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { Interval } from '@nestjs/schedule';
 import { projectsConfig, testingConfig } from '../config/configuration.js';
 import { ServedBuckets } from '../s3/buckets/served-buckets.port.js';
 import { FlushSlots } from '../sync/flush-slots.gate.js';
@@ -27,6 +28,8 @@ export class ProjectsRegistry
   private readonly logger = new Logger('Projects');
   private readonly projects: readonly ProjectRuntime[];
   private readonly byBucket: ReadonlyMap<string, ProjectRuntime>;
+  /** Set once every project read its branch: only then does the schedule look at them. */
+  private started = false;
 
   constructor(
     @Inject(projectsConfig.KEY) config: ConfigType<typeof projectsConfig>,
@@ -55,8 +58,16 @@ export class ProjectsRegistry
 
   async onApplicationBootstrap(): Promise<void> {
     await Promise.all(this.projects.map((project) => project.start()));
+    this.started = true;
     if (this.projects.length > 1)
       this.logger.log(`serving ${this.projects.length} projects: ${[...this.byBucket.keys()].join(', ')}`);
+  }
+
+  /** The schedule of every project: each decides for itself whether a flush is due (and runs it in its own flight). */
+  @Interval('sync-tick', 1_000)
+  tick(): void {
+    if (!this.started) return;
+    for (const project of this.projects) void project.sync.tick();
   }
 
   /** Destroy hooks run while the HTTP server still answers: the final flushes see every acknowledged write. */

@@ -17,7 +17,6 @@ export interface SyncEvents {
   'flush-failed': [failure: { durationMs: number }];
 }
 
-const TICK_MS = 1_000;
 const SHUTDOWN_FLUSH_LIMIT_MS = 50_000;
 
 /** What one project's loop drives: its bucket's storage and sync state, its pipeline, and the shared flush slots. */
@@ -47,7 +46,6 @@ export class SyncLoop {
   private readonly pipeline: FlushPipeline;
   private readonly slots: FlushSlots;
   private readonly flight = new SingleFlight(() => this.slots.run(() => this.runFlush()));
-  private timer?: NodeJS.Timeout;
   private lastAttemptAt = Date.now();
   private nextRetryAt = 0;
   private lastFlush: FlushSummary | null = null;
@@ -79,10 +77,8 @@ export class SyncLoop {
     }
   }
 
-  /** Starts the schedule (a one-second tick that flushes when due). */
+  /** Says where this project syncs to; from now on the app's one-second schedule calls `tick()`. */
   start(): void {
-    this.timer = setInterval(() => void this.tick(), TICK_MS);
-    this.timer.unref();
     const { repository, branch } = this.pipeline.describe();
     this.logger.log(
       `sync every ${this.settings.intervalSeconds}s or at ${this.settings.maxPending} pending changes → ${repository} (${branch})`,
@@ -96,7 +92,6 @@ export class SyncLoop {
    */
   async stop(limitMs = SHUTDOWN_FLUSH_LIMIT_MS): Promise<void> {
     this.stopping = true;
-    clearInterval(this.timer);
     if ((await this.pending().catch(() => 0)) === 0 && !this.flight.running) return;
     this.logger.log('shutting down: flushing pending changes once more', { bucket: this.bucket });
     let timer: NodeJS.Timeout | undefined;
@@ -150,7 +145,7 @@ export class SyncLoop {
     };
   }
 
-  /** One look at the schedule: flushes when due (exposed for the specs that drive time themselves). */
+  /** One look at the schedule (every second, from ProjectsRegistry): flushes when due. */
   async tick(): Promise<void> {
     if (this.stopping || this.flight.running || Date.now() < this.nextRetryAt) return;
     const pending = await this.pending().catch(() => 0);
