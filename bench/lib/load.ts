@@ -19,6 +19,8 @@ export interface LoadPlan {
   concurrency: number;
   /** Object i's key and body (built before its request is timed). */
   object: (i: number) => { key: string; body: Buffer };
+  /** Who sends request i (another bucket, another key); default: the putter given to runLoad. */
+  putterFor?: (i: number) => S3Putter;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function runLoad(putter: S3Putter, plan: LoadPlan): Promise<LoadRes
       const { key, body } = plan.object(i);
       const hash = putter.signing === 'header' ? sha256Hex(body) : undefined;
       const start = performance.now();
-      const result = await putter.put(key, body, hash);
+      const result = await (plan.putterFor?.(i) ?? putter).put(key, body, hash);
       const end = performance.now();
       if (result.status !== 200) {
         if (errors.length < 5) errors.push(`PUT ${key}: ${result.status} ${result.body.slice(0, 300)}`);

@@ -11,7 +11,9 @@ export type Fault =
   /** Forward the answer's head and first `bytes` bytes, then cut the connection: a pack that never ends. */
   | { kind: 'drop-response'; bytes: number }
   /** Cut the connection as soon as the request body starts arriving: a push lost on the way. */
-  | { kind: 'drop-request' };
+  | { kind: 'drop-request' }
+  /** Never answer, for as long as this rule holds; the next `set` cuts the held connections (the server died). */
+  | { kind: 'hang' };
 
 export interface FaultRule {
   fault: Fault;
@@ -41,6 +43,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let matching = 0;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const held = new Set<ServerResponse>();
 
   const forward = (req: IncomingMessage, res: ServerResponse, onAnswer?: (answer: IncomingMessage) => void) => {
     const upstream = request(
@@ -78,6 +81,11 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
         timers.add(timer);
         return;
       }
+      case 'hang':
+        req.resume();
+        held.add(res);
+        res.on('close', () => held.delete(res));
+        return;
       case 'drop-request':
         req.once('data', () => req.socket.destroy());
         req.once('end', () => req.socket.destroy());
@@ -105,6 +113,8 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     set: (next) => {
+      for (const res of held) res.socket?.destroy();
+      held.clear();
       rule = next;
       counts = { requests: 0, faulted: 0 };
       matching = 0;

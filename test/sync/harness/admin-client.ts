@@ -2,7 +2,7 @@ import type { SyncStatus } from '../../../src/sync/sync-status.types.js';
 import type { RunningService } from '../../support/service.js';
 
 /** The admin API as an operator uses it (with ADMIN_TOKEN when the service has one). */
-async function admin(
+export async function admin(
   service: RunningService,
   method: 'GET' | 'POST',
   path: string,
