@@ -47,7 +47,7 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
       const meta = await objects.head(key);
       if (meta) {
         changes.push({ key, op: 'put', md5: meta.md5, size: meta.size });
-        offered.set(meta.md5, objects.source(key, meta.md5));
+        offered.set(meta.md5, objects.source(key, meta));
         keyItems.set(key, [keyToRelativePath(key)]);
       } else {
         changes.push({ key, op: 'delete' });
