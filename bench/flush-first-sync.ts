@@ -13,7 +13,7 @@
  * Writes bench/results/flush-first-sync-run.md (or --out). Not a test: nothing passes or fails on a number.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { flush, type Service, startService, tempDir } from './lib/processes.js';
@@ -91,9 +91,14 @@ async function write(service: Service, indexes: number[], version: number): Prom
   }
 }
 
-/** A DATA_DIR holding OBJECTS acknowledged objects, none flushed: from the snapshot, or written now. */
+/**
+ * A DATA_DIR holding OBJECTS acknowledged objects, none flushed: from the snapshot, or written now. With a snapshot
+ * the run's DATA_DIR is always `<snapshot>-run`: the embedded repository records the DVC remote's absolute path
+ * (`DATA_DIR/dvc-remote`), so a copy elsewhere would push to the folder of the run that made the snapshot.
+ */
 async function filledDataDir(): Promise<{ dataDir: string; fillMs: number | null }> {
-  const dataDir = join(tempDir('dvc-sync-first-'), 'data');
+  const dataDir = SNAPSHOT ? `${SNAPSHOT}-run` : join(tempDir('dvc-sync-first-'), 'data');
+  if (SNAPSHOT) rmSync(dataDir, { recursive: true, force: true });
   if (SNAPSHOT && existsSync(join(SNAPSHOT, 'state'))) {
     execFileSync('cp', ['-a', SNAPSHOT, dataDir]);
     return { dataDir, fillMs: null };
@@ -105,10 +110,7 @@ async function filledDataDir(): Promise<{ dataDir: string; fillMs: number | null
     0,
   );
   await service.kill(); // SIGKILL: a graceful stop would flush them (the PUTs are durable once acknowledged)
-  if (SNAPSHOT) {
-    mkdirSync(join(SNAPSHOT, '..'), { recursive: true });
-    execFileSync('cp', ['-a', dataDir, SNAPSHOT]);
-  }
+  if (SNAPSHOT) execFileSync('cp', ['-a', dataDir, SNAPSHOT]);
   return { dataDir, fillMs };
 }
 
@@ -125,7 +127,12 @@ async function main() {
   const firstCpu = cpuMs(service.pid) - cpu0;
   const firstMs = answer.status.lastFlush!.durationMs;
   const peakRss = readFileSync(`/proc/${service.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1];
-  log(`first flush ${int(firstMs)} ms (${int((OBJECTS / firstMs) * 1000)} objects/s), CPU ${int(firstCpu)} ms`);
+  const uploaded = answer.status.lastFlush!.uploadedObjects;
+  if (answer.status.lastFlush!.added !== OBJECTS || uploaded !== OBJECTS + 1)
+    throw new Error(`the first flush added ${answer.status.lastFlush!.added} and uploaded ${uploaded} objects`);
+  log(
+    `first flush ${int(firstMs)} ms (${int((OBJECTS / firstMs) * 1000)} objects/s, ${int(uploaded)} uploaded), CPU ${int(firstCpu)} ms`,
+  );
   const incremental: Array<{ ms: number; cpu: number }> = [];
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
     const stride = Math.max(1, Math.floor(OBJECTS / CHANGES));
@@ -148,13 +155,14 @@ async function main() {
   await delay(3_000);
   const restartRss = rssMb(again.service.pid);
   await again.service.kill();
+  if (SNAPSHOT) rmSync(dataDir, { recursive: true, force: true });
   info.finish();
   const rows = [
     `| objects | ${int(OBJECTS)} |`,
     `| fill through the API | ${fillMs === null ? 'from snapshot' : `${int(fillMs)} ms`} |`,
     `| startup before the first flush (to healthy) | ${int(first.startupMs)} ms |`,
     `| first flush (lastFlush.durationMs) | ${int(firstMs)} ms |`,
-    `| first flush objects/s | ${int((OBJECTS / firstMs) * 1000)} |`,
+    `| first flush objects/s | ${int((OBJECTS / firstMs) * 1000)} (${int(uploaded)} DVC objects uploaded: the files and the .dir) |`,
     `| first flush server CPU | ${int(firstCpu)} ms |`,
     `| peak RSS (VmHWM) after the first flush | ${int(Number(peakRss) / 1024)} MB |`,
     `| ${CHANGES} changes (median of ${REPEATS}) | ${int(median(incremental.map((m) => m.ms)))} ms (${incremental.map((m) => int(m.ms)).join(' / ')}), CPU ${int(median(incremental.map((m) => m.cpu)))} ms |`,

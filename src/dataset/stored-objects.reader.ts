@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { buffer } from 'node:stream/consumers';
 import { DvcPushError } from '../dvc/dvc-push.error.js';
 import type { ObjectSource } from '../dvc/dvc.remote.js';
@@ -57,6 +58,9 @@ export class StoredObjectsReader implements StoredObjects {
 
   async *keys(): AsyncIterable<string[]> {
     for (let after: string | undefined; ;) {
+      // The index answers without I/O, so its awaits resolve as microtasks: 100 pages would run as one block of the
+      // event loop. A turn between pages lets PUTs in (invariant 7).
+      if (after !== undefined) await nextTurn();
       const page = await this.storage.listObjects({ prefix: '', after, limit: PAGE });
       if (page.length > 0) yield page.map((meta) => meta.key);
       if (page.length < PAGE) return;
