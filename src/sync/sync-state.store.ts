@@ -114,7 +114,7 @@ export class SyncStateStore implements OnApplicationShutdown {
       for (const id of args.remove) remove.run(id);
       for (const item of args.upsert) upsert.run(item);
       for (const [key, ids] of args.keyItems) {
-        unlink.run(key);
+        if (!args.replaceKeyItems) unlink.run(key); // after the DELETE above there is nothing to unlink
         for (const id of ids) link.run(key, id);
       }
       this.saveProgress(args.progress);
