@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { fsyncDir } from './fsync-dir.js';
 
 /**
  * Makes every write to the file system holding `path` durable with one syncfs(2), through coreutils' `sync -f`
@@ -22,12 +22,8 @@ export function syncFileSystem(path: string): Promise<boolean> {
   });
 }
 
-/** fsync(2) of one file: its bytes and its inode reach the disk. */
-export async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+/**
+ * fsync(2) of one file: its bytes and its inode reach the disk. Opening read-only and fsyncing is the same call for
+ * a file as for a folder, so it is `fsyncDir`'s.
+ */
+export const fsyncFile: (path: string) => Promise<void> = fsyncDir;
