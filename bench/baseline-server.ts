@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 /**
- * The reference points of bench/put-throughput.ts, run as their own process (like the service):
+ * The reference points of bench/side-by-side.ts, run as their own process (like the service):
  * - BASELINE_MODE=fsync: the minimal durable PUT of docs/toolchain.md — each body goes to a temp
  *   file, fsync, rename, then 200. No auth check, no index, no directory fsync.
  * - BASELINE_MODE=null: reads the body and answers 200 without touching the disk: what the client can drive at most.

@@ -1,68 +1,37 @@
 /**
- * What one flush costs as the dataset grows, for the same 100 changes:
- *   directory layout (DVC_DATASET_PATH=data/annotations): should be O(changes) — a small dataset and a big one
- *     cost about the same (only the .dir listing, a few bytes per object, grows with the dataset);
- *   JSON layout (DVC_DATASET_PATH=data/annotations.json): O(tasks) by nature — the one file is rebuilt, hashed and
- *     uploaded whole. Shown for contrast.
- * Every object is written through the S3 API (so it is journaled like a real one), 16 clients, small bodies; then
- * one initial flush (measured too); then, REPEATS times: 100 PUTs that update existing objects, POST /_admin/sync.
- * All services of the run stay up together and their repetitions are interleaved, so background load hits
- * every size alike.
+ * What one flush of the JSON layout (DVC_DATASET_PATH=data/annotations.json, one Label Studio task file) costs as
+ * the project grows, for the same 100 changes: O(tasks) by nature — the one file is rebuilt, hashed and uploaded
+ * whole. (The directory layout's flush, which should cost O(changes), is measured next to the dvc CLI by
+ * `npm run bench`: bench/side-by-side.ts.)
+ * Every annotation is written through the S3 API (so it is journaled like a real one), 16 clients; then one initial
+ * flush (measured too); then, REPEATS times: 100 PUTs that update existing annotations, POST /_admin/sync. Both
+ * services stay up together and their repetitions are interleaved, so background load hits both sizes alike.
  *
- *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/flush-cost.js [--small=1000] [--large=30000]
- *     [--json-small=1000] [--json-large=10000] [--changes=100] [--repeats=5]
+ *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/flush-cost.js [--small=1000]
+ *     [--large=10000] [--changes=100] [--repeats=5]
  *
  * Writes bench/results/flush-cost.md (or --out=<name>: bench/results/<name>.md). Not a test: nothing here passes or fails on a number.
  */
-import { readFileSync } from 'node:fs';
-import { runLoad } from './lib/load.js';
-import { flush, type FlushAnswer, removeTempDirs, type Service, startService } from './lib/processes.js';
+import { measuredFlush, type MeasuredFlush, putObjects } from './lib/flush-measure.js';
+import { removeTempDirs, type Service, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
 
 const SMALL = option('small', 1000);
-/** 100,000 is the goal; 30,000 is the default because writing 100,000 objects through the API takes minutes here. */
-const LARGE = option('large', 30000);
-const JSON_SMALL = option('json-small', 1000);
-const JSON_LARGE = option('json-large', 10000);
+const LARGE = option('large', 10000);
 const CHANGES = option('changes', 100);
 const REPEATS = option('repeats', 5);
 const FILL_CONCURRENCY = 16;
 
-type Layout = 'directory' | 'json';
-
 interface Subject {
   name: string;
-  layout: Layout;
   objects: number;
   service: Service;
   putter: S3Putter;
   fillMs: number;
-  initial?: Measured;
-  repeats: Measured[];
-}
-
-interface Measured {
-  durationMs: number;
-  wallMs: number;
-  serverCpuMs: number;
-  added: number;
-  updated: number;
-  uploadedObjects: number;
-}
-
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** Directory layout: a small JSON file per object (~90 bytes), distinct per object and version. */
-function smallBody(i: number, version: number): Buffer {
-  return Buffer.from(
-    `{"id":${i},"version":${version},"label":"${version % 2 ? 'positive' : 'negative'}","note":"bench object"}\n`,
-  );
+  initial?: MeasuredFlush;
+  repeats: MeasuredFlush[];
 }
 
 /**
@@ -127,64 +96,21 @@ function annotationBody(task: number, version: number): Buffer {
   );
 }
 
-const objectKey = (layout: Layout, i: number) =>
-  layout === 'json' ? `ls/${i + 1_000_000}` : `objects/${String(i).padStart(6, '0')}.json`;
-const objectBody = (layout: Layout, i: number, version: number) =>
-  layout === 'json' ? annotationBody(i, version) : smallBody(i, version);
-
-async function write(subject: Subject, indexes: number[], version: number): Promise<number> {
-  const result = await runLoad(subject.putter, {
-    requests: indexes.length,
-    concurrency: FILL_CONCURRENCY,
-    object: (n) => ({
-      key: objectKey(subject.layout, indexes[n]),
-      body: objectBody(subject.layout, indexes[n], version),
-    }),
-  });
-  if (result.errors.length > 0)
-    throw new Error(
-      `${subject.name}: PUTs failed:\n${result.errors.join('\n')}\n${subject.service.logs().slice(-4000)}`,
-    );
-  return result.wallMs;
-}
-
-async function measuredFlush(subject: Subject): Promise<Measured> {
-  const cpu0 = processCpuMs(subject.service.pid);
-  const answer: FlushAnswer = await flush(subject.service);
-  const serverCpuMs = processCpuMs(subject.service.pid) - cpu0;
-  const last = answer.status.lastFlush;
-  if (!last || answer.status.pending !== 0)
-    throw new Error(`${subject.name}: flush left ${answer.status.pending} pending: ${JSON.stringify(answer.status)}`);
-  if (subject.layout === 'json' && answer.status.rejected.length > 0) {
-    throw new Error(
-      `${subject.name}: bodies rejected as Label Studio JSON: ${JSON.stringify(answer.status.rejected.slice(0, 3))}`,
-    );
-  }
-  return {
-    durationMs: last.durationMs,
-    wallMs: answer.wallMs,
-    serverCpuMs,
-    added: last.added,
-    updated: last.updated,
-    uploadedObjects: last.uploadedObjects,
-  };
-}
+/** Annotation i: key `ls/<annotation id>`, as Label Studio's target storage names it (no prefix). */
+const write = (subject: Subject, indexes: number[], version: number) =>
+  putObjects(subject.service, subject.putter, indexes.length, (n) => ({
+    key: `ls/${indexes[n] + 1_000_000}`,
+    body: annotationBody(indexes[n], version),
+  }));
 
 async function main() {
   const info = new RunInfo();
-  const plan: Array<{ name: string; layout: Layout; objects: number }> = [
-    { name: `directory, ${int(SMALL)} objects`, layout: 'directory', objects: SMALL },
-    { name: `directory, ${int(LARGE)} objects`, layout: 'directory', objects: LARGE },
-    { name: `JSON, ${int(JSON_SMALL)} tasks`, layout: 'json', objects: JSON_SMALL },
-    { name: `JSON, ${int(JSON_LARGE)} tasks`, layout: 'json', objects: JSON_LARGE },
-  ];
+  const plan = [SMALL, LARGE].map((objects) => ({ name: `JSON, ${int(objects)} tasks`, objects }));
   log(`load average ${info.loadBefore}; ${plan.map((p) => p.name).join(' | ')}; ${CHANGES} changes × ${REPEATS}`);
   const subjects: Subject[] = [];
   try {
     for (const p of plan) {
-      const service = await startService({
-        DVC_DATASET_PATH: p.layout === 'json' ? 'data/annotations.json' : 'data/annotations',
-      });
+      const service = await startService({ DVC_DATASET_PATH: 'data/annotations.json' });
       subjects.push({ ...p, service, putter: new S3Putter(service, FILL_CONCURRENCY), fillMs: 0, repeats: [] });
     }
     // Fill and initial flush, one subject after the other (filling is what takes the time).
@@ -197,12 +123,12 @@ async function main() {
       log(
         `${subject.name}: written in ${int(subject.fillMs)} ms (${int((subject.objects / subject.fillMs) * 1000)} PUT/s)`,
       );
-      subject.initial = await measuredFlush(subject);
+      subject.initial = await measuredFlush(subject.service, subject.name);
       log(
         `${subject.name}: initial flush ${int(subject.initial.durationMs)} ms (${subject.initial.added} added) (load ${loadAverage()})`,
       );
     }
-    // The measured flushes: interleaved, CHANGES updates of existing objects spread over the whole key range.
+    // The measured flushes: interleaved, CHANGES updates of existing annotations spread over the whole key range.
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       for (const subject of subjects) {
         const stride = Math.max(1, Math.floor(subject.objects / CHANGES));
@@ -211,7 +137,7 @@ async function main() {
           (_, k) => (k * stride + repeat) % subject.objects,
         );
         await write(subject, indexes, repeat);
-        const measured = await measuredFlush(subject);
+        const measured = await measuredFlush(subject.service, subject.name);
         subject.repeats.push(measured);
         log(
           `repeat ${repeat} ${subject.name}: flush ${int(measured.durationMs)} ms, wall ${int(measured.wallMs)} ms, server CPU ${int(measured.serverCpuMs)} ms (load ${loadAverage()})`,
@@ -227,18 +153,13 @@ async function main() {
   info.finish();
   const file = writeResult(outName('flush-cost'), report(info, subjects));
   log(`wrote ${file}; removing the temp folders`);
-  const removing = performance.now();
   removeTempDirs();
-  log(`removed in ${int(performance.now() - removing)} ms`);
 }
 
 function report(info: RunInfo, subjects: Subject[]): string {
-  const med = (s: Subject, pick: (m: Measured) => number) => median(s.repeats.map(pick));
-  const ratioRow = (layout: Layout) => {
-    const [small, large] = subjects.filter((s) => s.layout === layout);
-    const ratio = (pick: (m: Measured) => number) => (med(large, pick) / med(small, pick)).toFixed(2);
-    return `| ${layout === 'json' ? 'JSON' : 'directory'} | ${int(large.objects / small.objects)}× | ${ratio((m) => m.durationMs)}× | ${ratio((m) => m.wallMs)}× | ${ratio((m) => m.serverCpuMs)}× |`;
-  };
+  const med = (s: Subject, pick: (m: MeasuredFlush) => number) => median(s.repeats.map(pick));
+  const [small, large] = subjects;
+  const ratio = (pick: (m: MeasuredFlush) => number) => (med(large, pick) / med(small, pick)).toFixed(2);
   const summaryRows = subjects.map(
     (s) =>
       `| ${s.name} | ${int(med(s, (m) => m.durationMs))} | ${int(med(s, (m) => m.wallMs))} | ${int(med(s, (m) => m.serverCpuMs))} | ${s.repeats.map((m) => int(m.durationMs)).join(' / ')} | ${s.repeats.map((m) => `${m.added}/${m.updated}`).join(' ')} | ${int(med(s, (m) => m.uploadedObjects))} |`,
@@ -250,29 +171,28 @@ function report(info: RunInfo, subjects: Subject[]): string {
   const command = process.argv.slice(2).length
     ? `node bench/.out/flush-cost.js ${process.argv.slice(2).join(' ')}`
     : 'node bench/.out/flush-cost.js';
-  return `# Flush cost: ${CHANGES} changes on a small vs a big dataset
+  return `# Flush cost of the JSON layout: ${CHANGES} changes on a small vs a big project
 
-Each dataset is written through the S3 API (${FILL_CONCURRENCY} clients; directory layout: ~90-byte JSON objects; JSON layout:
-~900-byte Label Studio annotation bodies, one annotation per task), flushed once (the initial flush), then ${REPEATS} times:
-${CHANGES} PUTs updating existing objects spread over the whole key range, then \`POST /_admin/sync\` (timed).
-Embedded git repository and DVC remote (local folders, no network). Repetitions are interleaved across the datasets.
-${LARGE < 100_000 ? `\nThe big directory dataset has ${int(LARGE)} objects, not 100,000: writing 100,000 objects through the API takes several minutes on this machine (\`--large=100000\` does it).\n` : ''}
+Each project is written through the S3 API (${FILL_CONCURRENCY} clients; ~900-byte Label Studio annotation bodies, one
+annotation per task) into \`data/annotations.json\`, flushed once (the initial flush), then ${REPEATS} times: ${CHANGES} PUTs
+updating existing annotations spread over the whole key range, then \`POST /_admin/sync\` (timed). Embedded git
+repository and DVC remote (local folders, no network). Repetitions are interleaved across the two projects.
+
 ## ${CHANGES} changes: median of ${REPEATS} flushes
 
-| dataset | lastFlush.durationMs | wall ms (POST /_admin/sync) | server CPU ms | durationMs of each flush | added/updated | objects uploaded |
+| project | lastFlush.durationMs | wall ms (POST /_admin/sync) | server CPU ms | durationMs of each flush | added/updated | objects uploaded |
 |---|---:|---:|---:|---:|---:|---:|
 ${summaryRows.join('\n')}
 
-| layout | dataset size ratio | durationMs ratio | wall ratio | server CPU ratio |
-|---|---:|---:|---:|---:|
-${ratioRow('directory')}
-${ratioRow('json')}
+| size ratio | durationMs ratio | wall ratio | server CPU ratio |
+|---:|---:|---:|---:|
+| ${int(large.objects / small.objects)}× | ${ratio((m) => m.durationMs)}× | ${ratio((m) => m.wallMs)}× | ${ratio((m) => m.serverCpuMs)}× |
 
-(O(changes) means a ratio near 1× while the dataset grows; O(dataset) means a ratio near the size ratio.)
+(The task file is rebuilt whole: a ratio near the size ratio is what the format costs; see bench/README.md.)
 
 ## Filling and the initial flush
 
-| dataset | fill ms | fill PUT/s | initial flush durationMs | wall ms | server CPU ms | objects uploaded |
+| project | fill ms | fill PUT/s | initial flush durationMs | wall ms | server CPU ms | objects uploaded |
 |---|---:|---:|---:|---:|---:|---:|
 ${initialRows.join('\n')}
 

@@ -12,13 +12,7 @@ bootstrap(logger).catch((error: unknown) => {
       ? `. ${fsError.path} is not usable (${fsError.code}): check that DATA_DIR points to a folder this user can create and write.`
       : '';
   if (error instanceof InvalidConfigurationError) {
-    logger.fatal(
-      'Invalid configuration (fix these settings in .env or the environment)',
-      {
-        problems: error.problems,
-      },
-      'Bootstrap',
-    );
+    logger.fatal(error.heading, { problems: error.problems }, 'Bootstrap');
   } else {
     logger.fatal(`${error instanceof Error ? error.message : String(error)}${hint}`, 'Bootstrap');
   }

@@ -15,3 +15,8 @@ export function option(name: string, fallback: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
   return value;
 }
+
+/** A boolean `--<name>` switch. */
+export function flag(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}

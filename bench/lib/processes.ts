@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -79,17 +79,36 @@ export interface Spawned {
   url: string;
   port: number;
   pid: number;
+  /** ms from spawn to the first ready answer (polled every 20 ms). */
+  readyMs: number;
   logs(): string;
   /** SIGKILL: a benchmark throws its data away, so no graceful shutdown flush. */
   kill(): Promise<void>;
+}
+
+/** utime + stime of a process, in ms (Linux /proc; clock ticks are 100 Hz on every kernel we run on). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
+export function residentBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  if (!line) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(line.replace(/\D+/g, '')) * 1024;
 }
 
 async function spawnAndWait(
   args: string[],
   env: Record<string, string>,
   port: number,
-  readyPath: string,
+  ready: { path: string; accepts: (status: number) => boolean },
 ): Promise<Spawned> {
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
@@ -101,15 +120,16 @@ async function spawnAndWait(
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`${args.join(' ')} exited early:\n${output}`);
-    const answer = await httpCall('GET', url + readyPath, 2_000).catch(() => undefined);
-    if (answer?.status === 200) break;
+    const answer = await httpCall('GET', url + ready.path, 2_000).catch(() => undefined);
+    if (answer && ready.accepts(answer.status)) break;
     if (Date.now() > deadline) throw new Error(`${args.join(' ')} not ready within 60 s:\n${output}`);
-    await delay(100);
+    await delay(20);
   }
   return {
     url,
     port,
     pid: child.pid!,
+    readyMs: performance.now() - spawnedAt,
     logs: () => output,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -122,6 +142,8 @@ async function spawnAndWait(
 
 export interface Service extends Spawned, S3Target {
   dataDir: string;
+  /** What it was started with: `startService(service.settings, { previous: service })` starts it again on the same data. */
+  settings: Record<string, string>;
 }
 
 /**
@@ -130,12 +152,24 @@ export interface Service extends Spawned, S3Target {
  * warn unless given (at the default, info, the service also writes one access-log line per request, a few
  * microseconds each), and only this run's settings.
  */
-export async function startService(settings: Record<string, string> = {}): Promise<Service> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
+/**
+ * How to launch the service: another build's main.js (A/B runs), Node flags (`--cpu-prof`, ...), or `previous`: that
+ * instance's DATA_DIR and keys again (a restart).
+ */
+export interface Launch {
+  main?: string;
+  nodeArgs?: string[];
+  previous?: Pick<Service, 'dataDir' | 'accessKeyId' | 'secretAccessKey'>;
+}
+
+export async function startService(settings: Record<string, string> = {}, launch: Launch = {}): Promise<Service> {
+  const main = launch.main ?? MAIN;
+  const previous = launch.previous;
+  if (!existsSync(main)) throw new Error(`${main} is missing: run 'npm run build' first`);
   const port = await freePort();
-  const dataDir = tempDir('dvc-sync-bench-');
-  const accessKeyId = `AKBENCH${randomBytes(6).toString('hex').toUpperCase()}`;
-  const secretAccessKey = randomBytes(30).toString('base64');
+  const dataDir = previous?.dataDir ?? tempDir('dvc-sync-bench-');
+  const accessKeyId = previous?.accessKeyId ?? `AKBENCH${randomBytes(6).toString('hex').toUpperCase()}`;
+  const secretAccessKey = previous?.secretAccessKey ?? randomBytes(30).toString('base64');
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
       (entry): entry is [string, string] =>
@@ -157,10 +191,14 @@ export async function startService(settings: Record<string, string> = {}): Promi
     LOG_LEVEL: 'warn',
     ...settings,
   };
-  const spawned = await spawnAndWait([MAIN], env, port, '/_admin/health');
+  const spawned = await spawnAndWait([...(launch.nodeArgs ?? []), main], env, port, {
+    path: '/_admin/health',
+    accepts: (s) => s === 200,
+  });
   return {
     ...spawned,
     dataDir,
+    settings,
     accessKeyId,
     secretAccessKey,
     region: env.S3_REGION ?? 'us-east-1',
@@ -174,7 +212,7 @@ export async function startBaseline(mode: 'fsync' | 'null'): Promise<Spawned & S
   const dir = tempDir(`bench-baseline-${mode}-`);
   const script = join(benchOut, 'baseline-server.js');
   const env = { ...process.env, BASELINE_MODE: mode, PORT: String(port), DATA_DIR: dir } as Record<string, string>;
-  const spawned = await spawnAndWait([script], env, port, '/_health');
+  const spawned = await spawnAndWait([script], env, port, { path: '/_health', accepts: (s) => s === 200 });
   // The baseline ignores the signature; the client signs anyway so that its cost is the same for every target.
   return {
     ...spawned,
@@ -183,6 +221,36 @@ export async function startBaseline(mode: 'fsync' | 'null'): Promise<Spawned & S
     region: 'us-east-1',
     bucket: 'annotations',
   };
+}
+
+const S3RVER_BIN = join(repoRoot, 'node_modules', 's3rver', 'bin', 's3rver.js');
+
+/** The s3rver version installed (package.json of the devDependency). */
+export function s3rverVersion(): string {
+  return (
+    JSON.parse(readFileSync(join(repoRoot, 'node_modules', 's3rver', 'package.json'), 'utf8')) as { version: string }
+  ).version;
+}
+
+/**
+ * `s3rver` (the npm devDependency) in its own process, with its filesystem store in a fresh temp folder, the
+ * bucket created at start, path-style only, no request log. It checks SigV4 signatures (header and presigned)
+ * against its fixed credentials S3RVER/S3RVER; it never fsyncs.
+ */
+export async function startS3rver(): Promise<Spawned & S3Target> {
+  if (!existsSync(S3RVER_BIN)) throw new Error(`${S3RVER_BIN} is missing: run 'npm ci' (s3rver is a devDependency)`);
+  const port = await freePort();
+  const dir = tempDir('bench-s3rver-');
+  const bucket = 'annotations';
+  const args = [S3RVER_BIN, '--directory', dir, '--address', '127.0.0.1', '--port', String(port), '--silent'];
+  const spawned = await spawnAndWait(
+    [...args, '--no-vhost-buckets', '--configure-bucket', bucket],
+    { ...process.env } as Record<string, string>,
+    port,
+    // Any S3 answer to an anonymous GET of the bucket means it listens and the bucket exists.
+    { path: `/${bucket}`, accepts: (s) => s > 0 },
+  );
+  return { ...spawned, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', region: 'us-east-1', bucket };
 }
 
 export interface FlushAnswer {
@@ -209,12 +277,12 @@ export async function flush(service: Service): Promise<FlushAnswer> {
   const answer = await httpCall('POST', `${service.url}/_admin/sync`);
   const wallMs = performance.now() - started;
   if (answer.status !== 200) throw new Error(`POST /_admin/sync answered ${answer.status}: ${answer.text}`);
-  const status = JSON.parse(answer.text) as FlushAnswer['status'];
+  const [status] = (JSON.parse(answer.text) as { projects: Array<FlushAnswer['status']> }).projects;
   if (status.lastError) throw new Error(`flush failed: ${status.lastError}\n${service.logs().slice(-4000)}`);
   return { wallMs, status };
 }
 
 export async function syncStatus(service: Service): Promise<FlushAnswer['status']> {
   const answer = await httpCall('GET', `${service.url}/_admin/sync`);
-  return JSON.parse(answer.text) as FlushAnswer['status'];
+  return (JSON.parse(answer.text) as { projects: Array<FlushAnswer['status']> }).projects[0];
 }

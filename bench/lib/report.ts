@@ -63,6 +63,8 @@ function gitHead(): string {
 export class RunInfo {
   readonly startedAt = new Date();
   readonly loadBefore = loadAverage();
+  /** Read at the start: the code that ran, even if a commit lands while a long run goes on. */
+  readonly commit = gitHead();
   loadAfter = '';
   private readonly started = performance.now();
 
@@ -77,7 +79,7 @@ export class RunInfo {
       '|---|---|',
       `| date | ${this.startedAt.toISOString()} |`,
       `| command | \`${command}\` |`,
-      `| commit | ${gitHead()} |`,
+      `| commit | ${this.commit} |`,
       `| CPU | ${cpuModel()}, nproc = ${nproc()} |`,
       `| memory | ${gib(totalmem())} total, ${gib(freemem())} free at the end |`,
       `| node | ${process.version} (${process.platform} ${process.arch}) |`,

@@ -251,7 +251,8 @@ async function main(): Promise<void> {
   const statusOf = async (): Promise<{ pending: number; lastError: string | null } | undefined> => {
     try {
       const response = await fetch(`${service.url}/_admin/sync`);
-      return (await response.json()) as { pending: number; lastError: string | null };
+      return ((await response.json()) as { projects: Array<{ pending: number; lastError: string | null }> })
+        .projects[0];
     } catch {
       return undefined;
     }
@@ -285,7 +286,9 @@ async function main(): Promise<void> {
   let drained: { pending: number; lastError: string | null } | undefined;
   for (let i = 0; i < 60; i++) {
     const response = await fetch(`${service.url}/_admin/sync`, { method: 'POST' }).catch(() => undefined);
-    drained = response ? ((await response.json()) as { pending: number; lastError: string | null }) : undefined;
+    drained = response
+      ? ((await response.json()) as { projects: Array<{ pending: number; lastError: string | null }> }).projects[0]
+      : undefined;
     if (drained?.pending === 0 && drained.lastError === null) break;
     await sleep(2_000);
   }

@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { MetricsModule } from '../metrics/metrics.module.js';
-import { StorageModule } from '../storage/storage.module.js';
-import { SyncModule } from '../sync/sync.module.js';
 import { AdminAuth } from './admin-auth.service.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { CommitHistoryRecorder } from './commit-history.recorder.js';
@@ -15,7 +13,7 @@ import { SyncController } from './sync.controller.js';
 
 /** Admin API and status page under /_admin/ (an invalid S3 bucket name, so it never collides with S3 paths). */
 @Module({
-  imports: [StorageModule, SyncModule, MetricsModule],
+  imports: [MetricsModule],
   controllers: [HealthController, SyncController, MetricsController, StatusPageController, OpenApiController],
   providers: [AdminAuth, AdminTokenGuard, RemoteHealthProbe, StatusPageService, CommitHistoryRecorder],
 })

@@ -1,4 +1,4 @@
-import type { FlushSummary, SyncStatus } from '../sync/sync-status.types.js';
+import type { FlushedStatus, FlushSummary, SyncStatus } from '../sync/sync-status.types.js';
 import { ADMIN_SESSION_COOKIE } from './admin-session.cookie.js';
 import type { JsonSchema, OpenApiDocument, OpenApiResponse, SecurityRequirement } from './openapi.types.js';
 
@@ -25,8 +25,9 @@ const flushSummary: Record<keyof FlushSummary, JsonSchema> = {
 };
 
 const syncStatus: Record<keyof SyncStatus, JsonSchema> = {
+  bucket: text("The project's bucket."),
   pending: count('Changes acknowledged by the S3 API and not yet in a pushed commit.'),
-  running: { type: 'boolean' },
+  running: { type: 'boolean', description: 'A flush is running, or waiting for one of the SYNC_CONCURRENCY slots.' },
   lastCommit: nullable('string'),
   lastSyncAt: { type: ['string', 'null'], format: 'date-time' },
   lastError: nullable('string', 'Why the last flush failed (never a secret); null after a success.'),
@@ -52,6 +53,28 @@ const syncStatus: Record<keyof SyncStatus, JsonSchema> = {
     properties: { ok: { type: 'boolean' }, error: text('Why writes fail (never a secret).') },
   },
 };
+
+const flushOutcome: Record<Exclude<keyof FlushedStatus, keyof SyncStatus>, JsonSchema> = {
+  outcome: {
+    type: 'string',
+    enum: ['flushed', 'failed'],
+    description: 'How this flush ended; `failed`: the reason is `lastError`, and the changes stay pending.',
+  },
+};
+
+const bucketQuery = (what: string) => ({
+  name: 'bucket',
+  in: 'query' as const,
+  required: false,
+  description: `${what}; omitted: every project. A bucket no project serves answers 404.`,
+  schema: { type: 'string' },
+});
+const unknownBucket: OpenApiResponse = { description: 'No project serves that bucket.', content: json(ref('Error')) };
+const projectsOf = (schema: string): JsonSchema => ({
+  type: 'object',
+  required: ['projects'],
+  properties: { projects: { type: 'array', items: ref(schema) } },
+});
 
 const remoteHealth = (extra: Record<string, JsonSchema>): JsonSchema => ({
   type: 'object',
@@ -145,33 +168,45 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
     '/_admin/health': {
       get: {
         operationId: 'health',
-        summary: 'Liveness and readiness: the storage folder, the Git remote and the DVC remote. Open.',
+        summary:
+          "Liveness and readiness: one status, and each project's storage folder, Git remote and DVC remote. Open.",
         security: [{}],
         responses: {
           '200': {
-            description: 'Storage is writable (`degraded` when a remote is not reachable).',
+            description: "Every project's storage is writable (`degraded` when a project's remote is not reachable).",
             content: json(ref('Health')),
           },
-          '503': { description: 'The storage folder is not writable.', content: json(ref('Health')) },
+          '503': { description: "A project's storage folder is not writable.", content: json(ref('Health')) },
         },
       },
     },
     '/_admin/sync': {
       get: {
         operationId: 'syncStatus',
-        summary: 'The sync status.',
+        summary: "Each project's sync status.",
         security: guarded,
-        responses: { '200': { description: 'The status.', content: json(ref('SyncStatus')) }, '401': unauthorized },
+        parameters: [bucketQuery("Only this project's status")],
+        responses: {
+          '200': { description: 'The status of each project.', content: json(projectsOf('SyncStatus')) },
+          '401': unauthorized,
+          '404': unknownBucket,
+        },
       },
       post: {
         operationId: 'flush',
-        summary: 'Flushes now and answers when done (a failed flush is in `lastError`, not an HTTP error).',
+        summary:
+          'Flushes every project (or one) now, concurrently within SYNC_CONCURRENCY, and answers when all are done (a failed flush is its `outcome` and `lastError`, not an HTTP error).',
         security: guarded,
+        parameters: [bucketQuery('Flush only this project')],
         responses: {
-          '200': { description: 'The status after the flush.', content: json(ref('SyncStatus')) },
+          '200': {
+            description: 'Each flushed project: its status after the flush.',
+            content: json(projectsOf('FlushedStatus')),
+          },
           '303': redirect('To `/_admin/`, for a browser asking for HTML (the Sync now button).'),
           '401': unauthorized,
           '403': forbidden,
+          '404': unknownBucket,
         },
       },
     },
@@ -212,12 +247,26 @@ export const ADMIN_OPENAPI: OpenApiDocument = {
         required: Object.keys(syncStatus),
         properties: syncStatus,
       },
+      FlushedStatus: {
+        type: 'object',
+        required: [...Object.keys(syncStatus), ...Object.keys(flushOutcome)],
+        properties: { ...syncStatus, ...flushOutcome },
+      },
       FlushSummary: { type: 'object', required: Object.keys(flushSummary), properties: flushSummary },
       Health: {
         type: 'object',
-        required: ['status', 'storage', 'git', 'dvcRemote'],
+        required: ['status', 'storage', 'projects'],
         properties: {
           status: { type: 'string', enum: ['ok', 'degraded', 'error'] },
+          storage: remoteHealth({}),
+          projects: { type: 'array', items: ref('ProjectHealth') },
+        },
+      },
+      ProjectHealth: {
+        type: 'object',
+        required: ['bucket', 'storage', 'git', 'dvcRemote'],
+        properties: {
+          bucket: text(),
           storage: remoteHealth({}),
           git: remoteHealth({ url: text('Without credentials.'), branch: text() }),
           dvcRemote: remoteHealth({ remote: nullable('string', 'Without credentials.') }),

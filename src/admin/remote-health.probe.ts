@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RemoteHealth } from '../dvc/dvc.remote.js';
-import { FlushPipeline } from '../sync/flush.pipeline.js';
+import type { FlushPipeline } from '../sync/flush.pipeline.js';
 
 const TTL_MS = 15_000;
 
@@ -10,30 +10,32 @@ export interface RemotesHealth {
 }
 
 /**
- * Reachability of the Git and DVC remotes for /_admin/health. Cached briefly: the endpoint is open and polled
- * (Docker every 30 s), and each check is an authenticated request to the team's servers.
+ * Reachability of each project's Git and DVC remotes for /_admin/health. Cached briefly per project: the endpoint
+ * is open and polled (Docker every 30 s), and each check is an authenticated request to the team's servers.
  */
 @Injectable()
 export class RemoteHealthProbe {
-  private last: { at: number; result: Promise<RemotesHealth> } | null = null;
+  private readonly last = new Map<string, { at: number; result: Promise<RemotesHealth> }>();
 
-  constructor(private readonly pipeline: FlushPipeline) {}
-
-  check(): Promise<RemotesHealth> {
+  check(project: { bucket: string; pipeline: FlushPipeline }): Promise<RemotesHealth> {
     const now = Date.now();
-    if (!this.last || now - this.last.at > TTL_MS) this.last = { at: now, result: this.probe() };
-    return this.last.result;
+    let last = this.last.get(project.bucket);
+    if (!last || now - last.at > TTL_MS) {
+      last = { at: now, result: probe(project.pipeline) };
+      this.last.set(project.bucket, last);
+    }
+    return last.result;
   }
+}
 
-  private async probe(): Promise<RemotesHealth> {
-    const { git, dvc } = this.pipeline.target();
-    const [gitHealth, dvcHealth] = await Promise.all([
-      git.check(),
-      dvc
-        ? dvc.check()
-        : { ok: false, error: 'not resolved yet: the Git branch has not been read (see lastError in /_admin/sync)' },
-    ]);
-    const { url, branch } = git.describe();
-    return { git: { ...gitHealth, url, branch }, dvcRemote: { ...dvcHealth, remote: dvc?.describe() ?? null } };
-  }
+async function probe(pipeline: FlushPipeline): Promise<RemotesHealth> {
+  const { git, dvc } = pipeline.target();
+  const [gitHealth, dvcHealth] = await Promise.all([
+    git.check(),
+    dvc
+      ? dvc.check()
+      : { ok: false, error: 'not resolved yet: the Git branch has not been read (see lastError in /_admin/sync)' },
+  ]);
+  const { url, branch } = git.describe();
+  return { git: { ...gitHealth, url, branch }, dvcRemote: { ...dvcHealth, remote: dvc?.describe() ?? null } };
 }

@@ -34,7 +34,7 @@ export class StatusPageController {
       const error = login === 'failed' ? 'That is not the admin token.' : undefined;
       return sendHtml(response, 401, (nonce) => renderLoginPage(nonce, error));
     }
-    const projects = await this.page.projects();
+    const projects = await this.page.projectViews();
     const model = { now: Date.now(), refreshSeconds: REFRESH_SECONDS, loggedIn: access === 'session', projects };
     sendHtml(response, 200, (nonce) => renderStatusPage(model, nonce));
   }

@@ -2,7 +2,7 @@ import type { MinuteStats } from '../metrics/minute.window.js';
 import type { FlushSummary, SyncStatus } from '../sync/sync-status.types.js';
 import type { RemotesHealth } from './remote-health.probe.js';
 
-/** One project on the status page (today the service has one: its bucket, repository and DVC remote). */
+/** One project on the status page: its bucket, repository and DVC remote, each with a section of its own. */
 export interface ProjectStatusView {
   /** The bucket Label Studio writes to. */
   name: string;

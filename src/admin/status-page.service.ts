@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { s3Config } from '../config/configuration.js';
+import { Injectable } from '@nestjs/common';
 import { PutRequestWindow } from '../metrics/put-request.window.js';
-import { SyncStateStore } from '../sync/sync-state.store.js';
-import { SyncService } from '../sync/sync.service.js';
+import type { ProjectRuntime } from '../projects/project.runtime.js';
+import { ProjectsRegistry } from '../projects/projects.registry.js';
 import { RemoteHealthProbe } from './remote-health.probe.js';
 import type { RemotesHealth } from './remote-health.probe.js';
 import type { ProjectStatusView } from './status-page.model.js';
@@ -15,37 +13,37 @@ import { syncErrorAdvice } from './sync-error.advice.js';
  */
 const REMOTES_WAIT_MS = 2_000;
 
-/** Gathers what the status page shows, from the sync engine, its state and the metrics. */
+/** Gathers what the status page shows of each project, from its sync loop, its state and the metrics. */
 @Injectable()
 export class StatusPageService {
   constructor(
-    private readonly sync: SyncService,
+    private readonly projects: ProjectsRegistry,
     private readonly probe: RemoteHealthProbe,
-    private readonly state: SyncStateStore,
     private readonly puts: PutRequestWindow,
-    @Inject(s3Config.KEY) private readonly s3: ConfigType<typeof s3Config>,
   ) {}
 
-  async projects(): Promise<ProjectStatusView[]> {
-    const [sync, remotes] = await Promise.all([this.sync.status(), this.remotes()]);
-    return [
-      {
-        name: this.s3.bucket,
-        sync,
-        commits: this.state.recentCommits(),
-        remotes,
-        advice: sync.lastError ? syncErrorAdvice(sync.lastError) : null,
-        puts: this.puts.minutes(),
-      },
-    ];
+  projectViews(): Promise<ProjectStatusView[]> {
+    return Promise.all(this.projects.all().map((project) => this.view(project)));
   }
 
-  private async remotes(): Promise<RemotesHealth | null> {
+  private async view(project: ProjectRuntime): Promise<ProjectStatusView> {
+    const [sync, remotes] = await Promise.all([project.sync.status(), this.remotes(project)]);
+    return {
+      name: project.bucket,
+      sync,
+      commits: project.state.recentCommits(),
+      remotes,
+      advice: sync.lastError ? syncErrorAdvice(sync.lastError) : null,
+      puts: this.puts.minutes(project.bucket),
+    };
+  }
+
+  private async remotes(project: ProjectRuntime): Promise<RemotesHealth | null> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), REMOTES_WAIT_MS)));
     try {
       // A probe that throws (rather than reporting `ok: false`) shows as "checking", never as a broken page.
-      return await Promise.race([this.probe.check().catch(() => null), late]);
+      return await Promise.race([this.probe.check(project).catch(() => null), late]);
     } finally {
       clearTimeout(timer);
     }

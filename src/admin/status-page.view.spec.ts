@@ -10,6 +10,7 @@ const ATTACK = '<script>alert(1)</script><img src=x onerror=alert(2)>';
 
 function status(fields: Partial<SyncStatus> = {}): SyncStatus {
   return {
+    bucket: 'annotations',
     pending: 0,
     running: false,
     lastCommit: null,
@@ -215,5 +216,32 @@ describe('relative time', () => {
     [-40_000, 'in 40 s'],
   ])('%d ms before now → %s', (ago, text) => {
     expect(relative(NOW - ago, NOW)).toBe(text);
+  });
+
+  it('gives each project its own section, whose Sync now flushes that project only', () => {
+    const base = { sync: status(), commits: [], remotes: null, advice: null, puts: new MinuteWindow(15).minutes(NOW) };
+    const markup = renderStatusPage(
+      {
+        now: NOW,
+        refreshSeconds: 10,
+        loggedIn: false,
+        projects: [
+          { ...base, name: 'sentiment', sync: status({ bucket: 'sentiment', pending: 2 }) },
+          {
+            ...base,
+            name: 'ner',
+            sync: status({ bucket: 'ner', lastError: 'boom', lastErrorAt: '2026-01-01T11:59:00.000Z' }),
+          },
+        ],
+      },
+      NONCE,
+    );
+    const sections = markup.split('<section class="project"').slice(1);
+    expect(sections.map((section) => /data-project="([^"]+)"/.exec(section)?.[1])).toEqual(['sentiment', 'ner']);
+    expect(sections.map((section) => /<form class="sync" method="post" action="([^"]+)"/.exec(section)?.[1])).toEqual([
+      '/_admin/sync?bucket=sentiment',
+      '/_admin/sync?bucket=ner',
+    ]);
+    expect([field(sections[0], 'state'), field(sections[1], 'state')]).toEqual(['2 pending', 'Failing']);
   });
 });

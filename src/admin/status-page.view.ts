@@ -141,7 +141,9 @@ function projectCard(project: ProjectStatusView, now: number): SafeHtml {
     <div class="head">
       <h2>${project.name}</h2>
       ${statePill(project)}
-      <form class="sync" method="post" action="/_admin/sync"><button type="submit">Sync now</button></form>
+      <form class="sync" method="post" action="/_admin/sync?bucket=${encodeURIComponent(project.name)}">
+        <button type="submit">Sync now</button>
+      </form>
     </div>
     <dl class="facts">
       <div>

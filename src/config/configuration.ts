@@ -8,10 +8,12 @@ import {
   LogLevelSetting,
   validateEnvironment,
 } from './env.schema.js';
+import { loadProjectsFile } from './projects-file.loader.js';
 import { singleProjectFromEnvironment } from './project.settings.js';
 
 // The only place that reads process.env (docs/architecture.md). Each namespace is injected with
-// `@Inject(xConfig.KEY) config: ConfigType<typeof xConfig>`.
+// `@Inject(xConfig.KEY) config: ConfigType<typeof xConfig>`. What belongs to a project (its bucket, keys,
+// repository, DVC remote, dataset, schedule) is read from `projectsConfig` only, once per project.
 const env = () => validateEnvironment(process.env);
 
 export const serverConfig = registerAs('server', () => {
@@ -40,6 +42,7 @@ export function logSettings(): { level: LogLevelSetting; format: LogFormatSettin
   };
 }
 
+/** DATA_DIR: the global credentials.json, the single project's data, or every project's folder under `projects/`. */
 export const storageConfig = registerAs('storage', () => ({ dataDir: resolve(env().DATA_DIR) }));
 
 export const s3Config = registerAs('s3', () => {
@@ -48,73 +51,36 @@ export const s3Config = registerAs('s3', () => {
     accessKeyId: e.S3_ACCESS_KEY_ID,
     secretAccessKey: e.S3_SECRET_ACCESS_KEY,
     region: e.S3_REGION,
-    bucket: e.S3_BUCKET,
     maxObjectSize: e.S3_MAX_OBJECT_SIZE,
     multipartExpiryHours: e.S3_MULTIPART_EXPIRY_HOURS,
   };
 });
 
-export const gitConfig = registerAs('git', () => {
-  const e = env();
-  return {
-    repoUrl: e.GIT_REPO_URL,
-    branch: e.GIT_BRANCH,
-    baseBranch: e.GIT_BASE_BRANCH,
-    username: e.GIT_USERNAME,
-    token: e.GIT_TOKEN,
-    authorName: e.GIT_AUTHOR_NAME,
-    authorEmail: e.GIT_AUTHOR_EMAIL,
-    httpTimeoutMs: e.GIT_HTTP_TIMEOUT_SECONDS * 1000,
-  };
-});
-
-export const dvcConfig = registerAs('dvc', () => {
-  const e = env();
-  return {
-    datasetPath: e.DVC_DATASET_PATH,
-    remoteName: e.DVC_REMOTE,
-    remoteUrl: e.DVC_REMOTE_URL,
-    /** DVC_REMOTE_<OPTION> for every option (DVC_REMOTE_ENDPOINT_URL, _REGION, _ACCESS_KEY_ID… included), validated above. */
-    remoteOptions: collectDvcRemoteOptions(process.env),
-    /** The SDKs' own variables, used as DVC's plugins use them: only where the remote's options leave a gap. */
-    sdkEnvironment: {
-      googleApplicationCredentials: e.GOOGLE_APPLICATION_CREDENTIALS,
-      azureStorageConnectionString: e.AZURE_STORAGE_CONNECTION_STRING,
-      azureStorageAccount: e.AZURE_STORAGE_ACCOUNT,
-      azureStorageKey: e.AZURE_STORAGE_KEY,
-      azureStorageSasToken: e.AZURE_STORAGE_SAS_TOKEN,
-    },
-  };
-});
-
 /**
  * The projects this service serves. Without PROJECTS_FILE: the environment as the single project, its data in
- * DATA_DIR itself, as before projects existed.
+ * DATA_DIR itself, as before projects existed. With it: the file's projects (projects-file.loader.ts), each in
+ * its own folder under DATA_DIR/projects/, inheriting from the environment what neither it nor `defaults` sets.
  */
 export const projectsConfig = registerAs('projects', () => {
   const e = env();
+  const dataDir = resolve(e.DATA_DIR);
+  const remoteOptions = collectDvcRemoteOptions(process.env);
   return {
-    projects: [singleProjectFromEnvironment(e, resolve(e.DATA_DIR), collectDvcRemoteOptions(process.env))],
+    projects: e.PROJECTS_FILE
+      ? loadProjectsFile({
+          file: resolve(e.PROJECTS_FILE),
+          dataDir,
+          environment: e,
+          remoteOptions,
+          variables: process.env,
+        })
+      : [singleProjectFromEnvironment(e, dataDir, remoteOptions)],
     /** SYNC_CONCURRENCY: how many projects flush at once. */
     concurrency: e.SYNC_CONCURRENCY,
   };
 });
 
-export const syncConfig = registerAs('sync', () => {
-  const e = env();
-  return { intervalSeconds: e.SYNC_INTERVAL_SECONDS, maxPending: e.SYNC_MAX_PENDING };
-});
-
 /** Fault injection for the crash tests (DVC_SYNC_TEST_CRASH_AFTER); undefined in production. */
 export const testingConfig = registerAs('testing', () => ({ crashAfter: env().DVC_SYNC_TEST_CRASH_AFTER }));
 
-export const allConfigs = [
-  serverConfig,
-  storageConfig,
-  s3Config,
-  gitConfig,
-  dvcConfig,
-  syncConfig,
-  projectsConfig,
-  testingConfig,
-];
+export const allConfigs = [serverConfig, storageConfig, s3Config, projectsConfig, testingConfig];

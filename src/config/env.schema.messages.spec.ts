@@ -35,3 +35,43 @@ describe('validateEnvironment: one clear message per bad setting', () => {
     );
   });
 });
+
+const FILE = { PROJECTS_FILE: '/etc/dvc-sync/projects.yaml' };
+
+describe('validateEnvironment with PROJECTS_FILE: what a project is comes from the file only', () => {
+  it.each([
+    ['S3_BUCKET', 'annotations', 'bucket'],
+    [
+      'GIT_REPO_URL',
+      'https://git.example.com/team/a.git',
+      'git.url; a project without one gets an embedded repository',
+    ],
+    ['DVC_DATASET_PATH', 'data/annotations.json', 'dataset'],
+    ['DVC_REMOTE_URL', 's3://datasets/a', 'dvc.url'],
+  ])('refuses %s beside it, saying why (even set to its default)', (name, value, field) => {
+    expect(problemsOf({ ...FILE, [name]: value })).toEqual([
+      `${name} cannot be set together with PROJECTS_FILE: each project names its own in the file (${field}), so this one would be meant for no project; unset it`,
+    ]);
+    expect(problemsOf({ [name]: value })).toEqual([]);
+  });
+
+  it('takes an empty value for unset, as everywhere', () => {
+    expect(problemsOf({ ...FILE, S3_BUCKET: '', GIT_REPO_URL: ' ' })).toEqual([]);
+  });
+
+  it('lets the shared settings serve every project', () => {
+    expect(
+      problemsOf({
+        ...FILE,
+        S3_ACCESS_KEY_ID: 'GLOBALKEY',
+        S3_SECRET_ACCESS_KEY: 'global-secret',
+        GIT_BRANCH: 'labels',
+        GIT_TOKEN: 'token',
+        GIT_AUTHOR_NAME: 'Bot',
+        DVC_REMOTE: 'storage',
+        DVC_REMOTE_ENDPOINT_URL: 'http://minio:9000',
+        SYNC_INTERVAL_SECONDS: '10',
+      }),
+    ).toEqual([]);
+  });
+});

@@ -1,32 +1,26 @@
 import 'reflect-metadata';
 import { CRASH_STEPS, type CrashStep } from './crash-steps.js';
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, MinLength, validateSync, ValidationError } from 'class-validator';
 import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  validateSync,
-  ValidationError,
-} from 'class-validator';
+  ACCESS_KEY_ID,
+  AUTHOR_EMAIL,
+  BRANCH_NAME,
+  BUCKET_NAME,
+  DATASET_PATH,
+  ENDPOINT_URL,
+  FollowsRule,
+  GIT_HTTP_TIMEOUT_SECONDS,
+  GIT_URL,
+  NAMED_BY_SETTING,
+  SECRET_ACCESS_KEY,
+  SYNC_INTERVAL_SECONDS,
+  SYNC_MAX_PENDING,
+  WholeNumber,
+} from './setting.rules.js';
 
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
-
-/**
- * A whole number in [min, max], with ONE message whichever check fails: `PORT=abc` is not an integer, and saying
- * it is also below 0 and above 65535 (what each check alone reports for NaN) only confuses.
- */
-function IntegerSetting(min: number, max: number): PropertyDecorator {
-  const message = `$property must be a whole number from ${min} to ${max}`;
-  const decorators = [Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })];
-  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
-}
 
 /** Levels from the most to the least severe; each includes the ones before it. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
@@ -40,7 +34,7 @@ export type LogFormatSetting = (typeof LOG_FORMATS)[number];
  */
 export class EnvironmentVariables {
   // --- server
-  @IntegerSetting(0, 65535) PORT = 8000;
+  @WholeNumber({ min: 0, max: 65535 }, NAMED_BY_SETTING) PORT = 8000;
   @IsString() @MinLength(1) HOST = '0.0.0.0';
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevelSetting = 'info';
@@ -61,56 +55,40 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9._-]{3,128}$/, {
-    message: 'S3_ACCESS_KEY_ID must be 3-128 characters of A-Z a-z 0-9 . _ -',
-  })
+  @FollowsRule(ACCESS_KEY_ID, NAMED_BY_SETTING)
   S3_ACCESS_KEY_ID?: string;
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
-  @MinLength(8, { message: 'S3_SECRET_ACCESS_KEY must be at least 8 characters' })
+  @FollowsRule(SECRET_ACCESS_KEY, NAMED_BY_SETTING)
   S3_SECRET_ACCESS_KEY?: string;
   @Matches(/^[a-z0-9-]{1,32}$/, { message: 'S3_REGION must look like us-east-1' }) S3_REGION = 'us-east-1';
-  // S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), simplified.
-  @Matches(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    message: 'S3_BUCKET must be a valid S3 bucket name (3-63 chars, lowercase letters, digits, dots, hyphens)',
-  })
-  S3_BUCKET = 'annotations';
+  @FollowsRule(BUCKET_NAME, NAMED_BY_SETTING) S3_BUCKET = 'annotations';
   // S3's limits: 5 GiB in one PUT, 5 TiB for an object uploaded in parts (a single PUT stays capped at 5 GiB).
-  @IntegerSetting(1, 5 * 1024 ** 4) S3_MAX_OBJECT_SIZE = 5 * 1024 ** 3;
-  @IntegerSetting(1, 24 * 365) S3_MULTIPART_EXPIRY_HOURS = 24;
+  @WholeNumber({ min: 1, max: 5 * 1024 ** 4 }, NAMED_BY_SETTING) S3_MAX_OBJECT_SIZE = 5 * 1024 ** 3;
+  @WholeNumber({ min: 1, max: 24 * 365 }, NAMED_BY_SETTING) S3_MULTIPART_EXPIRY_HOURS = 24;
 
   // --- git
   /** Idle limit of one request to the Git server: a server that sends nothing for this long is cut off. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(3600) GIT_HTTP_TIMEOUT_SECONDS = 60;
+  @WholeNumber(GIT_HTTP_TIMEOUT_SECONDS, NAMED_BY_SETTING) GIT_HTTP_TIMEOUT_SECONDS = 60;
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^https?:\/\/[^\s]+$/, {
-    message: 'GIT_REPO_URL must be an http(s) URL (ssh is not supported: use an https URL with GIT_USERNAME/GIT_TOKEN)',
-  })
+  @FollowsRule(GIT_URL, NAMED_BY_SETTING)
   GIT_REPO_URL?: string;
-  @Matches(/^(?!\/)(?!.*\.\.)(?!.*\/\/)[^\s~^:?*[\\]+(?<!\/)(?<!\.lock)$/, {
-    message: 'GIT_BRANCH must be a valid git branch name',
-  })
-  GIT_BRANCH = 'main';
+  @FollowsRule(BRANCH_NAME, NAMED_BY_SETTING) GIT_BRANCH = 'main';
   @Transform(emptyToUndefined) @IsOptional() @IsString() GIT_BASE_BRANCH?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() GIT_USERNAME?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() GIT_TOKEN?: string;
   @IsString() @MinLength(1) GIT_AUTHOR_NAME = 'DVC Sync S3 API';
-  @Matches(/^[^\s<>]+@[^\s<>]+$/, { message: 'GIT_AUTHOR_EMAIL must be an e-mail address' })
-  GIT_AUTHOR_EMAIL = 'dvc-sync@localhost';
+  @FollowsRule(AUTHOR_EMAIL, NAMED_BY_SETTING) GIT_AUTHOR_EMAIL = 'dvc-sync@localhost';
 
   // --- dvc
-  @Matches(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))(?!.*\/\/)[^\0]+(?<!\/)$/, {
-    message: 'DVC_DATASET_PATH must be a relative path inside the repository, e.g. data/annotations.json',
-  })
-  @MaxLength(512)
-  DVC_DATASET_PATH = 'data/annotations.json';
+  @FollowsRule(DATASET_PATH, NAMED_BY_SETTING) DVC_DATASET_PATH = 'data/annotations.json';
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_URL?: string;
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^https?:\/\/[^\s]+$/, { message: 'DVC_REMOTE_ENDPOINT_URL must be an http(s) URL' })
+  @FollowsRule(ENDPOINT_URL, NAMED_BY_SETTING)
   DVC_REMOTE_ENDPOINT_URL?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_REGION?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() DVC_REMOTE_ACCESS_KEY_ID?: string;
@@ -124,10 +102,10 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() AZURE_STORAGE_SAS_TOKEN?: string;
 
   // --- sync
-  @IntegerSetting(1, 86400) SYNC_INTERVAL_SECONDS = 30;
-  @IntegerSetting(1, 1_000_000) SYNC_MAX_PENDING = 500;
+  @WholeNumber(SYNC_INTERVAL_SECONDS, NAMED_BY_SETTING) SYNC_INTERVAL_SECONDS = 30;
+  @WholeNumber(SYNC_MAX_PENDING, NAMED_BY_SETTING) SYNC_MAX_PENDING = 500;
   /** How many projects may flush at the same time (each project flushes one at a time). */
-  @IntegerSetting(1, 64) SYNC_CONCURRENCY = 4;
+  @WholeNumber({ min: 1, max: 64 }, NAMED_BY_SETTING) SYNC_CONCURRENCY = 4;
 
   // --- projects
   /** A YAML/JSON file declaring several projects (buckets); unset: the settings above form the single project. */
@@ -197,8 +175,28 @@ function describe(errors: ValidationError[], raw: Record<string, unknown>): stri
   });
 }
 
-function crossFieldProblems(env: EnvironmentVariables): string[] {
+/**
+ * With PROJECTS_FILE, what a project IS (its bucket, repository, dataset, remote) comes from the file only: each
+ * project names its own. One of these set as well is a mistake (meant for which project?), not a default.
+ */
+const IDENTITY_SETTINGS: Readonly<Partial<Record<keyof EnvironmentVariables, string>>> = {
+  S3_BUCKET: 'bucket',
+  GIT_REPO_URL: 'git.url; a project without one gets an embedded repository',
+  DVC_DATASET_PATH: 'dataset',
+  DVC_REMOTE_URL: 'dvc.url',
+};
+
+function crossFieldProblems(env: EnvironmentVariables, raw: Record<string, unknown>): string[] {
   const problems: string[] = [];
+  if (env.PROJECTS_FILE) {
+    for (const [name, field] of Object.entries(IDENTITY_SETTINGS)) {
+      if (raw[name] !== undefined) {
+        problems.push(
+          `${name} cannot be set together with PROJECTS_FILE: each project names its own in the file (${field}), so this one would be meant for no project; unset it`,
+        );
+      }
+    }
+  }
   if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
     problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither, for plain http)');
   }
@@ -212,9 +210,13 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
 
 /** Every bad setting at once: `problems` has one line each, `message` the whole readable list. */
 export class InvalidConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** What to fix, and where: the environment, or the projects file (`projects-file.loader.ts`). */
+    readonly heading = 'Invalid configuration (fix these settings in .env or the environment)',
+  ) {
     const list = problems.map((line) => `  - ${line}`).join('\n');
-    super(`Invalid configuration (fix these settings in .env or the environment):\n${list}`);
+    super(`${heading}:\n${list}`);
     this.name = 'InvalidConfigurationError';
   }
 }
@@ -226,7 +228,10 @@ export function validateEnvironment(given: Record<string, unknown>): Environment
     Object.entries(given).filter(([, value]) => !(typeof value === 'string' && value.trim() === '')),
   );
   const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
-  const problems = [...describe(validateSync(env, { skipMissingProperties: false }), raw), ...crossFieldProblems(env)];
+  const problems = [
+    ...describe(validateSync(env, { skipMissingProperties: false }), raw),
+    ...crossFieldProblems(env, raw),
+  ];
   if (problems.length > 0) {
     throw new InvalidConfigurationError(problems);
   }

@@ -1,30 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { Test } from '@nestjs/testing';
-import { dvcConfig } from '../config/configuration.js';
 import { DvcConfigError } from './dvc-config.error.js';
-import { DvcModule } from './dvc.module.js';
 import { DvcRemoteFactory } from './dvc-remote.factory.js';
-import { DvcRemotes } from './dvc-remotes.port.js';
 import { AzureDvcRemote } from './azure.dvc-remote.js';
 import { GcsDvcRemote } from './gcs.dvc-remote.js';
 import { S3DvcRemote } from './s3.dvc-remote.js';
 import { SshDvcRemote } from './ssh.dvc-remote.js';
 
-class SettingsModule {}
-// DvcModule relies on the global config module (AppConfigModule) for dvcConfig.KEY: provide it globally here too.
-const factoryWith = async (settings: Partial<ReturnType<typeof dvcConfig>>) => {
-  const provider = { provide: dvcConfig.KEY, useValue: { datasetPath: 'data/annotations', ...settings } };
-  const module = await Test.createTestingModule({
-    imports: [{ module: SettingsModule, global: true, providers: [provider], exports: [dvcConfig.KEY] }, DvcModule],
-  }).compile();
-  const remotes = module.get(DvcRemotes);
-  if (!(remotes instanceof DvcRemoteFactory)) throw new Error('DvcModule does not provide the factory');
-  return remotes;
-};
+const factoryWith = async (
+  settings: Partial<ConstructorParameters<typeof DvcRemoteFactory>[0]>,
+): Promise<DvcRemoteFactory> => new DvcRemoteFactory({ remoteOptions: {}, sdkEnvironment: {}, ...settings });
 const config =
   '[core]\n  remote = storage\n[\'remote "storage"\']\n  url = s3://team-bucket/dvcstore\n  endpointurl = http://127.0.0.1:9\n[remote "nas"]\n  url = /mnt/nas/dvc\n';
 
-describe('DvcRemotes (DvcRemoteFactory)', () => {
+describe('DvcRemoteFactory', () => {
   it('builds the remote named by the branch .dvc/config, described without secrets', async () => {
     const factory = await factoryWith({
       remoteOptions: { access_key_id: 'AKIAENV', secret_access_key: 'very-secret' },
@@ -35,7 +23,7 @@ describe('DvcRemotes (DvcRemoteFactory)', () => {
     expect(factory.resolve({ config })).toMatchObject({
       credentials: { accessKeyId: 'AKIAENV', secretAccessKey: 'very-secret' },
     });
-    factory.onModuleDestroy();
+    factory.close();
   });
 
   it("follows the output's remote, and DVC_REMOTE_URL over everything", async () => {
@@ -90,7 +78,7 @@ describe('DvcRemotes (DvcRemoteFactory)', () => {
       });
       expect(remote).toBeInstanceOf(type);
       expect(remote.describe()).toBe(shown);
-      factory.onModuleDestroy();
+      factory.close();
     },
   );
 });

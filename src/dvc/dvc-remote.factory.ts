@@ -1,6 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { dvcConfig } from '../config/configuration.js';
+import type { ProjectDvcSettings } from '../config/project.settings.js';
 import { DvcRemote } from './dvc.remote.js';
 import { parseDvcConfig } from './dvc-config.parser.js';
 import { DvcRemotes, type RepoDvcSettings } from './dvc-remotes.port.js';
@@ -29,14 +27,14 @@ export function createDvcRemote(spec: RemoteSpec): DvcRemote {
 }
 
 /**
- * Builds the DVC remote to push to from the repository's settings and the DVC_REMOTE* overrides. Reuses the
+ * Builds the DVC remote to push to from the repository's settings and the project's DVC_REMOTE* overrides (one
+ * factory per project). Reuses the
  * remote (and its connections) while the resolved settings stay the same.
  */
-@Injectable()
-export class DvcRemoteFactory extends DvcRemotes implements OnModuleDestroy {
+export class DvcRemoteFactory extends DvcRemotes {
   private current?: { key: string; remote: DvcRemote };
 
-  constructor(@Inject(dvcConfig.KEY) private readonly settings: ConfigType<typeof dvcConfig>) {
+  constructor(private readonly settings: Omit<ProjectDvcSettings, 'datasetPath'>) {
     super();
   }
 
@@ -55,13 +53,13 @@ export class DvcRemoteFactory extends DvcRemotes implements OnModuleDestroy {
     const spec = this.resolve(repo);
     const key = JSON.stringify(spec);
     if (this.current?.key === key) return this.current.remote;
-    this.onModuleDestroy();
+    this.close();
     const remote = createDvcRemote(spec);
     this.current = { key, remote };
     return remote;
   }
 
-  onModuleDestroy(): void {
+  close(): void {
     this.current?.remote.close();
     this.current = undefined;
   }

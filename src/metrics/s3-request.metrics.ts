@@ -10,13 +10,14 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 
 /**
  * The S3 layer's requests, recorded through its S3RequestRecorder seam. Labels come from a closed set
- * (operation names, status codes of the error table): never a key, a header or anything a client chose.
+ * (operation names, status codes of the error table, the served buckets — empty before a request reached one):
+ * never a key, a header or anything a client chose.
  */
 @Injectable()
 export class S3RequestMetrics implements S3RequestRecorder {
-  private readonly requests: Counter<'operation' | 'status'>;
-  private readonly duration: Histogram<'operation'>;
-  private readonly putBytes: Counter;
+  private readonly requests: Counter<'bucket' | 'operation' | 'status'>;
+  private readonly duration: Histogram<'bucket' | 'operation'>;
+  private readonly putBytes: Counter<'bucket'>;
 
   constructor(
     metrics: MetricsRegistry,
@@ -25,31 +26,33 @@ export class S3RequestMetrics implements S3RequestRecorder {
     const registers = [metrics.registry];
     this.requests = new Counter({
       name: 'dvc_sync_s3_requests_total',
-      help: 'S3 requests answered, by operation (AWS name; Unknown when none was named) and HTTP status.',
-      labelNames: ['operation', 'status'],
+      help: 'S3 requests answered, by bucket (empty when none was reached), operation (AWS name; Unknown when none was named) and HTTP status.',
+      labelNames: ['bucket', 'operation', 'status'],
       registers,
     });
     this.duration = new Histogram({
       name: 'dvc_sync_s3_request_duration_seconds',
-      help: 'S3 request duration, from arrival to the last byte of the answer, by operation.',
-      labelNames: ['operation'],
+      help: 'S3 request duration, from arrival to the last byte of the answer, by bucket and operation.',
+      labelNames: ['bucket', 'operation'],
       buckets: DURATION_BUCKETS,
       registers,
     });
     this.putBytes = new Counter({
       name: 'dvc_sync_s3_put_object_received_bytes_total',
-      help: 'Request body bytes received by PutObject, as sent on the wire (aws-chunked framing included).',
+      help: 'Request body bytes received by PutObject, as sent on the wire (aws-chunked framing included), by bucket.',
+      labelNames: ['bucket'],
       registers,
     });
   }
 
   record(request: S3RequestRecord): void {
     const operation = operationLabel(request.operation);
-    this.requests.inc({ operation, status: String(request.status) });
-    this.duration.observe({ operation }, request.durationSeconds);
-    if (request.operation === 'PutObject') {
-      this.putBytes.inc(request.bodyBytes);
-      this.puts.record(request.durationSeconds, request.status);
+    const bucket = request.bucket ?? '';
+    this.requests.inc({ bucket, operation, status: String(request.status) });
+    this.duration.observe({ bucket, operation }, request.durationSeconds);
+    if (request.operation === 'PutObject' && request.bucket !== undefined) {
+      this.putBytes.inc({ bucket }, request.bodyBytes);
+      this.puts.record(request.bucket, request.durationSeconds, request.status);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { FlushSummary } from '../sync/sync-status.types.js';
-import { SyncService } from '../sync/sync.service.js';
+import { ProjectsRegistry } from '../projects/projects.registry.js';
 import { FLUSH_OUTCOMES, type FlushOutcome, flushOutcome, unixSeconds } from './metric-labels.js';
 import { MetricsRegistry } from './metrics.registry.js';
 
@@ -9,78 +9,91 @@ import { MetricsRegistry } from './metrics.registry.js';
 const FLUSH_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
 /**
- * The sync engine, observed from outside: flushes through SyncService.events (every flush, whoever started it),
- * pending changes and the last sync read from SyncService on each scrape, so they are right after a restart too.
+ * Each project's sync loop, observed from outside, every series labelled with its bucket: flushes through its
+ * events (every flush, whoever started it), pending changes and the last sync read on each scrape, so they are
+ * right after a restart too.
  */
 @Injectable()
 export class SyncMetrics implements OnModuleInit {
-  private readonly flushes: Counter<'outcome'>;
-  private readonly flushDuration: Histogram<'outcome'>;
-  private readonly uploaded: Counter;
-  private readonly rebases: Counter;
+  private readonly flushes: Counter<'bucket' | 'outcome'>;
+  private readonly flushDuration: Histogram<'bucket' | 'outcome'>;
+  private readonly uploaded: Counter<'bucket'>;
+  private readonly rebases: Counter<'bucket'>;
 
   constructor(
     metrics: MetricsRegistry,
-    private readonly sync: SyncService,
+    private readonly projects: ProjectsRegistry,
   ) {
     const registers = [metrics.registry];
     this.flushes = new Counter({
       name: 'dvc_sync_flushes_total',
-      help: 'Flushes by outcome: committed, nothing-to-commit (the branch already had the dataset), failed (retried with backoff).',
-      labelNames: ['outcome'],
+      help: 'Flushes by bucket and outcome: committed, nothing-to-commit (the branch already had the dataset), failed (retried with backoff).',
+      labelNames: ['bucket', 'outcome'],
       registers,
     });
     this.flushDuration = new Histogram({
       name: 'dvc_sync_flush_duration_seconds',
-      help: 'Flush duration (dataset, DVC upload, commit, push, rebases included), by outcome.',
-      labelNames: ['outcome'],
+      help: 'Flush duration (dataset, DVC upload, commit, push, rebases included), by bucket and outcome.',
+      labelNames: ['bucket', 'outcome'],
       buckets: FLUSH_BUCKETS,
       registers,
     });
-    // Every outcome shows from the start at 0, so increase() sees the first flush of each.
-    for (const outcome of FLUSH_OUTCOMES) this.flushes.inc({ outcome }, 0);
     this.uploaded = new Counter({
       name: 'dvc_sync_dvc_uploaded_objects_total',
-      help: 'Objects uploaded to the DVC remote (file objects and .dir manifests).',
+      help: 'Objects uploaded to the DVC remote (file objects and .dir manifests), by bucket.',
+      labelNames: ['bucket'],
       registers,
     });
     this.rebases = new Counter({
       name: 'dvc_sync_rebases_total',
-      help: 'Flushes started over on a new branch tip because a teammate pushed meanwhile.',
+      help: 'Flushes started over on a new branch tip because a teammate pushed meanwhile, by bucket.',
+      labelNames: ['bucket'],
       registers,
     });
+    // Every series shows from the start at 0, so increase() sees the first flush of each.
+    for (const { bucket } of projects.all()) {
+      for (const outcome of FLUSH_OUTCOMES) this.flushes.inc({ bucket, outcome }, 0);
+      this.uploaded.inc({ bucket }, 0);
+      this.rebases.inc({ bucket }, 0);
+    }
     new Gauge({
       name: 'dvc_sync_pending_changes',
-      help: 'Changes acknowledged by the S3 API and not yet in a pushed commit.',
+      help: 'Changes acknowledged by the S3 API and not yet in a pushed commit, by bucket.',
+      labelNames: ['bucket'],
       registers,
       async collect() {
-        this.set(await sync.pending());
+        const pending = await Promise.all(projects.all().map(({ sync }) => sync.pending()));
+        projects.all().forEach(({ bucket }, i) => this.set({ bucket }, pending[i]));
       },
     });
     new Gauge({
       name: 'dvc_sync_last_success_timestamp_seconds',
-      help: 'When the dataset on the branch last matched storage after a flush (Unix seconds; 0: never).',
+      help: 'When the dataset on the branch last matched storage after a flush (Unix seconds; 0: never), by bucket.',
+      labelNames: ['bucket'],
       registers,
       async collect() {
-        this.set(unixSeconds((await sync.status()).lastSyncAt));
+        const statuses = await Promise.all(projects.all().map(({ sync }) => sync.status()));
+        statuses.forEach(({ bucket, lastSyncAt }) => this.set({ bucket }, unixSeconds(lastSyncAt)));
       },
     });
   }
 
   onModuleInit(): void {
-    // Listeners run inside the flush (SyncService.events): counting only, nothing that can throw.
-    this.sync.events.on('flushed', (summary) => this.flushed(summary));
-    this.sync.events.on('flush-failed', ({ durationMs }) => this.observe('failed', durationMs));
+    // Listeners run inside the flush (SyncLoop.events): counting only, nothing that can throw.
+    for (const { bucket, sync } of this.projects.all()) {
+      sync.events.on('flushed', (summary) => this.flushed(bucket, summary));
+      sync.events.on('flush-failed', ({ durationMs }) => this.observe(bucket, 'failed', durationMs));
+    }
   }
 
-  private flushed(summary: FlushSummary): void {
-    this.observe(flushOutcome(summary), summary.durationMs);
-    this.uploaded.inc(summary.uploadedObjects);
-    this.rebases.inc(summary.rebases);
+  private flushed(bucket: string, summary: FlushSummary): void {
+    this.observe(bucket, flushOutcome(summary), summary.durationMs);
+    this.uploaded.inc({ bucket }, summary.uploadedObjects);
+    this.rebases.inc({ bucket }, summary.rebases);
   }
 
-  private observe(outcome: FlushOutcome, durationMs: number): void {
-    this.flushes.inc({ outcome });
-    this.flushDuration.observe({ outcome }, durationMs / 1000);
+  private observe(bucket: string, outcome: FlushOutcome, durationMs: number): void {
+    this.flushes.inc({ bucket, outcome });
+    this.flushDuration.observe({ bucket, outcome }, durationMs / 1000);
   }
 }

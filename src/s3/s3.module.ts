@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { StorageModule } from '../storage/storage.module.js';
 import { BucketOperations } from './buckets/bucket-operations.service.js';
 import { S3CredentialsProvider } from './credentials/s3-credentials.provider.js';
 import { ExpectContinueInstaller } from './http/expect-continue.installer.js';
@@ -14,11 +13,11 @@ import { S3Dispatcher } from './s3.dispatcher.js';
 import { S3ExceptionFilter } from './s3-exception.filter.js';
 
 /**
- * The S3 API (path style, one bucket). Its controller is a catch-all: import this module after every module
- * with routes of its own (AdminModule), or create the app with `routeResolutionStrategy: 'specificity'`.
+ * The S3 API (path style, a bucket per project). The buckets come from the `ServedBuckets` token (the projects
+ * module provides it globally). Its controller is a catch-all: import this module after every module with routes
+ * of its own (AdminModule), or create the app with `routeResolutionStrategy: 'specificity'`.
  */
 @Module({
-  imports: [StorageModule],
   controllers: [S3Controller],
   providers: [
     S3CredentialsProvider,

@@ -1,13 +1,9 @@
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { fsyncDir } from '../common/fsync-dir.js';
+import { SharedFsync } from './shared-fsync.js';
 
 /** Beyond this many known directories, forget them all: costs one extra fsync per folder, never safety. */
 const MAX_KNOWN = 65_536;
-
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
 
 /**
  * The directory fsyncs that make renames into the objects folder durable, and no more than those.
@@ -27,19 +23,18 @@ interface Waiter {
  * - A directory is forgotten BEFORE any rmdir of it (`forget`), so a directory created again at that path is
  *   unknown until made durable again. While one of our files is in it (a put holds its key until acknowledged),
  *   it cannot be removed, which is why learning it once the fsync ends is sound.
- * - Fsyncs of one directory are grouped (as SQLite's WAL or ext4's journal group commits): a caller waits for the
- *   first fsync that STARTS after its call — one already running may have started before the caller's rename and
- *   not cover it — and everyone arriving while one runs shares the next one.
+ * - Fsyncs of one directory are shared by concurrent renames into it (shared-fsync.ts).
  */
 export class DurableDirs {
   private readonly known = new Set<string>();
-  /** Per directory with an fsync running: the callers waiting for the next one. */
-  private readonly queued = new Map<string, Waiter[]>();
+  private readonly fsyncs: SharedFsync;
 
   constructor(
     readonly root: string,
-    private readonly fsync: (dir: string) => Promise<void> = fsyncDir,
-  ) {}
+    fsync: (dir: string) => Promise<void> = fsyncDir,
+  ) {
+    this.fsyncs = new SharedFsync(fsync);
+  }
 
   /**
    * Resolves once an entry just made in `dir` (a rename, a mkdir) survives a crash, and so does every directory
@@ -88,33 +83,7 @@ export class DurableDirs {
 
   /** One fsync of `dir` that starts after this call, shared with every caller that arrives before it starts. */
   sync(dir: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const waiting = this.queued.get(dir);
-      if (waiting) {
-        waiting.push({ resolve, reject });
-        return;
-      }
-      this.queued.set(dir, []);
-      this.run(dir, [{ resolve, reject }]);
-    });
-  }
-
-  private run(dir: string, batch: Waiter[]): void {
-    this.fsync(dir).then(
-      () => this.settle(dir, batch, (w) => w.resolve()),
-      (error: unknown) => this.settle(dir, batch, (w) => w.reject(error)),
-    );
-  }
-
-  private settle(dir: string, batch: Waiter[], answer: (waiter: Waiter) => void): void {
-    for (const waiter of batch) answer(waiter);
-    const next = this.queued.get(dir)!;
-    if (next.length === 0) {
-      this.queued.delete(dir);
-      return;
-    }
-    this.queued.set(dir, []);
-    this.run(dir, next);
+    return this.fsyncs.sync(dir);
   }
 }
 

@@ -12,18 +12,25 @@ import { StorageError } from './storage.errors.js';
  * (which ones: durable-dirs.ts).
  */
 
+/** A body written to a new file, not yet durable: `sync` fsyncs and closes it, `close` only closes it. */
+export interface WrittenFile {
+  size: number;
+  md5: string;
+  sync(): Promise<void>;
+  /** Closes the file if `sync` did not (idempotent): for paths that give the file up. */
+  close(): Promise<void>;
+}
+
 /**
- * Streams a body into a new file, hashing it. Resolves once the bytes are fsynced: they must be before a rename
- * makes them the object (with delayed allocation, ext4 can otherwise keep the new name and lose the bytes).
- * The temp folder is NOT fsynced, so the temp file's name may be lost in a crash: recovery does not read
- * "temp file gone" as "renamed" blindly, it checks that the destination holds the journaled bytes and undoes
- * the put otherwise (storage-recovery.ts). Errors of the body come out unchanged.
+ * Streams a body into a new file, hashing it, and leaves the file open for the caller to fsync (`sync`), so that
+ * the fsync can run while the caller does something else that must also be done before the rename (the put
+ * journals its row meanwhile). The bytes must be fsynced before a rename makes them the object: with delayed
+ * allocation, ext4 can otherwise keep the new name and lose the bytes. The temp folder is NOT fsynced, so the temp
+ * file's name may be lost in a crash: recovery does not read "temp file gone" as "renamed" blindly, it checks that
+ * the destination holds the journaled bytes and undoes the put otherwise; nor does it roll a temp file forward
+ * unless it holds them (storage-recovery.ts). Errors of the body come out unchanged (the file closed).
  */
-export async function writeBodyToFile(
-  body: Readable,
-  path: string,
-  maxSize: number,
-): Promise<{ size: number; md5: string }> {
+export async function writeBody(body: Readable, path: string, maxSize: number): Promise<WrittenFile> {
   const file = await open(path, 'wx', OBJECT_FILE_MODE);
   const hash = createHash('md5');
   let size = 0;
@@ -37,11 +44,35 @@ export async function writeBodyToFile(
       // write(2) may write less than asked (a full disk): loop, so the md5 always describes the file.
       for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
     }
-    await file.sync();
-  } finally {
+  } catch (error) {
     await file.close();
+    throw error;
   }
-  return { size, md5: hash.digest('hex') };
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= file.close());
+  return {
+    size,
+    md5: hash.digest('hex'),
+    sync: async () => {
+      try {
+        await file.sync();
+      } finally {
+        await close();
+      }
+    },
+    close,
+  };
+}
+
+/** writeBody, fsynced and closed before it resolves. */
+export async function writeBodyToFile(
+  body: Readable,
+  path: string,
+  maxSize: number,
+): Promise<{ size: number; md5: string }> {
+  const file = await writeBody(body, path, maxSize);
+  await file.sync();
+  return { size: file.size, md5: file.md5 };
 }
 
 /** Size and md5 of the regular file at `path`; undefined when there is none (missing, or a directory). */

@@ -8,9 +8,11 @@ interface Pending {
 
 /**
  * Group commit: the database writes requested during one turn of the event loop share one transaction, hence one
- * fsync of the WAL (synchronous=FULL), instead of one blocking fsync each. Each piece of work must be a nested
+ * append to the WAL (a commit writes every page it touched as a whole frame: one object's row, journal entry,
+ * intent and counters are a handful of pages, shared by the batch). Each piece of work must be a nested
  * transaction (a savepoint, in better-sqlite3) so that one failing request rolls back alone; every request is
- * answered only after the shared commit, so an acknowledged write is still a durable one.
+ * answered only after the shared commit. Durability is the caller's next step (ObjectIndex.durable: one fsync for
+ * every batch committed before it starts), so an acknowledged write is still a durable one.
  */
 export class GroupCommit {
   private queue: Pending[] = [];

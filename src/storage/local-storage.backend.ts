@@ -1,15 +1,13 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { storageConfig } from '../config/configuration.js';
 import { DISK_FULL_ADVICE, isDiskFull } from '../common/disk-full.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { DurableDirs } from './durable-dirs.js';
-import { placeFile, removeFile, writeBodyToFile } from './durable-fs.js';
+import { placeFile, removeFile, writeBody, writeBodyToFile, type WrittenFile } from './durable-fs.js';
 import { KeyLocks } from './key-locks.js';
 import { ancestorKeys, assertValidKey } from './key-path.js';
 import { GroupCommit } from './group-commit.js';
@@ -48,8 +46,7 @@ import { StorageError } from './storage.errors.js';
  * The bucket as a folder: bytes under DATA_DIR/objects (a readable mirror of the keys), metadata and the change
  * journal in DATA_DIR/state/storage.db. A put or delete resolves only once it is durable and journaled.
  */
-@Injectable()
-export class LocalStorageBackend extends StorageBackend implements OnModuleInit, OnApplicationShutdown {
+export class LocalStorageBackend extends StorageBackend {
   private readonly logger = new Logger('Storage');
   private readonly layout: StorageLayout;
   private readonly locks = new KeyLocks();
@@ -66,7 +63,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   private journalWrites?: GroupCommit;
   private closed = false;
 
-  constructor(@Inject(storageConfig.KEY) config: ConfigType<typeof storageConfig>) {
+  constructor(config: { dataDir: string }) {
     super();
     this.layout = storageLayout(config.dataDir);
     this.dirs = new DurableDirs(this.layout.objectsDir);
@@ -96,6 +93,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
     if (uploads.filesRemoved + uploads.partsDropped > 0) {
       this.logger.warn(`multipart uploads: removed what an interrupted run left: ${JSON.stringify(uploads)}`);
     }
+    await this.index.durable(); // what recovery wrote, before the first request relies on it
   }
 
   /**
@@ -113,15 +111,23 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       const dest = objectFile(this.layout, input.key); // an invalid key is refused before a byte is read
       const tmpPath = this.tempPath();
       let meta: ObjectMeta;
+      let file: WrittenFile;
       try {
-        const { size, md5 } = await writeBodyToFile(input.body, tmpPath, input.maxSize);
+        file = await writeBody(input.body, tmpPath, input.maxSize);
         const checksums = input.checksums?.() ?? {};
-        meta = { ...pickHeaders(input), key: input.key, size, md5, lastModified: new Date(), checksums };
+        meta = {
+          ...pickHeaders(input),
+          key: input.key,
+          size: file.size,
+          md5: file.md5,
+          lastModified: new Date(),
+          checksums,
+        };
       } catch (error) {
         await rm(tmpPath, { force: true });
         throw error; // the same object: S3 errors raised inside the body stream travel through here
       }
-      return this.commit(meta, tmpPath, dest);
+      return this.commit(meta, tmpPath, dest, false, file);
     });
   }
 
@@ -160,7 +166,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       try {
         this.finishRollbacks();
         const index = this.requireIndex();
-        const intent = await this.journalWrites!.run(() => index.beginDelete(key));
+        const intent = await this.journal(() => index.beginDelete(key));
         if (!intent) return false;
         try {
           await removeFile(dest, this.dirs);
@@ -182,17 +188,18 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       const source = await this.getObject(sourceKey);
       const tmpPath = this.tempPath();
       let meta: ObjectMeta;
+      let file: WrittenFile;
       try {
-        const { size, md5 } = await writeBodyToFile(source.body, tmpPath, Number.MAX_SAFE_INTEGER);
+        file = await writeBody(source.body, tmpPath, Number.MAX_SAFE_INTEGER);
         const headers = replaceHeaders ? pickHeaders(replaceHeaders) : pickHeaders(source.meta);
         const checksums = fullObjectChecksums(source.meta.checksums);
-        meta = { ...headers, key: targetKey, size, md5, lastModified: new Date(), checksums };
+        meta = { ...headers, key: targetKey, size: file.size, md5: file.md5, lastModified: new Date(), checksums };
       } catch (error) {
         source.body.destroy();
         await rm(tmpPath, { force: true });
         throw error;
       }
-      return this.commit(meta, tmpPath, dest);
+      return this.commit(meta, tmpPath, dest, false, file);
     });
   }
 
@@ -206,7 +213,9 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       // The folder first, durable: a part's file must never be the only trace of its upload.
       await mkdir(this.uploadDir(upload.uploadId));
       await fsyncDir(this.layout.uploadsDir);
-      this.requireIndex().uploads.create(upload);
+      const index = this.requireIndex();
+      index.uploads.create(upload);
+      await index.durable();
       return upload;
     });
   }
@@ -235,11 +244,13 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
           await rm(path, { force: true });
           throw error;
         }
-        const outcome = this.requireIndex().uploads.putPart(input.uploadId, { ...part, file });
+        const index = this.requireIndex();
+        const outcome = index.uploads.putPart(input.uploadId, { ...part, file });
         if (!outcome) {
           await rm(path, { force: true });
           throw noSuchUpload(input.uploadId);
         }
+        await index.durable();
         if (outcome.replaced) await rm(join(dir, outcome.replaced), { force: true });
         return part;
       } finally {
@@ -268,6 +279,7 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       this.requireUpload(input.uploadId, input.key);
       const release = await this.uploadLocks.acquire([input.uploadId]);
       const tmpPath = this.tempPath();
+      let file: WrittenFile | undefined;
       try {
         const index = this.requireIndex();
         const upload = this.requireUpload(input.uploadId, input.key);
@@ -278,7 +290,8 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
         if (input.ifNoneMatch && index.get(input.key)) throw keyExists(input.key);
         // One more copy of the bytes, so that the object is one plain file like any other (and its md5, which
         // DVC needs, is known); the parts stay untouched until the object is committed.
-        const { size, md5 } = await writeBodyToFile(concatFiles(files, input.onBytes), tmpPath, input.maxSize);
+        file = await writeBody(concatFiles(files, input.onBytes), tmpPath, input.maxSize);
+        const { size, md5 } = file;
         const parts = chosen.map(withoutFile);
         const checksums = (await input.checksums?.(parts)) ?? {};
         const meta: ObjectMeta = {
@@ -290,12 +303,13 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
           checksums,
           multipart: { etag: compositeETag(parts.map((p) => p.md5)), partSizes: parts.map((p) => p.size) },
         };
-        const committed = await this.commit(meta, tmpPath, dest, input.ifNoneMatch);
+        const committed = await this.commit(meta, tmpPath, dest, input.ifNoneMatch, file);
         // A crash before this leaves the upload listed next to the object: abort or expiry removes it.
         index.uploads.remove(input.uploadId);
         await rm(this.uploadDir(input.uploadId), { recursive: true, force: true });
         return committed;
       } finally {
+        await file?.close(); // committed or not: never left open
         await rm(tmpPath, { force: true });
         release();
       }
@@ -341,17 +355,29 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
     return this.requireIndex().count();
   }
 
+  /**
+   * Only durable changes: the flush records how far it read, so a change it saw must never vanish in a crash
+   * (its seq could then be given to a later change, which the flush would skip). The sync starts after the read,
+   * so it covers every row read.
+   */
   async changesSince(afterSeq: number, limit?: number): Promise<ObjectChange[]> {
     this.tryFinishRollbacks();
-    return this.requireIndex().changesSince(afterSeq, limit);
+    const index = this.requireIndex();
+    const changes = index.changesSince(afterSeq, limit);
+    await index.durable();
+    return changes;
   }
 
   async pruneChanges(beforeSeq: number): Promise<void> {
     this.requireIndex().pruneChanges(beforeSeq);
   }
 
+  /** Durable, as changesSince: the flush reads up to it. */
   async lastSeq(): Promise<number> {
-    return this.requireIndex().lastSeq();
+    const index = this.requireIndex();
+    const seq = index.lastSeq();
+    await index.durable();
+    return seq;
   }
 
   async checkWritable(): Promise<{ ok: boolean; error?: string }> {
@@ -373,10 +399,17 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
   }
 
   /**
-   * Makes an fsynced temp file the object. Serialized per key (the key exclusive, its path shared), so concurrent
-   * puts of one key upload in parallel and the last to commit wins, whole.
+   * Makes a temp file the object: fsynced already, or `unsynced` (fsynced here while the row is journaled — both
+   * must be durable before the rename, neither needs the other). Serialized per key (the key exclusive, its path
+   * shared), so concurrent puts of one key upload in parallel and the last to commit wins, whole.
    */
-  private async commit(meta: ObjectMeta, tmpPath: string, dest: string, ifAbsent = false): Promise<ObjectMeta> {
+  private async commit(
+    meta: ObjectMeta,
+    tmpPath: string,
+    dest: string,
+    ifAbsent = false,
+    unsynced?: WrittenFile,
+  ): Promise<ObjectMeta> {
     let release: (() => void) | undefined;
     try {
       release = await this.locks.acquire([meta.key], ancestorKeys(meta.key));
@@ -384,7 +417,16 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       const index = this.requireIndex();
       if (ifAbsent && index.get(meta.key)) throw keyExists(meta.key);
       const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
-      const intent = await this.journalWrites!.run(() => index.beginPut(committed, tmpPath));
+      const [journaled, synced] = await Promise.allSettled([
+        this.journal(() => index.beginPut(committed, tmpPath)),
+        unsynced?.sync(),
+      ]);
+      if (journaled.status === 'rejected') throw journaled.reason;
+      const intent = journaled.value;
+      if (synced.status === 'rejected') {
+        this.rollBack(intent);
+        throw synced.reason;
+      }
       try {
         await placeFile(tmpPath, dest, this.dirs);
       } catch (error) {
@@ -394,11 +436,29 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
       index.markDone(intent);
       return committed;
     } catch (error) {
+      await unsynced?.close();
       await rm(tmpPath, { force: true });
       throw error;
     } finally {
       release?.();
     }
+  }
+
+  /**
+   * Journals a change (its row, journal entry and intent, in the next group commit) and waits until that is
+   * durable. A failed fsync of the WAL takes the change back before failing: nobody is told about it, and it must
+   * not stay in the journal either.
+   */
+  private async journal<T extends Intent | undefined>(write: () => T): Promise<T> {
+    const index = this.requireIndex();
+    const intent = await this.journalWrites!.run(write);
+    try {
+      await index.durable();
+    } catch (error) {
+      if (intent) this.rollBack(intent);
+      throw error;
+    }
+    return intent;
   }
 
   private uploadDir(uploadId: string): string {
@@ -415,7 +475,9 @@ export class LocalStorageBackend extends StorageBackend implements OnModuleInit,
 
   /** Rows first (the upload is gone for clients at once), then the folder; a crash between is cleaned at start. */
   private async removeUpload(uploadId: string): Promise<boolean> {
-    const removed = this.requireIndex().uploads.remove(uploadId);
+    const index = this.requireIndex();
+    const removed = index.uploads.remove(uploadId);
+    await index.durable();
     await rm(this.uploadDir(uploadId), { recursive: true, force: true });
     return removed;
   }

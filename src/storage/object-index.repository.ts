@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import { ancestorKeys } from './key-path.js';
 import { listRanges, prefixUpperBound, type KeyRange } from './list-ranges.js';
 import { ADDED_COLUMNS, STORAGE_SCHEMA } from './object-index.schema.js';
 import { metaToRow, OBJECT_COLUMNS, rowToMeta, type ObjectRow } from './object-row.js';
+import { SharedFsync } from './shared-fsync.js';
 import type { ListQuery, ObjectChange, ObjectMeta } from './storage.backend.js';
 import { StorageError } from './storage.errors.js';
 import { UploadIndex } from './upload-index.repository.js';
@@ -43,26 +45,50 @@ const UPSERT_OBJECT = `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_
 
 /**
  * The sqlite adapter: object rows, the change journal and the intents. Synchronous (better-sqlite3), so each
- * method is atomic with respect to every other JS callback; every write is one transaction, made durable by
- * WAL + synchronous=FULL before it returns.
+ * method is atomic with respect to every other JS callback; every write is one transaction, committed to the
+ * write-ahead log when it returns and durable once `durable()` resolves.
+ *
+ * Why not synchronous=FULL: SQLite would then fsync the WAL inside every commit, on the event loop, which waits
+ * for the disk and serves nobody meanwhile (a CPU profile of PUTs under load showed a fifth of the event loop's
+ * time there). With synchronous=NORMAL a commit only writes the WAL; `durable()` fdatasyncs it on libuv's thread
+ * pool, one fsync shared by every commit made before it starts. Same guarantee for what waited for it: SQLite's
+ * recovery replays the WAL up to its last complete commit, and everything written before the fdatasync is on the
+ * disk (sqlite.org/wal.html, "Durability"; sqlite.org/pragma.html#pragma_synchronous: NORMAL in WAL mode is
+ * corruption-safe, only the latest commits can be lost in a power cut, and those are the ones nobody has been
+ * told about yet). Every write that is acknowledged, or that the journal's readers may see, waits for it.
  */
 export class ObjectIndex {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
   /** Intents whose file operation is durable: deleted with the next write (losing that deletion is harmless). */
   private doneIntents: number[] = [];
+  /**
+   * The WAL file, opened once: SQLite keeps it (same inode; it only restarts writing at its start after a
+   * checkpoint) as long as a connection is open, and removes it when the last one closes, after this one closes.
+   */
+  private readonly walFd: number;
+  private readonly walSyncs = new SharedFsync(() => fdatasyncOf(this.walFd));
 
   constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(STORAGE_SCHEMA);
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(STORAGE_SCHEMA); // writes (INSERT OR IGNORE): the WAL file exists after it
     for (const { table, column, definition } of ADDED_COLUMNS) {
       const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
       if (!columns.some((c) => c.name === column))
         this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
     }
+    this.walFd = openSync(`${path}-wal`, 'r');
     this.uploads = new UploadIndex(this.db);
+  }
+
+  /**
+   * Resolves once every write committed before this call survives a power cut: one fdatasync of the WAL that
+   * starts after the call, shared with every caller arriving before it starts (shared-fsync.ts).
+   */
+  durable(): Promise<void> {
+    return this.walSyncs.sync('wal');
   }
 
   /** Multipart uploads in progress, in the same database (so a completion and its journal entry share it). */
@@ -190,7 +216,8 @@ export class ObjectIndex {
   close(): void {
     if (!this.db.open) return;
     this.flushDoneIntents();
-    this.db.close();
+    closeSync(this.walFd);
+    this.db.close(); // the last connection checkpoints the WAL into the database (fsyncs both) and removes it
   }
 
   private getRow(key: string): ObjectRow | undefined {
@@ -258,6 +285,10 @@ export class ObjectIndex {
     }
     return statement as unknown as Database.Statement<P, R>;
   }
+}
+
+function fdatasyncOf(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 function keyBlob(key: string): Buffer {

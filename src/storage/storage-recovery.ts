@@ -58,8 +58,9 @@ export async function moveLegacyKeyPaths(
 
 /**
  * Finishes what a crash interrupted (invariant 1: acknowledged = durable, and journaled = happens).
- * - put intent whose temp file is still there: the rename had not happened; the file was fsynced before the
- *   intent was written, so roll forward.
+ * - put intent whose temp file is still there: the rename had not happened; roll forward if the file holds the
+ *   journaled bytes (md5 and size: it is fsynced while the intent is written, so a crash may have lost them),
+ *   undo otherwise.
  * - put intent whose temp file is gone: either the rename happened, or the temp file's name never reached the
  *   disk (the temp folder is not fsynced, see writeBodyToFile) and neither did the rename. The destination tells
  *   which: if it holds the journaled bytes (md5 and size), keep them; if not, the put was never acknowledged
@@ -77,12 +78,18 @@ export async function recoverStorage(
   for (const intent of index.pendingIntents()) {
     const dest = objectFile(layout, intent.key);
     if (intent.op === 'put' && intent.tmpPath && (await exists(intent.tmpPath))) {
+      const journaled = index.writtenBy(intent);
+      const found = journaled && (await fileDigest(intent.tmpPath));
       try {
+        // Only the journaled bytes: the temp file is fsynced while its row is journaled, so a crash can leave a
+        // durable row next to a temp file whose bytes never reached the disk (durable-fs.ts writeBody).
+        if (!journaled || found?.md5 !== journaled.md5 || found.size !== journaled.size) throw new Error('not whole');
         await placeFile(intent.tmpPath, dest, dirs);
         report.rolledForward++;
       } catch {
-        // Cannot be placed (e.g. a foreign file in the way): the object keeps its previous bytes and row.
-        index.undo(intent);
+        // Not whole, or cannot be placed (e.g. a foreign file in the way): the object keeps its previous bytes and
+        // row (unless a later change owns the row: then that one is what the key holds).
+        if (journaled) index.undo(intent);
         report.undone++;
       }
     } else if (intent.op === 'put') {

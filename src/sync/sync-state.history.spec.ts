@@ -28,14 +28,14 @@ describe('SyncStateStore: commit history', () => {
     const state = open(dataDir);
     expect(state.recentCommits()).toEqual([]);
     for (let i = 1; i <= COMMIT_HISTORY_KEPT + 5; i++) state.recordCommit(flush(`c${i}`, i));
-    state.onApplicationShutdown();
+    state.close();
 
     const again = open(dataDir);
     const commits = again.recentCommits();
     expect(commits).toHaveLength(COMMIT_HISTORY_KEPT);
     expect(commits[0]).toEqual(flush(`c${COMMIT_HISTORY_KEPT + 5}`, COMMIT_HISTORY_KEPT + 5));
     expect(commits.at(-1)?.commit).toBe('c6');
-    again.onApplicationShutdown();
+    again.close();
   });
 
   it('leaves out flushes that made no commit (the branch already matched storage)', () => {
@@ -45,6 +45,6 @@ describe('SyncStateStore: commit history', () => {
     state.recordCommit(flush('c1'));
     state.recordCommit(flush(null));
     expect(state.recentCommits().map((summary) => summary.commit)).toEqual(['c1']);
-    state.onApplicationShutdown();
+    state.close();
   });
 });

@@ -34,7 +34,7 @@ describe('SyncStateStore', () => {
         ['k2', ['2']],
       ]),
     });
-    state.onApplicationShutdown();
+    state.close();
 
     const again = open(dataDir);
     expect(again.progress()).toMatchObject({
@@ -51,7 +51,7 @@ describe('SyncStateStore', () => {
         ['unknown', []],
       ]),
     );
-    again.onApplicationShutdown();
+    again.close();
   });
 
   it.each([
@@ -95,7 +95,7 @@ describe('SyncStateStore', () => {
     expect([...state.items().keys()].sort()).toEqual(items);
     expect(Object.fromEntries(state.itemsOfKeys(['k1', 'k2', 'k3']))).toEqual(links);
     expect(state.progress().syncedSeq).toBe(2);
-    state.onApplicationShutdown();
+    state.close();
   });
 
   it('records a big push a slice per turn: timers run, readers see the last push until the end, a close rolls back', async () => {
@@ -124,12 +124,12 @@ describe('SyncStateStore', () => {
     const others = Array.from({ length: 12_000 }, (_, i) => item(`other ${i}`));
     const interrupted = state.recordPush({ ...big, progress: { syncedSeq: 3 }, upsert: others });
     await new Promise((resolve) => setImmediate(resolve));
-    state.onApplicationShutdown();
+    state.close();
     await expect(interrupted).rejects.toThrow();
     const again = open(dataDir);
     expect(again.progress().syncedSeq).toBe(2);
     expect(again.items().size).toBe(12_000);
     expect(again.items().has('0')).toBe(true);
-    again.onApplicationShutdown();
+    again.close();
   });
 });

@@ -1,10 +1,7 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { dataDirLayout } from '../config/data-dir.layout.js';
-import type { ConfigType } from '@nestjs/config';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { storageConfig } from '../config/configuration.js';
 import type { PushedItem } from '../dataset/dataset-layout.port.js';
 import { COMMIT_HISTORY_KEPT, type FlushSummary } from './sync-status.types.js';
 
@@ -41,16 +38,15 @@ const INITIAL: SyncProgress = {
 };
 
 /**
- * The sync engine's durable memory (DATA_DIR/state/sync.db): how far the storage journal has been pushed,
+ * One project's sync memory (`<project folder>/state/sync.db`): how far the storage journal has been pushed,
  * and the items of the last pushed dataset (so a flush touches only what changed, and merges with a
  * teammate's version against a known base). Outside the objects folder, like all metadata.
  */
-@Injectable()
-export class SyncStateStore implements OnApplicationShutdown {
+export class SyncStateStore {
   private readonly db: Database.Database;
 
-  constructor(@Inject(storageConfig.KEY) storage: ConfigType<typeof storageConfig>) {
-    const paths = dataDirLayout(storage.dataDir);
+  constructor(project: { dataDir: string }) {
+    const paths = dataDirLayout(project.dataDir);
     mkdirSync(paths.state, { recursive: true });
     this.db = new Database(paths.syncDb);
     this.db.pragma('journal_mode = WAL');
@@ -166,7 +162,7 @@ export class SyncStateStore implements OnApplicationShutdown {
     return rows.map((json) => JSON.parse(json) as FlushSummary);
   }
 
-  onApplicationShutdown(): void {
+  close(): void {
     if (this.db.open) this.db.close();
   }
 }

@@ -1,11 +1,13 @@
-/** What `GET /_admin/sync` answers. Never holds a secret: URLs are shown without credentials. */
 /** A bucket that also holds media (Source storage) would list thousands: the status keeps a sample and the count. */
 export const REJECTED_SHOWN = 100;
 
 /** The status page lists this many of the last commits (kept in the sync state, oldest dropped first). */
 export const COMMIT_HISTORY_KEPT = 20;
 
+/** One project's entry of `GET /_admin/sync`. Never holds a secret: URLs are shown without credentials. */
 export interface SyncStatus {
+  /** The project's bucket: whose status this is. */
+  bucket: string;
   /** Changes acknowledged by the S3 API and not yet in a pushed commit. */
   pending: number;
   running: boolean;
@@ -39,4 +41,10 @@ export interface FlushSummary {
   merged: boolean;
   durationMs: number;
   finishedAt: string;
+}
+
+/** What `POST /_admin/sync` tells of each project: its status after the flush, and how that flush ended. */
+export interface FlushedStatus extends SyncStatus {
+  /** `failed`: the reason is `lastError`; the changes stay pending and the schedule retries with backoff. */
+  outcome: 'flushed' | 'failed';
 }

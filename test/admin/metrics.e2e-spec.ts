@@ -7,8 +7,8 @@ import { S3Objects } from '../sync/harness/s3-objects.js';
 
 /**
  * GET /_admin/metrics as Prometheus scrapes it, from the built service: the S3 requests, the flush and the
- * pending changes show under their names and labels; the endpoint has the admin API's auth; nothing secret
- * is in it (labels are operation names and statuses, never a key).
+ * pending changes show under their names and labels (each with the project's `bucket`); the endpoint has the
+ * admin API's auth; nothing secret is in it (labels are buckets, operation names and statuses, never a key).
  */
 const ADMIN_TOKEN = `admin-${randomBytes(12).toString('hex')}`;
 const KEY = `tasks/metrics-${randomBytes(4).toString('hex')}.json`;
@@ -53,8 +53,9 @@ describe('GET /_admin/metrics', () => {
     });
   });
 
-  it('counts S3 requests by operation and status, the PUT bytes, pending changes and the flush, with no secret in it', async () => {
+  it('counts S3 requests by bucket, operation and status, the PUT bytes, pending changes and the flush, with no secret in it', async () => {
     await withLogs(service, async () => {
+      const b = `bucket="${service.bucket}"`;
       await s3.put(KEY, BODY);
       await expect(
         client.send(new GetObjectCommand({ Bucket: service.bucket, Key: 'tasks/missing.json' })),
@@ -67,8 +68,8 @@ describe('GET /_admin/metrics', () => {
       expect(before.status).toBe(200);
       expect(before.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
       const pendingText = await before.text();
-      expect(sample(pendingText, 'dvc_sync_pending_changes')).toBe(1);
-      expect(sample(pendingText, 'dvc_sync_flushes_total{outcome="committed"}')).toBe(0);
+      expect(sample(pendingText, `dvc_sync_pending_changes{${b}}`)).toBe(1);
+      expect(sample(pendingText, `dvc_sync_flushes_total{${b},outcome="committed"}`)).toBe(0);
 
       const status = await flush(service);
       expect({ pending: status.pending, committed: status.lastFlush?.commit !== null }).toEqual({
@@ -78,18 +79,18 @@ describe('GET /_admin/metrics', () => {
 
       const text = await (await scrape(service, ADMIN_TOKEN)).text();
       expect({
-        put: sample(text, 'dvc_sync_s3_requests_total{operation="PutObject",status="200"}'),
-        missing: sample(text, 'dvc_sync_s3_requests_total{operation="GetObject",status="404"}'),
-        timedPuts: sample(text, 'dvc_sync_s3_request_duration_seconds_count{operation="PutObject"}'),
-        timedGets: sample(text, 'dvc_sync_s3_request_duration_seconds_count{operation="GetObject"}'),
-        pending: sample(text, 'dvc_sync_pending_changes'),
-        committed: sample(text, 'dvc_sync_flushes_total{outcome="committed"}'),
-        nothingToCommit: sample(text, 'dvc_sync_flushes_total{outcome="nothing-to-commit"}'),
-        failed: sample(text, 'dvc_sync_flushes_total{outcome="failed"}'),
-        timedFlushes: sample(text, 'dvc_sync_flush_duration_seconds_count{outcome="committed"}'),
-        uploaded: sample(text, 'dvc_sync_dvc_uploaded_objects_total'),
-        rebases: sample(text, 'dvc_sync_rebases_total'),
-        lastSync: sample(text, 'dvc_sync_last_success_timestamp_seconds'),
+        put: sample(text, `dvc_sync_s3_requests_total{${b},operation="PutObject",status="200"}`),
+        missing: sample(text, `dvc_sync_s3_requests_total{${b},operation="GetObject",status="404"}`),
+        timedPuts: sample(text, `dvc_sync_s3_request_duration_seconds_count{${b},operation="PutObject"}`),
+        timedGets: sample(text, `dvc_sync_s3_request_duration_seconds_count{${b},operation="GetObject"}`),
+        pending: sample(text, `dvc_sync_pending_changes{${b}}`),
+        committed: sample(text, `dvc_sync_flushes_total{${b},outcome="committed"}`),
+        nothingToCommit: sample(text, `dvc_sync_flushes_total{${b},outcome="nothing-to-commit"}`),
+        failed: sample(text, `dvc_sync_flushes_total{${b},outcome="failed"}`),
+        timedFlushes: sample(text, `dvc_sync_flush_duration_seconds_count{${b},outcome="committed"}`),
+        uploaded: sample(text, `dvc_sync_dvc_uploaded_objects_total{${b}}`),
+        rebases: sample(text, `dvc_sync_rebases_total{${b}}`),
+        lastSync: sample(text, `dvc_sync_last_success_timestamp_seconds{${b}}`),
       }).toEqual({
         put: 1,
         missing: 1,
@@ -107,7 +108,7 @@ describe('GET /_admin/metrics', () => {
       });
       expect(status.lastFlush!.uploadedObjects).toBe(2);
       // The SDK sends a small string body as is (no aws-chunked framing): exactly the object's bytes, counted once.
-      expect(sample(text, 'dvc_sync_s3_put_object_received_bytes_total')).toBe(Buffer.byteLength(BODY));
+      expect(sample(text, `dvc_sync_s3_put_object_received_bytes_total{${b}}`)).toBe(Buffer.byteLength(BODY));
       // The default Node process metrics, under their standard names.
       expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
       expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
@@ -125,7 +126,7 @@ describe('GET /_admin/metrics without ADMIN_TOKEN', () => {
       await withLogs(service, async () => {
         const response = await scrape(service);
         expect(response.status).toBe(200);
-        expect(sample(await response.text(), 'dvc_sync_pending_changes')).toBe(0);
+        expect(sample(await response.text(), `dvc_sync_pending_changes{bucket="${service.bucket}"}`)).toBe(0);
       });
     } finally {
       await service.stop();

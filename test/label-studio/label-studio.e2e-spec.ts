@@ -49,7 +49,8 @@ function adminSync(service: RunningService, method: 'GET' | 'POST'): Promise<Syn
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString()));
         res.on('end', () => {
-          if (res.statusCode === 200) resolve(JSON.parse(text) as SyncStatus);
+          // The service's one project (the projects-e2e suite covers several).
+          if (res.statusCode === 200) resolve((JSON.parse(text) as { projects: SyncStatus[] }).projects[0]);
           else reject(new Error(`${method} /_admin/sync → ${res.statusCode}: ${text}`));
         });
       },

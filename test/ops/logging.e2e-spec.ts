@@ -37,7 +37,9 @@ async function adminSync(service: RunningService, token: string) {
     headers: { authorization: `Bearer ${token}` },
   });
   expect(response.status).toBe(200);
-  return (await response.json()) as { lastCommit: string };
+  const { projects } = (await response.json()) as { projects: Array<{ lastCommit: string }> };
+  expect(projects).toHaveLength(1);
+  return projects[0];
 }
 
 /** The service as `node dist/main.js` with only `env` as its settings, run to its end (a startup that fails). */

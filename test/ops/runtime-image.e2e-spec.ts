@@ -145,8 +145,14 @@ describe('the Docker runtime stage, performed in a clean folder', () => {
         headers: { authorization: `Bearer ${adminToken}` },
       });
       expect(flushed.status).toBe(200);
-      const status = (await flushed.json()) as { lastCommit: string | null; pending: number };
-      expect(status).toMatchObject({ lastCommit: expect.stringMatching(/^[0-9a-f]{40}$/), pending: 0 });
+      const answer = (await flushed.json()) as { projects: Array<{ lastCommit: string | null; pending: number }> };
+      expect(answer.projects).toEqual([
+        expect.objectContaining({
+          lastCommit: expect.stringMatching(/^[0-9a-f]{40}$/),
+          pending: 0,
+          outcome: 'flushed',
+        }),
+      ]);
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

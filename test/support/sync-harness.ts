@@ -13,7 +13,7 @@ import { findOut, readDvcFile } from '../../src/dvc/dvc-file.reader.js';
 import { writeDvcFile } from '../../src/dvc/dvc-file.writer.js';
 import { addGitignoreEntry } from '../../src/dvc/gitignore.updater.js';
 import { md5Hex } from '../../src/dvc/md5.util.js';
-import { createFlushPipeline } from '../../src/sync/flush-pipeline.provider.js';
+import { createFlushPipeline } from '../../src/sync/flush-pipeline.factory.js';
 import type { FlushPipeline } from '../../src/sync/flush.pipeline.js';
 import { SyncStateStore } from '../../src/sync/sync-state.store.js';
 import { FixedDvcRemotes } from '../fakes/fixed-dvc.remotes.js';
@@ -60,22 +60,7 @@ export class SyncHarness {
     const git = options.git ?? new InMemoryGitRemote();
     const remote = options.remote ?? new InMemoryDvcRemote();
     const state = new SyncStateStore({ dataDir });
-    const dataset = new DatasetService({
-      datasetPath: options.datasetPath ?? 'data/annotations',
-      remoteName: undefined,
-      remoteUrl: undefined,
-      remoteOptions: {
-        access_key_id: SECRETS.remoteAccessKeyId,
-        secret_access_key: SECRETS.remoteSecretAccessKey,
-      },
-      sdkEnvironment: {
-        googleApplicationCredentials: undefined,
-        azureStorageConnectionString: undefined,
-        azureStorageAccount: undefined,
-        azureStorageKey: undefined,
-        azureStorageSasToken: undefined,
-      },
-    });
+    const dataset = new DatasetService({ datasetPath: options.datasetPath ?? 'data/annotations' });
     const runner = createFlushPipeline({ storage, state, git, remotes: new FixedDvcRemotes(remote), dataset });
     return new SyncHarness(dataDir, storage, git, remote, state, dataset, runner);
   }
@@ -159,7 +144,7 @@ export class SyncHarness {
   }
 
   close(): void {
-    this.state.onApplicationShutdown();
+    this.state.close();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 

@@ -4,6 +4,7 @@ import { canonicalQueryString, canonicalRequest } from './sigv4-canonical.js';
 import { deriveSigningKey, sha256Hex, signHex } from './sigv4-crypto.js';
 import { authenticate } from './sigv4-verifier.js';
 import type { IncomingSignedRequest } from './sigv4.types.js';
+import { secretLookup } from '../../../test/support/secret-lookup.js';
 
 // A presigned URL is handed to someone who does not hold the secret: whatever that holder adds to the request
 // must not change what the signer allowed. Every x-amz-* header must therefore be signed, as with header auth
@@ -48,7 +49,7 @@ function presignedPut(
 
 function refusal(req: IncomingSignedRequest): S3Error {
   try {
-    authenticate(req, CREDS, REGION, NOW);
+    authenticate(req, secretLookup([CREDS]), REGION, NOW);
   } catch (error) {
     return error as S3Error;
   }
@@ -65,7 +66,9 @@ describe('presigned URLs: the holder cannot add unsigned x-amz-* headers', () =>
   });
 
   it('the URL as signed is accepted (the refusals below are about the added headers only)', () => {
-    expect(authenticate(request({ 'content-type': 'application/json' }), CREDS, REGION, NOW).presigned).toBe(true);
+    expect(
+      authenticate(request({ 'content-type': 'application/json' }), secretLookup([CREDS]), REGION, NOW).presigned,
+    ).toBe(true);
   });
 
   it.each([
@@ -91,7 +94,7 @@ describe('presigned URLs: the holder cannot add unsigned x-amz-* headers', () =>
       rawQuery: signedMeta.rawQuery,
       headers: signedMeta.headers,
     };
-    expect(authenticate(req, CREDS, REGION, NOW).presigned).toBe(true);
+    expect(authenticate(req, secretLookup([CREDS]), REGION, NOW).presigned).toBe(true);
   });
 
   it('a header hoisted into the signed query may also travel as a header with the same value, not another one', () => {
@@ -103,7 +106,7 @@ describe('presigned URLs: the holder cannot add unsigned x-amz-* headers', () =>
       rawQuery: hoisted.rawQuery,
       headers: { ...hoisted.headers, 'x-amz-meta-owner': value },
     });
-    expect(authenticate(req('alice'), CREDS, REGION, NOW).presigned).toBe(true);
+    expect(authenticate(req('alice'), secretLookup([CREDS]), REGION, NOW).presigned).toBe(true);
     expect(refusal(req('mallory')).details.HeadersNotSigned).toBe('x-amz-meta-owner');
   });
 });
@@ -117,7 +120,9 @@ describe('presigned URLs: x-amz-content-sha256 is covered by the signature itsel
       rawQuery: url.rawQuery,
       headers: { ...url.headers, 'x-amz-content-sha256': hash },
     });
-    expect(authenticate(req('UNSIGNED-PAYLOAD'), CREDS, REGION, NOW).payloadHash).toBe('UNSIGNED-PAYLOAD');
+    expect(authenticate(req('UNSIGNED-PAYLOAD'), secretLookup([CREDS]), REGION, NOW).payloadHash).toBe(
+      'UNSIGNED-PAYLOAD',
+    );
     expect(refusal(req('0'.repeat(64))).code).toBe('SignatureDoesNotMatch');
   });
 });

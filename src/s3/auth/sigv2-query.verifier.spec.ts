@@ -4,6 +4,7 @@ import { parseRawQuery } from './sigv4-canonical.js';
 import { authenticateSigV2Query, sigV2Signature, sigV2StringToSign } from './sigv2-query.verifier.js';
 import { authenticate } from './sigv4-verifier.js';
 import type { IncomingSignedRequest } from './sigv4.types.js';
+import { secretLookup } from '../../../test/support/secret-lookup.js';
 
 // The examples of the AWS S3 page "Signing and authenticating REST requests" (Signature Version 2), with its
 // credentials. The header examples sign a Date; in a query string, Expires takes the Date's place.
@@ -116,7 +117,7 @@ describe('authenticate: SigV2 presigned URLs', () => {
   };
   const refusal = (req: IncomingSignedRequest, now = NOW): S3Error => {
     try {
-      authenticate(req, CREDS, REGION, now);
+      authenticate(req, secretLookup([CREDS]), REGION, now);
     } catch (error) {
       return error as S3Error;
     }
@@ -124,7 +125,7 @@ describe('authenticate: SigV2 presigned URLs', () => {
   };
 
   it('accepts the published example URL before it expires: presigned, body not signed', () => {
-    const ctx = authenticate(puppy, CREDS, REGION, NOW);
+    const ctx = authenticate(puppy, secretLookup([CREDS]), REGION, NOW);
     expect(ctx).toMatchObject({ presigned: true, payloadHash: 'UNSIGNED-PAYLOAD', accessKeyId: CREDS.accessKeyId });
   });
 
@@ -210,7 +211,7 @@ describe('authenticate: SigV2 presigned URLs', () => {
   });
 
   it('refuses the URL once Expires has passed (AccessDenied "Request has expired")', () => {
-    expect(authenticate(puppy, CREDS, REGION, new Date('2007-03-29T03:40:20Z')).presigned).toBe(true);
+    expect(authenticate(puppy, secretLookup([CREDS]), REGION, new Date('2007-03-29T03:40:20Z')).presigned).toBe(true);
     const err = refusal(puppy, new Date('2007-03-29T03:40:21Z'));
     expect({ code: err.code, message: err.message }).toEqual({ code: 'AccessDenied', message: 'Request has expired' });
   });
@@ -218,7 +219,9 @@ describe('authenticate: SigV2 presigned URLs', () => {
   it('refuses an Expires more than a week ahead, as SigV4 refuses X-Amz-Expires > 604800', () => {
     const err = refusal(puppy, new Date((1175139620 - 604801) * 1000));
     expect(err.code).toBe('AuthorizationQueryParametersError');
-    expect(authenticate(puppy, CREDS, REGION, new Date((1175139620 - 604800) * 1000)).presigned).toBe(true);
+    expect(authenticate(puppy, secretLookup([CREDS]), REGION, new Date((1175139620 - 604800) * 1000)).presigned).toBe(
+      true,
+    );
   });
 
   it('takes headers botocore hoisted into the query (x-amz-*, Content-Type) as signed', () => {
@@ -239,10 +242,16 @@ describe('authenticate: SigV2 presigned URLs', () => {
       rawQuery,
       headers: { host: 'h', ...headers },
     });
-    expect(authenticateSigV2Query(req({}), parseRawQuery(rawQuery), CREDS, REGION, NOW).presigned).toBe(true);
+    expect(authenticateSigV2Query(req({}), parseRawQuery(rawQuery), secretLookup([CREDS]), REGION, NOW).presigned).toBe(
+      true,
+    );
     expect(
-      authenticate(req({ 'content-type': 'application/json', 'x-amz-meta-owner': 'alice' }), CREDS, REGION, NOW)
-        .presigned,
+      authenticate(
+        req({ 'content-type': 'application/json', 'x-amz-meta-owner': 'alice' }),
+        secretLookup([CREDS]),
+        REGION,
+        NOW,
+      ).presigned,
     ).toBe(true);
     expect(refusal(req({ 'x-amz-meta-owner': 'mallory' })).code).toBe('SignatureDoesNotMatch');
   });

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { S3Error } from '../errors/s3-error.js';
 import { payloadModeOf, UNSIGNED_PAYLOAD } from './payload-hash.js';
 import { signaturesEqual } from './sigv4-crypto.js';
-import type { AuthContext, IncomingSignedRequest, S3Credentials } from './sigv4.types.js';
+import type { AuthContext, IncomingSignedRequest, SecretLookup } from './sigv4.types.js';
 
 /**
  * Signature Version 2 presigned URLs (`?AWSAccessKeyId=…&Expires=…&Signature=…`), after the AWS S3 page "Signing
@@ -114,7 +114,7 @@ function single(value: string | string[] | undefined): string | undefined {
 export function authenticateSigV2Query(
   req: IncomingSignedRequest,
   query: ReadonlyArray<[string, string]>,
-  credentials: S3Credentials,
+  secretOf: SecretLookup,
   region: string,
   now: Date,
 ): AuthContext {
@@ -131,8 +131,8 @@ export function authenticateSigV2Query(
   if (!accessKeyId || !signature || !expires) {
     throw q('Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
   }
-  if (accessKeyId !== credentials.accessKeyId)
-    throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKeyId });
+  const secret = secretOf(accessKeyId);
+  if (secret === undefined) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKeyId });
   if (!/^\d{1,12}$/.test(expires))
     throw q('Expires must be a number of seconds since the epoch (1970-01-01T00:00:00Z).');
   const expiresMs = Number(expires) * 1000;
@@ -167,7 +167,7 @@ export function authenticateSigV2Query(
     rawPath: req.rawPath,
     query,
   });
-  if (!signaturesEqual(sigV2Signature(credentials.secretAccessKey, stringToSign), signature)) {
+  if (!signaturesEqual(sigV2Signature(secret, stringToSign), signature)) {
     throw new S3Error('SignatureDoesNotMatch', undefined, {
       AWSAccessKeyId: accessKeyId,
       StringToSign: stringToSign,

@@ -11,15 +11,27 @@ export function hmacSha256(key: Buffer | string, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
+/** Signing keys derived lately; a memo of a pure function (what it returns never depends on it), bounded. */
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 64;
+
 /**
  * The SigV4 signing key: HMAC chain "AWS4"+secret → date → region → service → "aws4_request"
- * (AWS General Reference, "Create a signature for an AWS API request", step 4).
+ * (AWS General Reference, "Create a signature for an AWS API request", step 4). It is the same for every request
+ * of a key pair on one day, so it is derived once, not per request (four HMACs, each with a new key to set up).
+ * The returned buffer is shared: never write into it.
  */
 export function deriveSigningKey(secretAccessKey: string, date: string, region: string, service = 's3'): Buffer {
+  const id = `${secretAccessKey}\n${date}\n${region}\n${service}`;
+  const known = signingKeys.get(id);
+  if (known) return known;
   const kDate = hmacSha256(`AWS4${secretAccessKey}`, date);
   const kRegion = hmacSha256(kDate, region);
   const kService = hmacSha256(kRegion, service);
-  return hmacSha256(kService, 'aws4_request');
+  const key = hmacSha256(kService, 'aws4_request');
+  if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+  signingKeys.set(id, key);
+  return key;
 }
 
 export function signHex(signingKey: Buffer, stringToSign: string): string {

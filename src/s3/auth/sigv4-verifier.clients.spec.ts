@@ -4,6 +4,7 @@ import { buildQueryString, HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { authenticate, parseAmzDate } from './sigv4-verifier.js';
 import type { IncomingSignedRequest } from './sigv4.types.js';
+import { secretLookup } from '../../../test/support/secret-lookup.js';
 
 // Requests signed by the real client libraries, verified by ours: what Label Studio (botocore) and the JS SDK send.
 const CREDS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local/secret+key' };
@@ -102,7 +103,7 @@ describe('requests signed by @smithy/signature-v4 (the signer inside @aws-sdk/cl
     ],
   ])('%s', async (_name, request) => {
     const wire = onTheWire(await signer.sign(request));
-    const ctx = authenticate(wire, CREDS, REGION, amzDateOf(wire));
+    const ctx = authenticate(wire, secretLookup([CREDS]), REGION, amzDateOf(wire));
     expect(ctx.seedSignature).toBe(/Signature=([0-9a-f]{64})/.exec(wire.headers.authorization as string)![1]);
     expect(ctx.payloadHash).toBe(wire.headers['x-amz-content-sha256']);
   });
@@ -116,7 +117,7 @@ describe('requests signed by @smithy/signature-v4 (the signer inside @aws-sdk/cl
       uriEscapePath: false,
     });
     const wire = onTheWire(await other.sign(sdkRequest('GET', '/annotations')));
-    expect(() => authenticate(wire, CREDS, REGION, amzDateOf(wire))).toThrow(
+    expect(() => authenticate(wire, secretLookup([CREDS]), REGION, amzDateOf(wire))).toThrow(
       expect.objectContaining({ code: 'SignatureDoesNotMatch' }),
     );
   });
@@ -132,13 +133,18 @@ describe('requests signed by @smithy/signature-v4 (the signer inside @aws-sdk/cl
     const url = await signer.presign(request, { expiresIn: 60, unsignableHeaders: new Set(['content-type']) });
     const wire = onTheWire(url);
     expect(wire.headers.authorization).toBeUndefined();
-    const ctx = authenticate({ ...wire, headers: { host: '127.0.0.1:8000' } }, CREDS, REGION, amzDateOf(wire));
+    const ctx = authenticate(
+      { ...wire, headers: { host: '127.0.0.1:8000' } },
+      secretLookup([CREDS]),
+      REGION,
+      amzDateOf(wire),
+    );
     expect(ctx.presigned).toBe(true);
     expect(ctx.payloadHash).toBe('UNSIGNED-PAYLOAD');
     const expiredAt = new Date(amzDateOf(wire).getTime() + 61_000);
-    expect(() => authenticate({ ...wire, headers: { host: '127.0.0.1:8000' } }, CREDS, REGION, expiredAt)).toThrow(
-      'Request has expired',
-    );
+    expect(() =>
+      authenticate({ ...wire, headers: { host: '127.0.0.1:8000' } }, secretLookup([CREDS]), REGION, expiredAt),
+    ).toThrow('Request has expired');
   });
 });
 
@@ -217,12 +223,12 @@ const BOTOCORE: Array<[string, IncomingSignedRequest]> = [
 
 describe('requests signed by botocore', () => {
   it.each(BOTOCORE)('%s', (_name, req) => {
-    expect(authenticate(req, CREDS, REGION, amzDateOf(req)).accessKeyId).toBe('AKIDLOCAL');
+    expect(authenticate(req, secretLookup([CREDS]), REGION, amzDateOf(req)).accessKeyId).toBe('AKIDLOCAL');
   });
 
   it.each(BOTOCORE)('%s is refused once the Host port differs (the port is signed)', (_name, req) => {
     const moved = { ...req, headers: { ...req.headers, host: '127.0.0.1:9000' } };
-    expect(() => authenticate(moved, CREDS, REGION, amzDateOf(req))).toThrow(
+    expect(() => authenticate(moved, secretLookup([CREDS]), REGION, amzDateOf(req))).toThrow(
       expect.objectContaining({ code: 'SignatureDoesNotMatch' }),
     );
   });

@@ -3,6 +3,7 @@ import { S3Error } from '../errors/s3-error.js';
 import { deriveSigningKey, signHex } from './sigv4-crypto.js';
 import { authenticate } from './sigv4-verifier.js';
 import type { IncomingSignedRequest } from './sigv4.types.js';
+import { secretLookup } from '../../../test/support/secret-lookup.js';
 
 // The examples of the AWS S3 API reference (sig-v4-header-based-auth, sigv4-query-string-auth, sigv4-streaming,
 // sigv4-streaming-trailers): these credentials, 20130524T000000Z, us-east-1.
@@ -133,7 +134,7 @@ describe('authenticate: the published AWS SigV4 examples verify', () => {
       '106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e',
     ],
   ])('%s', (_name, req, signature) => {
-    const ctx = authenticate(req, CREDS, REGION, AT);
+    const ctx = authenticate(req, secretLookup([CREDS]), REGION, AT);
     expect(ctx.seedSignature).toBe(signature);
     expect(ctx.scope).toBe('20130524/us-east-1/s3/aws4_request');
     expect(ctx.amzDate).toBe('20130524T000000Z');
@@ -144,7 +145,7 @@ describe('authenticate: the published AWS SigV4 examples verify', () => {
 
 function refusal(req: IncomingSignedRequest, now = AT, creds = CREDS, region = REGION): S3Error {
   try {
-    authenticate(req, creds, region, now);
+    authenticate(req, secretLookup([creds]), region, now);
   } catch (err) {
     if (err instanceof S3Error) return err;
     throw err;
@@ -328,8 +329,8 @@ describe('authenticate: refusals', () => {
   });
 
   it('accepts a clock 14 minutes off either way', () => {
-    expect(authenticate(getObject, CREDS, REGION, minutes(14)).seedSignature).toHaveLength(64);
-    expect(authenticate(getObject, CREDS, REGION, minutes(-14)).seedSignature).toHaveLength(64);
+    expect(authenticate(getObject, secretLookup([CREDS]), REGION, minutes(14)).seedSignature).toHaveLength(64);
+    expect(authenticate(getObject, secretLookup([CREDS]), REGION, minutes(-14)).seedSignature).toHaveLength(64);
   });
 
   it('explains a signature mismatch without leaking the secret or the signature it expected', () => {
@@ -355,7 +356,7 @@ describe('authenticate: presigned URL limits', () => {
   const withQuery = (query: string): IncomingSignedRequest => ({ ...presigned, rawQuery: query });
 
   it('is valid up to the last second of X-Amz-Expires, and expired one second later', () => {
-    expect(authenticate(presigned, CREDS, REGION, at(86400)).presigned).toBe(true);
+    expect(authenticate(presigned, secretLookup([CREDS]), REGION, at(86400)).presigned).toBe(true);
     const err = refusal(presigned, at(86401));
     expect([err.code, err.message]).toEqual(['AccessDenied', 'Request has expired']);
     expect(err.details['X-Amz-Expires']).toBe('86400');
@@ -426,6 +427,6 @@ describe('authenticate: presigned URL limits', () => {
   });
 
   it('accepts a date 14 minutes in the future (clock skew)', () => {
-    expect(authenticate(presigned, CREDS, REGION, at(-14 * 60)).presigned).toBe(true);
+    expect(authenticate(presigned, secretLookup([CREDS]), REGION, at(-14 * 60)).presigned).toBe(true);
   });
 });

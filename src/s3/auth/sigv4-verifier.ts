@@ -10,7 +10,7 @@ import {
 import { deriveSigningKey, sha256Hex, signaturesEqual, signHex } from './sigv4-crypto.js';
 import { parseAuthorizationHeader, parsePresignedQuery, SignatureParams } from './sigv4-params.js';
 import { authenticateSigV2Query, isSigV2Query } from './sigv2-query.verifier.js';
-import type { AuthContext, IncomingSignedRequest, S3Credentials } from './sigv4.types.js';
+import type { AuthContext, IncomingSignedRequest, SecretLookup } from './sigv4.types.js';
 
 /** S3 refuses header-signed requests more than 15 minutes away from its clock (AWS S3 API reference, RequestTimeTooSkewed). */
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -179,27 +179,27 @@ function payloadHashOf(req: IncomingSignedRequest, p: SignatureParams, query: Ar
 }
 
 /**
- * Verifies a SigV4 request (Authorization header or presigned query), or a SigV2 presigned URL, against the one
- * configured key pair.
+ * Verifies a SigV4 request (Authorization header or presigned query), or a SigV2 presigned URL, with the secret
+ * of the access key id it names (which buckets that key may use is the dispatcher's question).
  * Pure: the clock comes in as `now`. Throws S3Error with S3's codes; never includes the secret or the expected signature.
  */
 export function authenticate(
   req: IncomingSignedRequest,
-  credentials: S3Credentials,
+  secretOf: SecretLookup,
   region: string,
   now: Date,
 ): AuthContext {
   const query = parseRawQuery(req.rawQuery);
   // SigV2 presigned URLs (botocore's default for a custom endpoint); both kinds at once are refused by readParams.
   if (authorizationOf(req) === undefined && !isSigV4Query(query) && isSigV2Query(query))
-    return authenticateSigV2Query(req, query, credentials, region, now);
+    return authenticateSigV2Query(req, query, secretOf, region, now);
   const p = readParams(req, query);
   const fail = p.presigned
     ? (m: string) =>
         new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${m}`)
     : (m: string) => new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${m}`);
-  if (p.accessKeyId !== credentials.accessKeyId)
-    throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: p.accessKeyId });
+  const secret = secretOf(p.accessKeyId);
+  if (secret === undefined) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: p.accessKeyId });
   if (p.service !== 's3') throw fail(`incorrect service "${p.service}". This endpoint belongs to "s3".`);
   if (p.terminal !== 'aws4_request')
     throw fail(`incorrect terminal "${p.terminal}". This endpoint uses "aws4_request".`);
@@ -227,7 +227,7 @@ export function authenticate(
   });
   const scope = `${p.scopeDate}/${p.region}/s3/aws4_request`;
   const toSign = stringToSign(amzDate, scope, sha256Hex(canonical));
-  const signingKey = deriveSigningKey(credentials.secretAccessKey, p.scopeDate, p.region);
+  const signingKey = deriveSigningKey(secret, p.scopeDate, p.region);
   if (!signaturesEqual(signHex(signingKey, toSign), p.signature)) {
     throw new S3Error('SignatureDoesNotMatch', undefined, {
       AWSAccessKeyId: p.accessKeyId,

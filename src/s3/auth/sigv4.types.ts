@@ -15,6 +15,9 @@ export interface S3Credentials {
   secretAccessKey: string;
 }
 
+/** The secret of an access key id; undefined for an id this server does not know (InvalidAccessKeyId). */
+export type SecretLookup = (accessKeyId: string) => string | undefined;
+
 /** A verified request: everything the body decoder needs to check chunk and trailer signatures. */
 export interface AuthContext {
   accessKeyId: string;

@@ -4,6 +4,7 @@ import { buildQueryString, HttpRequest } from '@smithy/core/protocols';
 import { Readable } from 'node:stream';
 import { authenticate, parseAmzDate } from '../auth/sigv4-verifier.js';
 import type { IncomingSignedRequest } from '../auth/sigv4.types.js';
+import { secretLookup } from '../../../test/support/secret-lookup.js';
 import { decodeRequestBody } from './request-body.js';
 
 // Bodies as real clients frame them, authenticated and decoded by our code: the bytes stored must be the
@@ -15,7 +16,7 @@ async function receive(
   body: Readable,
 ): Promise<{ data: string; checksums: Record<string, string> }> {
   const date = parseAmzDate(req.headers['x-amz-date'] as string)!;
-  const auth = authenticate(req, CREDS, 'us-east-1', new Date(date));
+  const auth = authenticate(req, secretLookup([CREDS]), 'us-east-1', new Date(date));
   const decoded = decodeRequestBody(body, req.headers, auth, 1 << 20);
   const parts: Buffer[] = [];
   for await (const piece of decoded.body) parts.push(piece as Buffer);

@@ -4,6 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { authenticate } from '../auth/sigv4-verifier.js';
 import type { AuthContext, IncomingSignedRequest } from '../auth/sigv4.types.js';
+import { secretLookup } from '../../../test/support/secret-lookup.js';
 import { S3Error } from '../errors/s3-error.js';
 import { decodeRequestBody, storedContentEncoding } from './request-body.js';
 
@@ -76,7 +77,7 @@ function example(trailer: boolean, seed: string, sigs: string[], tail: string, l
   ]);
   const auth = authenticate(
     { method: 'PUT', rawPath: '/examplebucket/chunkObject.txt', rawQuery: '', headers },
-    CREDS,
+    secretLookup([CREDS]),
     'us-east-1',
     AT,
   );

@@ -6,11 +6,14 @@ import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { s3Config, storageConfig } from '../../config/configuration.js';
 import type { S3Credentials } from '../auth/sigv4.types.js';
+import { ServedBuckets } from '../buckets/served-buckets.port.js';
 import { generateCredentials, parseCredentialsFile, serializeCredentials } from './credentials.file.js';
+import { buildKeyRing, type S3KeyRing } from './s3-key.ring.js';
 
 /**
- * The one key pair S3 clients sign with: S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY when set; otherwise the pair kept
- * in DATA_DIR/credentials.json, generated on the first start (zero-config quick start). A generated secret is
+ * The key pairs S3 clients sign with. The global pair: S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY when set; otherwise
+ * the pair kept in DATA_DIR/credentials.json, generated on the first start (zero-config quick start). It serves
+ * every project without a pair of its own; a project's own pair serves that project only (`keyRing`). A generated secret is
  * logged exactly once, at the start that created it — the only place a secret is ever logged (the user needs it
  * to configure Label Studio); later starts name the file instead.
  */
@@ -18,13 +21,20 @@ import { generateCredentials, parseCredentialsFile, serializeCredentials } from 
 export class S3CredentialsProvider implements OnModuleInit {
   private readonly logger = new Logger('S3Credentials');
   private credentials?: S3Credentials;
+  private ring?: S3KeyRing;
 
   constructor(
     @Inject(s3Config.KEY) private readonly s3: ConfigType<typeof s3Config>,
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
+    private readonly buckets: ServedBuckets,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    await this.loadGlobalPair();
+    this.ring = buildKeyRing(this.current(), this.buckets.all());
+  }
+
+  private async loadGlobalPair(): Promise<void> {
     if (this.s3.accessKeyId && this.s3.secretAccessKey) {
       this.credentials = { accessKeyId: this.s3.accessKeyId, secretAccessKey: this.s3.secretAccessKey };
       this.logger.log(`S3 access key id ${this.s3.accessKeyId} (from S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY)`);
@@ -54,6 +64,14 @@ export class S3CredentialsProvider implements OnModuleInit {
     );
   }
 
+  /** Every pair this server accepts, and the buckets each may use. */
+  keyRing(): S3KeyRing {
+    if (!this.ring)
+      throw new Error('S3 credentials are not loaded yet (S3CredentialsProvider.onModuleInit has not run)');
+    return this.ring;
+  }
+
+  /** The global pair. */
   current(): S3Credentials {
     if (!this.credentials)
       throw new Error('S3 credentials are not loaded yet (S3CredentialsProvider.onModuleInit has not run)');

@@ -7,6 +7,10 @@ export const S3_ERROR_CODES = {
   AccessDenied: { status: 403, message: 'Access Denied.' },
   AuthorizationHeaderMalformed: { status: 400, message: 'The authorization header is malformed.' },
   AuthorizationQueryParametersError: { status: 400, message: 'Error parsing the X-Amz-Credential parameter.' },
+  BucketAlreadyExists: {
+    status: 409,
+    message: 'The requested bucket name is not available. Please select a different name and try again.',
+  },
   BucketAlreadyOwnedByYou: {
     status: 409,
     message: 'Your previous request to create the named bucket succeeded and you already own it.',

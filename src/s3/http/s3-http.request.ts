@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { S3Operation } from '../routing/s3-operation.router.js';
@@ -17,10 +17,11 @@ const byRequest = new WeakMap<IncomingMessage, S3HttpRequest>();
  * keys are decoded from them), headers, a request id, and the body on demand.
  */
 export class S3HttpRequest {
+  private readonly uuid = randomUUID(); // from Node's pooled entropy: one getrandom per 128 ids, not two per request
   /** 16 upper-case hex characters, like AWS request ids. */
-  readonly requestId = randomBytes(8).toString('hex').toUpperCase();
-  /** Opaque companion id (AWS x-amz-id-2). */
-  readonly hostId = randomBytes(24).toString('base64');
+  readonly requestId = (this.uuid.slice(0, 8) + this.uuid.slice(9, 13) + this.uuid.slice(19, 23)).toUpperCase();
+  /** Opaque companion id (AWS x-amz-id-2): the whole id, base64. */
+  readonly hostId = Buffer.from(this.uuid.replaceAll('-', ''), 'hex').toString('base64');
   readonly method: string;
   readonly rawPath: string;
   readonly rawQuery: string;
@@ -33,6 +34,8 @@ export class S3HttpRequest {
   operation?: S3Operation;
   /** Bucket and key the path names, once the dispatcher parsed it (read when recording). */
   target?: S3Target;
+  /** The served bucket the request reached, once its key was allowed there (set by the dispatcher; a metric label). */
+  bucket?: string;
   private body?: RequestBodySource;
 
   private constructor(

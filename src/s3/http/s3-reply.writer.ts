@@ -108,6 +108,7 @@ export class S3ReplyWriter {
       try {
         recorder?.record({
           operation: request.operation,
+          bucket: request.bucket,
           status: res.statusCode,
           durationSeconds,
           bodyBytes: request.bodyBytesRead,

@@ -4,6 +4,8 @@ import type { S3Operation } from '../routing/s3-operation.router.js';
 export interface S3RequestRecord {
   /** Undefined when the request never got that far: CORS preflight, malformed path, unsupported operation. */
   operation: S3Operation | undefined;
+  /** The served bucket the request reached; undefined before (or without) one: never a name a client made up. */
+  bucket: string | undefined;
   /** The status the client was answered with. */
   status: number;
   /** From the request reaching the S3 layer to the last byte of the answer (or the connection closing). */

@@ -1,9 +1,17 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { InMemoryStorageBackend } from '../../../test/fakes/in-memory-storage.backend.js';
 import { bodyOf } from '../../storage/storage-test.helpers.js';
+import type { StorageBackend } from '../../storage/storage.backend.js';
+import type { ServedBuckets } from '../buckets/served-buckets.port.js';
 import { AbandonedUploadsCleaner } from './abandoned-uploads.cleaner.js';
 
 const HOUR = 60 * 60 * 1000;
+
+/** The buckets served, each over its own storage. */
+function served(storages: Record<string, StorageBackend>): ServedBuckets {
+  const all = Object.entries(storages).map(([bucket, storage]) => ({ bucket, storage }));
+  return { all: () => all, find: (name) => all.find((entry) => entry.bucket === name) };
+}
 
 describe('AbandonedUploadsCleaner', () => {
   afterEach(() => {
@@ -15,7 +23,7 @@ describe('AbandonedUploadsCleaner', () => {
     const storage = new InMemoryStorageBackend();
     const cleaner = new AbandonedUploadsCleaner(
       { multipartExpiryHours: 24 } as ConstructorParameters<typeof AbandonedUploadsCleaner>[0],
-      storage,
+      served({ annotations: storage }),
     );
     const idle = await storage.createUpload({ key: 'idle', userMetadata: {} });
     const busy = await storage.createUpload({ key: 'busy', userMetadata: {} });
@@ -36,7 +44,7 @@ describe('AbandonedUploadsCleaner', () => {
     const sweeps = jest.spyOn(storage, 'abortUploadsIdleSince');
     const cleaner = new AbandonedUploadsCleaner(
       { multipartExpiryHours: 1 } as ConstructorParameters<typeof AbandonedUploadsCleaner>[0],
-      storage,
+      served({ annotations: storage }),
     );
     cleaner.onApplicationBootstrap();
     expect(sweeps).toHaveBeenCalledTimes(1);
@@ -45,5 +53,25 @@ describe('AbandonedUploadsCleaner', () => {
     await cleaner.onApplicationShutdown();
     await jest.advanceTimersByTimeAsync(HOUR);
     expect(sweeps).toHaveBeenCalledTimes(2);
+  });
+
+  it('sweeps every bucket, and a bucket that fails does not keep the others from being cleaned', async () => {
+    jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z'), doNotFake: ['setImmediate', 'nextTick'] });
+    const [broken, sentiment, ner] = [
+      new InMemoryStorageBackend(),
+      new InMemoryStorageBackend(),
+      new InMemoryStorageBackend(),
+    ];
+    jest.spyOn(broken, 'abortUploadsIdleSince').mockRejectedValue(new Error('disk gone'));
+    const cleaner = new AbandonedUploadsCleaner(
+      { multipartExpiryHours: 1 } as ConstructorParameters<typeof AbandonedUploadsCleaner>[0],
+      served({ broken, sentiment, ner }),
+    );
+    await sentiment.createUpload({ key: 'a', userMetadata: {} });
+    await ner.createUpload({ key: 'b', userMetadata: {} });
+    jest.setSystemTime(Date.now() + 2 * HOUR);
+    await cleaner.sweep();
+    expect(await sentiment.listUploads({ prefix: '', limit: 10 })).toEqual([]);
+    expect(await ner.listUploads({ prefix: '', limit: 10 })).toEqual([]);
   });
 });

@@ -1,14 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { s3Config } from '../../config/configuration.js';
-import { StorageBackend } from '../../storage/storage.backend.js';
+import { ServedBuckets } from '../buckets/served-buckets.port.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
 /**
  * Removes multipart uploads nobody finished: S3 keeps them (and bills their parts) until a lifecycle rule
  * "AbortIncompleteMultipartUpload" removes them; here that rule is built in, S3_MULTIPART_EXPIRY_HOURS after
- * the upload's last activity (its creation or its latest part). Checked at startup, then every hour at most.
+ * the upload's last activity (its creation or its latest part). Checked at startup, then every hour at most, in
+ * every bucket (one bucket failing does not keep the others from being cleaned).
  */
 @Injectable()
 export class AbandonedUploadsCleaner implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -18,7 +19,7 @@ export class AbandonedUploadsCleaner implements OnApplicationBootstrap, OnApplic
 
   constructor(
     @Inject(s3Config.KEY) private readonly config: ConfigType<typeof s3Config>,
-    private readonly storage: StorageBackend,
+    private readonly buckets: ServedBuckets,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -36,12 +37,17 @@ export class AbandonedUploadsCleaner implements OnApplicationBootstrap, OnApplic
   /** One pass; never throws (a failure is logged and the next pass tries again). */
   sweep(): Promise<void> {
     this.running ??= (async () => {
+      const before = new Date(Date.now() - this.config.multipartExpiryHours * HOUR_MS);
       try {
-        const before = new Date(Date.now() - this.config.multipartExpiryHours * HOUR_MS);
-        const removed = await this.storage.abortUploadsIdleSince(before);
-        if (removed > 0) this.logger.log(`removed ${removed} multipart upload(s) idle since ${before.toISOString()}`);
-      } catch (error) {
-        this.logger.warn(`removing abandoned multipart uploads failed: ${(error as Error).message}`);
+        for (const { bucket, storage } of this.buckets.all()) {
+          try {
+            const removed = await storage.abortUploadsIdleSince(before);
+            if (removed > 0)
+              this.logger.log(`removed ${removed} multipart upload(s) idle since ${before.toISOString()}`, { bucket });
+          } catch (error) {
+            this.logger.warn(`removing abandoned multipart uploads failed: ${(error as Error).message}`, { bucket });
+          }
+        }
       } finally {
         this.running = undefined;
       }

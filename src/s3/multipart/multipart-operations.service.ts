@@ -5,15 +5,15 @@ import { buffer } from 'node:stream/consumers';
 import { s3Config, serverConfig } from '../../config/configuration.js';
 import { MAX_PART_SIZE, objectETag } from '../../storage/multipart.rules.js';
 import { StorageError } from '../../storage/storage.errors.js';
-import {
+import type {
   StorageBackend,
-  type MultipartUpload,
-  type ObjectMeta,
-  type PartMeta,
-  type RequestedPart,
+  MultipartUpload,
+  ObjectMeta,
+  PartMeta,
+  RequestedPart,
 } from '../../storage/storage.backend.js';
 import type { AuthContext } from '../auth/sigv4.types.js';
-import { BucketOperations } from '../buckets/bucket-operations.service.js';
+import type { ServedBucket } from '../buckets/served-buckets.port.js';
 import { checksumAlgorithmOfHeader, ChecksumAlgorithm, createChecksummer } from '../body/checksum.js';
 import { ChecksumTapStream } from '../body/checksum-tap.stream.js';
 import { decodeRequestBody, storedContentEncoding } from '../body/request-body.js';
@@ -22,8 +22,9 @@ import { checkConditions, conditionHeaders } from '../http/conditional-request.j
 import { objectHeadersFrom } from '../http/object-headers.js';
 import type { S3HttpRequest } from '../http/s3-http.request.js';
 import type { S3Reply } from '../http/s3-reply.js';
+import type { Owner } from '../xml/s3-documents.js';
 import { parseCopySource } from '../objects/copy-source.js';
-import { assertNoUnsupportedFeature, checksumHeaders } from '../objects/object-operations.service.js';
+import { assertNoUnsupportedFeature, assertSameBucket, checksumHeaders } from '../objects/object-operations.service.js';
 import { assertAcceptableKey } from '../routing/object-key.js';
 import {
   completeResult,
@@ -58,17 +59,15 @@ export class MultipartOperations {
   constructor(
     @Inject(s3Config.KEY) private readonly config: ConfigType<typeof s3Config>,
     @Inject(serverConfig.KEY) private readonly server: ConfigType<typeof serverConfig>,
-    private readonly storage: StorageBackend,
-    private readonly buckets: BucketOperations,
   ) {}
 
-  async create(request: S3HttpRequest, key: string): Promise<S3Reply> {
+  async create({ bucket, storage }: ServedBucket, request: S3HttpRequest, key: string): Promise<S3Reply> {
     assertNoUnsupportedFeature(request.headers);
     const checksum = uploadChecksum(
       header(request.headers, 'x-amz-checksum-algorithm'),
       header(request.headers, 'x-amz-checksum-type'),
     );
-    const upload = await this.storage.createUpload({
+    const upload = await storage.createUpload({
       key,
       ...objectHeadersFrom(request.headers, storedContentEncoding),
       ...(checksum ? { checksumAlgorithm: checksum.algorithm, checksumType: checksum.type } : {}),
@@ -76,16 +75,22 @@ export class MultipartOperations {
     const headers: Record<string, string> = checksum
       ? { 'x-amz-checksum-algorithm': checksum.algorithm.toUpperCase(), 'x-amz-checksum-type': checksum.type }
       : {};
-    return { status: 200, headers, xml: initiateResult(this.config.bucket, upload) };
+    return { status: 200, headers, xml: initiateResult(bucket, upload) };
   }
 
-  async uploadPart(request: S3HttpRequest, key: string, query: Record<string, string>, auth: AuthContext) {
+  async uploadPart(
+    { storage }: ServedBucket,
+    request: S3HttpRequest,
+    key: string,
+    query: Record<string, string>,
+    auth: AuthContext,
+  ) {
     const partNumber = parsePartNumber(query.partNumber);
-    const upload = await this.uploadOf(query.uploadId, key); // NoSuchUpload before a byte is read
+    const upload = await this.uploadOf(storage, query.uploadId, key); // NoSuchUpload before a byte is read
     const maxSize = this.maxPartSize();
     const decoded = decodeRequestBody(request.openBody(), request.headers, auth, maxSize);
     const tapped = withChecksumOf(upload, decoded.body);
-    const part = await this.storage.uploadPart({
+    const part = await storage.uploadPart({
       uploadId: query.uploadId,
       key,
       partNumber,
@@ -96,22 +101,21 @@ export class MultipartOperations {
     return { status: 200, headers: { etag: `"${part.md5}"`, ...checksumHeaders(part.checksums) } };
   }
 
-  async uploadPartCopy(request: S3HttpRequest, key: string, query: Record<string, string>): Promise<S3Reply> {
+  async uploadPartCopy(
+    { bucket, storage }: ServedBucket,
+    request: S3HttpRequest,
+    key: string,
+    query: Record<string, string>,
+  ): Promise<S3Reply> {
     const partNumber = parsePartNumber(query.partNumber);
     const source = parseCopySource(header(request.headers, 'x-amz-copy-source') ?? '');
-    if (source.bucket !== this.config.bucket) {
-      throw new S3Error(
-        'NoSuchBucket',
-        `The source bucket does not exist: this server serves the bucket '${this.config.bucket}'.`,
-        { BucketName: source.bucket },
-      );
-    }
+    assertSameBucket(source.bucket, bucket);
     if (source.versionId !== undefined && source.versionId !== 'null') {
       throw new S3Error('NotImplemented', `Object versions (versionId=${source.versionId}) are not supported.`);
     }
     assertAcceptableKey(source.key);
-    const upload = await this.uploadOf(query.uploadId, key);
-    const sourceMeta = await this.storage.headObject(source.key);
+    const upload = await this.uploadOf(storage, query.uploadId, key);
+    const sourceMeta = await storage.headObject(source.key);
     checkConditions(
       conditionHeaders(request.headers, 'copy'),
       { md5: objectETag(sourceMeta), lastModified: sourceMeta.lastModified },
@@ -125,13 +129,13 @@ export class MultipartOperations {
         `A part copy is at most ${this.maxPartSize()} bytes: use x-amz-copy-source-range.`,
       );
     }
-    const { meta: current, body } = await this.storage.getObject(source.key, range);
+    const { meta: current, body } = await storage.getObject(source.key, range);
     if (current.md5 !== sourceMeta.md5) {
       body.destroy();
       throw new S3Error('InternalError', 'The source object was replaced while it was being read; please retry.');
     }
     const tapped = withChecksumOf(upload, body);
-    const part = await this.storage.uploadPart({
+    const part = await storage.uploadPart({
       uploadId: query.uploadId,
       key,
       partNumber,
@@ -142,7 +146,13 @@ export class MultipartOperations {
     return { status: 200, xml: copyPartResult(part) };
   }
 
-  async complete(request: S3HttpRequest, key: string, query: Record<string, string>, auth: AuthContext) {
+  async complete(
+    { bucket, storage }: ServedBucket,
+    request: S3HttpRequest,
+    key: string,
+    query: Record<string, string>,
+    auth: AuthContext,
+  ) {
     const ifNoneMatch = completeCondition(request.headers);
     // x-amz-checksum-<algorithm> on CompleteMultipartUpload is the checksum of the object, not of this XML body.
     const objectChecksum = objectChecksumHeader(request.headers);
@@ -153,9 +163,9 @@ export class MultipartOperations {
     );
     const decoded = decodeRequestBody(request.openBody(), bodyHeaders, auth, MAX_COMPLETE_BODY_BYTES);
     const parts = await parseCompleteRequest((await buffer(decoded.body)).toString('utf8'));
-    const replay = await this.sameCompletion(query.uploadId, key, parts);
-    if (replay) return { status: 200, xml: completeResult(this.location(request, key), this.config.bucket, replay) };
-    const upload = await this.uploadOf(query.uploadId, key);
+    const replay = await this.sameCompletion(storage, query.uploadId, key, parts);
+    if (replay) return { status: 200, xml: completeResult(this.location(request, bucket, key), bucket, replay) };
+    const upload = await this.uploadOf(storage, query.uploadId, key);
     const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
     if (objectChecksum && objectChecksum.algorithm !== algorithm) {
       throw new S3Error(
@@ -164,7 +174,7 @@ export class MultipartOperations {
       );
     }
     const full = algorithm && upload.checksumType === 'FULL_OBJECT' ? createChecksummer(algorithm) : undefined;
-    const completing = this.storage.completeUpload({
+    const completing = storage.completeUpload({
       uploadId: query.uploadId,
       key,
       parts,
@@ -186,20 +196,25 @@ export class MultipartOperations {
     // A retry sent while the first completion was still assembling waited for it, and finds the upload gone.
     const meta = await completing.catch(async (error: unknown) => {
       const retried = error instanceof StorageError && error.code === 'NoSuchUpload';
-      const replay = retried ? await this.sameCompletion(query.uploadId, key, parts) : undefined;
+      const replay = retried ? await this.sameCompletion(storage, query.uploadId, key, parts) : undefined;
       if (!replay) throw error;
       return replay;
     });
     this.completions.remember(query.uploadId, key, parts, meta);
-    return { status: 200, xml: completeResult(this.location(request, key), this.config.bucket, meta) };
+    return { status: 200, xml: completeResult(this.location(request, bucket, key), bucket, meta) };
   }
 
-  async abort(key: string, query: Record<string, string>): Promise<S3Reply> {
-    await this.storage.abortUpload(query.uploadId, key);
+  async abort({ storage }: ServedBucket, key: string, query: Record<string, string>): Promise<S3Reply> {
+    await storage.abortUpload(query.uploadId, key);
     return { status: 204 };
   }
 
-  async listParts(key: string, query: Record<string, string>): Promise<S3Reply> {
+  async listParts(
+    { bucket, storage }: ServedBucket,
+    key: string,
+    query: Record<string, string>,
+    owner: Owner,
+  ): Promise<S3Reply> {
     const maxParts = parseMaxEntries(query, 'max-parts');
     const marker = query['part-number-marker'] ?? '0';
     if (!/^\d{1,5}$/.test(marker.trim())) {
@@ -209,7 +224,7 @@ export class MultipartOperations {
       });
     }
     const afterPart = Number(marker.trim());
-    const { upload, parts } = await this.storage.listParts(query.uploadId, key, { afterPart, limit: maxParts + 1 });
+    const { upload, parts } = await storage.listParts(query.uploadId, key, { afterPart, limit: maxParts + 1 });
     const page = {
       upload,
       parts: parts.slice(0, maxParts),
@@ -218,20 +233,25 @@ export class MultipartOperations {
       isTruncated: parts.length > maxParts,
       encodingType: parseEncodingType(query),
     };
-    return { status: 200, xml: listPartsResult(this.config.bucket, page, this.buckets.owner()) };
+    return { status: 200, xml: listPartsResult(bucket, page, owner) };
   }
 
-  async listUploads(query: Record<string, string>): Promise<S3Reply> {
+  async listUploads({ bucket, storage }: ServedBucket, query: Record<string, string>, owner: Owner): Promise<S3Reply> {
     const params = parseListUploadsParams(query);
-    const listing = await listUploads(params, (q) => this.storage.listUploads(q));
-    return { status: 200, xml: listUploadsResult(this.config.bucket, params, listing, this.buckets.owner()) };
+    const listing = await listUploads(params, (q) => storage.listUploads(q));
+    return { status: 200, xml: listUploadsResult(bucket, params, listing, owner) };
   }
 
   /** A retried completion of an upload completed moment ago, whose object is still the one it made. */
-  private async sameCompletion(uploadId: string, key: string, parts: RequestedPart[]): Promise<ObjectMeta | undefined> {
+  private async sameCompletion(
+    storage: StorageBackend,
+    uploadId: string,
+    key: string,
+    parts: RequestedPart[],
+  ): Promise<ObjectMeta | undefined> {
     const done = this.completions.find(uploadId, key, parts);
     if (!done) return undefined;
-    const current = await this.storage.headObject(key).catch(() => undefined);
+    const current = await storage.headObject(key).catch(() => undefined);
     return current && objectETag(current) === objectETag(done) && current.md5 === done.md5 ? current : undefined;
   }
 
@@ -240,13 +260,13 @@ export class MultipartOperations {
     return Math.min(MAX_PART_SIZE, this.config.maxObjectSize);
   }
 
-  private async uploadOf(uploadId: string, key: string): Promise<MultipartUpload> {
-    return (await this.storage.listParts(uploadId, key, { limit: 0 })).upload;
+  private async uploadOf(storage: StorageBackend, uploadId: string, key: string): Promise<MultipartUpload> {
+    return (await storage.listParts(uploadId, key, { limit: 0 })).upload;
   }
 
-  private location(request: S3HttpRequest, key: string): string {
+  private location(request: S3HttpRequest, bucket: string, key: string): string {
     const host = header(request.headers, 'host') ?? 'localhost';
-    return `${this.server.tls ? 'https' : 'http'}://${host}/${this.config.bucket}/${urlEncodeKey(key)}`;
+    return `${this.server.tls ? 'https' : 'http'}://${host}/${bucket}/${urlEncodeKey(key)}`;
   }
 }
 

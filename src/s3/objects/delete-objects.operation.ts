@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { buffer } from 'node:stream/consumers';
-import { StorageBackend } from '../../storage/storage.backend.js';
 import type { AuthContext } from '../auth/sigv4.types.js';
+import type { ServedBucket } from '../buckets/served-buckets.port.js';
 import { decodeRequestBody } from '../body/request-body.js';
 import { S3Error } from '../errors/s3-error.js';
 import { toS3Error } from '../errors/to-s3-error.js';
@@ -29,9 +29,7 @@ export function hasBodyChecksum(headers: Record<string, string | string[] | unde
 export class DeleteObjectsOperation {
   private readonly logger = new Logger('S3');
 
-  constructor(private readonly storage: StorageBackend) {}
-
-  async run(request: S3HttpRequest, auth: AuthContext): Promise<S3Reply> {
+  async run({ storage }: ServedBucket, request: S3HttpRequest, auth: AuthContext): Promise<S3Reply> {
     if (!hasBodyChecksum(request.headers)) {
       throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5 or x-amz-checksum-*.');
     }
@@ -48,7 +46,7 @@ export class DeleteObjectsOperation {
           );
         }
         assertAcceptableKey(key);
-        await this.storage.deleteObject(key);
+        await storage.deleteObject(key);
         outcomes.push({ key });
       } catch (thrown) {
         const { error, unexpected } = toS3Error(thrown);

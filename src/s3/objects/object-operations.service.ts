@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { s3Config } from '../../config/configuration.js';
 import { MAX_PART_SIZE, objectETag } from '../../storage/multipart.rules.js';
-import { StorageBackend, type ObjectMeta } from '../../storage/storage.backend.js';
+import type { ObjectMeta } from '../../storage/storage.backend.js';
 import type { AuthContext } from '../auth/sigv4.types.js';
+import type { ServedBucket } from '../buckets/served-buckets.port.js';
 import { decodeRequestBody, storedContentEncoding } from '../body/request-body.js';
 import { S3Error } from '../errors/s3-error.js';
 import { resolveRange } from '../http/byte-range.js';
@@ -25,18 +26,21 @@ function header(request: S3HttpRequest, name: string): string | undefined {
 /** GetObject, HeadObject, PutObject, CopyObject, DeleteObject. */
 @Injectable()
 export class ObjectOperations {
-  constructor(
-    @Inject(s3Config.KEY) private readonly config: ConfigType<typeof s3Config>,
-    private readonly storage: StorageBackend,
-  ) {}
+  constructor(@Inject(s3Config.KEY) private readonly config: ConfigType<typeof s3Config>) {}
 
-  async getObject(request: S3HttpRequest, key: string, query: Record<string, string>, head: boolean): Promise<S3Reply> {
+  async getObject(
+    { storage }: ServedBucket,
+    request: S3HttpRequest,
+    key: string,
+    query: Record<string, string>,
+    head: boolean,
+  ): Promise<S3Reply> {
     const overrides = responseOverrides(query);
     const partNumber = query.partNumber === undefined ? undefined : parsePartNumber(query.partNumber);
     if (partNumber !== undefined && header(request, 'range') !== undefined) {
       throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter.');
     }
-    const meta = await this.storage.headObject(key);
+    const meta = await storage.headObject(key);
     checkConditions(conditionHeaders(request.headers, 'read'), conditionTarget(meta), 'read');
     const part: PartRead | undefined = partNumber === undefined ? undefined : partRead(meta, partNumber);
     const range = part ? part.range : resolveRange(header(request, 'range'), meta.size);
@@ -50,7 +54,7 @@ export class ObjectOperations {
       ...partsCount,
     });
     if (head) return { status, headers: headersOf(meta) };
-    const { meta: current, body } = await this.storage.getObject(key, range);
+    const { meta: current, body } = await storage.getObject(key, range);
     if (current.md5 !== meta.md5 || current.size !== meta.size) {
       // Replaced between the two reads: the conditions and the range were judged on other bytes. 5xx: clients retry.
       body.destroy();
@@ -59,7 +63,7 @@ export class ObjectOperations {
     return { status, headers: headersOf(current), body };
   }
 
-  async putObject(request: S3HttpRequest, key: string, auth: AuthContext): Promise<S3Reply> {
+  async putObject({ storage }: ServedBucket, request: S3HttpRequest, key: string, auth: AuthContext): Promise<S3Reply> {
     if (request.headers['if-none-match'] !== undefined || request.headers['if-match'] !== undefined) {
       throw new S3Error(
         'NotImplemented',
@@ -72,7 +76,7 @@ export class ObjectOperations {
     // One PUT carries at most 5 GiB (S3's limit; larger objects are uploaded in parts).
     const maxSize = Math.min(this.config.maxObjectSize, MAX_PART_SIZE);
     const decoded = decodeRequestBody(request.openBody(), request.headers, auth, maxSize);
-    const meta = await this.storage.putObject({
+    const meta = await storage.putObject({
       key,
       body: decoded.body,
       checksums: () => decoded.checksums(),
@@ -82,17 +86,9 @@ export class ObjectOperations {
     return { status: 200, headers: { etag: `"${meta.md5}"`, ...checksumHeaders(meta.checksums) } };
   }
 
-  async copyObject(request: S3HttpRequest, key: string): Promise<S3Reply> {
+  async copyObject({ bucket, storage }: ServedBucket, request: S3HttpRequest, key: string): Promise<S3Reply> {
     const source = parseCopySource(header(request, 'x-amz-copy-source') ?? '');
-    if (source.bucket !== this.config.bucket) {
-      throw new S3Error(
-        'NoSuchBucket',
-        `The source bucket does not exist: this server serves the bucket '${this.config.bucket}'.`,
-        {
-          BucketName: source.bucket,
-        },
-      );
-    }
+    assertSameBucket(source.bucket, bucket);
     if (source.versionId !== undefined && source.versionId !== 'null') {
       throw new S3Error(
         'NotImplemented',
@@ -109,17 +105,32 @@ export class ObjectOperations {
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.",
       );
     }
-    const sourceMeta = await this.storage.headObject(source.key);
+    const sourceMeta = await storage.headObject(source.key);
     checkConditions(conditionHeaders(request.headers, 'copy'), conditionTarget(sourceMeta), 'copy');
-    const meta = await this.storage.copyObject(source.key, key, replace);
+    const meta = await storage.copyObject(source.key, key, replace);
     return { status: 200, xml: copyObjectResult(meta) };
   }
 
   /** AWS DeleteObject answers 204 whether or not the key existed (Label Studio expects exactly that). */
-  async deleteObject(key: string): Promise<S3Reply> {
-    await this.storage.deleteObject(key);
+  async deleteObject({ storage }: ServedBucket, key: string): Promise<S3Reply> {
+    await storage.deleteObject(key);
     return { status: 204 };
   }
+}
+
+/**
+ * A copy reads and writes one project's storage: a source in another bucket (another project, with its own keys
+ * and dataset) is refused without telling whether that bucket exists.
+ */
+export function assertSameBucket(sourceBucket: string, bucket: string): void {
+  if (sourceBucket === bucket) return;
+  throw new S3Error(
+    'NoSuchBucket',
+    `The source bucket is not available here: copies are made within the bucket '${bucket}'.`,
+    {
+      BucketName: sourceBucket,
+    },
+  );
 }
 
 /** Conditions compare the ETag clients saw: the composite one for an object made of parts. */

@@ -9,9 +9,16 @@ import { Agent, request as httpRequest, IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProjectSettings, S3KeyPair } from '../../../src/config/project.settings.js';
+
+/** A project of a multi-project app: its bucket, and its own pair (else the global one). */
+export interface TestProject {
+  bucket: string;
+  keys?: S3KeyPair;
+}
 
 /**
- * The S3 module served in-process by Nest on an ephemeral 127.0.0.1 port, over a real DATA_DIR (temp folder),
+ * The S3 module (with the projects it serves: the environment's one) served in-process by Nest on an ephemeral 127.0.0.1 port, over a real DATA_DIR (temp folder),
  * with the app settings of src/bootstrap.ts that matter to S3: no body parser, simple query parser.
  */
 export interface S3App {
@@ -54,7 +61,7 @@ class RecordingLogger extends ConsoleLogger {
  */
 export async function startS3App(
   settings: Record<string, string> = {},
-  options: { dataDir?: string } = {},
+  options: { dataDir?: string; projects?: TestProject[] } = {},
 ): Promise<S3App> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 's3-http-'));
   const env: Record<string, string> = {
@@ -71,11 +78,25 @@ export async function startS3App(
   // Imported only now: the config module validates process.env when it is loaded.
   const { AppConfigModule } = await import('../../../src/config/app-config.module.js');
   const { S3Module } = await import('../../../src/s3/s3.module.js');
+  const { ProjectsModule } = await import('../../../src/projects/projects.module.js');
+  const { projectsConfig } = await import('../../../src/config/configuration.js');
+  const { projectDataDir } = await import('../../../src/config/data-dir.layout.js');
   const { S3CredentialsProvider } = await import('../../../src/s3/credentials/s3-credentials.provider.js');
   const logger = new RecordingLogger();
-  const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule, S3Module] })
-    .setLogger(logger)
-    .compile();
+  let testing = Test.createTestingModule({ imports: [AppConfigModule, ProjectsModule, S3Module] }).setLogger(logger);
+  if (options.projects) {
+    // As the projects file makes them: the environment's project as the template, each in its own folder.
+    const config = projectsConfig();
+    const [template] = config.projects;
+    const projects: ProjectSettings[] = options.projects.map(({ bucket, keys }) => ({
+      ...template,
+      bucket,
+      keys,
+      dataDir: projectDataDir(dataDir, bucket),
+    }));
+    testing = testing.overrideProvider(projectsConfig.KEY).useValue({ ...config, projects });
+  }
+  const moduleRef = await testing.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger });
   app.set('etag', false);
   app.set('x-powered-by', false);
@@ -160,8 +181,9 @@ export async function presignedUrl(
   path: string,
   query: Record<string, string> = {},
   expiresIn = 60,
+  credentials?: { accessKeyId: string; secretAccessKey: string },
 ): Promise<string> {
-  const presigned = await signer(app).presign(
+  const presigned = await signer(app, credentials).presign(
     {
       method: 'GET',
       protocol: 'http:',

@@ -15,20 +15,28 @@ async function admin(
   return { status: response.status, text: await response.text() };
 }
 
-async function statusFrom(service: RunningService, method: 'GET' | 'POST'): Promise<SyncStatus> {
-  const { status, text } = await admin(service, method, '/_admin/sync');
-  if (status !== 200) throw new Error(`${method} /_admin/sync answered ${status}: ${text}`);
-  return JSON.parse(text) as SyncStatus;
+/**
+ * The entry of one project in `{ projects: [...] }`: the bucket named, or the service's only project (the
+ * single-project services of most suites).
+ */
+async function statusFrom(service: RunningService, method: 'GET' | 'POST', bucket?: string): Promise<SyncStatus> {
+  const path = bucket === undefined ? '/_admin/sync' : `/_admin/sync?bucket=${encodeURIComponent(bucket)}`;
+  const { status, text } = await admin(service, method, path);
+  if (status !== 200) throw new Error(`${method} ${path} answered ${status}: ${text}`);
+  const { projects } = JSON.parse(text) as { projects: SyncStatus[] };
+  if (projects.length !== 1)
+    throw new Error(`${method} ${path}: expected one project, got ${projects.length}: ${text}`);
+  return projects[0];
 }
 
-/** GET /_admin/sync. */
-export function syncStatus(service: RunningService): Promise<SyncStatus> {
-  return statusFrom(service, 'GET');
+/** GET /_admin/sync (of `bucket`, when the service has several projects). */
+export function syncStatus(service: RunningService, bucket?: string): Promise<SyncStatus> {
+  return statusFrom(service, 'GET', bucket);
 }
 
 /** POST /_admin/sync: flushes, answers when done (a failed flush shows in `lastError`). */
-export function flush(service: RunningService): Promise<SyncStatus> {
-  return statusFrom(service, 'POST');
+export function flush(service: RunningService, bucket?: string): Promise<SyncStatus> {
+  return statusFrom(service, 'POST', bucket);
 }
 
 /** GET /_admin/health, as raw text (for "no secret in it" checks). */

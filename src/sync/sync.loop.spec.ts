@@ -1,27 +1,26 @@
 import { describe, expect, it } from '@jest/globals';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { harnessPerTest, SECRETS, SyncHarness, taskBody } from '../../test/support/sync-harness.js';
-import { SyncService } from './sync.service.js';
+import { SyncLoop } from './sync.loop.js';
 
 // The scheduled side of the sync engine as the admin API shows it: pending count, errors and backoff,
 // and the final flush on shutdown.
 
 const harness = harnessPerTest();
-function service(datasetPath?: string): { h: SyncHarness; sync: SyncService } {
+function service(datasetPath?: string): { h: SyncHarness; sync: SyncLoop } {
   const h = harness({ datasetPath });
-  const sync = new SyncService(
-    { intervalSeconds: 60, maxPending: 100 },
-    h.storage,
-    h.state,
-    h.runner,
-    new SchedulerRegistry(),
-  );
+  const sync = new SyncLoop({
+    bucket: 'annotations',
+    settings: { intervalSeconds: 60, maxPending: 100 },
+    storage: h.storage,
+    state: h.state,
+    pipeline: h.runner,
+  });
   return { h, sync };
 }
 
 const seconds = (iso: string | null) => (iso === null ? null : (Date.parse(iso) - Date.now()) / 1000);
 
-describe('SyncService', () => {
+describe('SyncLoop', () => {
   it('pending counts the changes acknowledged since the last push', async () => {
     const { h, sync } = service();
     expect((await sync.status()).pending).toBe(0);
@@ -95,6 +94,7 @@ describe('SyncService', () => {
     expect(status.rejected).toEqual([{ key: 'images/cat.png', reason: expect.any(String) }]);
     expect(h.storage.bytesOf('images/cat.png')).toBeDefined();
     expect(status).toMatchObject({
+      bucket: 'annotations',
       dataset: 'data/annotations.json',
       layout: 'json',
       branch: 'main',
@@ -107,7 +107,7 @@ describe('SyncService', () => {
     const { h, sync } = service();
     await h.putMany({ a: '1' });
 
-    await sync.onModuleDestroy();
+    await sync.stop();
 
     expect(h.pulled()).toEqual({ a: '1' });
     expect((await sync.status()).pending).toBe(0);

@@ -1,0 +1,318 @@
+import type { DvcJobTimes } from './dvc-cli-job.js';
+import type { MeasuredFlush } from './flush-measure.js';
+import type { LatencySummary } from './load.js';
+import type { RoundResult } from './put-rounds.js';
+import { int, median, ms, type RunInfo } from './report.js';
+
+export interface Agreement {
+  when: string;
+  service: { md5: string; size: number; nfiles: number };
+  dvc: { md5: string; size: number; nfiles: number };
+  same: boolean;
+}
+
+export interface SideBySide {
+  params: {
+    quick: boolean;
+    rounds: number;
+    requests: number;
+    requestsSingle: number;
+    body: number;
+    batch: number;
+    objects: number;
+    small: number;
+    changes: number;
+    repeats: number;
+    dvcRepeats: number;
+    settleMs: number;
+  };
+  info: RunInfo;
+  command: string;
+  versions: { node: string; s3rver: string; dvc: string; git: string };
+  put: RoundResult[];
+  sync: {
+    fillMs: number;
+    first: MeasuredFlush;
+    dvcWriteMs: number;
+    dvcFirst: DvcJobTimes;
+    rssAfterFirst: number;
+    restartMs: number;
+    rssAfterRestart: number;
+    incremental: MeasuredFlush[];
+    incrementalSmall: MeasuredFlush[];
+    dvcIncremental: DvcJobTimes[];
+    agreements: Agreement[];
+  };
+}
+
+/** Issue 12's targets: a measured value, its comparison, and the bound it must meet. */
+interface Verdict {
+  what: string;
+  value: string;
+  ratio: number;
+  target: string;
+  pass: boolean;
+}
+
+const atLeast = (what: string, value: string, ratio: number, bound: number, unit = '×'): Verdict => ({
+  what,
+  value,
+  ratio,
+  target: `≥ ${bound}${unit}`,
+  pass: ratio >= bound,
+});
+const atMost = (what: string, value: string, ratio: number, bound: number, unit = '×'): Verdict => ({
+  what,
+  value,
+  ratio,
+  target: `≤ ${bound}${unit}`,
+  pass: ratio <= bound,
+});
+
+const LABEL: Record<string, string> = {
+  null: 'null server (the client’s ceiling)',
+  fsync: 'fsync floor (node:http + temp file + fsync + rename)',
+  s3rver: 's3rver',
+  service: 'this service',
+  during: 'this service, while a flush runs',
+};
+
+const mib = (bytes: number) => `${int(bytes / 2 ** 20)} MiB`;
+const x = (ratio: number) => `${ratio.toFixed(2)}×`;
+
+export function report(r: SideBySide): string {
+  const { params: p, sync: s } = r;
+  const rounds = (target: string, concurrency: number) =>
+    r.put.filter((x) => x.target === target && x.concurrency === concurrency);
+  /** Median over the rounds of a same-round ratio (targets of one round ran seconds apart, under the same load). */
+  const sameRound = (a: string, b: string, concurrency: number, pick: (s: LatencySummary) => number) => {
+    const values: number[] = [];
+    for (const ra of rounds(a, concurrency)) {
+      const rb = rounds(b, concurrency).find((x) => x.round === ra.round);
+      if (rb) values.push(pick(ra.summary) / pick(rb.summary));
+    }
+    return median(values);
+  };
+  const med = (target: string, concurrency: number, pick: (s: LatencySummary) => number) =>
+    median(rounds(target, concurrency).map((x) => pick(x.summary)));
+  const perSecond = (s: LatencySummary) => s.perSecond;
+  const p50 = (s: LatencySummary) => s.p50;
+  const p99 = (s: LatencySummary) => s.p99;
+
+  const incremental = median(s.incremental.map((m) => m.wallMs));
+  const incrementalSmall = median(s.incrementalSmall.map((m) => m.wallMs));
+  const dvcIncremental = median(s.dvcIncremental.map((t) => t.totalMs));
+  const sizeNote = p.objects === 100_000 ? '' : ` (N = ${int(p.objects)}; the target is stated for 100,000)`;
+  const verdicts: Verdict[] = [
+    atLeast(
+      'PUT/s, 8 clients: this service ÷ s3rver',
+      `${int(med('service', 8, perSecond))} vs ${int(med('s3rver', 8, perSecond))} /s`,
+      sameRound('service', 's3rver', 8, perSecond),
+      1,
+    ),
+    atLeast(
+      'PUT/s, 8 clients: this service ÷ fsync floor',
+      `${int(med('service', 8, perSecond))} vs ${int(med('fsync', 8, perSecond))} /s`,
+      sameRound('service', 'fsync', 8, perSecond),
+      0.7,
+    ),
+    atMost(
+      'PUT p99, 8 clients: this service ÷ fsync floor',
+      `${ms(med('service', 8, p99))} vs ${ms(med('fsync', 8, p99))} ms`,
+      sameRound('service', 'fsync', 8, p99),
+      2,
+    ),
+    atMost(
+      'PUT p50, 1 client: this service ÷ fsync floor',
+      `${ms(med('service', 1, p50), 2)} vs ${ms(med('fsync', 1, p50), 2)} ms`,
+      sameRound('service', 'fsync', 1, p50),
+      1.5,
+    ),
+    atMost(
+      'PUT p99, 8 clients: during a flush ÷ idle',
+      `${ms(med('during', 8, p99))} vs ${ms(med('service', 8, p99))} ms`,
+      sameRound('during', 'service', 8, p99),
+      2,
+    ),
+    atLeast(
+      `${p.changes} changes into ${int(p.objects)} files: dvc CLI ÷ this service${sizeNote}`,
+      `${int(incremental)} vs ${int(dvcIncremental)} ms`,
+      dvcIncremental / incremental,
+      50,
+    ),
+    atMost(
+      `${p.changes} changes: ${int(p.objects)} files ÷ ${int(p.small)} files (this service)`,
+      `${int(incremental)} vs ${int(incrementalSmall)} ms`,
+      incremental / incrementalSmall,
+      2,
+    ),
+    atMost(
+      `first sync of ${int(p.objects)} objects: this service ÷ dvc CLI${sizeNote}`,
+      `${int(s.first.wallMs)} vs ${int(s.dvcFirst.totalMs)} ms`,
+      s.first.wallMs / s.dvcFirst.totalMs,
+      0.5,
+    ),
+    atMost(
+      `idle RSS after the first sync of ${int(p.objects)} objects`,
+      mib(s.rssAfterFirst),
+      s.rssAfterFirst / 2 ** 20,
+      250,
+      ' MiB',
+    ),
+    atMost(
+      `restart to a healthy /_admin/health with ${int(p.objects)} objects stored`,
+      `${int(s.restartMs)} ms`,
+      s.restartMs / 1000,
+      3,
+      ' s',
+    ),
+  ];
+  const verdictRows = verdicts.map(
+    (v) =>
+      `| ${v.what} | ${v.value} | ${v.target.endsWith('×') ? x(v.ratio) : v.value} | ${v.target} | ${v.pass ? 'PASS' : '**MISS**'} |`,
+  );
+
+  const putRows = (concurrency: number) =>
+    ['fsync', 's3rver', 'service', 'during', 'null']
+      .filter((t) => rounds(t, concurrency).length > 0)
+      .map((t) => {
+        const all = rounds(t, concurrency);
+        const cpu = (pick: (x: RoundResult) => number) => median(all.map(pick));
+        const vs = (b: string, pick: (s: LatencySummary) => number) =>
+          t === b ? '1×' : x(sameRound(t, b, concurrency, pick));
+        return `| ${LABEL[t]} | ${int(med(t, concurrency, perSecond))} | ${ms(med(t, concurrency, p50), 2)} | ${ms(med(t, concurrency, p99), 2)} | ${vs('s3rver', perSecond)} | ${vs('fsync', perSecond)} | ${vs('fsync', p99)} | ${ms(
+          cpu((x) => x.serverCpuMs),
+          2,
+        )} | ${ms(
+          cpu((x) => x.clientCpuMs),
+          2,
+        )} |`;
+      });
+  const everyRound = r.put.map(
+    (x) =>
+      `| ${x.round} | ${x.concurrency} | ${LABEL[x.target]} | ${int(x.summary.perSecond)} | ${ms(x.summary.p50, 2)} | ${ms(x.summary.p95, 2)} | ${ms(x.summary.p99, 2)} | ${ms(x.summary.max, 1)} | ${x.flush ? `${int(x.flush.added)} objects, ${int(x.flush.durationMs)} ms; ${x.flush.inWindow}/${x.flush.sent} PUTs inside` : ''} |`,
+  );
+  const dvcRow = (name: string, t: DvcJobTimes) =>
+    `| ${name} | ${int(t.dvcAddMs)} | ${int(t.dvcPushMs)} | ${int(t.gitCommitMs)} | ${int(t.gitPushMs)} | ${int(t.totalMs)} | ${int(t.cpuMs)} |`;
+  const flushRow = (name: string, m: MeasuredFlush) =>
+    `| ${name} | ${int(m.wallMs)} | ${int(m.durationMs)} | ${int(m.serverCpuMs)} | ${int(m.added)}/${int(m.updated)} | ${int(m.uploadedObjects)} |`;
+
+  return `# Side by side: this service, s3rver, the fsync floor and the dvc CLI${p.quick ? ' — QUICK RUN' : ''}
+
+${
+  p.quick
+    ? `**This is a quick run** (\`--quick\`: ${int(p.objects)} objects instead of 100,000, ${p.rounds} PUT round(s)): the
+shape of the full report, not its figures. Targets stated for 100,000 objects are checked at ${int(p.objects)} here.
+
+`
+    : ''
+}One run of \`${r.command}\` on one machine: every peer ran on the same machine, within minutes of the others.
+Issue 12 sets the targets. The machine is shared (2 cores): read the load average below before quoting a figure.
+
+## Targets
+
+| what | measured | ratio | target | verdict |
+|---|---|---:|---:|---|
+${verdictRows.join('\n')}
+
+Ratios of PUT figures are the median over the rounds of same-round ratios; flush figures are wall times of the
+whole job as its caller sees it (\`POST /_admin/sync\` for the service, the four commands for dvc), medians over
+the repeats.
+
+## Same files, same dataset
+
+The service's \`.dvc\` (on its embedded repository's branch) and the dvc CLI's (pushed to its bare repository)
+after each sync they both did:
+
+| after | this service | dvc CLI | same |
+|---|---|---|---|
+${s.agreements.map((a) => `| ${a.when} | \`${a.service.md5}\` ${int(a.service.nfiles)} files, ${int(a.service.size)} B | \`${a.dvc.md5}\` ${int(a.dvc.nfiles)} files, ${int(a.dvc.size)} B | ${a.same ? 'yes' : '**NO**'} |`).join('\n')}
+
+## PUT: ${int(p.body)}-byte objects, presigned URLs
+
+A new key per PUT (\`ls/<target>-<round>-<i>.json\`), closed loop (each client sends its next PUT when the last is
+answered, one keep-alive connection each), SigV4 query signature (\`X-Amz-*\` parameters, \`UNSIGNED-PAYLOAD\`)
+computed per request by \`bench/lib/s3-put.ts\`. ${p.rounds} round(s); each round runs every target once, in an order
+that rotates, with ${int(p.requests)} PUTs at 8 clients, then ${int(p.requestsSingle)} at 1 client. "While a flush
+runs": ${int(p.batch)} objects are written first (untimed), \`POST /_admin/sync\` starts, and only PUTs sent after it
+started and answered before it ended count. s3rver ${r.versions.s3rver} keeps objects in its filesystem store (a temp
+folder), never fsyncs, and accepts any well-formed SigV4 signature without computing it (its authentication middleware
+leaves version 4 unimplemented); the fsync floor and the null server ignore the signature too; this service
+verifies it.
+
+### 8 clients (medians over the rounds)
+
+| target | PUT/s | p50 ms | p99 ms | PUT/s ÷ s3rver | PUT/s ÷ floor | p99 ÷ floor | server CPU ms/PUT | client CPU ms/PUT |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${putRows(8).join('\n')}
+
+### 1 client
+
+| target | PUT/s | p50 ms | p99 ms | PUT/s ÷ s3rver | PUT/s ÷ floor | p99 ÷ floor | server CPU ms/PUT | client CPU ms/PUT |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${putRows(1).join('\n')}
+
+Server CPU: user + system time of the server process during the round (/proc/<pid>/stat, 10 ms ticks) ÷ PUTs
+sent; while a flush runs it includes the flush. Client CPU: this process (signing, HTTP).
+
+### Every round
+
+| round | clients | target | PUT/s | p50 ms | p95 ms | p99 ms | max ms | the flush |
+|---:|---:|---|---:|---:|---:|---:|---:|---|
+${everyRound.join('\n')}
+
+## Sync: ${int(p.objects)} files, then ${p.changes} changes at a time
+
+Directory dataset \`data/annotations\`: object i is \`objects/<i, 6 digits>.json\`, ~90 bytes of JSON. The service
+runs in the embedded mode (its own bare git repository and a DVC remote folder under \`DATA_DIR\`, no network):
+one flush is commit + DVC push + git push. The dvc CLI (${r.versions.dvc}, the pinned test venv; ${r.versions.git})
+works in a git work tree after \`dvc init\`, with a local folder as default remote and a local bare repository as
+\`origin\`, default settings otherwise (its cache in \`.dvc/cache\`); its files are written straight into the work
+tree (untimed).
+
+### First sync
+
+| | wall ms | objects/s | CPU ms |
+|---|---:|---:|---:|
+| ${int(p.objects)} PUTs through S3, 16 clients (untimed fill) | ${int(s.fillMs)} | ${int((p.objects / s.fillMs) * 1000)} | |
+| **this service: first flush** (POST /_admin/sync) | **${int(s.first.wallMs)}** | **${int((p.objects / s.first.wallMs) * 1000)}** | ${int(s.first.serverCpuMs)} |
+| **dvc CLI: add + push + commit + push** | **${int(s.dvcFirst.totalMs)}** | **${int((p.objects / s.dvcFirst.totalMs) * 1000)}** | ${int(s.dvcFirst.cpuMs)} |
+| this service ÷ dvc CLI | ${x(s.first.wallMs / s.dvcFirst.totalMs)} | | ${x(s.first.serverCpuMs / s.dvcFirst.cpuMs)} |
+| dvc: writing the files into the work tree (untimed) | ${int(s.dvcWriteMs)} | | |
+
+On a loaded machine the CPU columns compare the work done better than wall time does (the targets use wall time,
+as issue 12 states them).
+
+### ${p.changes} changes (updates of existing objects spread over the key range)
+
+| this service | wall ms | lastFlush.durationMs | server CPU ms | added/updated | objects uploaded |
+|---|---:|---:|---:|---:|---:|
+${flushRow(`first sync, ${int(p.objects)} files`, s.first)}
+${s.incremental.map((m, i) => flushRow(`${p.changes} changes into ${int(p.objects)} files, #${i + 1}`, m)).join('\n')}
+${s.incrementalSmall.map((m, i) => flushRow(`${p.changes} changes into ${int(p.small)} files, #${i + 1}`, m)).join('\n')}
+
+| dvc CLI | dvc add ms | dvc push ms | git add + commit ms | git push ms | total ms | CPU ms (dvc + git) |
+|---|---:|---:|---:|---:|---:|---:|
+${dvcRow(`first sync, ${int(p.objects)} files`, s.dvcFirst)}
+${s.dvcIncremental.map((t, i) => dvcRow(`${p.changes} changes into ${int(p.objects)} files, #${i + 1}`, t)).join('\n')}
+
+Medians of the ${p.changes}-change flushes into ${int(p.objects)} files: wall ${int(incremental)} ms (this service) vs
+${int(dvcIncremental)} ms (dvc CLI), dvc ${x(dvcIncremental / incremental)} slower; CPU ${int(median(s.incremental.map((m) => m.serverCpuMs)))} ms vs
+${int(median(s.dvcIncremental.map((t) => t.cpuMs)))} ms, dvc ${x(median(s.dvcIncremental.map((t) => t.cpuMs)) / median(s.incremental.map((m) => m.serverCpuMs)))} more.
+
+### Memory and restart (this service, ${int(p.objects)} objects stored)
+
+| | |
+|---|---:|
+| RSS, idle ${p.settleMs / 1000} s after the first sync | ${mib(s.rssAfterFirst)} |
+| restart (SIGKILL, then \`node dist/main.js\` on the same DATA_DIR) to a 200 from /_admin/health | ${int(s.restartMs)} ms |
+| RSS, idle ${p.settleMs / 1000} s after the restart | ${mib(s.rssAfterRestart)} |
+
+## Machine
+
+${r.info.markdown(r.command)}
+| versions | node ${r.versions.node}, s3rver ${r.versions.s3rver}, ${r.versions.dvc.startsWith('dvc') ? '' : 'dvc '}${r.versions.dvc}, ${r.versions.git} |
+
+How to read it: bench/README.md.
+`;
+}

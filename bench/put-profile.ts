@@ -1,0 +1,145 @@
+/**
+ * Where the service's CPU goes under PUT load: `node --cpu-prof dist/main.js` under the PUT load of side-by-side.ts (lib/put-rounds.ts)
+ * (2 KiB bodies, 8 closed-loop clients, a new key per PUT), the profile cut to the measured window.
+ *
+ *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/put-profile.js [--requests=7000]
+ *     [--concurrency=8] [--body=2048] [--out=put-profile] [--main=<another build's dist/main.js>]
+ *
+ * Writes bench/results/<out>.md (top self-time items, by function and by origin), bench/results/<out>.svg (a flame
+ * graph: open it in a browser; hover for times, click to zoom) and bench/results/<out>.cpuprofile.gz (the cut
+ * profile, for Chrome DevTools or speedscope after gunzip). Not a test.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type CpuProfile, originTimes, selfTimes, windowOf } from './lib/cpu-profile.js';
+import { flameGraphSvg } from './lib/flame-graph.js';
+import { paddedBody, runLoad, summarize } from './lib/load.js';
+import { processCpuMs, removeTempDirs, repoRoot, startService, tempDir } from './lib/processes.js';
+import { int, log, ms, RunInfo, writeResult } from './lib/report.js';
+import { S3Putter } from './lib/s3-put.js';
+import { option, outName } from './lib/cli-options.js';
+
+const REQUESTS = option('requests', 7000);
+const CONCURRENCY = option('concurrency', 8);
+const BODY = option('body', 2048);
+const WARMUP = 1000;
+const TOP = 30;
+const mainArg = process.argv.find((a) => a.startsWith('--main='))?.slice('--main='.length);
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The profile node writes when the process exits (after SIGTERM: the shutdown flush runs first). */
+async function readProfile(dir: string): Promise<CpuProfile> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+    if (file) {
+      try {
+        return JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+      } catch {
+        // still being written
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no .cpuprofile in ${dir} within 5 minutes`);
+    await delay(250);
+  }
+}
+
+async function main() {
+  const info = new RunInfo();
+  const name = outName('put-profile');
+  const profileDir = tempDir('bench-cpu-prof-');
+  const service = await startService(
+    { DVC_DATASET_PATH: 'data/annotations' },
+    { main: mainArg, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] },
+  );
+  const putter = new S3Putter(service, Math.max(CONCURRENCY, 16));
+  let window: { from: number; to: number };
+  let summary;
+  let cpuMs: number;
+  try {
+    log(`warming up (${WARMUP} PUTs), then ${REQUESTS} profiled PUTs, ${CONCURRENCY} clients`);
+    await runLoad(putter, {
+      requests: WARMUP,
+      concurrency: CONCURRENCY,
+      object: (i) => ({ key: `ls/warmup-${i}.json`, body: paddedBody(`warmup-${i}`, BODY) }),
+    });
+    const cpu0 = processCpuMs(service.pid);
+    const from = monotonicUs();
+    const load = await runLoad(putter, {
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+      object: (i) => ({ key: `ls/profiled-${i}.json`, body: paddedBody(`profiled-${i}`, BODY) }),
+    });
+    window = { from, to: monotonicUs() };
+    cpuMs = processCpuMs(service.pid) - cpu0;
+    if (load.errors.length) throw new Error(`PUTs failed:\n${load.errors.join('\n')}`);
+    summary = summarize(load.samples, load.wallMs);
+    log(`${int(summary.perSecond)} PUT/s, p50 ${ms(summary.p50)} ms, p99 ${ms(summary.p99)} ms; stopping the service`);
+  } finally {
+    putter.close();
+    process.kill(service.pid, 'SIGTERM');
+  }
+  const profile = await readProfile(profileDir);
+  await service.kill();
+  info.finish();
+
+  const cut = windowOf(profile, window.from, window.to);
+  const busyMs = cut.busyUs / 1000;
+  const perPut = (us: number) => ms(us / 1000 / REQUESTS, 3);
+  const pct = (us: number) => ((us / cut.busyUs) * 100).toFixed(1);
+  const svg = flameGraphSvg(
+    cut.root,
+    `PUT path, ${int(REQUESTS)} PUTs of ${BODY} B, ${CONCURRENCY} clients (event-loop thread, busy time only)`,
+    `${int(busyMs)} ms busy, ${int(cut.idleUs / 1000)} ms idle; ${name}`,
+  );
+  const results = join(repoRoot, 'bench', 'results');
+  writeFileSync(join(results, `${name}.svg`), svg);
+  writeFileSync(join(results, `${name}.cpuprofile.gz`), gzipSync(JSON.stringify(cut.trimmed)));
+  const functions = selfTimes(cut.root)
+    .slice(0, TOP)
+    .map((f) => `| ${pct(f.us)} % | ${perPut(f.us)} | \`${f.name.replace(/\|/g, '\\|')}\` | ${f.origin} |`);
+  const origins = originTimes(cut.root).map((o) => `| ${o.origin} | ${pct(o.us)} % | ${perPut(o.us)} |`);
+  const command = `node bench/.out/put-profile.js ${process.argv.slice(2).join(' ')}`.trim();
+  const markdown = `# CPU profile of the PUT path (${name})
+
+\`node --cpu-prof\` on the service under ${int(REQUESTS)} PUTs of ${BODY}-byte bodies, ${CONCURRENCY} closed-loop
+clients (bench/lib/s3-put.ts), new key per PUT, after ${WARMUP} warm-up PUTs; the profile is cut to the measured
+window. Flame graph: [\`${name}.svg\`](${name}.svg) (open in a browser). The cut profile:
+\`${name}.cpuprofile.gz\`.
+
+| | |
+|---|---:|
+| PUT/s in the window (profiler on) | ${int(summary.perSecond)} |
+| p50 / p99 ms | ${ms(summary.p50)} / ${ms(summary.p99)} |
+| event-loop thread busy, ms per PUT (sampled) | ${ms(busyMs / REQUESTS, 3)} |
+| process CPU, ms per PUT (/proc: every thread, user + system) | ${ms(cpuMs / REQUESTS, 3)} |
+| event-loop thread idle | ${((cut.idleUs / (cut.idleUs + cut.busyUs)) * 100).toFixed(0)} % of the window |
+
+## Self time by origin (event-loop thread)
+
+| origin | % of busy | ms per PUT |
+|---|---:|---:|
+${origins.join('\n')}
+
+## Top ${TOP} functions by self time
+
+| % of busy | ms per PUT | function | origin |
+|---:|---:|---|---|
+${functions.join('\n')}
+
+## Machine
+
+${info.markdown(command)}
+`;
+  const file = writeResult(name, markdown);
+  log(`wrote ${file} and ${name}.svg`);
+  removeTempDirs();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import type { S3Credentials, SecretLookup } from '../auth/sigv4.types.js';
+
+/** Which secret signs for an access key id, and which buckets that key may use. */
+export interface S3KeyRing {
+  /** undefined: an access key id this server does not know (InvalidAccessKeyId). */
+  readonly secretOf: SecretLookup;
+  /** The buckets the key may use, in the order the projects are declared. */
+  readonly bucketsOf: (accessKeyId: string) => readonly string[];
+}
+
+/**
+ * A project with its own pair is reachable with that pair only; the global pair (S3_ACCESS_KEY_ID… or the
+ * generated credentials.json) serves every project without one. An access key id given twice would make the
+ * secret ambiguous: refused (the projects file loader refuses it first, with the projects named).
+ */
+export function buildKeyRing(
+  global: S3Credentials,
+  buckets: ReadonlyArray<{ bucket: string; keys?: S3Credentials }>,
+): S3KeyRing {
+  const entries = new Map<string, { pair: S3Credentials; buckets: string[] }>();
+  const add = (pair: S3Credentials, bucket?: string) => {
+    let entry = entries.get(pair.accessKeyId);
+    if (entry && entry.pair !== pair)
+      throw new Error(
+        `S3 access key id ${pair.accessKeyId} is given to more than one project (or is the global one too)`,
+      );
+    if (!entry) entries.set(pair.accessKeyId, (entry = { pair, buckets: [] }));
+    if (bucket !== undefined) entry.buckets.push(bucket);
+  };
+  add(global);
+  for (const { bucket, keys } of buckets) add(keys ?? global, bucket);
+  return {
+    secretOf: (accessKeyId) => entries.get(accessKeyId)?.pair.secretAccessKey,
+    bucketsOf: (accessKeyId) => entries.get(accessKeyId)?.buckets ?? [],
+  };
+}

@@ -1,0 +1,200 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { LocalStorageBackend } from './local-storage.backend.js';
+import { ObjectIndex } from './object-index.repository.js';
+import { storageLayout } from './storage-layout.js';
+import type { ObjectMeta } from './storage.backend.js';
+import { filesUnder, md5, putInput, readAll } from './storage-test.helpers.js';
+
+/** Settles `promise` into a flag the test can look at without awaiting it. */
+function watch<T>(promise: Promise<T>): { done: boolean; failed?: unknown; settled: Promise<unknown> } {
+  const state: { done: boolean; failed?: unknown; settled: Promise<unknown> } = { done: false, settled: promise };
+  state.settled = promise.then(
+    () => (state.done = true),
+    (error: unknown) => (state.failed = error),
+  );
+  return state;
+}
+
+/**
+ * The index commits without fsyncing (synchronous=NORMAL) and makes its WAL durable with a shared fdatasync
+ * (ObjectIndex.durable): every answer that tells a client or the flush about a change must wait for that fsync.
+ * Here the fsync is held or failed at will, in front of the real one.
+ */
+describe('LocalStorageBackend and the durability of its index', () => {
+  let dataDir: string;
+  let storage: LocalStorageBackend;
+  let gate: { held: boolean; fail?: Error; waiting: Array<() => void>; calls: number };
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'storage-durability-'));
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    gate = { held: false, waiting: [], calls: 0 };
+    const index = (storage as unknown as { index: ObjectIndex }).index;
+    const durable = index.durable.bind(index);
+    index.durable = async () => {
+      gate.calls++;
+      if (gate.held) await new Promise<void>((resolve) => gate.waiting.push(resolve));
+      if (gate.fail) throw gate.fail;
+      return durable();
+    };
+  });
+  afterEach(async () => {
+    gate.held = false;
+    gate.fail = undefined;
+    for (const release of gate.waiting.splice(0)) release();
+    await storage.onApplicationShutdown();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const release = async () => {
+    gate.held = false;
+    for (const resolve of gate.waiting.splice(0)) resolve();
+    for (let i = 0; i < 20; i++) await nextTurn();
+  };
+  const turns = async (n = 20) => {
+    for (let i = 0; i < n; i++) await nextTurn();
+  };
+  /** Real I/O (the body's file) comes first: wait until `count` callers wait for the held fsync. */
+  const waitingFor = async (count: number) => {
+    for (const started = Date.now(); gate.waiting.length < count; await sleep(5)) {
+      if (Date.now() - started > 10_000) throw new Error(`only ${gate.waiting.length} callers reached the fsync`);
+    }
+    await turns();
+  };
+
+  it('answers a put only once its row is durable, and nothing is on its path before that', async () => {
+    gate.held = true;
+    const put = watch(storage.putObject(putInput('tasks/1', 'annotation')));
+    await waitingFor(1);
+    await sleep(50);
+    expect(put.done).toBe(false);
+    expect(await filesUnder(storageLayout(dataDir).objectsDir)).toEqual([]); // not renamed before durable
+    await release();
+    await put.settled;
+    expect(put.done).toBe(true);
+    expect((await readAll((await storage.getObject('tasks/1')).body)).toString()).toBe('annotation');
+  });
+
+  it('answers none of a batch of concurrent puts before the WAL fsync', async () => {
+    gate.held = true;
+    const puts = Array.from({ length: 6 }, (_, i) => watch(storage.putObject(putInput(`batch/${i}`, `body ${i}`))));
+    await waitingFor(6);
+    expect(puts.some((p) => p.done)).toBe(false);
+    await release();
+    await Promise.all(puts.map((p) => p.settled));
+    expect(puts.every((p) => p.done)).toBe(true);
+    expect(await storage.countObjects()).toBe(6);
+  });
+
+  it('fails every put of a batch whose WAL fsync fails, and keeps nothing of any of them', async () => {
+    await storage.putObject(putInput('kept', 'acknowledged before'));
+    gate.fail = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    const results = await Promise.allSettled(
+      ['a/1', 'a/2', 'kept'].map((key) => storage.putObject(putInput(key, `refused ${key}`))),
+    );
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(results.map((r) => (r as PromiseRejectedResult).reason as unknown)).toEqual([
+      gate.fail,
+      gate.fail,
+      gate.fail,
+    ]);
+    gate.fail = undefined;
+    expect((await storage.listObjects({ prefix: '', limit: 100 })).map((o) => o.key)).toEqual(['kept']);
+    expect((await readAll((await storage.getObject('kept')).body)).toString()).toBe('acknowledged before');
+    expect((await storage.changesSince(0)).map((c) => c.key)).toEqual(['kept']);
+    expect(await filesUnder(storageLayout(dataDir).objectsDir)).toEqual(['kept']);
+    expect(await filesUnder(storageLayout(dataDir).tmpDir)).toEqual([]);
+  });
+
+  it('fails a delete whose WAL fsync fails, and keeps the object', async () => {
+    await storage.putObject(putInput('stays', 'bytes'));
+    gate.fail = new Error('EIO');
+    await expect(storage.deleteObject('stays')).rejects.toBe(gate.fail);
+    gate.fail = undefined;
+    expect((await storage.headObject('stays')).md5).toBe(md5('bytes'));
+    expect((await storage.changesSince(0)).map((c) => c.op)).toEqual(['put']);
+  });
+
+  it('shows the flush a change only once it is durable (it records how far it read)', async () => {
+    await storage.putObject(putInput('first', 'one'));
+    gate.held = true;
+    const changes = watch(storage.changesSince(0));
+    const last = watch(storage.lastSeq());
+    await waitingFor(2);
+    expect(changes.done).toBe(false);
+    expect(last.done).toBe(false);
+    await release();
+    await Promise.all([changes.settled, last.settled]);
+    expect(changes.done).toBe(true);
+    expect(last.done).toBe(true);
+  });
+
+  it('answers createUpload and uploadPart only once their rows are durable', async () => {
+    gate.held = true;
+    const created = storage.createUpload({ key: 'big', userMetadata: {} });
+    const createdState = watch(created);
+    await waitingFor(1);
+    expect(createdState.done).toBe(false);
+    await release();
+    const upload = await created;
+    gate.held = true;
+    const part = watch(
+      storage.uploadPart({
+        key: 'big',
+        uploadId: upload.uploadId,
+        partNumber: 1,
+        body: putInput('big', 'p').body,
+        maxSize: 10,
+      }),
+    );
+    await waitingFor(1);
+    expect(part.done).toBe(false);
+    await release();
+    await part.settled;
+    expect(part.done).toBe(true);
+  });
+});
+
+describe('recovery of a put whose temp file was not fsynced when its row was', () => {
+  let dataDir: string;
+  let storage: LocalStorageBackend | undefined;
+  afterEach(async () => {
+    await storage?.onApplicationShutdown();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('does not roll forward a temp file that lacks the journaled bytes: the previous version stays', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'storage-durability-'));
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    await storage.putObject(putInput('k', 'old'));
+    await storage.onApplicationShutdown();
+    // The crash: the row of "new" durable, its temp file there but its bytes lost (an empty file, as ext4 leaves one).
+    const layout = storageLayout(dataDir);
+    const tmpPath = join(layout.tmpDir, 'lost.part');
+    await writeFile(tmpPath, '');
+    const index = new ObjectIndex(layout.dbPath);
+    const meta: ObjectMeta = {
+      key: 'k',
+      size: 3,
+      md5: md5('new'),
+      lastModified: new Date(),
+      userMetadata: {},
+      checksums: {},
+    };
+    index.beginPut(meta, tmpPath);
+    index.close();
+
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    expect((await readAll((await storage.getObject('k')).body)).toString()).toBe('old');
+    expect((await storage.headObject('k')).md5).toBe(md5('old'));
+    expect((await storage.changesSince(0)).map((c) => c.op)).toEqual(['put']);
+    expect(await filesUnder(layout.tmpDir)).toEqual([]);
+  });
+});
