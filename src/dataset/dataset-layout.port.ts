@@ -16,9 +16,10 @@ export interface StoredObjects {
   keys(): AsyncIterable<string[]>;
   /**
    * The bytes of the object for a DVC upload, opened only when the upload starts; the stream fails with
-   * `ObjectChangedError` when the object no longer has `md5` by then (a PUT or DELETE raced the flush).
+   * `ObjectChangedError` when the object no longer has the planned md5 and size by then (a PUT or DELETE raced the
+   * flush).
    */
-  source(key: string, md5: string): ObjectSource;
+  source(key: string, planned: { md5: string; size: number }): ObjectSource;
 }
 
 /** One item of the last pushed dataset as the sync state keeps it between flushes (the merge base). */

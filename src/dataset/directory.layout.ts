@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { buildDirObject, parseDirObject } from '../dvc/dir-object.codec.js';
+import { buildDirObjectYielding, parseDirObject } from '../dvc/dir-object.codec.js';
 import type { ObjectSource } from '../dvc/dvc.remote.js';
 import type {
   DatasetLayout,
@@ -47,7 +47,7 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
       const meta = await objects.head(key);
       if (meta) {
         changes.push({ key, op: 'put', md5: meta.md5, size: meta.size });
-        offered.set(meta.md5, objects.source(key, meta.md5));
+        offered.set(meta.md5, objects.source(key, meta));
         keyItems.set(key, [keyToRelativePath(key)]);
       } else {
         changes.push({ key, op: 'delete' });
@@ -108,7 +108,9 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
         throw new Error(`the teammate's dataset lists ${relpath} (${entry.md5}) but the DVC remote does not have it`);
       items.set(relpath, { md5: entry.md5, size: bytes.length });
     }
-    const dir = buildDirObject([...items].map(([relpath, entry]) => ({ relpath, md5: entry.md5, size: entry.size })));
+    const dir = await buildDirObjectYielding(
+      [...items].map(([relpath, entry]) => ({ relpath, md5: entry.md5, size: entry.size })),
+    );
     const files = [...offered].map(([hash, source]) => ({ hash, source }));
     return {
       hash: dir.hash,

@@ -44,18 +44,27 @@ describe('StoredObjectsReader', () => {
   it('streams the object when it still has the planned md5, and opens it anew on each call', async () => {
     const storage = new InMemoryStorageBackend();
     await put(storage, 'v1');
-    const source = new StoredObjectsReader(storage).source('k', md5Hex(Buffer.from('v1')));
+    const source = new StoredObjectsReader(storage).source('k', { md5: md5Hex(Buffer.from('v1')), size: 2 });
     expect((await read(source)).toString()).toBe('v1');
     expect((await read(source)).toString()).toBe('v1');
   });
 
+  it('streams an empty object', async () => {
+    const storage = new InMemoryStorageBackend();
+    await put(storage, '');
+    const source = new StoredObjectsReader(storage).source('k', { md5: md5Hex(Buffer.from('')), size: 0 });
+    expect(await read(source)).toEqual(Buffer.alloc(0));
+  });
+
   it.each([
     ['overwritten', (s: InMemoryStorageBackend) => put(s, 'v2'), ObjectChangedError],
+    ['overwritten with more bytes', (s: InMemoryStorageBackend) => put(s, 'v1 and more'), ObjectChangedError],
+    ['overwritten with fewer bytes', (s: InMemoryStorageBackend) => put(s, 'v'), ObjectChangedError],
     ['deleted', (s: InMemoryStorageBackend) => s.deleteObject('k'), ObjectChangedError],
   ])('fails when the object was %s after planning, without sending other bytes', async (_, change, expected) => {
     const storage = new InMemoryStorageBackend();
     await put(storage, 'v1');
-    const source = new StoredObjectsReader(storage).source('k', md5Hex(Buffer.from('v1')));
+    const source = new StoredObjectsReader(storage).source('k', { md5: md5Hex(Buffer.from('v1')), size: 2 });
     await change(storage);
     await expect(read(source)).rejects.toThrow(expected);
   });

@@ -103,8 +103,11 @@ describe('pushDataset', () => {
       running = 0;
       maxRunning = 0;
       constructor(root: string) {
-        super(root, undefined, async (dir) => {
-          this.synced.push(dir);
+        super(root, undefined, {
+          syncFiles: async () => undefined,
+          syncDirs: async (dirs) => {
+            this.synced.push(...dirs);
+          },
         });
       }
       override async upload(id: string, source: ObjectSource, size?: number): Promise<void> {

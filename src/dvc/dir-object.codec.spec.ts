@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildDirObject, isIgnoredByDvc, parseDirObject, type DirFile } from './dir-object.codec.js';
+import {
+  buildDirObject,
+  buildDirObjectYielding,
+  isIgnoredByDvc,
+  parseDirObject,
+  type DirFile,
+} from './dir-object.codec.js';
 import { DvcFormatError } from './dvc-format.error.js';
 import { md5Hex } from './md5.util.js';
 
@@ -106,6 +112,25 @@ describe('buildDirObject', () => {
   it('refuses a duplicate path and a bad md5', () => {
     expect(() => buildDirObject([...named('a'), ...named('a')])).toThrow(/listed twice/);
     expect(() => buildDirObject([{ relpath: 'a', md5: 'ABC', size: 1 }])).toThrow(/md5/);
+  });
+
+  it('built a slice per turn of the event loop, gives the same bytes, and lets timers run in between', async () => {
+    // Many entries in reverse order: the sort and several slices of encoding.
+    const files = Array.from({ length: 12_000 }, (_, i) => ({
+      relpath: `t/${String(12_000 - i).padStart(5, '0')}-é.json`,
+      md5: md5Hex(String(i)),
+      size: i,
+    }));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    try {
+      const yielding = await buildDirObjectYielding(files);
+      expect(yielding).toEqual(buildDirObject(files));
+      expect(ticks).toBeGreaterThan(0);
+    } finally {
+      clearInterval(timer);
+    }
+    await expect(buildDirObjectYielding([...named('a'), ...named('a')])).rejects.toThrow(/listed twice/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compareCodePoints } from './code-point.order.js';
 import { DvcFormatError } from './dvc-format.error.js';
 import { isObjectId, md5Hex } from './md5.util.js';
@@ -41,22 +42,44 @@ const IGNORED = /(^|\/)(\.git|\.dvcignore)(\/|$)|(^|\/)\.(hg|dvc)\//;
  * `json.dumps(sorted(entries, key=relpath), sort_keys=True)`, encoded as UTF-8 (ASCII, as it is all escaped).
  */
 export function buildDirObject(files: readonly DirFile[]): DirObject {
+  const steps = dirObjectSteps(files);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * The same `.dir`, built a slice of entries per turn of the event loop: for 100,000 files the listing takes long
+ * enough to delay PUTs if built in one go (invariant 7).
+ */
+export async function buildDirObjectYielding(files: readonly DirFile[]): Promise<DirObject> {
+  const steps = dirObjectSteps(files);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    await nextTurn();
+  }
+}
+
+/** Entries checked and encoded between two pauses of `dirObjectSteps`. */
+const ENTRIES_PER_STEP = 5000;
+
+/** The one encoding of a `.dir`, pausing (`yield`) every ENTRIES_PER_STEP entries. */
+function* dirObjectSteps(files: readonly DirFile[]): Generator<void, DirObject> {
   const sorted = [...files].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
-  sorted.forEach((file, i) => {
+  yield;
+  // sort_keys=True puts "md5" before "relpath"; separators are Python's defaults ", " and ": ".
+  const items: string[] = new Array<string>(sorted.length);
+  let size = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const file = sorted[i];
     assertRelpath(file.relpath);
     if (!isObjectId(file.md5) || file.md5.endsWith('.dir'))
       throw new DvcFormatError(`'${file.relpath}': md5 '${file.md5}' is not 32 lowercase hex digits`);
     if (i > 0 && sorted[i - 1].relpath === file.relpath) throw new DvcFormatError(`'${file.relpath}' is listed twice`);
-  });
-  // sort_keys=True puts "md5" before "relpath"; separators are Python's defaults ", " and ": ".
-  const items = sorted.map((f) => `{"md5": ${pythonJsonString(f.md5)}, "relpath": ${pythonJsonString(f.relpath)}}`);
+    items[i] = `{"md5": ${pythonJsonString(file.md5)}, "relpath": ${pythonJsonString(file.relpath)}}`;
+    size += file.size;
+    if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
+  }
   const content = Buffer.from(`[${items.join(', ')}]`, 'utf8');
-  return {
-    hash: `${md5Hex(content)}.dir`,
-    content,
-    size: sorted.reduce((sum, f) => sum + f.size, 0),
-    nfiles: sorted.length,
-  };
+  return { hash: `${md5Hex(content)}.dir`, content, size, nfiles: sorted.length };
 }
 
 /** Reads a `.dir` object (ours or one written by DVC, possibly with extra keys per entry). */

@@ -4,25 +4,32 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { LocalDvcRemote } from './local.dvc-remote.js';
+import { LocalDvcRemote, type LocalRemoteDurability } from './local.dvc-remote.js';
 import { md5Hex } from './md5.util.js';
 
 describe('LocalDvcRemote on a real folder', () => {
   let base: string;
   let root: string;
-  /** Every fsync of a folder, with whether the `.dir` object was visible then. */
-  let synced: Array<{ dir: string; dirObjectVisible: boolean }>;
-  let dirObjectPath: string;
-  const fsyncRecorder = async (dir: string) => {
-    synced.push({ dir, dirObjectVisible: existsSync(dirObjectPath) });
-  };
+  /** Every durability call, in order, with whether each object was at its final path then. */
+  let synced: Array<{ what: 'files' | 'dirs'; paths: string[]; inPlace: boolean[] }>;
+  let watched: string[];
   const at = (id: string) => join(root, 'files', 'md5', id.slice(0, 2), id.slice(2));
+  const folderOf = (id: string) => join(root, 'files', 'md5', id.slice(0, 2));
+  const recorder = (failDirs?: () => boolean): LocalRemoteDurability => ({
+    syncFiles: async (paths) => {
+      synced.push({ what: 'files', paths: [...paths], inPlace: watched.map((id) => existsSync(at(id))) });
+    },
+    syncDirs: async (paths) => {
+      if (failDirs?.()) throw new Error('EIO');
+      synced.push({ what: 'dirs', paths: [...paths], inPlace: watched.map((id) => existsSync(at(id))) });
+    },
+  });
 
   beforeEach(async () => {
     base = await mkdtemp(join(tmpdir(), 'local-remote-'));
     root = join(base, 'store');
     synced = [];
-    dirObjectPath = '';
+    watched = [];
   });
   afterEach(() => rm(base, { recursive: true, force: true }));
 
@@ -32,57 +39,89 @@ describe('LocalDvcRemote on a real folder', () => {
     const streamed = md5Hex(chunks.join(''));
     await remote.upload(streamed, () => Readable.from(chunks.map((c) => Buffer.from(c))));
     await remote.upload(md5Hex('whole'), () => Buffer.from('whole'));
+    // Staged: already counted and readable, in place once syncUploads returns.
+    expect(await remote.missing([streamed, md5Hex('whole'), md5Hex('absent')])).toEqual(new Set([md5Hex('absent')]));
+    expect((await remote.read(streamed))?.toString()).toBe('{"a": 1}');
+    await remote.syncUploads();
     expect(await readFile(at(streamed), 'utf8')).toBe('{"a": 1}');
     expect(statSync(at(streamed)).mode & 0o777).toBe(0o444);
     expect(await readFile(at(md5Hex('whole')), 'utf8')).toBe('whole');
-    expect(await readdir(join(root, 'files', 'md5', streamed.slice(0, 2)))).toEqual([streamed.slice(2)]);
+    expect(await readdir(folderOf(streamed))).toEqual([streamed.slice(2)]);
     expect(await remote.missing([streamed, md5Hex('whole'), md5Hex('absent')])).toEqual(new Set([md5Hex('absent')]));
   });
 
   it('refuses bytes that do not hash to the id, keeping nothing', async () => {
     const remote = new LocalDvcRemote(root);
     await expect(remote.upload(md5Hex('x'), () => Buffer.from('not x'))).rejects.toThrow(/hash to/);
-    expect(await readdir(join(root, 'files', 'md5', md5Hex('x').slice(0, 2)))).toEqual([]);
+    await remote.syncUploads();
+    expect(await readdir(folderOf(md5Hex('x')))).toEqual([]);
   });
 
-  it('makes renames durable in bulk: each folder that got an object once, and the parent of each folder created', async () => {
-    const remote = new LocalDvcRemote(root, undefined, fsyncRecorder);
-    const ids = ['a', 'b', 'c', 'd', 'e'].map((x) => md5Hex(x));
-    for (const id of ids) await remote.upload(id, () => Buffer.from(['a', 'b', 'c', 'd', 'e'][ids.indexOf(id)]));
+  it('makes the bytes durable before any object takes its name, and the renames durable before returning', async () => {
+    const remote = new LocalDvcRemote(root, undefined, recorder());
+    const texts = ['a', 'b', 'c', 'd', 'e'];
+    watched = texts.map((x) => md5Hex(x));
+    for (const [i, id] of watched.entries()) await remote.upload(id, () => Buffer.from(texts[i]));
     expect(synced).toEqual([]); // nothing per upload
     await remote.syncUploads();
-    const prefixes = new Set(ids.map((id) => join(root, 'files', 'md5', id.slice(0, 2))));
-    const expected = new Set([...prefixes, join(root, 'files', 'md5'), join(root, 'files'), root, base]);
-    expect(new Set(synced.map((s) => s.dir))).toEqual(expected);
-    expect(synced).toHaveLength(expected.size);
+    expect(synced.map((s) => s.what)).toEqual(['files', 'dirs']);
+    // One call for all the bytes, while no object had its name yet: a crash then leaves only temp files.
+    expect(synced[0].paths).toHaveLength(5);
+    expect(synced[0].paths.every((path) => path.endsWith('.tmp'))).toBe(true);
+    expect(synced[0].inPlace).toEqual([false, false, false, false, false]);
+    // Then the renames, each folder that got one, and the parent of each folder created.
+    const expected = new Set([...watched.map(folderOf), join(root, 'files', 'md5'), join(root, 'files'), root, base]);
+    expect(new Set(synced[1].paths)).toEqual(expected);
+    expect(synced[1].paths).toHaveLength(expected.size);
+    expect(synced[1].inPlace).toEqual([true, true, true, true, true]);
     synced = [];
     await remote.syncUploads();
-    expect(synced).toEqual([]);
+    expect(synced.flatMap((s) => s.paths)).toEqual([]);
+  });
+
+  it('a crash before syncUploads leaves no object under its name: the next run finds it missing', async () => {
+    const id = md5Hex('lost in a crash');
+    await new LocalDvcRemote(root).upload(id, () => Buffer.from('lost in a crash'));
+    const afterRestart = new LocalDvcRemote(root);
+    expect(await afterRestart.missing([id])).toEqual(new Set([id]));
+    expect(await afterRestart.read(id)).toBeUndefined();
   });
 
   it("makes the files' renames durable before a .dir appears, and the .dir's own before upload returns", async () => {
-    const remote = new LocalDvcRemote(root, undefined, fsyncRecorder);
-    await remote.upload(md5Hex('file'), () => Buffer.from('file'));
+    const remote = new LocalDvcRemote(root, undefined, recorder());
     const dirId = `${md5Hex('[]')}.dir`;
-    dirObjectPath = at(dirId);
+    watched = [md5Hex('file'), dirId];
+    await remote.upload(md5Hex('file'), () => Buffer.from('file'));
     await remote.upload(dirId, () => Buffer.from('[]'));
-    const fileFolder = join(root, 'files', 'md5', md5Hex('file').slice(0, 2));
-    const dirFolder = join(root, 'files', 'md5', dirId.slice(0, 2));
-    expect(synced.find((s) => s.dir === fileFolder)).toEqual({ dir: fileFolder, dirObjectVisible: false });
-    expect(synced.filter((s) => s.dir === dirFolder).at(-1)).toEqual({ dir: dirFolder, dirObjectVisible: true });
+    const fileDirs = synced.findIndex((s) => s.what === 'dirs' && s.paths.includes(folderOf(md5Hex('file'))));
+    expect(synced[fileDirs].inPlace).toEqual([true, false]);
+    const last = synced.at(-1)!;
+    expect(last.paths).toContain(folderOf(dirId));
+    expect(last.inPlace).toEqual([true, true]);
   });
 
   it('keeps the folders whose fsync failed for the next call, and says why', async () => {
     let fail = true;
-    const remote = new LocalDvcRemote(root, undefined, async (dir) => {
-      if (fail && dir.endsWith(md5Hex('x').slice(0, 2))) throw new Error('EIO');
-      synced.push({ dir, dirObjectVisible: false });
-    });
+    const remote = new LocalDvcRemote(
+      root,
+      undefined,
+      recorder(() => fail),
+    );
     await remote.upload(md5Hex('x'), () => Buffer.from('x'));
     await expect(remote.syncUploads()).rejects.toThrow(/durable: EIO/);
     fail = false;
     synced = [];
     await remote.syncUploads();
-    expect(synced.map((s) => s.dir)).toEqual([join(root, 'files', 'md5', md5Hex('x').slice(0, 2))]);
+    expect(synced.find((s) => s.what === 'dirs')?.paths).toContain(folderOf(md5Hex('x')));
+  });
+
+  it('finds what is missing among many ids by listing their folders (as one stat each would)', async () => {
+    const remote = new LocalDvcRemote(root);
+    const present = ['p1', 'p2', 'p3'].map((x) => md5Hex(x));
+    for (const [i, id] of present.entries()) await remote.upload(id, () => Buffer.from(`p${i + 1}`));
+    await remote.syncUploads();
+    const absent = Array.from({ length: 1100 }, (_, i) => md5Hex(`absent ${i}`));
+    expect(await remote.missing([...present, ...absent])).toEqual(new Set(absent));
+    expect(await remote.missing([...present, absent[0]])).toEqual(new Set([absent[0]]));
   });
 });

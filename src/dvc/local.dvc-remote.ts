@@ -1,29 +1,58 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DvcRemote, type ObjectSource, type RemoteHealth } from './dvc.remote.js';
 import { DvcRemoteError } from './dvc-remote.error.js';
 import { objectRelPath } from './object-path.util.js';
 import { hashMismatch } from './remote-io.util.js';
-import { fsyncDir as fsyncDirectory } from '../common/fsync-dir.js';
+import { fsyncDir } from '../common/fsync-dir.js';
+import { fsyncFile, syncFileSystem } from '../common/sync-file-system.js';
 
 /** How many files are looked at at the same time. */
 const PARALLEL = 32;
-/** Folders fsynced at the same time by `syncUploads` (as few as the uploads: the PUTs share the thread pool). */
+/** fsyncs (and renames) run at the same time (as few as the uploads: the PUTs share the thread pool). */
 const SYNC_PARALLEL = 2;
+/** Above this many ids, `missing` lists the `xx/` folders (at most 256 readdirs) instead of one stat per id. */
+const LIST_ABOVE = 1024;
+/** Up to this many files or folders, an fsync of each; above, one syncfs of the file system costs less. */
+const FSYNC_EACH_UP_TO = 16;
+
+/** How the remote makes what it wrote durable: fsync/syncfs by default, a recorder in the specs. */
+export interface LocalRemoteDurability {
+  /** The bytes (and inodes) of these files. */
+  syncFiles(files: readonly string[]): Promise<void>;
+  /** The entries (renames, created folders) of these folders. */
+  syncDirs(dirs: readonly string[]): Promise<void>;
+}
+
+/** A few paths: an fsync each; many: one syncfs(2) of their file system (fsync each where `sync` is missing). */
+export const fsDurability: LocalRemoteDurability = {
+  syncFiles: (files) => syncAll(files, fsyncFile),
+  syncDirs: (dirs) => syncAll(dirs, fsyncDir),
+};
+
+async function syncAll(paths: readonly string[], fsyncOne: (path: string) => Promise<void>): Promise<void> {
+  if (paths.length === 0) return;
+  if (paths.length > FSYNC_EACH_UP_TO && (await syncFileSystem(paths[0]))) return;
+  await inParallel(paths, SYNC_PARALLEL, fsyncOne);
+}
 
 /**
  * A DVC remote (or cache) in a local folder, laid out as dvc-objects' `LocalFileSystem` + `HashFileDB`
  * write it: tmp file + rename so a reader never sees half an object, then mode 0444, which DVC takes as
  * "already verified" and never re-hashes (dvc-objects `HashFileDB.protect`).
  *
- * An object is durable once its bytes are fsynced (before the rename) AND the folder holding its new name is
- * (LWN, "Ensuring data reaches disk"). The folders are fsynced in bulk by `syncUploads`, not one per upload: a
- * flush writes thousands of objects into at most 256 `xx/` folders, so each folder is fsynced once for all of
- * them. A `.dir` is uploaded only after the renames of the files before it are durable, and is durable itself
- * when `upload` returns (DVC trusts a `.dir` on the remote to mean "all its files are there"; invariant 2).
- * `pushDataset` calls `syncUploads` once its files are uploaded, before anything can reference them.
+ * A file object is durable once its bytes are AND the folder holding its new name is (LWN, "Ensuring data reaches
+ * disk"). A flush writes thousands of small objects, so neither is paid per object: `upload` writes the bytes to a
+ * temp file beside the object's path and stops there (staged: `missing` and `read` already count it as present);
+ * `syncUploads` then makes the bytes of every staged file durable at once (one syncfs for many), renames them into
+ * place, and makes the renames durable (one syncfs again, or an fsync per folder for a few). Renaming only after the
+ * bytes are durable is what keeps a crash from leaving an object name over bytes that never reached the disk, which
+ * `missing` would take as present forever. Until `syncUploads` returns, nothing is promised: `pushDataset` calls it
+ * before the `.dir` and before any commit can name the objects (docs/architecture.md, invariant 2), and a crash
+ * before that leaves only temp files, which DVC ignores (they do not parse as object ids) and a later push
+ * writes again. A `.dir` is written and made durable on its own, after `syncUploads`, before `upload` returns.
  */
 export class LocalDvcRemote extends DvcRemote {
   /**
@@ -33,13 +62,15 @@ export class LocalDvcRemote extends DvcRemote {
    * the flush took 1.1–1.5× as long with 2 as with 8. Invariant 7 (a sync does not slow PUTs) weighs more.
    */
   override readonly uploadParallelism = 2;
+  /** Uploaded file objects not yet in place: id → its temp file (bytes written and checked, not durable). */
+  private readonly staged = new Map<string, string>();
   /** Folders holding new entries (renamed objects, created folders) that are not fsynced yet. */
   private readonly unsynced = new Set<string>();
 
   constructor(
     private readonly root: string,
     private readonly name?: string,
-    private readonly fsyncDir: (dir: string) => Promise<void> = fsyncDirectory,
+    private readonly durability: LocalRemoteDurability = fsDurability,
   ) {
     super();
   }
@@ -49,22 +80,19 @@ export class LocalDvcRemote extends DvcRemote {
   }
 
   async missing(ids: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(ids)].filter((id) => !this.staged.has(id));
+    if (unique.length > LIST_ABOVE) return this.missingByListing(unique);
     const result = new Set<string>();
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += PARALLEL) {
-      await Promise.all(
-        unique.slice(i, i + PARALLEL).map(async (id) => {
-          if (!(await this.exists(id))) result.add(id);
-        }),
-      );
-    }
+    await inParallel(unique, PARALLEL, async (id) => {
+      if (!(await this.exists(id))) result.add(id);
+    });
     return result;
   }
 
   /**
-   * Six file-system calls per object (open, write, fchmod, fsync, close, rename), each a trip through libuv's
-   * four-thread pool that the service's PUTs share: no stream pipeline, no reopening to fsync, no mkdir while the
-   * `xx/` folder exists. The bytes are hashed here, once: the id must be their md5.
+   * Writes the object to a temp file beside its path, checking that the bytes hash to the id; a file object stays
+   * staged there until `syncUploads`. Five file-system calls (open, write, fchmod, close; the rename later), each a
+   * trip through libuv's four-thread pool that the service's PUTs share.
    */
   async upload(id: string, source: ObjectSource, _size?: number): Promise<void> {
     const target = this.pathOf(id);
@@ -80,16 +108,20 @@ export class LocalDvcRemote extends DvcRemote {
           throw hashMismatch(id, md5, this.describe());
         }
         // 0444 whatever the umask: DVC takes it as "already verified" (dvc-objects HashFileDB.protect). Set before the
-        // fsync, so that the mode is as durable as the bytes; both are, before the rename makes the object visible
-        // (a commit may reference it right after the push).
+        // bytes are made durable, so that the mode is as durable as they are.
         await file.chmod(0o444);
-        await file.sync();
+        if (isDir) await file.sync();
       } finally {
         await file.close();
       }
+      if (!isDir) {
+        if (this.staged.has(id)) await rm(tmp, { force: true });
+        else this.staged.set(id, tmp);
+        return;
+      }
       await rename(tmp, target);
       this.unsynced.add(dirname(target));
-      if (isDir) await this.syncUploads();
+      await this.syncUploads();
     } catch (error) {
       await rm(tmp, { force: true });
       if (error instanceof DvcRemoteError) throw error;
@@ -99,33 +131,37 @@ export class LocalDvcRemote extends DvcRemote {
     }
   }
 
-  /** Makes the renames (and created folders) of every upload so far durable: one fsync per folder that got one. */
+  /**
+   * Makes every upload so far durable and in place: the staged bytes, then their renames, then the folders that got
+   * entries. What fails stays to do for the next call.
+   */
   override async syncUploads(): Promise<void> {
-    const dirs = [...this.unsynced];
-    this.unsynced.clear();
-    const failed: unknown[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < dirs.length) {
-        const dir = dirs[next++];
-        await this.fsyncDir(dir).catch((error: unknown) => {
-          this.unsynced.add(dir); // still to do: the next call tries again
-          failed.push(error);
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(SYNC_PARALLEL, dirs.length) }, worker));
-    if (failed.length > 0) {
-      const error = failed[0] as Error;
-      throw new DvcRemoteError(`cannot make the objects written to ${this.describe()} durable: ${error.message}`, {
-        cause: error,
+    const staged = [...this.staged];
+    try {
+      await this.durability.syncFiles(staged.map(([, tmp]) => tmp));
+      await inParallel(staged, SYNC_PARALLEL, async ([id, tmp]) => {
+        const target = this.pathOf(id);
+        await rename(tmp, target);
+        this.staged.delete(id);
+        this.unsynced.add(dirname(target));
       });
+      const dirs = [...this.unsynced];
+      this.unsynced.clear();
+      await this.durability.syncDirs(dirs).catch((error: unknown) => {
+        for (const dir of dirs) this.unsynced.add(dir); // still to do: the next call tries again
+        throw error;
+      });
+    } catch (error) {
+      throw new DvcRemoteError(
+        `cannot make the objects written to ${this.describe()} durable: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
   async read(id: string): Promise<Buffer | undefined> {
     try {
-      return await readFile(this.pathOf(id));
+      return await readFile(this.staged.get(id) ?? this.pathOf(id));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new DvcRemoteError(`object ${id}: cannot read from ${this.describe()}: ${(error as Error).message}`, {
@@ -165,6 +201,32 @@ export class LocalDvcRemote extends DvcRemote {
     }
   }
 
+  /** `missing` for many ids: each `xx/` folder they fall in is listed once. */
+  private async missingByListing(ids: readonly string[]): Promise<Set<string>> {
+    const byFolder = new Map<string, string[]>();
+    for (const id of ids) {
+      const folder = dirname(this.pathOf(id));
+      const group = byFolder.get(folder);
+      if (group) group.push(id);
+      else byFolder.set(folder, [id]);
+    }
+    const result = new Set<string>();
+    await inParallel([...byFolder], SYNC_PARALLEL, async ([folder, group]) => {
+      const files = new Set<string>();
+      try {
+        for (const entry of await readdir(folder, { withFileTypes: true })) if (entry.isFile()) files.add(entry.name);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          throw new DvcRemoteError(`cannot list ${folder} of ${this.describe()}: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
+      }
+      for (const id of group) if (!files.has(id.slice(2))) result.add(id);
+    });
+    return result;
+  }
+
   private async exists(id: string): Promise<boolean> {
     try {
       return (await stat(this.pathOf(id))).isFile();
@@ -175,6 +237,20 @@ export class LocalDvcRemote extends DvcRemote {
       });
     }
   }
+}
+
+/** Runs `work` on every item, at most `parallel` at a time; the first failure rejects once all have settled. */
+async function inParallel<T>(items: readonly T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failed: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await work(item).catch((error: unknown) => failed.push(error));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
+  if (failed.length > 0) throw failed[0];
 }
 
 /** Writes every byte of `body` to `file` (write(2) may write less than asked), returning their md5. */

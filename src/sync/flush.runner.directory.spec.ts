@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Readable } from 'node:stream';
 import { InMemoryGitRemote } from '../../test/fakes/in-memory-git.remote.js';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
 import { harnessPerTest, SECRETS, SyncHarness } from '../../test/support/sync-harness.js';
@@ -26,6 +27,31 @@ describe('FlushRunner, directory layout', () => {
     expect(h.out()).toMatchObject({ path: 'annotations', nfiles: 2, size: 14, hash: 'md5' });
     expect(h.pulled()).toEqual({ 'exports/1.json': '{"a":1}', 'exports/2.json': '{"b":2}' });
     expect(await h.pending()).toBe(0);
+  });
+
+  it("enters a multipart object with the md5 of its bytes (DVC's hash), not its ETag", async () => {
+    const h = harness();
+    const upload = await h.storage.createUpload({ key: 'big.json', userMetadata: {} });
+    const part = await h.storage.uploadPart({
+      uploadId: upload.uploadId,
+      key: 'big.json',
+      partNumber: 1,
+      body: Readable.from([Buffer.from('{"multipart": true}')]),
+      maxSize: 1 << 20,
+    });
+    const meta = await h.storage.completeUpload({
+      uploadId: upload.uploadId,
+      key: 'big.json',
+      parts: [{ partNumber: 1, etag: part.md5, checksums: {} }],
+      maxSize: 1 << 20,
+    });
+    expect(meta.multipart?.etag).toMatch(/-1$/);
+
+    await h.flush();
+
+    expect(h.remote.has(md5('{"multipart": true}'))).toBe(true);
+    expect(h.out()!.md5).toBe(predictDir({ 'big.json': '{"multipart": true}' }));
+    expect(h.pulled()).toEqual({ 'big.json': '{"multipart": true}' });
   });
 
   it('puts the .dir on the remote only after every file object (invariant 2)', async () => {

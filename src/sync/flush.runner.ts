@@ -138,7 +138,7 @@ export class FlushRunner<T> extends FlushPipeline {
           continue;
         }
         if (commit) checkpoint('push-acknowledged');
-        this.record(
+        await this.record(
           datasetId,
           upto,
           fullRebuild,
@@ -212,7 +212,7 @@ export class FlushRunner<T> extends FlushPipeline {
     throw new Error(`git push failed: ${pushed.reason}`);
   }
 
-  private record(
+  private async record(
     datasetId: string,
     upto: number,
     fullRebuild: boolean,
@@ -221,10 +221,10 @@ export class FlushRunner<T> extends FlushPipeline {
     items: Map<string, T>,
     datasetHash: string,
     commit: string | null,
-  ): void {
+  ): Promise<void> {
     const replaceAll = fullRebuild || merged;
     const ids = replaceAll ? [...items.keys()] : [...ours.touched];
-    this.state.recordPush({
+    await this.state.recordPush({
       replaceAll,
       replaceKeyItems: fullRebuild,
       upsert: ids.flatMap((id) => {

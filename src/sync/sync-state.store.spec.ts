@@ -16,11 +16,11 @@ afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, f
 const item = (id: string) => ({ id, hash: `h-${id}`, value: JSON.stringify({ id }) });
 
 describe('SyncStateStore', () => {
-  it('starts empty and keeps what a push recorded across a restart', () => {
+  it('starts empty and keeps what a push recorded across a restart', async () => {
     const { dataDir, state } = fresh();
     expect(state.progress()).toMatchObject({ syncedSeq: 0, lastCommit: null, consecutiveFailures: 0, rejected: [] });
 
-    state.recordPush({
+    await state.recordPush({
       progress: {
         syncedSeq: 7,
         lastCommit: 'abc',
@@ -68,9 +68,9 @@ describe('SyncStateStore', () => {
       items: ['3', '9'],
       links: { k1: [], k2: [], k3: ['3'] },
     },
-  ])('$name', ({ flags, items, links }) => {
+  ])('$name', async ({ flags, items, links }) => {
     const { state } = fresh();
-    state.recordPush({
+    await state.recordPush({
       progress: { syncedSeq: 1 },
       upsert: [item('1'), item('2')],
       remove: [],
@@ -81,7 +81,7 @@ describe('SyncStateStore', () => {
     });
 
     const upsert = flags.replaceAll ? [item('3'), item('9')] : [item('3')];
-    state.recordPush({
+    await state.recordPush({
       progress: { syncedSeq: 2 },
       upsert,
       remove: flags.replaceAll ? [] : ['2'],
@@ -96,5 +96,40 @@ describe('SyncStateStore', () => {
     expect(Object.fromEntries(state.itemsOfKeys(['k1', 'k2', 'k3']))).toEqual(links);
     expect(state.progress().syncedSeq).toBe(2);
     state.close();
+  });
+
+  it('records a big push a slice per turn: timers run, readers see the last push until the end, a close rolls back', async () => {
+    const { dataDir, state } = fresh();
+    await state.recordPush({ progress: { syncedSeq: 1 }, upsert: [item('old')], remove: [], keyItems: new Map() });
+    const many = Array.from({ length: 12_000 }, (_, i) => item(String(i)));
+    const big = { progress: { syncedSeq: 2 }, upsert: many, remove: [], keyItems: new Map(), replaceAll: true };
+
+    let ticks = 0;
+    const seen: number[] = [];
+    const timer = setInterval(() => {
+      ticks++;
+      seen.push(state.progress().syncedSeq);
+    }, 0);
+    try {
+      await state.recordPush(big);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set([1]));
+    expect(state.progress().syncedSeq).toBe(2);
+    expect(state.items().size).toBe(12_000);
+
+    // Closed in the middle (a shutdown; for SQLite a crash is the same): nothing of that push stays.
+    const others = Array.from({ length: 12_000 }, (_, i) => item(`other ${i}`));
+    const interrupted = state.recordPush({ ...big, progress: { syncedSeq: 3 }, upsert: others });
+    await new Promise((resolve) => setImmediate(resolve));
+    state.close();
+    await expect(interrupted).rejects.toThrow();
+    const again = open(dataDir);
+    expect(again.progress().syncedSeq).toBe(2);
+    expect(again.items().size).toBe(12_000);
+    expect(again.items().has('0')).toBe(true);
+    again.close();
   });
 });
