@@ -54,6 +54,8 @@ describe('local folder remote, on disk', () => {
     await remote.upload('d751713988987e9331980363e24189ce.dir', () => dir);
     await remote.upload(md5Hex('foo'), () => Buffer.from('foo'));
     await remote.upload(md5Hex('x'), () => Buffer.from('not x')).catch(() => undefined);
+    // Objects are staged until syncUploads makes them durable and names them (pushDataset calls it before the .dir).
+    await remote.syncUploads();
     const path = join(root, 'files', 'md5', 'd7', '51713988987e9331980363e24189ce.dir');
     expect(statSync(path).mode & 0o777).toBe(0o444);
     expect(readdirSync(join(root, 'files', 'md5')).sort()).toEqual(['9d', 'ac', 'd7']);

@@ -1,6 +1,7 @@
 import { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -83,7 +84,9 @@ export async function startS3App(
   const { projectDataDir } = await import('../../../src/config/data-dir.layout.js');
   const { S3CredentialsProvider } = await import('../../../src/s3/credentials/s3-credentials.provider.js');
   const logger = new RecordingLogger();
-  let testing = Test.createTestingModule({ imports: [AppConfigModule, ProjectsModule, S3Module] }).setLogger(logger);
+  let testing = Test.createTestingModule({
+    imports: [AppConfigModule, ScheduleModule.forRoot(), ProjectsModule, S3Module],
+  }).setLogger(logger);
   if (options.projects) {
     // As the projects file makes them: the environment's project as the template, each in its own folder.
     const config = projectsConfig();
