@@ -17,16 +17,14 @@ import {
 import { startLabelStudio, type RunningLabelStudio } from '../support/label-studio.js';
 import { startS3Recorder, type S3Recorder } from '../support/s3-recorder.js';
 import { startService, type RunningService } from '../support/service.js';
-import { admin, flush } from '../sync/harness/admin-client.js';
+import { admin, flush, projectsStatus, waitForStatus } from '../sync/harness/admin-client.js';
 import { branchTip, commitsBetween } from '../sync/harness/team-repo.js';
 import {
   entryOf,
   flushAll,
   projectKeys,
-  projectsStatus,
   startTeamGit,
   TEAM_USER,
-  waitForProject,
   writeProjectsFile,
   type TeamGit,
 } from './projects.harness.js';
@@ -339,7 +337,7 @@ describe('one service, three projects: two Label Studio projects on one team rep
       team.brokenRoute.set({ fault: { kind: 'hang' } });
       const hanging = flush(service, 'sentiment');
       hanging.catch(() => undefined); // awaited below; a failure before that must not leave it unhandled
-      await waitForProject(service, 'sentiment', 'its flush to start', (p) => p.running);
+      await waitForStatus(service, 'its flush to start', (p) => p.running, { bucket: 'sentiment' });
       const updated = await ls.api.updateAnnotation(sessions.sentiment!.updatedId, { result: choice('pos') });
       sessions.sentiment!.live.set(updated.id, updated); // the PUT was acknowledged while its flush hangs
       const more = await ls.api.createAnnotation(sessions.ner!.taskIds[5], { result: choice('neg') });

@@ -6,7 +6,7 @@ import { tempRoot } from '../dvc/dvc-repo.harness.js';
 import { startFaultProxy, type FaultProxy } from '../reliability/harness/fault-proxy.js';
 import { git, pushCommit, startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import type { RunningService } from '../support/service.js';
-import { admin } from '../sync/harness/admin-client.js';
+import { projectsStatus, type ProjectsStatus } from '../sync/harness/admin-client.js';
 import { createDvcRepo, dvcConfigText } from '../sync/harness/team-repo.js';
 
 /**
@@ -80,42 +80,11 @@ export function writeProjectsFile(text: string): string {
   return file;
 }
 
-/** What `GET /_admin/sync` (and `POST`, with each flush's `outcome`) answers: one entry per project. */
-export interface ProjectsStatus {
-  projects: SyncStatus[];
-}
-
-async function statusCall(service: RunningService, method: 'GET' | 'POST', path: string): Promise<ProjectsStatus> {
-  const { status, text } = await admin(service, method, path);
-  if (status !== 200) throw new Error(`${method} ${path} answered ${status}: ${text}`);
-  return JSON.parse(text) as ProjectsStatus;
-}
-
-/** GET /_admin/sync. */
-export const projectsStatus = (service: RunningService) => statusCall(service, 'GET', '/_admin/sync');
 /** POST /_admin/sync: flushes every project, answers when all are done (one project: admin-client's `flush`). */
-export const flushAll = (service: RunningService) => statusCall(service, 'POST', '/_admin/sync');
+export const flushAll = (service: RunningService) => projectsStatus(service, 'POST');
 /** The entry of `bucket` (throws, with what there is, when it is missing). */
 export function entryOf(status: ProjectsStatus, bucket: string): SyncStatus {
   const entry = status.projects?.find((project) => project.bucket === bucket);
   if (!entry) throw new Error(`no project "${bucket}" in ${JSON.stringify(status).slice(0, 2000)}`);
   return entry;
-}
-
-/** Polls GET /_admin/sync until `done` holds for `bucket` (the deadline only bounds a hang). */
-export async function waitForProject(
-  service: RunningService,
-  bucket: string,
-  what: string,
-  done: (entry: SyncStatus) => boolean,
-  deadlineMs = 120_000,
-): Promise<SyncStatus> {
-  const deadline = Date.now() + deadlineMs;
-  let last: SyncStatus | undefined;
-  while (Date.now() < deadline) {
-    last = entryOf(await projectsStatus(service), bucket);
-    if (done(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gave up waiting for ${what} after ${deadlineMs / 1000}s; last: ${JSON.stringify(last)}`);
 }

@@ -28,17 +28,4 @@ describe('buildKeyRing', () => {
     expect(own.secretOf('AKGLOBAL')).toBe('global-secret');
     expect(own.bucketsOf('AKGLOBAL')).toEqual([]);
   });
-
-  it.each([
-    [
-      'two projects',
-      [
-        { bucket: 'a', keys: NER },
-        { bucket: 'b', keys: { ...NER } },
-      ],
-    ],
-    ['a project and the global pair', [{ bucket: 'a', keys: { ...GLOBAL, secretAccessKey: 'other' } }]],
-  ])('refuses one access key id given to %s', (_, buckets) => {
-    expect(() => buildKeyRing(GLOBAL, buckets)).toThrow(/given to more than one project/);
-  });
 });

@@ -10,8 +10,8 @@ export interface S3KeyRing {
 
 /**
  * A project with its own pair is reachable with that pair only; the global pair (S3_ACCESS_KEY_ID… or the
- * generated credentials.json) serves every project without one. An access key id given twice would make the
- * secret ambiguous: refused (the projects file loader refuses it first, with the projects named).
+ * generated credentials.json) serves every project without one. Each access key id names one pair: the projects
+ * file loader refuses one given twice, naming the projects (config/project-conflicts.check.ts).
  */
 export function buildKeyRing(
   global: S3Credentials,
@@ -20,10 +20,6 @@ export function buildKeyRing(
   const entries = new Map<string, { pair: S3Credentials; buckets: string[] }>();
   const add = (pair: S3Credentials, bucket?: string) => {
     let entry = entries.get(pair.accessKeyId);
-    if (entry && entry.pair !== pair)
-      throw new Error(
-        `S3 access key id ${pair.accessKeyId} is given to more than one project (or is the global one too)`,
-      );
     if (!entry) entries.set(pair.accessKeyId, (entry = { pair, buckets: [] }));
     if (bucket !== undefined) entry.buckets.push(bucket);
   };

@@ -15,17 +15,33 @@ export async function admin(
   return { status: response.status, text: await response.text() };
 }
 
+/** What `GET /_admin/sync` (and `POST`, with each flush's `outcome`) answers: one entry per project. */
+export interface ProjectsStatus {
+  projects: SyncStatus[];
+}
+
+/** `GET` or `POST /_admin/sync`, of every project or of `bucket` alone; anything but 200 throws with the answer. */
+export async function projectsStatus(
+  service: RunningService,
+  method: 'GET' | 'POST' = 'GET',
+  bucket?: string,
+): Promise<ProjectsStatus> {
+  const path = bucket === undefined ? '/_admin/sync' : `/_admin/sync?bucket=${encodeURIComponent(bucket)}`;
+  const { status, text } = await admin(service, method, path);
+  if (status !== 200) throw new Error(`${method} ${path} answered ${status}: ${text}`);
+  return JSON.parse(text) as ProjectsStatus;
+}
+
 /**
  * The entry of one project in `{ projects: [...] }`: the bucket named, or the service's only project (the
  * single-project services of most suites).
  */
 async function statusFrom(service: RunningService, method: 'GET' | 'POST', bucket?: string): Promise<SyncStatus> {
-  const path = bucket === undefined ? '/_admin/sync' : `/_admin/sync?bucket=${encodeURIComponent(bucket)}`;
-  const { status, text } = await admin(service, method, path);
-  if (status !== 200) throw new Error(`${method} ${path} answered ${status}: ${text}`);
-  const { projects } = JSON.parse(text) as { projects: SyncStatus[] };
+  const { projects } = await projectsStatus(service, method, bucket);
   if (projects.length !== 1)
-    throw new Error(`${method} ${path}: expected one project, got ${projects.length}: ${text}`);
+    throw new Error(
+      `${method} /_admin/sync: expected one project, got ${projects.length}: ${JSON.stringify(projects)}`,
+    );
   return projects[0];
 }
 
@@ -52,14 +68,14 @@ export async function waitForStatus(
   service: RunningService,
   what: string,
   done: (status: SyncStatus) => boolean,
-  deadlineMs = 180_000,
+  { bucket, deadlineMs = 180_000 }: { bucket?: string; deadlineMs?: number } = {},
 ): Promise<SyncStatus> {
   const deadline = Date.now() + deadlineMs;
   let last: SyncStatus | undefined;
   while (Date.now() < deadline) {
-    last = await syncStatus(service);
+    last = await syncStatus(service, bucket);
     if (done(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`gave up waiting for ${what} after ${deadlineMs / 1000}s; last status: ${JSON.stringify(last)}`);
 }
