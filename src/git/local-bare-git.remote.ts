@@ -17,6 +17,7 @@ import { GitObjects, type Signature } from './git-objects.adapter.js';
 import { GitRemoteError } from './git-remote.error.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { noCheckpoint, type Checkpoint } from '../common/crash.checkpoint.js';
+import { pathExists } from '../common/path-exists.js';
 
 export interface LocalBareGitRemoteOptions {
   /** DATA_DIR/repo.git: created on first use. */
@@ -148,7 +149,7 @@ export class LocalBareGitRemote extends GitRemote {
   private ensureRepo(): Promise<void> {
     this.ready ??= (async () => {
       const { repoDir, branch, author } = this.options;
-      if (await exists(join(repoDir, 'HEAD'))) return;
+      if (await pathExists(join(repoDir, 'HEAD'))) return;
       const staging = `${repoDir}.init-${randomBytes(4).toString('hex')}`;
       try {
         await git.init({ fs, dir: staging, bare: true, defaultBranch: branch });
@@ -170,11 +171,4 @@ export class LocalBareGitRemote extends GitRemote {
     });
     return this.ready;
   }
-}
-
-function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }

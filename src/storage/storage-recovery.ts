@@ -6,19 +6,13 @@ import type { ObjectIndex } from './object-index.repository.js';
 import { legacyKeyToRelativePath, keyToRelativePath } from './key-path.js';
 import { objectFile, type StorageLayout } from './storage-layout.js';
 import type { UploadIndex } from './upload-index.repository.js';
+import { pathExists } from '../common/path-exists.js';
 
 export interface RecoveryReport {
   rolledForward: number;
   undone: number;
   deletesReplayed: number;
   tempFilesRemoved: number;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** Version 2: reserved names escaped in every letter case, `\` escaped (key-path.ts). */
@@ -44,7 +38,7 @@ export async function moveLegacyKeyPaths(
       if (legacy === keyToRelativePath(key)) continue;
       const from = join(layout.objectsDir, legacy);
       const to = objectFile(layout, key);
-      if (!(await exists(from)) || (await exists(to))) continue;
+      if (!(await pathExists(from)) || (await pathExists(to))) continue;
       await placeFile(from, to, dirs);
       await pruneEmptyDirs(dirname(from), dirs);
       moved++;
@@ -77,7 +71,7 @@ export async function recoverStorage(
   const report: RecoveryReport = { rolledForward: 0, undone: 0, deletesReplayed: 0, tempFilesRemoved: 0 };
   for (const intent of index.pendingIntents()) {
     const dest = objectFile(layout, intent.key);
-    if (intent.op === 'put' && intent.tmpPath && (await exists(intent.tmpPath))) {
+    if (intent.op === 'put' && intent.tmpPath && (await pathExists(intent.tmpPath))) {
       const journaled = index.writtenBy(intent);
       const found = journaled && (await fileDigest(intent.tmpPath));
       try {
