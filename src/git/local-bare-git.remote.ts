@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
 import { buildCommit } from './commit.builder.js';
-import { embeddedSeedFiles, SEED_MESSAGE } from './embedded-repo.seed.js';
+import { embeddedSeedFiles, MOVED_MESSAGE, movedSeedRemote, SEED_MESSAGE } from './embedded-repo.seed.js';
 import {
   GitRemote,
   type CommitRequest,
@@ -97,6 +97,10 @@ export class LocalBareGitRemote extends GitRemote {
 
   async push(commit: string): Promise<PushResult> {
     await this.ensureRepo();
+    return this.moveBranch(commit);
+  }
+
+  private async moveBranch(commit: string): Promise<PushResult> {
     if (!(await this.objects.hasCommit(commit))) {
       throw new GitRemoteError('invalid', `cannot push ${commit}: no such commit in ${this.options.repoDir}`);
     }
@@ -145,11 +149,28 @@ export class LocalBareGitRemote extends GitRemote {
     return undefined;
   }
 
+  /** After DATA_DIR moved: one commit pointing the seed's `.dvc/config` at the remote's new folder (movedSeedRemote). */
+  private async followMovedDataDir(): Promise<void> {
+    const tip = await this.objects.resolve(`refs/heads/${this.options.branch}`);
+    const config = tip === undefined ? undefined : await this.objects.readFile(tip, '.dvc/config');
+    const change = config && movedSeedRemote(config.toString('utf8'), this.options.dvcRemoteDir);
+    if (!tip || !change) return;
+    const commit = await buildCommit(
+      this.objects,
+      { parent: tip, changes: [change], message: MOVED_MESSAGE },
+      this.options.author,
+    );
+    const pushed = commit && (await this.moveBranch(commit));
+    // Thrown, ensureRepo is tried again on the next call (a teammate's push holding the lock is over by then).
+    if (pushed && !pushed.ok)
+      throw new Error(`could not point .dvc/config at ${this.options.dvcRemoteDir}: ${pushed.reason}`);
+  }
+
   /** Creates the repository once, atomically: a crash leaves either nothing or a repo with its first commit. */
   private ensureRepo(): Promise<void> {
     this.ready ??= (async () => {
       const { repoDir, branch, author } = this.options;
-      if (await pathExists(join(repoDir, 'HEAD'))) return;
+      if (await pathExists(join(repoDir, 'HEAD'))) return this.followMovedDataDir();
       const staging = `${repoDir}.init-${randomBytes(4).toString('hex')}`;
       try {
         await git.init({ fs, dir: staging, bare: true, defaultBranch: branch });

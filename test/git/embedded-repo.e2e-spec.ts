@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalBareGitRemote } from '../../src/git/local-bare-git.remote.js';
@@ -135,5 +135,51 @@ describe('LocalBareGitRemote (the embedded repository)', () => {
     const git$ = remote();
     expect(git$.describe()).toEqual({ url: repo, branch: 'main', embedded: true });
     expect(await git$.check()).toEqual({ ok: true });
+  });
+
+  it('follows a moved DATA_DIR: one commit points .dvc/config at the new folder, and the real dvc reads it', async () => {
+    const before = remote();
+    const seed = (await before.fetchTip())!.commit;
+    const c1 = await before.commitChanges({ parent: seed, changes: [write('data/a.dvc', 'v1\n')], message: 'Sync 1' });
+    expect(await before.push(c1!)).toEqual({ ok: true });
+    const moved = mkdtempSync(join(tmpdir(), 'embedded-moved-'));
+    rmSync(moved, { recursive: true });
+    renameSync(dataDir, moved);
+    dataDir = moved;
+    repo = join(moved, 'repo.git');
+
+    const after = remote();
+    const followed = (await after.fetchTip())!.commit;
+    expect(logSubjects(repo, 'main')).toEqual(['Point the DVC remote at its new folder', 'Sync 1', 'Initialize DVC']);
+    expect(show(repo, followed, 'data/a.dvc')).toBe('v1\n');
+    const clone = mkdtempSync(join(tmpdir(), 'embedded-clone-'));
+    try {
+      git(clone, 'clone', '-q', repo, 'work');
+      const remotes = execFileSync(toolPaths().dvc, ['remote', 'list'], { cwd: join(clone, 'work') }).toString();
+      expect(remotes.trim().split(/\s+/)).toEqual(['local', join(moved, 'dvc-remote'), '(default)']);
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
+    // Once only: a restart in the same place finds nothing to follow.
+    expect((await remote().fetchTip())!.commit).toBe(followed);
+  });
+
+  it('leaves alone a remote a person configured (another folder, or other settings)', async () => {
+    const seed = (await remote().fetchTip())!.commit;
+    const configs = [
+      `[core]\n    remote = local\n['remote "local"']\n    url = /mnt/team/dvc-store\n`,
+      `[core]\n    remote = local\n['remote "local"']\n    url = /old/place/dvc-remote\n    verify = true\n`,
+    ];
+    for (const config of configs) {
+      const commit = await remote().commitChanges({
+        parent: tip(repo, 'main')!,
+        changes: [write('.dvc/config', config)],
+        message: 'A teammate picks the remote',
+      });
+      expect(await remote().push(commit!)).toEqual({ ok: true });
+      expect((await remote().fetchTip())!.commit).toBe(commit);
+      expect(show(repo, 'main', '.dvc/config')).toBe(config);
+    }
+    expect(seed).not.toBe(tip(repo, 'main'));
   });
 });
