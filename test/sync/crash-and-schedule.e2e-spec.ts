@@ -4,7 +4,7 @@ import { removeTempRoots } from '../dvc/dvc-repo.harness.js';
 import { git } from '../support/git-http-server.js';
 import { startService, withLogs, type RunningService } from '../support/service.js';
 import { flush, syncStatus, waitForStatus } from './harness/admin-client.js';
-import { annotationBody, labelsByTask } from './harness/label-studio-bodies.js';
+import { annotationBody, labelsByTask, numberedAnnotation } from './harness/label-studio-bodies.js';
 import { gitCloneAndDvcPull, IN_SYNC } from './harness/pulled-dataset.js';
 import { S3Objects } from './harness/s3-objects.js';
 
@@ -18,18 +18,8 @@ const repoOf = (service: RunningService) => join(service.dataDir, 'repo.git');
 const commitCount = (service: RunningService) => Number(git(repoOf(service), 'rev-list', '--count', 'main').trim());
 const lastMessage = (service: RunningService) => git(repoOf(service), 'log', '-1', '--format=%B', 'main');
 
-/** Task `n` with one annotation `100 + n`: a Label Studio body under `exports//<annotation id>`. */
-const annotationOf = (n: number) => ({
-  [`exports//${100 + n}`]: annotationBody({
-    id: 100 + n,
-    task: n,
-    text: `task ${n}`,
-    choice: `label ${n}`,
-    updatedAt: '2024-07-01T10:00:00Z',
-  }),
-});
 const annotations = (from: number, to: number) =>
-  Object.assign({}, ...Array.from({ length: to - from + 1 }, (_, i) => annotationOf(from + i))) as Record<
+  Object.assign({}, ...Array.from({ length: to - from + 1 }, (_, i) => numberedAnnotation(from + i))) as Record<
     string,
     string
   >;

@@ -5,7 +5,7 @@ import { removeTempRoots } from '../dvc/dvc-repo.harness.js';
 import { git } from '../support/git-http-server.js';
 import { startService, withLogs } from '../support/service.js';
 import { flush } from './harness/admin-client.js';
-import { annotationBody, labelsByTask } from './harness/label-studio-bodies.js';
+import { labelsByTask, numberedAnnotation } from './harness/label-studio-bodies.js';
 import { gitCloneAndDvcPull, IN_SYNC } from './harness/pulled-dataset.js';
 import { S3Objects } from './harness/s3-objects.js';
 
@@ -15,15 +15,6 @@ import { S3Objects } from './harness/s3-objects.js';
  * new folder in one commit, pushes there, and a clone of the moved repository pulls every annotation.
  */
 const DATASET = 'data/annotations.json';
-const annotation = (n: number) => ({
-  [`exports//${100 + n}`]: annotationBody({
-    id: 100 + n,
-    task: n,
-    text: `task ${n}`,
-    choice: `label ${n}`,
-    updatedAt: '2024-07-01T10:00:00Z',
-  }),
-});
 
 const moved: string[] = [];
 afterAll(() => {
@@ -36,7 +27,7 @@ it('DATA_DIR moved between two runs: the next flush pushes to the new folder, an
   const keys = { S3_ACCESS_KEY_ID: first.accessKeyId, S3_SECRET_ACCESS_KEY: first.secretAccessKey };
   await withLogs(first, async () => {
     const s3 = new S3Objects(first);
-    await s3.putAll({ ...annotation(1), ...annotation(2) });
+    await s3.putAll({ ...numberedAnnotation(1), ...numberedAnnotation(2) });
     s3.close();
     expect((await flush(first)).lastError).toBeNull();
   });
@@ -49,7 +40,7 @@ it('DATA_DIR moved between two runs: the next flush pushes to the new folder, an
   try {
     await withLogs(second, async () => {
       const s3 = new S3Objects(second);
-      await s3.putAll(annotation(3));
+      await s3.putAll(numberedAnnotation(3));
       s3.close();
       const status = await flush(second);
       expect({ lastError: status.lastError, pending: status.pending }).toEqual({ lastError: null, pending: 0 });

@@ -72,6 +72,17 @@ export function annotationBody(a: AnnotationSpec): string {
   return pythonJsonDumps({ ...annotationFields(a), task: taskFields(a.task, a.text, a.updatedAt) });
 }
 
+/** Task `n` with one annotation `100 + n` (`label n`): its body under `exports//<annotation id>`. */
+export const numberedAnnotation = (n: number): Record<string, string> => ({
+  [`exports//${100 + n}`]: annotationBody({
+    id: 100 + n,
+    task: n,
+    text: `task ${n}`,
+    choice: `label ${n}`,
+    updatedAt: '2024-07-01T10:00:00Z',
+  }),
+});
+
 /** The task-mode body of `PUT <prefix>/<task id>.json` (FUTURE_SAVE_TASK_TO_STORAGE). */
 export function taskModeBody(
   task: { id: number; text: string; updatedAt: string },
