@@ -72,7 +72,12 @@ describe('durable-fs', () => {
     }
     await expect(writeBody(Readable.from(failing()), path, 1024 * KiB)).rejects.toThrow('client went away');
     // The caller removes the temp path either way; a body that failed while gathered never made a file.
-    expect(await stat(path).then(() => true, () => false)).toBe(fileMade);
+    expect(
+      await stat(path).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(fileMade);
     await expect(writeBody(Readable.from([Buffer.alloc(11)]), join(dir, 'big.part'), 10)).rejects.toMatchObject({
       code: 'EntityTooLarge',
     });

@@ -79,7 +79,7 @@ function smallFile(path: string, gathered: Buffer[], size: number, md5: string):
   const fd = openSync(path, 'wx', OBJECT_FILE_MODE);
   try {
     const bytes = gathered.length === 1 ? gathered[0] : Buffer.concat(gathered);
-    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+    for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
   } catch (error) {
     closeSync(fd);
     throw error;
@@ -123,7 +123,7 @@ function openFile(file: FileHandle, size: number, md5: string): WrittenFile {
 
 /** write(2) may write less than asked (a full disk): loop, so the md5 always describes the file. */
 async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
-  for (let offset = 0; offset < chunk.length; ) offset += (await file.write(chunk, offset)).bytesWritten;
+  for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
 }
 
 /** writeBody, fsynced and closed before it resolves. */

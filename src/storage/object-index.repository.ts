@@ -9,6 +9,7 @@ import { SharedFsync } from './shared-fsync.js';
 import type { ListQuery, ObjectChange, ObjectMeta } from './storage.backend.js';
 import { StorageError } from './storage.errors.js';
 import { UploadIndex } from './upload-index.repository.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** A journaled change whose file operation (rename into place, unlink) may not have happened yet. */
 export interface Intent {
@@ -69,11 +70,15 @@ export class ObjectIndex {
    */
   private readonly walFd: number;
   private readonly walSyncs = new SharedFsync(() => fsyncFd(this.walFd, true));
+  private readonly checkpoints: WalCheckpointer;
 
   constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Checkpoints run on a worker thread, not inside the commit that crosses SQLite's threshold (wal-checkpointer.ts).
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.checkpoints = new WalCheckpointer(path, () => this.db.pragma('wal_checkpoint(PASSIVE)'));
     this.db.exec(STORAGE_SCHEMA); // writes (INSERT OR IGNORE): the WAL file exists after it
     for (const { table, column, definition } of ADDED_COLUMNS) {
       const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
@@ -175,8 +180,14 @@ export class ObjectIndex {
   }
 
   /** Runs `work` in one transaction (the writes above nest in it as savepoints). */
+  /** A promise while the next write should wait (a WAL checkpoint catching up: wal-checkpointer.ts). */
+  writesPaused(): Promise<void> | undefined {
+    return this.checkpoints.paused;
+  }
+
   transaction(work: () => void): void {
     this.outerTransaction(work);
+    this.checkpoints.committed();
   }
 
   markDone(intent: Intent): void {
@@ -227,6 +238,7 @@ export class ObjectIndex {
     if (!this.db.open) return;
     this.flushDoneIntents();
     closeSync(this.walFd);
+    this.checkpoints.close();
     this.db.close(); // the last connection checkpoints the WAL into the database (fsyncs both) and removes it
   }
 
