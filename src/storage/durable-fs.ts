@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, open as openCallback, renameSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -24,12 +24,14 @@ export interface WrittenFile {
 }
 
 /**
- * Bodies up to this size are gathered in memory and written with plain syscalls on the event loop (open, write,
- * later close). Handing each of those to libuv's thread pool costs more than the syscall itself: a pool thread
- * woken, a completion callback, a promise — a CPU profile of 2 KiB PUTs under load showed the dispatch of open,
- * write and close at a fifth of the event loop's busy time (bench/results/put-path-2.md). None of these waits for
- * the disk (the bytes go to the page cache); the fsync, which does, stays on the pool. Larger bodies are streamed
- * to the file as they arrive, so memory stays bounded.
+ * Bodies up to this size are gathered in memory, then written with one write(2) on the event loop, and the file
+ * later closed there too (as the rename, placeFile). Handing each of those to libuv's thread pool costs more than
+ * the syscall itself: a pool thread woken, a completion callback, a promise — their dispatch was a sixth of the event
+ * loop's busy time in a CPU profile of 2 KiB PUTs (bench/results/put-path-2.md). None of them waits for the disk
+ * (the bytes go to the page cache). Creating the file stays on the pool: it allocates an inode, which can wait for
+ * ext4's journal or read a bitmap block from the disk — done on the event loop, a profile under load showed it
+ * blocking 0.8 ms per PUT. The fsync stays on the pool too. Larger bodies are streamed to the file as they arrive,
+ * so memory stays bounded.
  */
 const SMALL_BODY = 64 * 1024;
 
@@ -71,12 +73,18 @@ export async function writeBody(body: Readable, path: string, maxSize: number): 
     throw error;
   }
   const md5 = hash.digest('hex');
-  return gathered ? smallFile(path, gathered, size, md5) : openFile(file!, size, md5);
+  return gathered ? smallFile(await openFd(path), gathered, size, md5) : openFile(file!, size, md5);
+}
+
+/** A new file (`wx`: never an existing one), opened on the pool through the callback API (no FileHandle). */
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) => (error ? reject(error) : resolve(fd))),
+  );
 }
 
 /** The gathered body written with one write(2) (looping on a short write: a full disk), the file left open. */
-function smallFile(path: string, gathered: Buffer[], size: number, md5: string): WrittenFile {
-  const fd = openSync(path, 'wx', OBJECT_FILE_MODE);
+function smallFile(fd: number, gathered: Buffer[], size: number, md5: string): WrittenFile {
   try {
     const bytes = gathered.length === 1 ? gathered[0] : Buffer.concat(gathered);
     for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
