@@ -34,7 +34,9 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 async function readProfile(dir: string): Promise<CpuProfile> {
   const deadline = Date.now() + 300_000;
   for (;;) {
-    const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+    // One file per thread (CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile): the event loop's is thread 0; the
+    // index's checkpoint worker (src/storage/wal-checkpointer.ts) writes its own.
+    const file = existsSync(dir) ? readdirSync(dir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f)) : undefined;
     if (file) {
       try {
         return JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { DurableDirs } from './durable-dirs.js';
-import { fileDigest, placeFile } from './durable-fs.js';
+import { fileDigest, placeFile, writeBody } from './durable-fs.js';
+import { OBJECT_FILE_MODE } from './storage-layout.js';
 import { md5 } from './storage-test.helpers.js';
 
 describe('durable-fs', () => {
@@ -37,5 +39,54 @@ describe('durable-fs', () => {
     expect(await fileDigest(join(root, 'missing'))).toBeUndefined();
     expect(await fileDigest(join(root, 'f', 'below-a-file'))).toBeUndefined();
     expect(await fileDigest(root)).toBeUndefined();
+  });
+
+  // Small bodies are gathered and written on the event loop, larger ones streamed: the file must be the same.
+  const KiB = 1024;
+  it.each([
+    ['empty', [0]],
+    ['one small chunk', [2 * KiB]],
+    ['small chunks up to exactly the gathering limit', [16 * KiB, 16 * KiB, 16 * KiB, 16 * KiB]],
+    ['one byte past the gathering limit', [64 * KiB, 1]],
+    ['many chunks, megabytes', Array.from({ length: 40 }, () => 50 * KiB)],
+  ])('writes a body (%s) whole, with its md5, and fsyncs and closes it', async (_name, sizes) => {
+    const chunks = sizes.map((n, i) => Buffer.alloc(n, 97 + (i % 26)));
+    const path = join(dir, 'body.part');
+    const file = await writeBody(Readable.from(chunks), path, 10 * 1024 * KiB);
+    const bytes = Buffer.concat(chunks);
+    expect({ size: file.size, md5: file.md5 }).toEqual({ size: bytes.length, md5: md5(bytes) });
+    await file.sync();
+    await file.close(); // after sync: a no-op, not a second close of a descriptor number reused meanwhile
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    expect((await stat(path)).mode & 0o777).toBe(OBJECT_FILE_MODE);
+  });
+
+  it.each([
+    ['while still gathered', 10, false],
+    ['after the file was opened', 100 * KiB, true],
+  ])('passes a failing body on unchanged (%s), never more bytes than the limit', async (_name, before, fileMade) => {
+    const path = join(dir, 'failing.part');
+    async function* failing() {
+      yield Buffer.alloc(before, 120);
+      throw new Error('client went away');
+    }
+    await expect(writeBody(Readable.from(failing()), path, 1024 * KiB)).rejects.toThrow('client went away');
+    // The caller removes the temp path either way; a body that failed while gathered never made a file.
+    expect(
+      await stat(path).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(fileMade);
+    await expect(writeBody(Readable.from([Buffer.alloc(11)]), join(dir, 'big.part'), 10)).rejects.toMatchObject({
+      code: 'EntityTooLarge',
+    });
+    await expect(stat(join(dir, 'big.part'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses to write over an existing file (a temp name is used once)', async () => {
+    const path = await temp('taken.part', 'already');
+    await expect(writeBody(Readable.from([Buffer.from('new')]), path, 100)).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(await readFile(path, 'utf8')).toBe('already');
   });
 });

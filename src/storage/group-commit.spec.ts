@@ -70,4 +70,28 @@ describe('GroupCommit over the real index', () => {
       [2, 'second'],
     ]);
   });
+
+  it('holds its next batch while paused, then commits everything that arrived meanwhile in one transaction', async () => {
+    let release!: () => void;
+    let pause: Promise<void> | undefined = new Promise<void>((resolve) => (release = resolve));
+    let transactions = 0;
+    const group = new GroupCommit(
+      (batch) => {
+        transactions++;
+        index.transaction(batch);
+      },
+      () => pause,
+    );
+    const first = group.run(() => index.beginPut(meta('p1'), '/tmp/1'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = group.run(() => index.beginPut(meta('p2'), '/tmp/2'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(transactions).toBe(0);
+    expect(index.get('p1')).toBeUndefined();
+    pause = undefined;
+    release();
+    await Promise.all([first, second]);
+    expect(transactions).toBe(1);
+    expect(index.list({ prefix: '', limit: 10 }).map((m) => m.key)).toEqual(['p1', 'p2']);
+  });
 });

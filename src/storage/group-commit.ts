@@ -18,8 +18,14 @@ export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
 
-  /** `transaction` runs its callback inside one database transaction and commits it. */
-  constructor(private readonly transaction: (batch: () => void) => void) {}
+  /**
+   * `transaction` runs its callback inside one database transaction and commits it. `paused`, when it returns a
+   * promise, holds the next batch until it settles (the index's WAL catch-up checkpoint: wal-checkpointer.ts).
+   */
+  constructor(
+    private readonly transaction: (batch: () => void) => void,
+    private readonly paused: () => Promise<void> | undefined = () => undefined,
+  ) {}
 
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -32,6 +38,11 @@ export class GroupCommit {
   }
 
   private flush(): void {
+    const wait = this.paused();
+    if (wait) {
+      void wait.then(() => this.flush()); // still scheduled: arrivals meanwhile join this batch
+      return;
+    }
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];

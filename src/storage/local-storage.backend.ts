@@ -82,7 +82,10 @@ export class LocalStorageBackend extends StorageBackend {
     await chmod(this.layout.dbPath, OBJECT_FILE_MODE);
     const index = new ObjectIndex(this.layout.dbPath);
     this.index = index;
-    this.journalWrites = new GroupCommit((batch) => index.transaction(batch));
+    this.journalWrites = new GroupCommit(
+      (batch) => index.transaction(batch),
+      () => index.writesPaused(),
+    );
     const report = await recoverStorage(this.index, this.layout, this.dirs);
     if (report.rolledForward + report.undone + report.deletesReplayed > 0) {
       this.logger.warn(`recovered after an interrupted run: ${JSON.stringify(report)}`);
