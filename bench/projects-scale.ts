@@ -4,33 +4,29 @@
  * a projects file (the environment as the single project, as before projects existed):
  *   - startup: time from spawn to the first 200 of GET /_admin/health, and RSS then, on a fresh DATA_DIR and on a
  *     restart over the same data (interleaved, `--starts` times each);
- *   - mixed load: PUTs spread over every bucket (each signed with its project's own key) while `POST /_admin/sync`
- *     flushes every project again and again; the same PUTs and the same flush loop on the single project.
- *     PUT throughput, p50/p99 and server CPU per PUT, side by side, in interleaved rounds (the order rotates);
- *     then the same PUTs with no flush running (`idle`), which tells the request path's cost from the flushes';
+ *   - PUTs spread over every bucket (each signed with its project's own key), side by side with the same PUTs on
+ *     the single project, in interleaved rounds (the order rotates): PUT throughput, p50/p99, server CPU per PUT,
+ *     under three loads:
+ *       `scheduled`: every project flushes on its own schedule, as users run it (a second pair of services, whose
+ *         projects file and environment set `sync.intervalSeconds` = --interval and `sync.maxPending` =
+ *         --max-pending; `--scheduled-requests` PUTs a round, long enough for several intervals);
+ *       `loop`: `POST /_admin/sync` flushes every project again and again, back to back (adversarial: as many
+ *         flushes as the slots allow, whatever the schedule);
+ *       `idle`: no flush running, which tells the request path's cost from the flushes';
  *   - memory: RSS after the load, and (RSS with N − RSS with 1) ÷ (N − 1) per project.
  *
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/projects-scale.js [--projects=50] [--rounds=3]
  *     [--requests=2000] [--concurrency=8] [--body=2048] [--starts=3]
+ *     [--interval=10] [--max-pending=500] [--scheduled-requests=8000]
  *
  * Writes bench/results/projects-scale.md (or --out=<name>). Not a test: nothing here passes or fails on a number.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
-import {
-  httpCall,
-  processCpuMs,
-  removeTempDirs,
-  residentBytes,
-  type Service,
-  startService,
-  tempDir,
-} from './lib/processes.js';
+import { httpCall, processCpuMs, removeTempDirs, residentBytes, type Service, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
+import { NO_SCHEDULE, projectsFile, type SyncSchedule } from './lib/projects-file.js';
 
 const PROJECTS = option('projects', 50);
 const ROUNDS = option('rounds', 3);
@@ -40,37 +36,22 @@ const BODY = option('body', 2048);
 const STARTS = option('starts', 3);
 /** How many of the projects receive the PUTs (default: all). `--buckets=1`: 50 projects loaded, one of them written. */
 const BUCKETS = option('buckets', PROJECTS);
+/** The schedule of the `scheduled` load (the service's defaults are 30 s and 500: rounds would have to last minutes). */
+const INTERVAL = option('interval', 10);
+const MAX_PENDING = option('max-pending', 500);
+const SCHEDULED_REQUESTS = option('scheduled-requests', 8000);
 const WARMUP = 1000; // every bucket of the 50 gets its first PUTs and its first commit before the timed rounds
 const DATASET = 'data/annotations'; // directory layout: any body is a dataset file
 
 type TargetName = 'single' | 'many';
 const ORDER: TargetName[] = ['single', 'many'];
 
-interface Project {
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-/** `project-01` … with a key pair each; written as a PROJECTS_FILE (JSON is accepted, like YAML). */
-function projectsFile(count: number): { file: string; projects: Project[] } {
-  const projects = Array.from({ length: count }, (_, i) => ({
-    bucket: `project-${String(i + 1).padStart(2, '0')}`,
-    accessKeyId: `AKPROJ${String(i + 1).padStart(3, '0')}${randomBytes(4).toString('hex').toUpperCase()}`,
-    secretAccessKey: randomBytes(30).toString('base64'),
-  }));
-  const file = join(tempDir('bench-projects-file-'), 'projects.json');
-  const content = {
-    defaults: { sync: { intervalSeconds: 86400, maxPending: 1_000_000 } },
-    projects: projects.map((p) => ({
-      bucket: p.bucket,
-      s3: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey },
-      dataset: DATASET,
-    })),
-  };
-  writeFileSync(file, JSON.stringify(content, null, 2));
-  return { file, projects };
-}
+/** How a service flushes: only when asked (`POST /_admin/sync`), or on its projects' own schedule. */
+type Schedule = 'manual' | 'scheduled';
+const SCHEDULES: Record<Schedule, SyncSchedule> = {
+  manual: NO_SCHEDULE,
+  scheduled: { intervalSeconds: INTERVAL, maxPending: MAX_PENDING },
+};
 
 /** Resident set size of a process, in MiB. */
 const rssMiB = (pid: number) => residentBytes(pid) / 1024 ** 2;
@@ -82,9 +63,15 @@ interface StartSample {
   rssMiB: number;
 }
 
-function settingsFor(target: TargetName, file: string): Record<string, string> {
-  // Beside PROJECTS_FILE the dataset path comes from the file only (the service refuses DVC_DATASET_PATH there).
-  return target === 'many' ? { PROJECTS_FILE: file } : { DVC_DATASET_PATH: DATASET };
+function settingsFor(target: TargetName, file: string, sync: SyncSchedule = NO_SCHEDULE): Record<string, string> {
+  // Beside PROJECTS_FILE the dataset path (and here the schedule) comes from the file only (the service refuses
+  // DVC_DATASET_PATH there).
+  if (target === 'many') return { PROJECTS_FILE: file };
+  return {
+    DVC_DATASET_PATH: DATASET,
+    SYNC_INTERVAL_SECONDS: String(sync.intervalSeconds),
+    SYNC_MAX_PENDING: String(sync.maxPending),
+  };
 }
 
 /** Spawn → first 200 of /_admin/health (`readyMs` of startService), fresh and then on the same data. */
@@ -110,26 +97,41 @@ async function measureStarts(file: string): Promise<StartSample[]> {
   return samples;
 }
 
-/** Sends `POST /_admin/sync` (every project) again and again until stopped; counts flushes and commits. */
+interface FlushCounts {
+  committed: number;
+  failed: number;
+  all: number;
+}
+
+/** Flushes so far, summed over the projects: `dvc_sync_flushes_total{bucket, outcome}` of GET /_admin/metrics. */
+async function flushCounts(service: Service): Promise<FlushCounts> {
+  const answer = await httpCall('GET', `${service.url}/_admin/metrics`);
+  if (answer.status !== 200) throw new Error(`GET /_admin/metrics answered ${answer.status}`);
+  const counts = { committed: 0, failed: 0, all: 0 };
+  for (const match of answer.text.matchAll(/^dvc_sync_flushes_total\{[^}]*outcome="([^"]+)"[^}]*\} (\d+)$/gm)) {
+    const value = Number(match[2]);
+    counts.all += value;
+    if (match[1] === 'committed' || match[1] === 'failed') counts[match[1]] += value;
+  }
+  return counts;
+}
+
+/** Sends `POST /_admin/sync` (every project) again and again until stopped; counts the calls. */
 function flushLoop(service: Service) {
   let stopping = false;
-  const commits = new Set<string>();
-  let flushes = 0;
+  let calls = 0;
   const errors: string[] = [];
   const running = (async () => {
     while (!stopping) {
       const answer = await httpCall('POST', `${service.url}/_admin/sync`);
       if (answer.status !== 200) throw new Error(`POST /_admin/sync answered ${answer.status}: ${answer.text}`);
       const body = JSON.parse(answer.text) as {
-        projects?: Array<{ lastCommit: string | null; lastError: string | null }>;
-        lastCommit?: string | null;
+        projects?: Array<{ lastError: string | null }>;
         lastError?: string | null;
       };
-      for (const project of body.projects ?? [body]) {
+      for (const project of body.projects ?? [body])
         if (project.lastError && errors.length < 3) errors.push(project.lastError);
-        if (project.lastCommit) commits.add(project.lastCommit);
-      }
-      flushes++;
+      calls++;
     }
   })();
   return {
@@ -137,14 +139,19 @@ function flushLoop(service: Service) {
       stopping = true;
       await running;
       if (errors.length) throw new Error(`flushes failed: ${errors.join('\n')}`);
-      return { flushes, commits: commits.size };
+      return calls;
     },
   };
 }
 
-/** `mixed`: PUTs while flushes run (the issue's question); `idle`: the same PUTs, no flush (the request path alone). */
-type Mode = 'mixed' | 'idle';
-const MODES: Mode[] = ['mixed', 'idle'];
+/**
+ * `scheduled`: PUTs while every project flushes on its own schedule (what users meet); `loop`: PUTs while
+ * `POST /_admin/sync` runs back to back (adversarial); `idle`: the same PUTs, no flush (the request path alone).
+ */
+type Mode = 'scheduled' | 'loop' | 'idle';
+const MODES: Mode[] = ['scheduled', 'loop', 'idle'];
+const scheduleOf = (mode: Mode): Schedule => (mode === 'scheduled' ? 'scheduled' : 'manual');
+const requestsOf = (mode: Mode) => (mode === 'scheduled' ? SCHEDULED_REQUESTS : REQUESTS);
 
 interface RoundResult {
   target: TargetName;
@@ -152,9 +159,10 @@ interface RoundResult {
   round: number;
   summary: LatencySummary;
   serverCpuMs: number;
-  /** `POST /_admin/sync` calls that completed during the round (each flushes every project), distinct commits seen. */
-  flushes: number;
-  commits: number;
+  /** `POST /_admin/sync` calls that completed during the round (each flushes every project). */
+  calls: number;
+  /** Flushes during the round (dvc_sync_flushes_total): those that committed, and all (failed ones are errors). */
+  flushes: { committed: number; all: number };
 }
 
 async function loadRound(
@@ -164,10 +172,12 @@ async function loadRound(
   round: number,
   mode: Mode,
 ): Promise<RoundResult> {
-  const flusher = mode === 'mixed' ? flushLoop(service) : undefined;
+  const flusher = mode === 'loop' ? flushLoop(service) : undefined;
+  const requests = requestsOf(mode);
+  const flushes0 = await flushCounts(service);
   const cpu0 = processCpuMs(service.pid);
   const result = await runLoad(putterFor(0), {
-    requests: REQUESTS,
+    requests,
     concurrency: CONCURRENCY,
     putterFor,
     object: (i) => ({
@@ -175,67 +185,88 @@ async function loadRound(
       body: paddedBody(`${target}-${mode}-${round}-${i}`, BODY),
     }),
   });
-  const serverCpuMs = (processCpuMs(service.pid) - cpu0) / REQUESTS;
-  const { flushes, commits } = flusher ? await flusher.stop() : { flushes: 0, commits: 0 };
+  const serverCpuMs = (processCpuMs(service.pid) - cpu0) / requests;
+  const flushes1 = await flushCounts(service);
+  const calls = flusher ? await flusher.stop() : 0;
   if (result.errors.length)
     throw new Error(`PUTs failed:\n${result.errors.join('\n')}\n--- log ---\n${service.logs().slice(-4000)}`);
-  return { target, mode, round, summary: summarize(result.samples, result.wallMs), serverCpuMs, flushes, commits };
+  if (flushes1.failed > flushes0.failed) throw new Error(`flushes failed:\n${service.logs().slice(-4000)}`);
+  const flushes = { committed: flushes1.committed - flushes0.committed, all: flushes1.all - flushes0.all };
+  const summary = summarize(result.samples, result.wallMs);
+  if (mode === 'scheduled') await flushLoop(service).stop(); // untimed: nothing left to flush during the next round
+  return { target, mode, round, summary, serverCpuMs, calls, flushes };
 }
 
 async function main() {
   const info = new RunInfo();
-  log(`load average ${info.loadBefore}; ${PROJECTS} projects vs 1; ${ROUNDS} rounds × ${REQUESTS} PUTs`);
-  const { file, projects } = projectsFile(PROJECTS);
-
-  const starts = await measureStarts(file);
-
-  const single = await startService(settingsFor('single', file));
-  const many = await startService(settingsFor('many', file));
-  const rssAtStart = { single: rssMiB(single.pid), many: rssMiB(many.pid) };
-  // One client per bucket, as each Label Studio project's storage has its own boto3 client (and connection pool).
-  const singlePutter = new S3Putter(single, CONCURRENCY);
-  const manyPutters = projects.map((p) => new S3Putter({ ...p, url: many.url, region: 'us-east-1' }, CONCURRENCY));
-  const putterFor: Record<TargetName, (i: number) => S3Putter> = {
-    single: () => singlePutter,
-    many: (i) => manyPutters[i % Math.min(BUCKETS, manyPutters.length)],
+  log(
+    `load average ${info.loadBefore}; ${PROJECTS} projects vs 1; ${ROUNDS} rounds × ${REQUESTS} PUTs (scheduled: ${SCHEDULED_REQUESTS}, every ${INTERVAL} s or at ${MAX_PENDING} pending)`,
+  );
+  const files = {
+    manual: projectsFile(PROJECTS, DATASET),
+    scheduled: projectsFile(PROJECTS, DATASET, SCHEDULES.scheduled),
   };
-  const services: Record<TargetName, Service> = { single, many };
+
+  const starts = await measureStarts(files.manual.file);
+
+  // Two pairs: the `loop` and `idle` rounds run on services that flush only when asked, the `scheduled` ones on
+  // services whose projects flush on their own.
+  const services = {} as Record<Schedule, Record<TargetName, Service>>;
+  const putterFor = {} as Record<Schedule, Record<TargetName, (i: number) => S3Putter>>;
+  const putters: S3Putter[] = [];
   const results: RoundResult[] = [];
-  let rssAfter: Record<TargetName, number>;
+  let rssAtStart: Record<TargetName, number> | undefined;
+  let rssAfter: Record<TargetName, number> | undefined;
   try {
-    for (const target of ORDER) {
-      const warm = await runLoad(putterFor[target](0), {
-        requests: WARMUP,
-        concurrency: CONCURRENCY,
-        putterFor: putterFor[target],
-        object: (i) => ({ key: `ls/warmup-${i}.json`, body: paddedBody(`warmup-${i}`, BODY) }),
-      });
-      if (warm.errors.length) throw new Error(`warm-up PUTs failed: ${warm.errors.join('\n')}`);
-      await flushLoop(services[target]).stop(); // one flush: every project has its first commit
+    for (const schedule of ['manual', 'scheduled'] as const) {
+      const { file, projects } = files[schedule];
+      const single = await startService(settingsFor('single', file, SCHEDULES[schedule]));
+      const many = await startService(settingsFor('many', file));
+      services[schedule] = { single, many };
+      rssAtStart ??= { single: rssMiB(single.pid), many: rssMiB(many.pid) };
+      // One client per bucket, as each Label Studio project's storage has its own boto3 client (and connection pool).
+      const singlePutter = new S3Putter(single, CONCURRENCY);
+      const manyPutters = projects.map((p) => new S3Putter({ ...p, url: many.url, region: 'us-east-1' }, CONCURRENCY));
+      putters.push(singlePutter, ...manyPutters);
+      putterFor[schedule] = {
+        single: () => singlePutter,
+        many: (i) => manyPutters[i % Math.min(BUCKETS, manyPutters.length)],
+      };
+      for (const target of ORDER) {
+        const warm = await runLoad(putterFor[schedule][target](0), {
+          requests: WARMUP,
+          concurrency: CONCURRENCY,
+          putterFor: putterFor[schedule][target],
+          object: (i) => ({ key: `ls/warmup-${i}.json`, body: paddedBody(`warmup-${i}`, BODY) }),
+        });
+        if (warm.errors.length) throw new Error(`warm-up PUTs failed: ${warm.errors.join('\n')}`);
+        await flushLoop(services[schedule][target]).stop(); // one flush: every project has its first commit
+      }
     }
     for (let round = 1; round <= ROUNDS; round++) {
       const order = round % 2 === 1 ? ORDER : [...ORDER].reverse();
       for (const mode of MODES) {
-        // The idle rounds start after the mixed ones' flushes: flush what is pending first, so none runs during them.
-        if (mode === 'idle') for (const target of ORDER) await flushLoop(services[target]).stop();
+        const schedule = scheduleOf(mode);
+        // The idle rounds start after the loop's flushes: flush what is pending first, so none runs during them.
+        if (mode === 'idle') for (const target of ORDER) await flushLoop(services[schedule][target]).stop();
         for (const target of order) {
-          const result = await loadRound(target, services[target], putterFor[target], round, mode);
+          const service = services[schedule][target];
+          const result = await loadRound(target, service, putterFor[schedule][target], round, mode);
           results.push(result);
           const s = result.summary;
           log(
-            `round ${round} ${mode} ${target.padEnd(6)} ${int(s.perSecond)} PUT/s p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms, ${result.flushes} flush calls, ${result.commits} commits (load ${loadAverage()})`,
+            `round ${round} ${mode.padEnd(9)} ${target.padEnd(6)} ${int(s.perSecond)} PUT/s p50 ${ms(s.p50)} p99 ${ms(s.p99)} ms, CPU ${ms(result.serverCpuMs, 2)} ms/PUT, ${result.flushes.committed} commits (load ${loadAverage()})`,
           );
         }
       }
     }
-    rssAfter = { single: rssMiB(single.pid), many: rssMiB(many.pid) };
+    rssAfter = { single: rssMiB(services.manual.single.pid), many: rssMiB(services.manual.many.pid) };
   } finally {
-    for (const putter of [singlePutter, ...manyPutters]) putter.close();
-    await single.kill();
-    await many.kill();
+    for (const putter of putters) putter.close();
+    for (const pair of Object.values(services)) for (const service of Object.values(pair)) await service.kill();
   }
   info.finish();
-  const out = writeResult(outName('projects-scale'), report(info, starts, results, rssAtStart, rssAfter));
+  const out = writeResult(outName('projects-scale'), report(info, starts, results, rssAtStart!, rssAfter));
   log(`wrote ${out}`);
   removeTempDirs();
 }
@@ -272,23 +303,32 @@ function report(
   const command = process.argv.slice(2).length
     ? `node bench/.out/projects-scale.js ${process.argv.slice(2).join(' ')}`
     : 'node bench/.out/projects-scale.js';
+  const modeLabel: Record<Mode, string> = {
+    scheduled: `scheduled (every ${INTERVAL} s or at ${MAX_PENDING} pending)`,
+    loop: 'loop (POST /_admin/sync back to back)',
+    idle: 'idle (no flush)',
+  };
   return `# Many projects in one service
 
 ${PROJECTS} projects in one PROJECTS_FILE (each its own bucket, key pair, embedded repository and DVC remote,
-\`${DATASET}\` directory layout) next to one service without a projects file. Both: \`LOG_LEVEL=warn\`, no scheduled
-flush. Load: ${ROUNDS} interleaved rounds (the order alternates), ${int(REQUESTS)} PUTs of ${BODY}-byte JSON bodies
-per round, ${CONCURRENCY} concurrent clients (closed loop, bench/lib/s3-put.ts, SigV4); with ${PROJECTS} projects
-request *i* goes to bucket *i* mod ${Math.min(BUCKETS, PROJECTS)}, sent by that bucket's own client (its key, its keep-alive pool, as
-each Label Studio project's storage has its own boto3 client). During every round
-\`POST /_admin/sync\` runs in a loop (each call flushes every project, \`SYNC_CONCURRENCY\` at a time, and answers
-when all are done): the PUTs compete with real flushes, ${PROJECTS} repositories' worth of them on one side.
+\`${DATASET}\` directory layout) next to one service without a projects file, both \`LOG_LEVEL=warn\`. PUTs of
+${BODY}-byte JSON bodies, ${CONCURRENCY} concurrent clients (closed loop, bench/lib/s3-put.ts, SigV4); with ${PROJECTS}
+projects request *i* goes to bucket *i* mod ${Math.min(BUCKETS, PROJECTS)}, sent by that bucket's own client (its key,
+its keep-alive pool, as each Label Studio project's storage has its own boto3 client). ${ROUNDS} interleaved rounds
+(the order alternates) under three loads:
+
+- *scheduled* — what users meet: every project flushes on its own schedule, \`sync: { intervalSeconds: ${INTERVAL},
+  maxPending: ${MAX_PENDING} }\` in the projects file's \`defaults\` (\`SYNC_INTERVAL_SECONDS=${INTERVAL}\`,
+  \`SYNC_MAX_PENDING=${MAX_PENDING}\` for the single project), ${int(SCHEDULED_REQUESTS)} PUTs a round (several
+  intervals). A second pair of services; what a round leaves pending is flushed (untimed) before the next one.
+- *loop* — adversarial: \`POST /_admin/sync\` runs back to back during the ${int(REQUESTS)} PUTs of the round (each
+  call flushes every project, \`SYNC_CONCURRENCY\` at a time, and answers when all are done), whatever the
+  schedule: ${PROJECTS} projects flush ${PROJECTS} times as often as one, each flush a ${PROJECTS}th of the size.
+- *idle* — the same ${int(REQUESTS)} PUTs with no flush running (pending changes flushed before): the request path alone.
 
 ## PUTs (medians over the rounds)
 
-*mixed*: while \`POST /_admin/sync\` runs in a loop; *idle*: the same PUTs with no flush running (pending changes
-flushed before), to tell the request path's cost from the flushes'.
-
-| service | load | PUT/s | p50 ms | p95 ms | p99 ms | server CPU ms per PUT¹ | flush calls per round | commits per round |
+| service | load | PUT/s | p50 ms | p95 ms | p99 ms | server CPU ms per PUT¹ | flush calls per round | flushes committed per round |
 |---|---|---:|---:|---:|---:|---:|---:|---:|
 ${MODES.flatMap((mode) =>
   ORDER.map(
@@ -296,18 +336,18 @@ ${MODES.flatMap((mode) =>
       `| ${label[t]} | ${mode} | ${int(med(t, mode, (r) => r.summary.perSecond))} | ${ms(med(t, mode, (r) => r.summary.p50))} | ${ms(med(t, mode, (r) => r.summary.p95))} | ${ms(med(t, mode, (r) => r.summary.p99))} | ${ms(
         med(t, mode, (r) => r.serverCpuMs),
         2,
-      )} | ${int(med(t, mode, (r) => r.flushes))} | ${int(med(t, mode, (r) => r.commits))} |`,
+      )} | ${int(med(t, mode, (r) => r.calls))} | ${int(med(t, mode, (r) => r.flushes.committed))} |`,
   ),
 ).join('\n')}
 
-¹ CPU time (user + system, /proc/<pid>/stat) of the service during the round ÷ PUTs: in *mixed* it includes the
-flushes' work.
+¹ CPU time (user + system, /proc/<pid>/stat) of the service during the round ÷ PUTs: with flushes running it
+includes their work.
 
 **Same-round ratios, ${PROJECTS} projects ÷ 1** (median, then each round; target: throughput ≥ 0.90×, p99 ≤ 1.10×):
 
 | load | PUT/s | p50 | p99 |
 |---|---:|---:|---:|
-${MODES.map((mode) => `| ${mode} | ${ratio(mode, (s) => s.perSecond)} | ${ratio(mode, (s) => s.p50)} | ${ratio(mode, (s) => s.p99)} |`).join('\n')}
+${MODES.map((mode) => `| ${modeLabel[mode]} | ${ratio(mode, (s) => s.perSecond)} | ${ratio(mode, (s) => s.p50)} | ${ratio(mode, (s) => s.p99)} |`).join('\n')}
 
 ## Startup and memory
 
@@ -326,12 +366,12 @@ ${ORDER.flatMap((t) => [startRow(t, 'fresh'), startRow(t, 'restart')]).join('\n'
 
 ## Every round
 
-| round | service | load | PUT/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms per PUT | flush calls | commits |
+| round | service | load | PUT/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms per PUT | flush calls | flushes committed |
 |---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${results
   .map(
     (r) =>
-      `| ${r.round} | ${label[r.target]} | ${r.mode} | ${int(r.summary.perSecond)} | ${ms(r.summary.p50)} | ${ms(r.summary.p95)} | ${ms(r.summary.p99)} | ${ms(r.summary.max)} | ${ms(r.serverCpuMs, 2)} | ${r.flushes} | ${r.commits} |`,
+      `| ${r.round} | ${label[r.target]} | ${r.mode} | ${int(r.summary.perSecond)} | ${ms(r.summary.p50)} | ${ms(r.summary.p95)} | ${ms(r.summary.p99)} | ${ms(r.summary.max)} | ${ms(r.serverCpuMs, 2)} | ${r.calls} | ${r.flushes.committed} |`,
   )
   .join('\n')}
 

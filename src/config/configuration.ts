@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import {
   collectDvcRemoteOptions,
@@ -10,6 +11,7 @@ import {
 } from './env.schema.js';
 import { loadProjectsFile } from './projects-file.loader.js';
 import { singleProjectFromEnvironment } from './project.settings.js';
+import { defaultSyncConcurrency } from './sync-concurrency.default.js';
 
 // The only place that reads process.env (docs/architecture.md). Each namespace is injected with
 // `@Inject(xConfig.KEY) config: ConfigType<typeof xConfig>`. What belongs to a project (its bucket, keys,
@@ -76,7 +78,7 @@ export const projectsConfig = registerAs('projects', () => {
         })
       : [singleProjectFromEnvironment(e, dataDir, remoteOptions)],
     /** SYNC_CONCURRENCY: how many projects flush at once. */
-    concurrency: e.SYNC_CONCURRENCY,
+    concurrency: e.SYNC_CONCURRENCY ?? defaultSyncConcurrency(availableParallelism()),
   };
 });
 

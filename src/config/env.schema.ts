@@ -104,8 +104,11 @@ export class EnvironmentVariables {
   // --- sync
   @WholeNumber(SYNC_INTERVAL_SECONDS, NAMED_BY_SETTING) SYNC_INTERVAL_SECONDS = 30;
   @WholeNumber(SYNC_MAX_PENDING, NAMED_BY_SETTING) SYNC_MAX_PENDING = 500;
-  /** How many projects may flush at the same time (each project flushes one at a time). */
-  @WholeNumber({ min: 1, max: 64 }, NAMED_BY_SETTING) SYNC_CONCURRENCY = 4;
+  /** How many projects may flush at the same time (each project flushes one at a time); unset: sync-concurrency.default.ts. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @WholeNumber({ min: 1, max: 64 }, NAMED_BY_SETTING)
+  SYNC_CONCURRENCY?: number;
 
   // --- projects
   /** A YAML/JSON file declaring several projects (buckets); unset: the settings above form the single project. */

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './processes.js';
+
+export interface BenchProject {
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** A project's flush schedule, as a projects file's `sync` sets it. */
+export interface SyncSchedule {
+  intervalSeconds: number;
+  maxPending: number;
+}
+
+/** No scheduled flush: the benchmark flushes with `POST /_admin/sync`. */
+export const NO_SCHEDULE: SyncSchedule = { intervalSeconds: 86400, maxPending: 1_000_000 };
+
+/**
+ * `project-01` … with a key pair each, all with the same directory dataset and the same schedule (default: no
+ * scheduled flush), written as a PROJECTS_FILE (JSON is accepted, like YAML) in a temp folder of this run.
+ */
+export function projectsFile(
+  count: number,
+  dataset: string,
+  sync: SyncSchedule = NO_SCHEDULE,
+): { file: string; projects: BenchProject[] } {
+  const projects = Array.from({ length: count }, (_, i) => ({
+    bucket: `project-${String(i + 1).padStart(2, '0')}`,
+    accessKeyId: `AKPROJ${String(i + 1).padStart(3, '0')}${randomBytes(4).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  }));
+  const file = join(tempDir('bench-projects-file-'), 'projects.json');
+  const content = {
+    defaults: { sync },
+    projects: projects.map((p) => ({
+      bucket: p.bucket,
+      s3: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey },
+      dataset,
+    })),
+  };
+  writeFileSync(file, JSON.stringify(content, null, 2));
+  return { file, projects };
+}
