@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
 import { DvcPushError } from '../dvc/dvc-push.error.js';
@@ -67,6 +70,30 @@ describe('StoredObjectsReader', () => {
     const source = new StoredObjectsReader(storage).source('k', { md5: md5Hex(Buffer.from('v1')), size: 2 });
     await change(storage);
     await expect(read(source)).rejects.toThrow(expected);
+  });
+
+  it.each([
+    ['still has the planned md5 and size', async () => undefined, undefined],
+    ['was overwritten after planning', (s: InMemoryStorageBackend) => put(s, 'v2'), ObjectChangedError],
+    ['was deleted after planning', (s: InMemoryStorageBackend) => s.deleteObject('k'), ObjectChangedError],
+  ])('offers its file to link, which fails as the stream does when the object %s', async (_, change, expected) => {
+    const dir = await mkdtemp(join(tmpdir(), 'stored-link-'));
+    try {
+      const storage = new InMemoryStorageBackend();
+      await put(storage, 'v1');
+      const source = new StoredObjectsReader(storage).source('k', { md5: md5Hex(Buffer.from('v1')), size: 2 });
+      await change(storage);
+      const linked = source.linkTo!(join(dir, 'object'));
+      if (expected) {
+        await expect(linked).rejects.toThrow(expected);
+        expect(await readdir(dir)).toEqual([]);
+      } else {
+        await linked;
+        expect(await readFile(join(dir, 'object'), 'utf8')).toBe('v1');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -31,6 +31,7 @@ export function isObjectChange(error: unknown): boolean {
 
 const isNoSuchKey = (error: unknown) => error instanceof StorageError && error.code === 'NoSuchKey';
 const isInvalidRange = (error: unknown) => error instanceof StorageError && error.code === 'InvalidRange';
+const isPreconditionFailed = (error: unknown) => error instanceof StorageError && error.code === 'PreconditionFailed';
 
 /** The read-only port the dataset layouts read stored objects through, over the storage backend. */
 export class StoredObjectsReader implements StoredObjects {
@@ -74,13 +75,20 @@ export class StoredObjectsReader implements StoredObjects {
    * object's row, read under the key's lock together with the opening of its file; the bytes are not hashed again
    * here: storage never writes a file in place (temp file + rename), so the file opened is the one the row
    * describes, and every remote hashes what it receives anyway (it must refuse bytes that do not match the id).
+   * `linkTo` links the stored file itself, checked the same way (a remote in a local folder on the same file system
+   * pushes it so: storage never rewrites a stored file, docs/architecture.md "One PUT").
    * The read asks for exactly `size` bytes: a file stream otherwise allocates a 64 KiB buffer per object and reads
    * once more to find the end, which for a flush of 100,000 small objects was most of its garbage collection.
    */
   source(key: string, planned: { md5: string; size: number }): ObjectSource {
     const storage = this.storage;
     const range = planned.size > 0 ? { start: 0, end: planned.size - 1 } : undefined;
-    return () =>
+    // The md5 the PUT computed while storing is the object's DVC id: a remote that can link the file needs no byte.
+    const linkTo = (path: string) =>
+      storage.linkObject(key, path, planned).catch((error: unknown) => {
+        throw isNoSuchKey(error) || isPreconditionFailed(error) ? new ObjectChangedError(key) : error;
+      });
+    const open = () =>
       Readable.from(
         (async function* () {
           const { meta, body } = await storage.getObject(key, range).catch((error: unknown) => {
@@ -94,5 +102,6 @@ export class StoredObjectsReader implements StoredObjects {
           yield* body;
         })(),
       );
+    return Object.assign(open, { linkTo });
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { link, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -113,6 +113,67 @@ describe('LocalDvcRemote on a real folder', () => {
     synced = [];
     await remote.syncUploads();
     expect(synced.find((s) => s.what === 'dirs')?.paths).toContain(folderOf(md5Hex('x')));
+  });
+
+  /** A durable file outside the remote, offered with `linkTo` as stored objects are; `linked` counts the calls. */
+  const linkable = async (text: string, linkError?: string) => {
+    const file = join(base, `stored-${md5Hex(text)}`);
+    await writeFile(file, text, { mode: 0o640 });
+    const calls: string[] = [];
+    const linkTo = async (path: string) => {
+      calls.push(path);
+      if (linkError) throw Object.assign(new Error(`${linkError}: refused`), { code: linkError });
+      await link(file, path);
+    };
+    return { id: md5Hex(text), file, calls, source: Object.assign(() => Buffer.from(text), { linkTo }) };
+  };
+
+  it('links a source that offers its file: the object has its name at once, its mode unchanged, and only its folder waits', async () => {
+    const remote = new LocalDvcRemote(root, undefined, recorder());
+    const a = await linkable('linked a');
+    const b = await linkable('linked b');
+    watched = [a.id, b.id];
+    await remote.upload(a.id, a.source);
+    await remote.upload(b.id, b.source);
+    // The same inode, not a copy: no byte was read or written.
+    expect(statSync(at(a.id)).ino).toBe(statSync(a.file).ino);
+    expect(statSync(a.file).mode & 0o777).toBe(0o640); // the source's mode: it is the same file
+    expect(await readFile(at(b.id), 'utf8')).toBe('linked b');
+    expect(await readdir(folderOf(a.id))).toEqual([a.id.slice(2)]); // no temp file
+    await remote.syncUploads();
+    // Nothing to make durable but the new entries: their bytes were durable before they were linked.
+    expect(synced.filter((s) => s.what === 'files').flatMap((s) => s.paths)).toEqual([]);
+    const dirs = synced.find((s) => s.what === 'dirs')!;
+    expect(dirs.paths).toEqual(expect.arrayContaining([folderOf(a.id), folderOf(b.id), join(root, 'files', 'md5')]));
+    // Named again (a push that failed before its syncUploads): present, and its folder made durable again.
+    synced = [];
+    await remote.upload(a.id, a.source);
+    await remote.syncUploads();
+    expect(synced.find((s) => s.what === 'dirs')?.paths).toEqual([folderOf(a.id)]);
+  });
+
+  it('copies where the file system cannot link (EXDEV), and stops trying for the later uploads', async () => {
+    const remote = new LocalDvcRemote(root);
+    const a = await linkable('across devices a', 'EXDEV');
+    const b = await linkable('across devices b', 'EXDEV');
+    await remote.upload(a.id, a.source);
+    await remote.upload(b.id, b.source);
+    await remote.syncUploads();
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toEqual([]);
+    expect(await readFile(at(a.id), 'utf8')).toBe('across devices a');
+    expect(await readFile(at(b.id), 'utf8')).toBe('across devices b');
+    expect(statSync(at(a.id)).ino).not.toBe(statSync(a.file).ino);
+  });
+
+  it("fails the upload with the source's own error (an object that changed) and names nothing", async () => {
+    const remote = new LocalDvcRemote(root);
+    const changed = new Error('object "k" changed during the flush');
+    const source = Object.assign(() => Buffer.from('k'), { linkTo: () => Promise.reject(changed) });
+    const error = await remote.upload(md5Hex('k'), source).catch((e: unknown) => e as Error);
+    expect(error).toMatchObject({ cause: changed });
+    await remote.syncUploads();
+    expect(await remote.missing([md5Hex('k')])).toEqual(new Set([md5Hex('k')]));
   });
 
   it('finds what is missing among many ids by listing their folders (as one stat each would)', async () => {

@@ -25,6 +25,9 @@ const LIST_ABOVE = 1024;
  */
 const FSYNC_EACH_UP_TO = 256;
 
+/** link(2)'s answers that no link can be made from that source into this folder (so every later one copies). */
+const CANNOT_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
 /** How the remote makes what it wrote durable: fsync/syncfs by default, a recorder in the specs. */
 export interface LocalRemoteDurability {
   /** The bytes (and inodes) of these files. */
@@ -71,8 +74,10 @@ export class LocalDvcRemote extends DvcRemote {
   override readonly uploadParallelism = 2;
   /** Uploaded file objects not yet in place: id → its temp file (bytes written and checked, not durable). */
   private readonly staged = new Map<string, string>();
-  /** Folders holding new entries (renamed objects, created folders) that are not fsynced yet. */
+  /** Folders holding new entries (renamed or linked objects, created folders) that are not fsynced yet. */
   private readonly unsynced = new Set<string>();
+  /** Until a link fails for good here (another file system, no hard links): then every upload copies. */
+  private canLink = true;
 
   constructor(
     private readonly root: string,
@@ -102,6 +107,7 @@ export class LocalDvcRemote extends DvcRemote {
    * trip through libuv's four-thread pool that the service's PUTs share.
    */
   async upload(id: string, source: ObjectSource, _size?: number): Promise<void> {
+    if (source.linkTo && this.canLink && (await this.link(id, source.linkTo))) return;
     const target = this.pathOf(id);
     const tmp = `${target}.${randomUUID()}.tmp`;
     const isDir = id.endsWith('.dir');
@@ -136,6 +142,45 @@ export class LocalDvcRemote extends DvcRemote {
         cause: error,
       });
     }
+  }
+
+  /**
+   * Pushes a file object by giving the source's file its name here (link(2)): one file-system call where a copy
+   * makes eight (open, read, close; open, write, fchmod, close, rename), and no byte read or hashed again (the
+   * source checks the file against the id's md5 under its own lock). The bytes are durable already, so the object
+   * takes its name at once: only the new entry of its folder waits for `syncUploads`, which makes it durable before
+   * the `.dir` and before any commit names the object (invariant 2). The remote's object keeps its bytes for good
+   * because the source's file is never written again (storage replaces or unlinks a stored file, never rewrites
+   * it: docs/architecture.md, "One PUT"). It also keeps that file's mode (storage's 0640, not DVC's 0444): a chmod
+   * would open the stored object to every user too, and DVC reads a remote's objects whatever their mode
+   * (docs/dvc-format.md, "Pushing to a local folder"). False when this file system cannot link there (another one,
+   * or no hard links): this upload and the later ones copy.
+   */
+  private async link(id: string, linkTo: (path: string) => Promise<void>): Promise<boolean> {
+    if (this.staged.has(id)) return true; // a copy of these bytes is staged already
+    const target = this.pathOf(id);
+    try {
+      try {
+        await linkTo(target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        await this.makeFolderOf(target); // the first object of its xx/ folder; a missing source fails again
+        await linkTo(target);
+      }
+      this.unsynced.add(dirname(target));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Named already: a push that failed before its syncUploads, or this process's crashed predecessor; its
+      // folder's entries are made durable with this push's.
+      if (code === 'EEXIST') return (this.unsynced.add(dirname(target)), true);
+      if (code === 'EMLINK') return false; // this file has too many names: copy it
+      if (code !== undefined && CANNOT_LINK.has(code)) return (this.canLink = false);
+      if (error instanceof DvcRemoteError) throw error;
+      throw new DvcRemoteError(`object ${id}: cannot link into ${this.describe()}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return true;
   }
 
   /**
@@ -192,20 +237,22 @@ export class LocalDvcRemote extends DvcRemote {
     return join(this.root, objectRelPath(id));
   }
 
-  /**
-   * Creates a new file, and its `files/md5/xx/` folder only when it is missing (most uploads find it there). The
-   * folders that mkdir creates are new entries in their parents: those parents join the folders to fsync.
-   */
+  /** Creates a new file, and its `files/md5/xx/` folder only when it is missing (most uploads find it there). */
   private async createFile(path: string): Promise<FileHandle> {
     try {
       return await open(path, 'wx', 0o644);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      const first = await mkdir(dirname(path), { recursive: true });
-      if (first)
-        for (let dir = dirname(path); dir !== dirname(first); dir = dirname(dir)) this.unsynced.add(dirname(dir));
+      await this.makeFolderOf(path);
       return open(path, 'wx', 0o644);
     }
+  }
+
+  /** The folders that mkdir creates are new entries in their parents: those parents join the folders to fsync. */
+  private async makeFolderOf(path: string): Promise<void> {
+    const first = await mkdir(dirname(path), { recursive: true });
+    if (first)
+      for (let dir = dirname(path); dir !== dirname(first); dir = dirname(dir)) this.unsynced.add(dirname(dir));
   }
 
   /** `missing` for many ids: each `xx/` folder they fall in is listed once. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, open, rm, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DISK_FULL_ADVICE, isDiskFull } from '../common/disk-full.js';
@@ -157,6 +157,26 @@ export class LocalStorageBackend extends StorageBackend {
       const file = await open(dest, 'r');
       const body = file.createReadStream(range ? { start: range.start, end: range.end } : {});
       return { meta, body };
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Under the key's shared lock, as `getObject`: the row and the file at the key's path describe the same bytes, and
+   * a PUT that commits meanwhile waits. That file is never opened for writing (`writeBody` writes a new temp file,
+   * `placeFile` renames it over the old one, `removeFile` unlinks it: docs/architecture.md, "One PUT"), so a link
+   * to it keeps these bytes for good.
+   */
+  async linkObject(key: string, target: string, expected: { md5: string; size: number }): Promise<void> {
+    const source = objectFile(this.layout, key);
+    const release = await this.locks.acquire([], [key]);
+    try {
+      const meta = this.requireIndex().get(key) ?? noSuchKey(key);
+      if (meta.md5 !== expected.md5 || meta.size !== expected.size) {
+        throw new StorageError('PreconditionFailed', `${key} no longer has md5 ${expected.md5}.`);
+      }
+      await link(source, target);
     } finally {
       release();
     }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
@@ -153,6 +153,30 @@ describe.each(backends)('%s', (_name, create) => {
       { seq: 2, key: 'd/1', op: 'delete' },
     ]);
     expect(await storage.countObjects()).toBe(0);
+  });
+
+  it('links an object to a path only while it has the expected md5 and size; later puts and deletes leave the link alone', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'storage-link-'));
+    try {
+      const put = await storage.putObject(putInput('l/1', 'first'));
+      const expected = { md5: put.md5, size: put.size };
+      await storage.linkObject('l/1', join(out, 'a'), expected);
+      expect(await readFile(join(out, 'a'), 'utf8')).toBe('first');
+      // What link(2) says when the name is taken: nothing is overwritten.
+      await expect(storage.linkObject('l/1', join(out, 'a'), expected)).rejects.toMatchObject({ code: 'EEXIST' });
+      await storage.putObject(putInput('l/1', 'second'));
+      expect(await codeOf(storage.linkObject('l/1', join(out, 'b'), expected))).toBe('PreconditionFailed');
+      expect(await codeOf(storage.linkObject('l/1', join(out, 'b'), { md5: put.md5, size: 6 }))).toBe(
+        'PreconditionFailed',
+      );
+      await storage.deleteObject('l/1');
+      expect(await codeOf(storage.linkObject('l/1', join(out, 'b'), expected))).toBe('NoSuchKey');
+      expect(await readdir(out)).toEqual(['a']);
+      // The stored file is replaced, never rewritten: the linked name still has the bytes it was linked with.
+      expect(await readFile(join(out, 'a'), 'utf8')).toBe('first');
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 
   it('copies bytes to a new journaled object, keeping or replacing the headers', async () => {

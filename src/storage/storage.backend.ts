@@ -153,6 +153,14 @@ export abstract class StorageBackend {
   abstract headObject(key: string): Promise<ObjectMeta>;
   /** Range is already validated against the size by the caller (see `resolveRange`). */
   abstract getObject(key: string, range?: ByteRange): Promise<{ meta: ObjectMeta; body: Readable }>;
+  /**
+   * Gives the object's file one more name, `target` (a hard link, link(2)), if the object still has `expected`'s md5
+   * and size: PreconditionFailed when it changed, NoSuchKey when it is gone. The file is durable (the object was
+   * acknowledged) and never written again: a PUT replaces it by a rename, a DELETE unlinks it, so the new name keeps
+   * these bytes whatever happens to the key later. Rejects with link(2)'s own error where no link can be made
+   * (EXDEV: `target` is on another file system; EEXIST: `target` exists) and then changes nothing.
+   */
+  abstract linkObject(key: string, target: string, expected: { md5: string; size: number }): Promise<void>;
   /** Resolves true when something was deleted; a missing key is not an error. */
   abstract deleteObject(key: string): Promise<boolean>;
   abstract copyObject(sourceKey: string, targetKey: string, replaceHeaders?: ObjectHeaders): Promise<ObjectMeta>;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { compareKeys, isListed } from '../../src/storage/key-order.js';
 import { ancestorKeys, keyToRelativePath } from '../../src/storage/key-path.js';
@@ -154,6 +155,15 @@ export class InMemoryStorageBackend extends StorageBackend {
     }
     const slice = range ? bytes.subarray(range.start, range.end + 1) : bytes;
     return { meta: structuredClone(meta), body: Readable.from([Buffer.from(slice)]) };
+  }
+
+  /** No file to link: writes one holding the bytes, which is what a link shows (EEXIST as link(2) when it exists). */
+  async linkObject(key: string, target: string, expected: { md5: string; size: number }): Promise<void> {
+    const { meta, bytes } = this.require(key);
+    if (meta.md5 !== expected.md5 || meta.size !== expected.size) {
+      throw new StorageError('PreconditionFailed', `${key} no longer has md5 ${expected.md5}.`);
+    }
+    await writeFile(target, bytes, { flag: 'wx' });
   }
 
   async deleteObject(key: string): Promise<boolean> {
