@@ -152,6 +152,24 @@ describe('LocalDvcRemote on a real folder', () => {
     expect(synced.find((s) => s.what === 'dirs')?.paths).toEqual([folderOf(a.id)]);
   });
 
+  it("makes a crashed predecessor's named objects durable: the first syncUploads fsyncs every folder already there", async () => {
+    const a = await linkable('named, then a crash');
+    await new LocalDvcRemote(root, undefined, recorder()).upload(a.id, a.source); // linked: named, never synced
+    synced = [];
+    const next = new LocalDvcRemote(root, undefined, recorder());
+    expect(await next.missing([a.id])).toEqual(new Set()); // present: no push would name it again
+    const b = await linkable('the next push');
+    await next.upload(b.id, b.source);
+    await next.syncUploads();
+    const dirs = synced.find((s) => s.what === 'dirs')!.paths;
+    expect(dirs).toEqual(expect.arrayContaining([folderOf(a.id), folderOf(b.id), join(root, 'files', 'md5')]));
+    // Once per process: the next push syncs only what it adds.
+    synced = [];
+    await next.upload(a.id, a.source);
+    await next.syncUploads();
+    expect(synced.find((s) => s.what === 'dirs')?.paths).toEqual([folderOf(a.id)]);
+  });
+
   it('copies where the file system cannot link (EXDEV), and stops trying for the later uploads', async () => {
     const remote = new LocalDvcRemote(root);
     const a = await linkable('across devices a', 'EXDEV');

@@ -78,6 +78,8 @@ export class LocalDvcRemote extends DvcRemote {
   private readonly unsynced = new Set<string>();
   /** Until a link fails for good here (another file system, no hard links): then every upload copies. */
   private canLink = true;
+  /** Whether the folders a predecessor process may have left unsynced were fsynced (the first syncUploads). */
+  private predecessorSettled = false;
 
   constructor(
     private readonly root: string,
@@ -190,6 +192,7 @@ export class LocalDvcRemote extends DvcRemote {
   override async syncUploads(): Promise<void> {
     const staged = [...this.staged];
     try {
+      await this.settlePredecessor();
       await this.durability.syncFiles(staged.map(([, tmp]) => tmp));
       await inParallel(staged, SYNC_PARALLEL, async ([id, tmp]) => {
         const target = this.pathOf(id);
@@ -209,6 +212,25 @@ export class LocalDvcRemote extends DvcRemote {
         { cause: error },
       );
     }
+  }
+
+  /**
+   * A process that crashed after naming objects (a link, or a rename) and before its syncUploads left entries that
+   * may not be durable yet (a process crash keeps them in the page cache; a power cut then loses them), and `missing`
+   * now counts those objects as present, so no push would name them again. Before the first push of this process
+   * relies on anything already here, every `files/md5/xx/` folder is made durable once (a clean folder's fsync
+   * writes nothing), with the folders this push adds.
+   */
+  private async settlePredecessor(): Promise<void> {
+    if (this.predecessorSettled) return;
+    const md5Root = join(this.root, 'files', 'md5');
+    const folders = await readdir(md5Root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return []; // a new remote: nothing from before
+      throw error;
+    });
+    for (const folder of folders) if (folder.isDirectory()) this.unsynced.add(join(md5Root, folder.name));
+    if (folders.length > 0) this.unsynced.add(md5Root);
+    this.predecessorSettled = true;
   }
 
   async read(id: string): Promise<Buffer | undefined> {
