@@ -15,19 +15,9 @@
  *
  * Writes bench/results/projects-scale.md (or --out=<name>). Not a test: nothing here passes or fails on a number.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
-import {
-  httpCall,
-  processCpuMs,
-  removeTempDirs,
-  residentBytes,
-  type Service,
-  startService,
-  tempDir,
-} from './lib/processes.js';
+import { httpCall, processCpuMs, removeTempDirs, residentBytes, type Service, startService } from './lib/processes.js';
+import { projectsFile } from './lib/projects-file.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
@@ -45,32 +35,6 @@ const DATASET = 'data/annotations'; // directory layout: any body is a dataset f
 
 type TargetName = 'single' | 'many';
 const ORDER: TargetName[] = ['single', 'many'];
-
-interface Project {
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-/** `project-01` … with a key pair each; written as a PROJECTS_FILE (JSON is accepted, like YAML). */
-function projectsFile(count: number): { file: string; projects: Project[] } {
-  const projects = Array.from({ length: count }, (_, i) => ({
-    bucket: `project-${String(i + 1).padStart(2, '0')}`,
-    accessKeyId: `AKPROJ${String(i + 1).padStart(3, '0')}${randomBytes(4).toString('hex').toUpperCase()}`,
-    secretAccessKey: randomBytes(30).toString('base64'),
-  }));
-  const file = join(tempDir('bench-projects-file-'), 'projects.json');
-  const content = {
-    defaults: { sync: { intervalSeconds: 86400, maxPending: 1_000_000 } },
-    projects: projects.map((p) => ({
-      bucket: p.bucket,
-      s3: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey },
-      dataset: DATASET,
-    })),
-  };
-  writeFileSync(file, JSON.stringify(content, null, 2));
-  return { file, projects };
-}
 
 /** Resident set size of a process, in MiB. */
 const rssMiB = (pid: number) => residentBytes(pid) / 1024 ** 2;
@@ -185,7 +149,7 @@ async function loadRound(
 async function main() {
   const info = new RunInfo();
   log(`load average ${info.loadBefore}; ${PROJECTS} projects vs 1; ${ROUNDS} rounds × ${REQUESTS} PUTs`);
-  const { file, projects } = projectsFile(PROJECTS);
+  const { file, projects } = projectsFile(PROJECTS, DATASET);
 
   const starts = await measureStarts(file);
 
