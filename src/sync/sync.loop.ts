@@ -5,6 +5,7 @@ import type { ProjectSyncSettings } from '../config/project.settings.js';
 import { DvcConfigError } from '../dvc/dvc-config.error.js';
 import type { StorageBackend } from '../storage/storage.backend.js';
 import { FlushSlots } from './flush-slots.gate.js';
+import { heapRelease } from './heap.release.js';
 import type { FlushPipeline } from './flush.pipeline.js';
 import { retryDelayMs } from './retry-backoff.policy.js';
 import { SingleFlight } from './single-flight.gate.js';
@@ -167,6 +168,7 @@ export class SyncLoop {
       if (this.state.progress().consecutiveFailures > 0)
         this.state.saveProgress({ lastError: null, lastErrorAt: null, consecutiveFailures: 0 });
       this.events.emit('flushed', summary);
+      heapRelease.afterFlush(summary);
       return summary;
     } catch (error) {
       this.events.emit('flush-failed', { durationMs: Date.now() - this.lastAttemptAt });

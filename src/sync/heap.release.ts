@@ -1,0 +1,56 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { FlushSummary } from './sync-status.types.js';
+
+/** Objects a flush must have added, updated or deleted for its garbage to be worth a full collection afterwards. */
+export const RELEASE_AFTER_CHANGES = 10_000;
+/** Quiet time after the last big flush before collecting: other projects' big flushes often follow (a first sync). */
+export const RELEASE_DELAY_MS = 2_000;
+
+/**
+ * Gives the V8 heap a big flush left behind back to the system. A first sync of 100,000 objects grows the heap to
+ * ~400 MB (streams, closures and rows of every object, ~65 MB of it live afterwards); V8 keeps what it grew until a
+ * later collection, and in a service that sits idle after a sync none comes: measured idle 40 s after such a flush,
+ * 802 MiB resident, 264 MiB of "used" heap that one full collection brings to 64 MiB (bench/results/flush-memory.md).
+ * V8's memory reducer does this on its own only sometimes (after a restart, not after the PUTs of the sync).
+ *
+ * So: one memory-reducing full collection (the kind V8 runs before giving up on an allocation: it also returns the
+ * freed pages), RELEASE_DELAY_MS after the last flush of at least RELEASE_AFTER_CHANGES objects. It pauses the event
+ * loop once, ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did. Shared by every project
+ * of the process, as the heap is.
+ */
+export class HeapRelease {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly collect: () => void = fullCollection,
+    private readonly delayMs = RELEASE_DELAY_MS,
+  ) {}
+
+  /** After every successful flush: schedules the collection when it was a big one. */
+  afterFlush(summary: FlushSummary): void {
+    if (summary.added + summary.updated + summary.deleted < RELEASE_AFTER_CHANGES) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.collect();
+    }, this.delayMs).unref(); // never keeps a stopping process alive
+  }
+}
+
+let gc: ((options: object) => void) | undefined;
+
+/**
+ * A full, memory-reducing collection: Node's `gc({ flavor: 'last-resort' })` (`--expose-gc`, turned on here at the
+ * first use rather than on every command line that starts the service; the flag applies to contexts created after).
+ */
+export function fullCollection(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as (options: object) => void;
+  }
+  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+}
+
+/** The process's one: its heap is shared by every project. */
+export const heapRelease = new HeapRelease();
