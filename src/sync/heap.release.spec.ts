@@ -15,8 +15,12 @@ const flush = (added: number, updated = 0, deleted = 0): FlushSummary => ({
 });
 
 describe('HeapRelease', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it.each([
     ['a first sync of 100,000 objects', 1, flush(100_000)],
