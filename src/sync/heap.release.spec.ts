@@ -1,18 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { fullCollection, HeapRelease, RELEASE_AFTER_CHANGES } from './heap.release.js';
-import type { FlushSummary } from './sync-status.types.js';
+import { fullCollection, HeapRelease, RELEASE_ABOVE_BYTES } from './heap.release.js';
 
-const flush = (added: number, updated = 0, deleted = 0): FlushSummary => ({
-  commit: 'c0ffee',
-  added,
-  updated,
-  deleted,
-  uploadedObjects: added + updated,
-  rebases: 0,
-  merged: false,
-  durationMs: 1,
-  finishedAt: new Date(0).toISOString(),
-});
+const MiB = 2 ** 20;
 
 describe('HeapRelease', () => {
   beforeEach(() => {
@@ -23,24 +12,24 @@ describe('HeapRelease', () => {
   });
 
   it.each([
-    ['a first sync of 100,000 objects', 1, flush(100_000)],
-    ['exactly the threshold, counting every kind of change', 1, flush(RELEASE_AFTER_CHANGES - 2, 1, 1)],
-    ['100 changes', 0, flush(0, 100)],
-    ['nothing to commit', 0, flush(0)],
-  ])('%s → %i collection(s), once the service is quiet', (_name, expected, summary) => {
+    ['after a first sync of 100,000 objects', 1, 400 * MiB],
+    ['just above the bound', 1, RELEASE_ABOVE_BYTES + 1],
+    ['at the bound', 0, RELEASE_ABOVE_BYTES],
+    ['a small dataset', 0, 70 * MiB],
+  ])('%s → %i collection(s), once the service is quiet', (_name, expected, heapSize) => {
     const collect = jest.fn();
-    new HeapRelease(collect, 2000).afterFlush(summary);
+    new HeapRelease(collect, () => heapSize, 2000).afterFlush();
     jest.advanceTimersByTime(1999);
     expect(collect).not.toHaveBeenCalled();
     jest.advanceTimersByTime(1);
     expect(collect).toHaveBeenCalledTimes(expected);
   });
 
-  it('collects once after several projects’ big flushes in a row (the last one starts the wait)', () => {
+  it('collects once after several projects’ flushes in a row (the last one starts the wait)', () => {
     const collect = jest.fn();
-    const release = new HeapRelease(collect, 2000);
+    const release = new HeapRelease(collect, () => 300 * MiB, 2000);
     for (let project = 0; project < 10; project++) {
-      release.afterFlush(flush(10_000));
+      release.afterFlush();
       jest.advanceTimersByTime(1500);
     }
     expect(collect).not.toHaveBeenCalled();

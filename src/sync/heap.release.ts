@@ -1,10 +1,13 @@
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { FlushSummary } from './sync-status.types.js';
 
-/** Objects a flush must have added, updated or deleted for its garbage to be worth a full collection afterwards. */
-export const RELEASE_AFTER_CHANGES = 10_000;
-/** Quiet time after the last big flush before collecting: other projects' big flushes often follow (a first sync). */
+/**
+ * The V8 heap's committed size above which a flush's garbage is worth a full collection afterwards. The service
+ * starts at ~115 MiB committed (~50 MiB live) and holds ~65 MiB live with a 100,000-file dataset; a first sync of
+ * 100,000 objects grows it to ~400 MiB, 100 changes into that dataset to ~260–300 MiB.
+ */
+export const RELEASE_ABOVE_BYTES = 160 * 2 ** 20;
+/** Quiet time after the last such flush before collecting: other projects' flushes often follow (a first sync). */
 export const RELEASE_DELAY_MS = 2_000;
 
 /**
@@ -15,21 +18,22 @@ export const RELEASE_DELAY_MS = 2_000;
  * V8's memory reducer does this on its own only sometimes (after a restart, not after the PUTs of the sync).
  *
  * So: one memory-reducing full collection (the kind V8 runs before giving up on an allocation: it also returns the
- * freed pages), RELEASE_DELAY_MS after the last flush of at least RELEASE_AFTER_CHANGES objects. It pauses the event
- * loop once, ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did. Shared by every project
- * of the process, as the heap is.
+ * freed pages), RELEASE_DELAY_MS after the last flush that left the committed heap above RELEASE_ABOVE_BYTES. It
+ * pauses the event loop once, ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did; small
+ * datasets never reach the bound. Shared by every project of the process, as the heap is.
  */
 export class HeapRelease {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly collect: () => void = fullCollection,
+    private readonly heapSize = () => getHeapStatistics().total_heap_size,
     private readonly delayMs = RELEASE_DELAY_MS,
   ) {}
 
-  /** After every successful flush: schedules the collection when it was a big one. */
-  afterFlush(summary: FlushSummary): void {
-    if (summary.added + summary.updated + summary.deleted < RELEASE_AFTER_CHANGES) return;
+  /** After every successful flush: schedules the collection when the heap grew past the bound. */
+  afterFlush(): void {
+    if (this.heapSize() <= RELEASE_ABOVE_BYTES) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;

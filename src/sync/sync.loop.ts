@@ -168,7 +168,7 @@ export class SyncLoop {
       if (this.state.progress().consecutiveFailures > 0)
         this.state.saveProgress({ lastError: null, lastErrorAt: null, consecutiveFailures: 0 });
       this.events.emit('flushed', summary);
-      heapRelease.afterFlush(summary);
+      heapRelease.afterFlush();
       return summary;
     } catch (error) {
       this.events.emit('flush-failed', { durationMs: Date.now() - this.lastAttemptAt });
