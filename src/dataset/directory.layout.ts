@@ -62,8 +62,8 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
         keyItems.set(key, []);
       }
     }
+    const previous = this.listings.get(base); // before applyChanges changes base into the new manifest
     const { manifest, diff } = applyChanges(base, changes);
-    const previous = this.listings.get(base);
     if (previous) {
       // Built when the flush materializes it (or never, when a merge replaces this manifest).
       const dirChanges = changes.map(toDirChange);
