@@ -44,19 +44,21 @@ const ENTRIES_PER_STEP = 5000;
 export type DirChange = DirFile | { relpath: string; deleted: true };
 
 /**
- * A directory's `.dir` listing, kept in the order and encoding of the object: the relpaths in code-point order,
- * each entry's bytes in the object, and the sizes. Built once from every file, it takes a flush's few changes in
- * O(changes · log n) plus a copy of three arrays (`withChanges`), where building it again costs a sort and the
- * encoding of every entry; the bytes are the same either way. Immutable: a flush that fails leaves the listing of
- * the last push as it was.
+ * A directory's `.dir` listing, kept as the object itself: its bytes, where each entry starts in them, and the
+ * relpaths (code-point order) and sizes. Built once from every file, it takes a flush's few changes in
+ * O(changes · log n) plus a copy of the bytes around them (`withChanges`), where building it again costs a sort and
+ * the encoding of every entry; the bytes are the same either way. The entries are ASCII (every other character is
+ * escaped), so a character is a byte. Immutable: a flush that fails leaves the listing of the last push as it was.
  */
 export class DirListing {
   private constructor(
     /** Code-point order, no duplicates. */
     private readonly relpaths: readonly string[],
-    /** `{"md5": ..., "relpath": ...}` of each relpath, as the `.dir` holds it. */
-    private readonly entries: readonly string[],
     private readonly sizes: readonly number[],
+    /** The `.dir` object: `[` entries joined by `, ` `]`. */
+    private readonly content: Buffer,
+    /** Where entry i starts in `content`. */
+    private readonly starts: Uint32Array,
     /** Sum of the sizes (the `.dvc` `size`). */
     readonly size: number,
   ) {}
@@ -91,61 +93,93 @@ export class DirListing {
     const last = new Map<string, DirChange>();
     for (const change of changes) last.set(change.relpath, change);
     const ordered = [...last.values()].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
-    const n = this.relpaths.length;
-    const relpaths: string[] = [];
-    const entries: string[] = [];
-    const sizes: number[] = [];
+    // The new listing as pieces: ranges of this one's entries, kept as they are, and the new entries between them.
+    const pieces: Array<{ from: number; to: number } | { relpath: string; entry: string; size: number }> = [];
     let size = this.size;
-    let from = 0; // the next entry of this listing not yet copied
-    const copyUpTo = (end: number) => {
-      for (; from < end; from++) {
-        relpaths.push(this.relpaths[from]);
-        entries.push(this.entries[from]);
-        sizes.push(this.sizes[from]);
-      }
-    };
+    let from = 0; // the next entry of this listing not yet in a piece
     for (const change of ordered) {
       const at = this.indexOf(change.relpath, from);
-      copyUpTo(at.index);
+      if (at.index > from) pieces.push({ from, to: at.index });
+      from = at.index;
       if (at.found) {
         size -= this.sizes[at.index];
-        from++; // replaced or deleted: not copied
+        from++; // replaced or deleted: not kept
       }
       if ('deleted' in change) continue;
-      relpaths.push(change.relpath);
-      entries.push(encodeEntry(change));
-      sizes.push(change.size);
+      pieces.push({ relpath: change.relpath, entry: encodeEntry(change), size: change.size });
       size += change.size;
     }
-    copyUpTo(n);
-    return new DirListing(relpaths, entries, sizes, size);
+    if (this.relpaths.length > from) pieces.push({ from, to: this.relpaths.length });
+    return this.assembled(pieces, size);
   }
 
   /** The `.dir` object: its bytes, id and what the `.dvc` records. */
   toDirObject(): DirObject {
-    const content = Buffer.from(`[${this.entries.join(', ')}]`, 'utf8');
+    const content = this.content;
     return { hash: `${md5Hex(content)}.dir`, content, size: this.size, nfiles: this.relpaths.length };
+  }
+
+  private assembled(
+    pieces: ReadonlyArray<{ from: number; to: number } | { relpath: string; entry: string; size: number }>,
+    size: number,
+  ): DirListing {
+    const count = pieces.reduce((sum, piece) => sum + ('entry' in piece ? 1 : piece.to - piece.from), 0);
+    const bytes = pieces.reduce(
+      (sum, piece) =>
+        sum + ('entry' in piece ? piece.entry.length : this.endOf(piece.to - 1) - this.starts[piece.from]),
+      0,
+    );
+    // A range's bytes hold the `, ` between its own entries; one more between two pieces, and the brackets.
+    const content = Buffer.allocUnsafe(bytes + 2 * Math.max(pieces.length - 1, 0) + 2);
+    const starts = new Uint32Array(count);
+    const relpaths = new Array<string>(count);
+    const sizes = new Array<number>(count);
+    let at = content.write('[', 0, 'latin1');
+    let k = 0;
+    for (const piece of pieces) {
+      if (k > 0) at += content.write(', ', at, 'latin1');
+      if ('entry' in piece) {
+        [starts[k], relpaths[k], sizes[k]] = [at, piece.relpath, piece.size];
+        at += content.write(piece.entry, at, 'latin1');
+        k++;
+        continue;
+      }
+      const shift = at - this.starts[piece.from];
+      for (let i = piece.from; i < piece.to; i++, k++) {
+        [starts[k], relpaths[k], sizes[k]] = [this.starts[i] + shift, this.relpaths[i], this.sizes[i]];
+      }
+      at += this.content.copy(content, at, this.starts[piece.from], this.endOf(piece.to - 1));
+    }
+    content.write(']', at, 'latin1');
+    return new DirListing(relpaths, sizes, content, starts, size);
+  }
+
+  /** Where entry i ends in `content` (before the `, ` or `]` that follows it). */
+  private endOf(i: number): number {
+    return i + 1 < this.relpaths.length ? this.starts[i + 1] - 2 : this.content.length - 1;
   }
 
   /** The listing of every file, pausing (`yield`) every ENTRIES_PER_STEP entries. */
   private static *steps(files: readonly DirFile[]): Generator<void, DirListing> {
     const sorted = [...files].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
     yield;
-    const relpaths = new Array<string>(sorted.length);
     const entries = new Array<string>(sorted.length);
-    const sizes = new Array<number>(sorted.length);
+    const starts = new Uint32Array(sorted.length);
     let size = 0;
-    for (let i = 0; i < sorted.length; i++) {
+    for (let i = 0, at = 1; i < sorted.length; i++) {
       const file = sorted[i];
       entries[i] = encodeEntry(file);
       if (i > 0 && sorted[i - 1].relpath === file.relpath)
         throw new DvcFormatError(`'${file.relpath}' is listed twice`);
-      relpaths[i] = file.relpath;
-      sizes[i] = file.size;
+      starts[i] = at;
+      at += entries[i].length + 2; // ASCII: a character is a byte; then ", "
       size += file.size;
       if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
     }
-    return new DirListing(relpaths, entries, sizes, size);
+    const content = Buffer.from(`[${entries.join(', ')}]`, 'latin1');
+    const relpaths = sorted.map((file) => file.relpath);
+    const sizes = sorted.map((file) => file.size);
+    return new DirListing(relpaths, sizes, content, starts, size);
   }
 
   /** Where `relpath` is, or would be inserted, searching from `from` on (binary search). */
