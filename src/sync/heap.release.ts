@@ -3,10 +3,11 @@ import { runInNewContext } from 'node:vm';
 
 /**
  * The V8 heap's committed size above which a flush's garbage is worth a full collection afterwards. The service
- * starts at ~115 MiB committed (~50 MiB live) and holds ~65 MiB live with a 100,000-file dataset; a first sync of
- * 100,000 objects grows it to ~400 MiB, 100 changes into that dataset to ~260–300 MiB.
+ * holds ~50 MiB live at start and ~65 MiB with a 100,000-file dataset; a first sync of 100,000 objects grows the
+ * heap to ~350–440 MiB, 100 changes into that dataset to ~100 MiB plus the `.dir` buffers they leave to free (the
+ * collection frees those too: idle RSS 259 MiB without it, bench/results/flush-memory.md). Small datasets stay below.
  */
-export const RELEASE_ABOVE_BYTES = 160 * 2 ** 20;
+export const RELEASE_ABOVE_BYTES = 96 * 2 ** 20;
 /** Quiet time after the last such flush before collecting: other projects' flushes often follow (a first sync). */
 export const RELEASE_DELAY_MS = 2_000;
 
