@@ -18,7 +18,9 @@ describe('HeapRelease', () => {
     ['a small dataset', 0, 70 * MiB],
   ])('%s → %i collection(s), once the service is quiet', (_name, expected, heapSize) => {
     const collect = jest.fn();
-    new HeapRelease(collect, () => heapSize, 2000).afterFlush();
+    const release = new HeapRelease(collect, () => heapSize, 2000);
+    release.flushStarted();
+    release.flushEnded();
     jest.advanceTimersByTime(1999);
     expect(collect).not.toHaveBeenCalled();
     jest.advanceTimersByTime(1);
@@ -29,11 +31,30 @@ describe('HeapRelease', () => {
     const collect = jest.fn();
     const release = new HeapRelease(collect, () => 300 * MiB, 2000);
     for (let project = 0; project < 10; project++) {
-      release.afterFlush();
+      release.flushStarted();
+      release.flushEnded();
       jest.advanceTimersByTime(1500);
     }
     expect(collect).not.toHaveBeenCalled();
     jest.advanceTimersByTime(500);
+    expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it('never collects while a flush runs: one starting cancels it, the last one ending schedules it again', () => {
+    const collect = jest.fn();
+    const release = new HeapRelease(collect, () => 300 * MiB, 2000);
+    release.flushStarted(); // project A
+    release.flushStarted(); // project B
+    release.flushEnded(); // A done, B still running
+    jest.advanceTimersByTime(5000);
+    expect(collect).not.toHaveBeenCalled();
+    release.flushEnded(); // B done
+    jest.advanceTimersByTime(1000);
+    release.flushStarted(); // the next flush, within the quiet time
+    jest.advanceTimersByTime(5000);
+    expect(collect).not.toHaveBeenCalled();
+    release.flushEnded();
+    jest.advanceTimersByTime(2000);
     expect(collect).toHaveBeenCalledTimes(1);
   });
 });

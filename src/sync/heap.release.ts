@@ -19,12 +19,14 @@ export const RELEASE_DELAY_MS = 2_000;
  * V8's memory reducer does this on its own only sometimes (after a restart, not after the PUTs of the sync).
  *
  * So: one memory-reducing full collection (the kind V8 runs before giving up on an allocation: it also returns the
- * freed pages), RELEASE_DELAY_MS after the last flush that left the committed heap above RELEASE_ABOVE_BYTES. It
+ * freed pages), RELEASE_DELAY_MS after the last flush that left the committed heap above RELEASE_ABOVE_BYTES, and never while a flush
+ * runs (a flush starting cancels it; the next one's end schedules it again). It
  * pauses the event loop once, ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did; small
  * datasets never reach the bound. Shared by every project of the process, as the heap is.
  */
 export class HeapRelease {
   private timer: NodeJS.Timeout | undefined;
+  private running = 0;
 
   constructor(
     private readonly collect: () => void = fullCollection,
@@ -32,9 +34,17 @@ export class HeapRelease {
     private readonly delayMs = RELEASE_DELAY_MS,
   ) {}
 
-  /** After every successful flush: schedules the collection when the heap grew past the bound. */
-  afterFlush(): void {
-    if (this.heapSize() <= RELEASE_ABOVE_BYTES) return;
+  /** A flush of any project starts: no collection while one runs (it would pause that flush). */
+  flushStarted(): void {
+    this.running++;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A flush ended (pushed or failed): once none runs, schedules the collection when the heap grew past the bound. */
+  flushEnded(): void {
+    this.running = Math.max(0, this.running - 1);
+    if (this.running > 0 || this.heapSize() <= RELEASE_ABOVE_BYTES) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;

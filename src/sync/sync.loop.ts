@@ -159,6 +159,7 @@ export class SyncLoop {
 
   private async runFlush(): Promise<FlushSummary> {
     this.lastAttemptAt = Date.now();
+    heapRelease.flushStarted();
     try {
       const summary = await this.pipeline.run();
       this.lastFlush = summary;
@@ -168,7 +169,6 @@ export class SyncLoop {
       if (this.state.progress().consecutiveFailures > 0)
         this.state.saveProgress({ lastError: null, lastErrorAt: null, consecutiveFailures: 0 });
       this.events.emit('flushed', summary);
-      heapRelease.afterFlush();
       return summary;
     } catch (error) {
       this.events.emit('flush-failed', { durationMs: Date.now() - this.lastAttemptAt });
@@ -192,6 +192,8 @@ export class SyncLoop {
         { bucket: this.bucket },
       );
       throw error;
+    } finally {
+      heapRelease.flushEnded();
     }
   }
 }
