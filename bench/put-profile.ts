@@ -9,10 +9,10 @@
  * graph: open it in a browser; hover for times, click to zoom) and bench/results/<out>.cpuprofile.gz (the cut
  * profile, for Chrome DevTools or speedscope after gunzip). Not a test.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type CpuProfile, originTimes, selfTimes, windowOf } from './lib/cpu-profile.js';
+import { originTimes, readProfile, selfTimes, windowOf } from './lib/cpu-profile.js';
 import { flameGraphSvg } from './lib/flame-graph.js';
 import { paddedBody, runLoad, summarize } from './lib/load.js';
 import { processCpuMs, removeTempDirs, repoRoot, startService, tempDir } from './lib/processes.js';
@@ -28,26 +28,6 @@ const TOP = 30;
 const mainArg = process.argv.find((a) => a.startsWith('--main='))?.slice('--main='.length);
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The profile node writes when the process exits (after SIGTERM: the shutdown flush runs first). */
-async function readProfile(dir: string): Promise<CpuProfile> {
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    // One file per thread (CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile): the event loop's is thread 0; the
-    // index's checkpoint worker (src/storage/wal-checkpointer.ts) writes its own.
-    const file = existsSync(dir) ? readdirSync(dir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f)) : undefined;
-    if (file) {
-      try {
-        return JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-      } catch {
-        // still being written
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`no .cpuprofile in ${dir} within 5 minutes`);
-    await delay(250);
-  }
-}
 
 async function main() {
   const info = new RunInfo();

@@ -8,11 +8,14 @@
  *            `git commit` + `git push`); the service's idle memory after it and its restart time on those N
  *            objects; then 100 changes at a time, flushed by the service (on N objects and on 1,000) and by the dvc
  *            CLI. After every sync, the service's `.dvc` and dvc's must name the same `.dir`: both did the same job.
+ *   projects — one service with 10 projects of 10,000 objects each (PROJECTS_FILE): idle RSS after their first
+ *            syncs, restart to healthy (lib/projects-memory.ts).
  *
  *   npm run bench                     full size (N = 100,000; ~10 min on the 2-core dev box)
  *   npm run bench -- --quick          N = 3,000, one PUT round, one dvc repeat: about a minute
  *   options (full-run defaults): --objects=100000 --small=1000 --changes=100 --repeats=5 --dvc-repeats=3
- *            --rounds=3 --requests=3000 --requests-single=1000 --batch=6000 --body=2048 --out=<name>
+ *            --rounds=3 --requests=3000 --requests-single=1000 --batch=6000 --body=2048 --projects=10
+ *            --project-objects=10000 --out=<name>
  *
  * Writes bench/results/<YYYY-MM-DD>.md (a quick run: <YYYY-MM-DD>-quick.md). Every figure has its ratio to the
  * peer and issue 12's target, PASS or MISS. Exits 1 when the service's and dvc's datasets disagree.
@@ -31,6 +34,7 @@ import {
   putObjects,
 } from './lib/flush-measure.js';
 import { paddedBody, runLoad } from './lib/load.js';
+import { measureProjectsMemory } from './lib/projects-memory.js';
 import {
   removeTempDirs,
   residentBytes,
@@ -61,6 +65,9 @@ const params = {
   dvcRepeats: option('dvc-repeats', QUICK ? 1 : 3),
   /** How long the service sits idle before its RSS is read. */
   settleMs: QUICK ? 2000 : 5000,
+  /** The many-projects memory case (issue 12, item 4): projects × objects each. */
+  projects: option('projects', 10),
+  projectObjects: option('project-objects', QUICK ? 300 : 10_000),
 };
 export type Params = typeof params;
 
@@ -236,10 +243,18 @@ async function main() {
   log(`load average ${info.loadBefore}; ${JSON.stringify(params)}; ${JSON.stringify(versions)}`);
   const put = await putSection();
   const sync = await syncSection(dvc);
+  const projects = await measureProjectsMemory({
+    projects: params.projects,
+    objectsEach: params.projectObjects,
+    settleMs: params.settleMs,
+  });
+  log(
+    `${params.projects} projects × ${int(params.projectObjects)}: idle RSS ${int(projects.idle.rss / 2 ** 20)} MiB, restart ${int(projects.restartMs)} ms`,
+  );
   info.finish();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const day = info.startedAt.toISOString().slice(0, 10);
-  const result: SideBySide = { params, info, command, versions, put, sync };
+  const result: SideBySide = { params, info, command, versions, put, sync, projects };
   const file = writeResult(outName(QUICK ? `${day}-quick` : day), report(result));
   log(`wrote ${file}; removing the temp folders`);
   removeTempDirs();

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
  * Reading a V8 `.cpuprofile` (what `node --cpu-prof` writes): the Chrome DevTools Protocol's `Profiler.Profile` —
  * a call tree of `nodes`, and `samples` (node ids) with `timeDeltas` (µs between samples, the first one from
@@ -45,6 +48,27 @@ export interface WindowedProfile {
 }
 
 const IDLE = '(idle)';
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The profile `node --cpu-prof --cpu-prof-dir=<dir>` writes when the process exits (after SIGTERM: the shutdown flush runs first). */
+export async function readProfile(dir: string): Promise<CpuProfile> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    // One file per thread (CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile): the event loop's is thread 0; the
+    // index's checkpoint worker (src/storage/wal-checkpointer.ts) writes its own.
+    const file = existsSync(dir) ? readdirSync(dir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f)) : undefined;
+    if (file) {
+      try {
+        return JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+      } catch {
+        // still being written
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no .cpuprofile in ${dir} within 5 minutes`);
+    await delay(250);
+  }
+}
 
 /** `functionName file:line` with the file shortened to what tells it apart (dist/…, node_modules/<pkg>/…, node:…). */
 export function frameName(frame: CallFrame): string {

@@ -1,6 +1,7 @@
 import type { DvcJobTimes } from './dvc-cli-job.js';
 import type { MeasuredFlush } from './flush-measure.js';
 import type { LatencySummary } from './load.js';
+import type { ProjectsMemory } from './projects-memory.js';
 import type { RoundResult } from './put-rounds.js';
 import { int, median, ms, type RunInfo } from './report.js';
 
@@ -25,6 +26,8 @@ export interface SideBySide {
     repeats: number;
     dvcRepeats: number;
     settleMs: number;
+    projects: number;
+    projectObjects: number;
   };
   info: RunInfo;
   command: string;
@@ -43,6 +46,8 @@ export interface SideBySide {
     dvcIncremental: DvcJobTimes[];
     agreements: Agreement[];
   };
+  /** Issue 12, item 4's second case: many projects in one service after their first syncs. */
+  projects: ProjectsMemory;
 }
 
 /** Issue 12's targets: a measured value, its comparison, and the bound it must meet. */
@@ -163,6 +168,20 @@ export function report(r: SideBySide): string {
       `restart to a healthy /_admin/health with ${int(p.objects)} objects stored`,
       `${int(s.restartMs)} ms`,
       s.restartMs / 1000,
+      3,
+      ' s',
+    ),
+    atMost(
+      `idle RSS, ${r.projects.projects} projects × ${int(r.projects.objectsEach)} objects after their first syncs`,
+      mib(r.projects.idle.rss),
+      r.projects.idle.rss / 2 ** 20,
+      250,
+      ' MiB',
+    ),
+    atMost(
+      `restart to a healthy /_admin/health, ${r.projects.projects} projects × ${int(r.projects.objectsEach)} objects`,
+      `${int(r.projects.restartMs)} ms`,
+      r.projects.restartMs / 1000,
       3,
       ' s',
     ),
@@ -307,6 +326,19 @@ ${int(median(s.dvcIncremental.map((t) => t.cpuMs)))} ms, dvc ${x(median(s.dvcInc
 | RSS, idle ${p.settleMs / 1000} s after the first sync | ${mib(s.rssAfterFirst)} |
 | restart (SIGKILL, then \`node dist/main.js\` on the same DATA_DIR) to a 200 from /_admin/health | ${int(s.restartMs)} ms |
 | RSS, idle ${p.settleMs / 1000} s after the restart | ${mib(s.rssAfterRestart)} |
+
+### ${r.projects.projects} projects × ${int(r.projects.objectsEach)} objects in one service
+
+A PROJECTS_FILE of ${r.projects.projects} projects (directory datasets, embedded repositories), ${int(r.projects.objectsEach)} objects PUT into
+each (${int(r.projects.fillMs)} ms in all, untimed), then one \`POST /_admin/sync\`: every project's first sync,
+\`SYNC_CONCURRENCY\` at a time (bench/lib/projects-memory.ts).
+
+| | |
+|---|---:|
+| first syncs of every project | ${int(r.projects.firstSyncMs)} ms |
+| RSS, idle ${p.settleMs / 1000} s after them (V8 heap used / committed) | ${mib(r.projects.idle.rss)} (${mib(r.projects.idle.heapUsed)} / ${mib(r.projects.idle.heapTotal)}) |
+| restart to a 200 from /_admin/health | ${int(r.projects.restartMs)} ms |
+| RSS, idle ${p.settleMs / 1000} s after the restart | ${mib(r.projects.afterRestart.rss)} |
 
 ## Machine
 

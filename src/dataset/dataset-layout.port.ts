@@ -33,8 +33,12 @@ export interface PushedItem {
 /** What a flush asks of the layout: the changed keys, on top of what was pushed last. */
 export interface OursInput<T> {
   objects: StoredObjects;
-  /** id → item of the last push (empty on a full rebuild). */
-  base: ReadonlyMap<string, T>;
+  /**
+   * id → item of the last push (empty on a full rebuild), handed over to this flush: `ours` may change it and return
+   * it as its items, rather than copy every item (the loop reads the last push again from the sync state when it
+   * needs it afterwards: for a merge, or for the next attempt).
+   */
+  base: Map<string, T>;
   changedKeys: readonly string[];
   /** True when the dataset is built from every stored object (first flush, or the dataset's settings changed). */
   fullRebuild: boolean;

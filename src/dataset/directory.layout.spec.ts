@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
+import type { ManifestEntry } from './dataset.types.js';
 import { DirectoryLayout } from './directory.layout.js';
 import { StoredObjectsReader } from './stored-objects.reader.js';
 
@@ -28,5 +29,48 @@ describe('DirectoryLayout.ours', () => {
     finished = true;
     expect(ours.items.size).toBe(2000);
     expect(servedDuring.filter(Boolean).length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('DirectoryLayout, flush after flush', () => {
+  it('writes the same .dir from the last push plus the changes as from every file (dvc add parity)', async () => {
+    const storage = new InMemoryStorageBackend();
+    const put = (key: string, body: string) =>
+      storage.putObject({ key, body: Readable.from([Buffer.from(body)]), maxSize: 1024, userMetadata: {} });
+    const keys = Array.from({ length: 50 }, (_, i) => `ls/${String(i).padStart(2, '0')}.json`);
+    for (const key of keys) await put(key, key);
+    const objects = new StoredObjectsReader(storage);
+    const layout = new DirectoryLayout(); // one layout for every flush, as a project's pipeline has
+    const noRemote = () => Promise.resolve(undefined);
+    const flush = async (base: Map<string, ManifestEntry>, changedKeys: string[]) => {
+      const fullRebuild = base.size === 0;
+      const ours = await layout.ours({ objects, base, changedKeys, fullRebuild, lastPushedItemsOf: () => new Map() });
+      return { items: ours.items, version: await layout.materialize(ours.items, ours.offered, noRemote) };
+    };
+    let { items } = await flush(new Map(), keys);
+    const rounds: Array<() => Promise<string[]>> = [
+      async () => (await put('ls/07.json', 'changed'), ['ls/07.json']),
+      async () => (
+        await storage.deleteObject('ls/00.json'),
+        await put('ls/zz.json', 'new'),
+        ['ls/00.json', 'ls/zz.json']
+      ),
+      async () => (
+        await put('ls/a b/é.json', 'unicode'),
+        await storage.deleteObject('ls/49.json'),
+        ['ls/a b/é.json', 'ls/49.json']
+      ),
+    ];
+    for (const round of rounds) {
+      const flushed = await flush(items, await round());
+      const full = await new DirectoryLayout().materialize(new Map(flushed.items), new Map(), noRemote);
+      expect(flushed.version.dirObject!.content.equals(full.dirObject!.content)).toBe(true);
+      expect({ ...flushed.version, files: [], dirObject: undefined }).toEqual({
+        ...full,
+        files: [],
+        dirObject: undefined,
+      });
+      items = flushed.items;
+    }
   });
 });

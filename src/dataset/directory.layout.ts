@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { buildDirObjectYielding, parseDirObject } from '../dvc/dir-object.codec.js';
+import { type DirChange, DirListing, parseDirObject } from '../dvc/dir-object.codec.js';
 import type { ObjectSource } from '../dvc/dvc.remote.js';
 import type {
   DatasetLayout,
@@ -9,7 +9,7 @@ import type {
   PushedItem,
   RemoteReader,
 } from './dataset-layout.port.js';
-import type { ManifestEntry } from './dataset.types.js';
+import type { Manifest, ManifestEntry } from './dataset.types.js';
 import { applyChanges, type ManifestChange } from './manifest.changes.js';
 import { mergeManifests } from './manifest.merge.js';
 import { keyToRelativePath } from './object-key.relpath.js';
@@ -27,6 +27,14 @@ const UNKNOWN_SIZE = -1;
  */
 export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
   readonly isDirectory = true;
+  /**
+   * The `.dir` listing of each manifest this layout built, while that manifest lives (the flush loop keeps the last
+   * pushed one as its next base): `ours` derives the new manifest's listing from its base's with only the changed
+   * entries (`DirListing.withChanges`), so that an incremental flush neither sorts nor encodes the whole directory.
+   * A cache, no state: `materialize` builds the listing from the items when there is none, and the bytes are the
+   * same either way (directory.layout.spec.ts checks it).
+   */
+  private readonly listings = new WeakMap<Manifest, () => DirListing>();
 
   decode(item: PushedItem): ManifestEntry {
     return JSON.parse(item.value) as ManifestEntry;
@@ -54,7 +62,13 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
         keyItems.set(key, []);
       }
     }
+    const previous = this.listings.get(base); // before applyChanges changes base into the new manifest
     const { manifest, diff } = applyChanges(base, changes);
+    if (previous) {
+      // Built when the flush materializes it (or never, when a merge replaces this manifest).
+      const dirChanges = changes.map(toDirChange);
+      this.listings.set(manifest, () => previous().withChanges(dirChanges));
+    }
     const touched = new Set(changedKeys.map(keyToRelativePath));
     return { items: manifest, touched, diff, keyItems, rejected: [], offered };
   }
@@ -108,9 +122,13 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
         throw new Error(`the teammate's dataset lists ${relpath} (${entry.md5}) but the DVC remote does not have it`);
       items.set(relpath, { md5: entry.md5, size: bytes.length });
     }
-    const dir = await buildDirObjectYielding(
-      [...items].map(([relpath, entry]) => ({ relpath, md5: entry.md5, size: entry.size })),
-    );
+    const listing =
+      this.listings.get(items)?.() ??
+      (await DirListing.ofYielding(
+        [...items].map(([relpath, entry]) => ({ relpath, md5: entry.md5, size: entry.size })),
+      ));
+    this.listings.set(items, () => listing);
+    const dir = listing.toDirObject();
     const files = [...offered].map(([hash, source]) => ({ hash, source }));
     return {
       hash: dir.hash,
@@ -120,4 +138,9 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
       dirObject: { hash: dir.hash, content: dir.content },
     };
   }
+}
+
+function toDirChange(change: ManifestChange): DirChange {
+  const relpath = keyToRelativePath(change.key);
+  return change.op === 'put' ? { relpath, md5: change.md5, size: change.size } : { relpath, deleted: true };
 }

@@ -13,30 +13,31 @@ export interface DatasetDiff {
 }
 
 /**
- * The next manifest from the previous one and the journal's changes, oldest first (a later change of a
- * key overrides an earlier one). Nothing is read or hashed: the cost is O(changes) plus a shallow copy of
- * the map, so the previous manifest stays intact as the next merge base. The diff leaves out changes that
- * cancel out (put then delete of a new key) and puts of identical content.
+ * The next manifest from the previous one and the journal's changes, oldest first (a later change of a key
+ * overrides an earlier one), made in place: the flush owns the manifest it is given (`OursInput.base`), and a
+ * copy of 100,000 entries was most of an incremental flush's cost. Nothing is read or hashed: the cost is
+ * O(changes). The diff leaves out changes that cancel out (put then delete of a new key) and puts of identical
+ * content.
  */
 export function applyChanges(
-  manifest: Manifest,
+  manifest: Map<string, ManifestEntry>,
   changes: readonly ManifestChange[],
 ): { manifest: Map<string, ManifestEntry>; diff: DatasetDiff } {
-  const next = new Map(manifest);
-  const touched = new Set<string>();
+  const before = new Map<string, ManifestEntry | undefined>();
   for (const change of changes) {
     const relpath = keyToRelativePath(change.key);
-    touched.add(relpath);
-    if (change.op === 'put') next.set(relpath, { md5: change.md5, size: change.size });
-    else next.delete(relpath);
+    if (!before.has(relpath)) before.set(relpath, manifest.get(relpath));
+    if (change.op === 'put') manifest.set(relpath, { md5: change.md5, size: change.size });
+    else manifest.delete(relpath);
   }
-  return { manifest: next, diff: diffOver(touched, manifest, next) };
+  return { manifest, diff: diffOver(before, manifest) };
 }
 
-function diffOver(relpaths: Iterable<string>, before: Manifest, after: Manifest): DatasetDiff {
+/** The diff of the touched relpaths, from their entries before (`undefined`: absent) to the manifest now. */
+function diffOver(before: ReadonlyMap<string, ManifestEntry | undefined>, after: Manifest): DatasetDiff {
   const diff: DatasetDiff = { added: [], updated: [], deleted: [] };
-  for (const relpath of relpaths) {
-    const [old, now] = [before.get(relpath), after.get(relpath)];
+  for (const [relpath, old] of before) {
+    const now = after.get(relpath);
     // A relpath we did not write (a teammate's odd file name) is shown as it is.
     const key = relativePathToKey(relpath) ?? relpath;
     if (old && !now) diff.deleted.push(key);

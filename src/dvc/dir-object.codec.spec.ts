@@ -2,9 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import {
   buildDirObject,
   buildDirObjectYielding,
+  DirListing,
   isIgnoredByDvc,
   parseDirObject,
+  type DirChange,
   type DirFile,
+  type DirObject,
 } from './dir-object.codec.js';
 import { DvcFormatError } from './dvc-format.error.js';
 import { md5Hex } from './md5.util.js';
@@ -131,6 +134,79 @@ describe('buildDirObject', () => {
       clearInterval(timer);
     }
     await expect(buildDirObjectYielding([...named('a'), ...named('a')])).rejects.toThrow(/listed twice/);
+  });
+});
+
+describe('DirListing.withChanges', () => {
+  const file = (relpath: string, content: string): DirFile => ({
+    relpath,
+    md5: md5Hex(content),
+    size: Buffer.byteLength(content),
+  });
+  const start = [file('a', 'a'), file('b/c', 'bc'), file('b-d', 'bd'), file('\u{1F600}', 'smile'), file('z', 'z')];
+  /** What the changes make of `start`, listed in full (the reference the incremental listing must equal). */
+  const applied = (files: DirFile[], changes: DirChange[]) => {
+    const byPath = new Map(files.map((f) => [f.relpath, f]));
+    for (const change of changes) {
+      if ('deleted' in change) byPath.delete(change.relpath);
+      else byPath.set(change.relpath, change);
+    }
+    return [...byPath.values()];
+  };
+  /** Same bytes (and so the same id), size and count (Buffer.equals: jest's toEqual walks a Buffer byte by byte). */
+  const expectSame = (actual: DirObject, expected: DirObject) => {
+    expect({ ...actual, content: undefined }).toEqual({ ...expected, content: undefined });
+    expect(actual.content.equals(expected.content)).toBe(true);
+  };
+
+  it.each<[string, DirChange[]]>([
+    ['no change', []],
+    ['replace one', [file('b/c', 'new')]],
+    ['add before the first', [file('0', '0')]],
+    ['add after the last', [file('zz', 'zz')]],
+    ['add between, in code-point order', [file('b.c', 'x'), file('\uFFFD', 'r')]],
+    [
+      'delete the first and the last',
+      [
+        { relpath: 'a', deleted: true },
+        { relpath: 'z', deleted: true },
+      ],
+    ],
+    ['delete one that is not there', [{ relpath: 'nope', deleted: true }]],
+    ['put then delete (the later wins)', [file('new', 'n'), { relpath: 'new', deleted: true }]],
+    ['delete then put again', [{ relpath: 'a', deleted: true }, file('a', 'again')]],
+    ['delete everything', start.map((f) => ({ relpath: f.relpath, deleted: true as const }))],
+    ['unsorted mix', [file('y', 'y'), { relpath: 'b-d', deleted: true }, file('a', 'A'), file('b/b', 'bb')]],
+  ])('%s: the same bytes, size and count as a listing built from every file', (_name, changes) => {
+    expectSame(DirListing.of(start).withChanges(changes).toDirObject(), buildDirObject(applied(start, changes)));
+  });
+
+  it('leaves the listing it started from as it was', () => {
+    const listing = DirListing.of(start);
+    listing.withChanges([file('a', 'changed'), { relpath: 'z', deleted: true }]);
+    expectSame(listing.toDirObject(), buildDirObject(start));
+  });
+
+  it('agrees with a full build over many random flushes', () => {
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    let files = Array.from({ length: 300 }, (_, i) => file(`d${random(5)}/${i}.json`, String(i)));
+    let listing = DirListing.of(files);
+    for (let flush = 0; flush < 40; flush++) {
+      const changes: DirChange[] = Array.from({ length: 1 + random(12) }, () => {
+        const relpath = `d${random(6)}/${random(400)}.json`;
+        return random(3) === 0 ? { relpath, deleted: true } : file(relpath, `${flush}-${random(1000)}`);
+      });
+      listing = listing.withChanges(changes);
+      files = applied(files, changes);
+      expectSame(listing.toDirObject(), buildDirObject(files));
+    }
+  });
+
+  it('checks every entry it adds as a full build does', () => {
+    const listing = DirListing.of(start);
+    expect(() => listing.withChanges([file('x/.git/config', '')])).toThrow(DvcFormatError);
+    expect(() => listing.withChanges([{ relpath: 'a', md5: 'ABC', size: 1 }])).toThrow(/md5/);
   });
 });
 

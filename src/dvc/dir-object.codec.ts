@@ -37,49 +37,179 @@ export function isIgnoredByDvc(relpath: string): boolean {
 /** A `.git` or `.dvcignore` segment anywhere, or a `.hg`/`.dvc` folder (a segment followed by more). */
 const IGNORED = /(^|\/)(\.git|\.dvcignore)(\/|$)|(^|\/)\.(hg|dvc)\//;
 
-/**
- * The `.dir` object DVC 3 would write for these files: dvc-data `Tree.as_bytes()` =
- * `json.dumps(sorted(entries, key=relpath), sort_keys=True)`, encoded as UTF-8 (ASCII, as it is all escaped).
- */
-export function buildDirObject(files: readonly DirFile[]): DirObject {
-  const steps = dirObjectSteps(files);
-  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
-}
-
-/**
- * The same `.dir`, built a slice of entries per turn of the event loop: for 100,000 files the listing takes long
- * enough to delay PUTs if built in one go (invariant 7).
- */
-export async function buildDirObjectYielding(files: readonly DirFile[]): Promise<DirObject> {
-  const steps = dirObjectSteps(files);
-  for (let step = steps.next(); ; step = steps.next()) {
-    if (step.done) return step.value;
-    await nextTurn();
-  }
-}
-
-/** Entries checked and encoded between two pauses of `dirObjectSteps`. */
+/** Entries checked and encoded between two pauses of `DirListing.steps`. */
 const ENTRIES_PER_STEP = 5000;
 
-/** The one encoding of a `.dir`, pausing (`yield`) every ENTRIES_PER_STEP entries. */
-function* dirObjectSteps(files: readonly DirFile[]): Generator<void, DirObject> {
-  const sorted = [...files].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
-  yield;
-  // sort_keys=True puts "md5" before "relpath"; separators are Python's defaults ", " and ": ".
-  const items: string[] = new Array<string>(sorted.length);
-  let size = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const file = sorted[i];
-    assertRelpath(file.relpath);
-    if (!isObjectId(file.md5) || file.md5.endsWith('.dir'))
-      throw new DvcFormatError(`'${file.relpath}': md5 '${file.md5}' is not 32 lowercase hex digits`);
-    if (i > 0 && sorted[i - 1].relpath === file.relpath) throw new DvcFormatError(`'${file.relpath}' is listed twice`);
-    items[i] = `{"md5": ${pythonJsonString(file.md5)}, "relpath": ${pythonJsonString(file.relpath)}}`;
-    size += file.size;
-    if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
+/** A change of one file of a listing: put (added or replaced) or deleted. */
+export type DirChange = DirFile | { relpath: string; deleted: true };
+
+/**
+ * A directory's `.dir` listing, kept as the object itself: its bytes, where each entry starts in them, and the
+ * relpaths (code-point order) and sizes. Built once from every file, it takes a flush's few changes in
+ * O(changes · log n) plus a copy of the bytes around them (`withChanges`), where building it again costs a sort and
+ * the encoding of every entry; the bytes are the same either way. The entries are ASCII (every other character is
+ * escaped), so a character is a byte. Immutable: a flush that fails leaves the listing of the last push as it was.
+ */
+export class DirListing {
+  private constructor(
+    /** Code-point order, no duplicates. */
+    private readonly relpaths: readonly string[],
+    private readonly sizes: readonly number[],
+    /** The `.dir` object: `[` entries joined by `, ` `]`. */
+    private readonly content: Buffer,
+    /** Where entry i starts in `content`. */
+    private readonly starts: Uint32Array,
+    /** Sum of the sizes (the `.dvc` `size`). */
+    readonly size: number,
+  ) {}
+
+  /**
+   * The listing of these files: dvc-data `Tree.as_bytes()` = `json.dumps(sorted(entries, key=relpath),
+   * sort_keys=True)`, encoded as UTF-8 (ASCII, as it is all escaped).
+   */
+  static of(files: readonly DirFile[]): DirListing {
+    const steps = DirListing.steps(files);
+    for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
   }
-  const content = Buffer.from(`[${items.join(', ')}]`, 'utf8');
-  return { hash: `${md5Hex(content)}.dir`, content, size, nfiles: sorted.length };
+
+  /**
+   * The same, built a slice of entries per turn of the event loop: for 100,000 files the listing takes long
+   * enough to delay PUTs if built in one go (invariant 7).
+   */
+  static async ofYielding(files: readonly DirFile[]): Promise<DirListing> {
+    const steps = DirListing.steps(files);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value;
+      await nextTurn();
+    }
+  }
+
+  get nfiles(): number {
+    return this.relpaths.length;
+  }
+
+  /** This listing with `changes` applied, in order (a later change of a relpath overrides an earlier one). */
+  withChanges(changes: readonly DirChange[]): DirListing {
+    const last = new Map<string, DirChange>();
+    for (const change of changes) last.set(change.relpath, change);
+    const ordered = [...last.values()].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
+    // The new listing as pieces: ranges of this one's entries, kept as they are, and the new entries between them.
+    const pieces: Array<{ from: number; to: number } | { relpath: string; entry: string; size: number }> = [];
+    let size = this.size;
+    let from = 0; // the next entry of this listing not yet in a piece
+    for (const change of ordered) {
+      const at = this.indexOf(change.relpath, from);
+      if (at.index > from) pieces.push({ from, to: at.index });
+      from = at.index;
+      if (at.found) {
+        size -= this.sizes[at.index];
+        from++; // replaced or deleted: not kept
+      }
+      if ('deleted' in change) continue;
+      pieces.push({ relpath: change.relpath, entry: encodeEntry(change), size: change.size });
+      size += change.size;
+    }
+    if (this.relpaths.length > from) pieces.push({ from, to: this.relpaths.length });
+    return this.assembled(pieces, size);
+  }
+
+  /** The `.dir` object: its bytes, id and what the `.dvc` records. */
+  toDirObject(): DirObject {
+    const content = this.content;
+    return { hash: `${md5Hex(content)}.dir`, content, size: this.size, nfiles: this.relpaths.length };
+  }
+
+  private assembled(
+    pieces: ReadonlyArray<{ from: number; to: number } | { relpath: string; entry: string; size: number }>,
+    size: number,
+  ): DirListing {
+    const count = pieces.reduce((sum, piece) => sum + ('entry' in piece ? 1 : piece.to - piece.from), 0);
+    const bytes = pieces.reduce(
+      (sum, piece) =>
+        sum + ('entry' in piece ? piece.entry.length : this.endOf(piece.to - 1) - this.starts[piece.from]),
+      0,
+    );
+    // A range's bytes hold the `, ` between its own entries; one more between two pieces, and the brackets.
+    const content = Buffer.allocUnsafe(bytes + 2 * Math.max(pieces.length - 1, 0) + 2);
+    const starts = new Uint32Array(count);
+    const relpaths = new Array<string>(count);
+    const sizes = new Array<number>(count);
+    let at = content.write('[', 0, 'latin1');
+    let k = 0;
+    for (const piece of pieces) {
+      if (k > 0) at += content.write(', ', at, 'latin1');
+      if ('entry' in piece) {
+        [starts[k], relpaths[k], sizes[k]] = [at, piece.relpath, piece.size];
+        at += content.write(piece.entry, at, 'latin1');
+        k++;
+        continue;
+      }
+      const shift = at - this.starts[piece.from];
+      for (let i = piece.from; i < piece.to; i++, k++) {
+        [starts[k], relpaths[k], sizes[k]] = [this.starts[i] + shift, this.relpaths[i], this.sizes[i]];
+      }
+      at += this.content.copy(content, at, this.starts[piece.from], this.endOf(piece.to - 1));
+    }
+    content.write(']', at, 'latin1');
+    return new DirListing(relpaths, sizes, content, starts, size);
+  }
+
+  /** Where entry i ends in `content` (before the `, ` or `]` that follows it). */
+  private endOf(i: number): number {
+    return i + 1 < this.relpaths.length ? this.starts[i + 1] - 2 : this.content.length - 1;
+  }
+
+  /** The listing of every file, pausing (`yield`) every ENTRIES_PER_STEP entries. */
+  private static *steps(files: readonly DirFile[]): Generator<void, DirListing> {
+    const sorted = [...files].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
+    yield;
+    const entries = new Array<string>(sorted.length);
+    const starts = new Uint32Array(sorted.length);
+    let size = 0;
+    for (let i = 0, at = 1; i < sorted.length; i++) {
+      const file = sorted[i];
+      entries[i] = encodeEntry(file);
+      if (i > 0 && sorted[i - 1].relpath === file.relpath)
+        throw new DvcFormatError(`'${file.relpath}' is listed twice`);
+      starts[i] = at;
+      at += entries[i].length + 2; // ASCII: a character is a byte; then ", "
+      size += file.size;
+      if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
+    }
+    const content = Buffer.from(`[${entries.join(', ')}]`, 'latin1');
+    const relpaths = sorted.map((file) => file.relpath);
+    const sizes = sorted.map((file) => file.size);
+    return new DirListing(relpaths, sizes, content, starts, size);
+  }
+
+  /** Where `relpath` is, or would be inserted, searching from `from` on (binary search). */
+  private indexOf(relpath: string, from: number): { index: number; found: boolean } {
+    let [low, high] = [from, this.relpaths.length];
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compareCodePoints(this.relpaths[mid], relpath) < 0) low = mid + 1;
+      else high = mid;
+    }
+    return { index: low, found: low < this.relpaths.length && this.relpaths[low] === relpath };
+  }
+}
+
+/** The `.dir` object DVC 3 would write for these files (`DirListing.of`). */
+export function buildDirObject(files: readonly DirFile[]): DirObject {
+  return DirListing.of(files).toDirObject();
+}
+
+/** The same, built a slice of entries per turn of the event loop (`DirListing.ofYielding`). */
+export async function buildDirObjectYielding(files: readonly DirFile[]): Promise<DirObject> {
+  return (await DirListing.ofYielding(files)).toDirObject();
+}
+
+/** One entry of a `.dir`, checked: sort_keys=True puts "md5" before "relpath"; separators are Python's ", " and ": ". */
+function encodeEntry(file: DirEntry): string {
+  assertRelpath(file.relpath);
+  if (!isObjectId(file.md5) || file.md5.endsWith('.dir'))
+    throw new DvcFormatError(`'${file.relpath}': md5 '${file.md5}' is not 32 lowercase hex digits`);
+  return `{"md5": ${pythonJsonString(file.md5)}, "relpath": ${pythonJsonString(file.relpath)}}`;
 }
 
 /** Reads a `.dir` object (ours or one written by DVC, possibly with extra keys per entry). */

@@ -51,7 +51,7 @@ export class FlushRunner<T> extends FlushPipeline {
   private readonly objects: StoredObjectsReader;
   private readonly checkpoint: Checkpoint;
   private lastRemote: DvcRemote | undefined;
-  /** The decoded items of the last push: a cache of the sync state's rows, replaced at every record. */
+  /** The decoded items of the last push: a cache of the sync state's rows, replaced at every record, taken by a flush. */
   private base: { id: string; items: Map<string, T> } | null = null;
 
   constructor(
@@ -114,7 +114,10 @@ export class FlushRunner<T> extends FlushPipeline {
       if (!fullRebuild && changedKeys.length === 0)
         return this.summary(started, null, { added: [], updated: [], deleted: [] }, 0, 0, false);
       if (fullRebuild && attempt === 1) changedKeys = [...new Set([...changedKeys, ...(await this.allKeys())])];
-      const base = fullRebuild ? new Map<string, T>() : this.loadBase(datasetId);
+      // Handed over to the layout, which may change it into ours (no copy of every item): the last push, as a merge
+      // needs it, is read again from the sync state.
+      const base = fullRebuild ? new Map<string, T>() : this.takeBase(datasetId);
+      const lastPushed = () => (fullRebuild ? new Map<string, T>() : this.readBase());
       try {
         const ours = await this.layout.ours({
           objects: this.objects,
@@ -124,10 +127,10 @@ export class FlushRunner<T> extends FlushPipeline {
           lastPushedItemsOf: (keys) => this.state.itemsOfKeys(keys),
         });
         const baseHash = fullRebuild ? undefined : (progress.pushedDatasetHash ?? undefined);
-        const { items, merged } = await this.mergeWithBranch(target, base, ours.items, baseHash);
+        const { items, merged, base: mergeBase } = await this.mergeWithBranch(target, lastPushed, ours.items, baseHash);
         const read = (id: string) => target.remote.read(id);
         const version = await this.layout.materialize(items, ours.offered, read);
-        const mustExist = merged ? this.layout.filesToVerify(base, items, version) : [];
+        const mustExist = mergeBase ? this.layout.filesToVerify(mergeBase, items, version) : [];
         const checkpoint = this.checkpoint;
         uploaded += (await pushDataset(target.remote, version, { mustExist, checkpoint })).uploaded.length;
         const commit = await this.commit(target, version, ours.diff);
@@ -171,10 +174,10 @@ export class FlushRunner<T> extends FlushPipeline {
    */
   private async mergeWithBranch(
     target: Target,
-    base: Map<string, T>,
+    lastPushed: () => Map<string, T>,
     ours: Map<string, T>,
     baseHash: string | undefined,
-  ): Promise<{ items: Map<string, T>; merged: boolean }> {
+  ): Promise<{ items: Map<string, T>; merged: boolean; base?: Map<string, T> }> {
     const theirsHash = target.dataset.out?.md5; // `<md5>` or `<md5>.dir`
     if (!theirsHash || theirsHash === baseHash) return { items: ours, merged: false };
     const theirs = await this.layout.theirs(theirsHash, (id) => target.remote.read(id));
@@ -185,11 +188,12 @@ export class FlushRunner<T> extends FlushPipeline {
           `Changes stay pending; once they run 'dvc push' (or revert that commit) the next flush merges.`,
       );
     }
+    const base = lastPushed();
     const result = this.layout.merge(base, ours, theirs);
     this.logger.log(
       `merged with the branch's version of ${this.dataset.path} (${result.conflicts} items changed on both sides: ours kept)`,
     );
-    return { items: result.items, merged: true };
+    return { items: result.items, merged: true, base };
   }
 
   /** A commit on the fetched tip touching only the dataset's `.dvc` and `.gitignore`; null when nothing changes. */
@@ -249,13 +253,17 @@ export class FlushRunner<T> extends FlushPipeline {
     this.base = { id: datasetId, items };
   }
 
-  private loadBase(datasetId: string): Map<string, T> {
-    if (this.base?.id !== datasetId) {
-      const items = new Map<string, T>();
-      for (const [id, item] of this.state.items()) items.set(id, this.layout.decode(item));
-      this.base = { id: datasetId, items };
-    }
-    return this.base.items;
+  /** The items of the last push, for this flush to change: the cache (emptied: a retry reads them again), or the state. */
+  private takeBase(datasetId: string): Map<string, T> {
+    const items = this.base?.id === datasetId ? this.base.items : this.readBase();
+    this.base = null;
+    return items;
+  }
+
+  private readBase(): Map<string, T> {
+    const items = new Map<string, T>();
+    for (const [id, item] of this.state.items()) items.set(id, this.layout.decode(item));
+    return items;
   }
 
   private async allKeys(): Promise<string[]> {

@@ -5,6 +5,7 @@ import type { ProjectSyncSettings } from '../config/project.settings.js';
 import { DvcConfigError } from '../dvc/dvc-config.error.js';
 import type { StorageBackend } from '../storage/storage.backend.js';
 import { FlushSlots } from './flush-slots.gate.js';
+import { heapRelease } from './heap.release.js';
 import type { FlushPipeline } from './flush.pipeline.js';
 import { retryDelayMs } from './retry-backoff.policy.js';
 import { SingleFlight } from './single-flight.gate.js';
@@ -158,6 +159,7 @@ export class SyncLoop {
 
   private async runFlush(): Promise<FlushSummary> {
     this.lastAttemptAt = Date.now();
+    heapRelease.flushStarted();
     try {
       const summary = await this.pipeline.run();
       this.lastFlush = summary;
@@ -190,6 +192,8 @@ export class SyncLoop {
         { bucket: this.bucket },
       );
       throw error;
+    } finally {
+      heapRelease.flushEnded();
     }
   }
 }

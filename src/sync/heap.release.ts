@@ -1,0 +1,71 @@
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * The V8 heap's committed size above which a flush's garbage is worth a full collection afterwards. The service
+ * holds ~50 MiB live at start and ~65 MiB with a 100,000-file dataset; a first sync of 100,000 objects grows the
+ * heap to ~350–440 MiB, 100 changes into that dataset to ~100 MiB plus the `.dir` buffers they leave to free (the
+ * collection frees those too: idle RSS 259 MiB without it, bench/results/flush-memory.md). Small datasets stay below.
+ */
+export const RELEASE_ABOVE_BYTES = 96 * 2 ** 20;
+/** Quiet time after the last such flush before collecting: other projects' flushes often follow (a first sync). */
+export const RELEASE_DELAY_MS = 2_000;
+
+/**
+ * Gives the V8 heap a big flush left behind back to the system. A first sync of 100,000 objects grows the heap to
+ * ~400 MB (streams, closures and rows of every object, ~65 MB of it live afterwards); V8 keeps what it grew until a
+ * later collection, and in a service that sits idle after a sync none comes: measured idle 40 s after such a flush,
+ * 802 MiB resident, 264 MiB of "used" heap that one full collection brings to 64 MiB (bench/results/flush-memory.md).
+ * V8's memory reducer does this on its own only sometimes (after a restart, not after the PUTs of the sync).
+ *
+ * So: one memory-reducing full collection (the kind V8 runs before giving up on an allocation: it also returns the
+ * freed pages), RELEASE_DELAY_MS after the last flush that left the committed heap above RELEASE_ABOVE_BYTES, and never while a flush
+ * runs (a flush starting cancels it; the next one's end schedules it again). It
+ * pauses the event loop once, ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did; small
+ * datasets never reach the bound. Shared by every project of the process, as the heap is.
+ */
+export class HeapRelease {
+  private timer: NodeJS.Timeout | undefined;
+  private running = 0;
+
+  constructor(
+    private readonly collect: () => void = fullCollection,
+    private readonly heapSize = () => getHeapStatistics().total_heap_size,
+    private readonly delayMs = RELEASE_DELAY_MS,
+  ) {}
+
+  /** A flush of any project starts: no collection while one runs (it would pause that flush). */
+  flushStarted(): void {
+    this.running++;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A flush ended (pushed or failed): once none runs, schedules the collection when the heap grew past the bound. */
+  flushEnded(): void {
+    this.running = Math.max(0, this.running - 1);
+    if (this.running > 0 || this.heapSize() <= RELEASE_ABOVE_BYTES) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.collect();
+    }, this.delayMs).unref(); // never keeps a stopping process alive
+  }
+}
+
+let gc: ((options: object) => void) | undefined;
+
+/**
+ * A full, memory-reducing collection: Node's `gc({ flavor: 'last-resort' })` (`--expose-gc`, turned on here at the
+ * first use rather than on every command line that starts the service; the flag applies to contexts created after).
+ */
+export function fullCollection(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as (options: object) => void;
+  }
+  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+}
+
+/** The process's one: its heap is shared by every project. */
+export const heapRelease = new HeapRelease();
