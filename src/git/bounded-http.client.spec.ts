@@ -58,29 +58,29 @@ describe('boundedHttpClient', () => {
       let n = 0;
       const timer = setInterval(() => {
         res.write(`chunk ${n} `);
-        if (++n === 6) {
+        if (++n === 12) {
           clearInterval(timer);
           res.end();
         }
-      }, 100); // 600 ms in all, never 200 ms silent
+      }, 100); // 1.2 s in all, never 600 ms silent (the margin: timers run late on a loaded machine)
     });
-    const response = await boundedHttpClient(200).request({
+    const response = await boundedHttpClient(600).request({
       url: `${base}/repo.git/git-upload-pack`,
       method: 'POST',
       headers: {},
     });
-    expect(await collect(response.body)).toBe('chunk 0 chunk 1 chunk 2 chunk 3 chunk 4 chunk 5 ');
+    expect(await collect(response.body)).toBe(Array.from({ length: 12 }, (_, i) => `chunk ${i} `).join(''));
   });
 
   it('a push body that keeps moving is never cut, however long the upload takes in all', async () => {
     const base = await serve((res) => res.end('ok'));
     async function* slowPack(): AsyncIterableIterator<Uint8Array> {
-      for (let i = 0; i < 6; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100)); // 600 ms in all, never 200 ms silent
+      for (let i = 0; i < 12; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100)); // 1.2 s in all, never 600 ms silent
         yield Buffer.from(`part ${i} `);
       }
     }
-    const response = await boundedHttpClient(200).request({
+    const response = await boundedHttpClient(600).request({
       url: `${base}/repo.git/git-upload-pack`,
       method: 'POST',
       headers: {},
