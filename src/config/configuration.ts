@@ -9,6 +9,7 @@ import {
   LogLevelSetting,
   validateEnvironment,
 } from './env.schema.js';
+import { dataDirLayout } from './data-dir.layout.js';
 import { loadProjectsFile } from './projects-file.loader.js';
 import { singleProjectFromEnvironment } from './project.settings.js';
 import { defaultSyncConcurrency } from './sync-concurrency.default.js';
@@ -77,6 +78,8 @@ export const projectsConfig = registerAs('projects', () => {
           variables: process.env,
         })
       : [singleProjectFromEnvironment(e, dataDir, remoteOptions)],
+    /** With PROJECTS_FILE: the one database every project's storage index shares (data-dir.layout.ts). */
+    sharedIndexDb: e.PROJECTS_FILE ? dataDirLayout(dataDir).projectsIndexDb : undefined,
     /** SYNC_CONCURRENCY: how many projects flush at once. */
     concurrency: e.SYNC_CONCURRENCY ?? defaultSyncConcurrency(availableParallelism()),
   };

@@ -17,6 +17,7 @@ describe('dataDirLayout: the one place that decides what lives where under DATA_
       root: '/d',
       objects: '/d/objects',
       projects: '/d/projects',
+      projectsIndexDb: '/d/state/projects.db',
       tmp: '/d/tmp',
       uploads: '/d/uploads',
       state: '/d/state',

@@ -28,6 +28,11 @@ export interface DataDirLayout {
   embeddedDvcRemote: string;
   /** With PROJECTS_FILE: one folder per project (`projectDataDir`), each holding this same layout. */
   projects: string;
+  /**
+   * With PROJECTS_FILE: every project's object metadata, change journal and multipart uploads, each project in
+   * tables of its own (storage/index-database.ts), instead of a `storage.db` in each project's `state/`.
+   */
+  projectsIndexDb: string;
 }
 
 export function dataDirLayout(dataDir: string): DataDirLayout {
@@ -45,6 +50,7 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     embeddedRepo: join(dataDir, 'repo.git'),
     embeddedDvcRemote: join(dataDir, 'dvc-remote'),
     projects: join(dataDir, 'projects'),
+    projectsIndexDb: join(state, 'projects.db'),
   };
 }
 

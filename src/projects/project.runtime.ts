@@ -7,6 +7,7 @@ import { DvcRemoteFactory } from '../dvc/dvc-remote.factory.js';
 import { createGitRemote } from '../git/git-remote.factory.js';
 import type { GitRemote } from '../git/git.remote.js';
 import type { ServedBucket } from '../s3/buckets/served-buckets.port.js';
+import type { IndexDatabase } from '../storage/index-database.js';
 import { LocalStorageBackend } from '../storage/local-storage.backend.js';
 import { STORAGE_DIR_MODE } from '../storage/storage-layout.js';
 import type { FlushSlots } from '../sync/flush-slots.gate.js';
@@ -15,17 +16,22 @@ import type { FlushPipeline } from '../sync/flush.pipeline.js';
 import { SyncLoop } from '../sync/sync.loop.js';
 import { SyncStateStore } from '../sync/sync-state.store.js';
 
-/** What every project shares: the flush slots (SYNC_CONCURRENCY) and the crash tests' fault injection. */
+/**
+ * What every project shares: the flush slots (SYNC_CONCURRENCY), the storage index database (with PROJECTS_FILE)
+ * and the crash tests' fault injection.
+ */
 export interface RuntimeOptions {
   slots: FlushSlots;
+  index?: IndexDatabase;
   crashAfter?: CrashStep;
 }
 
 /**
  * One project's parts, each its own and built from its settings with plain constructors: the storage of its
  * bucket, its sync state, its Git remote, its DVC remotes, its dataset, its pipeline and its sync loop. Nothing
- * here is shared with another project but the flush slots, so one project's broken remote, bad token or conflict
- * stays its own.
+ * here is shared with another project but the flush slots and the index database (where each bucket has tables of
+ * its own: concurrent PUTs to many buckets share its commits and fsyncs), so one project's broken remote, bad
+ * token or conflict stays its own.
  *
  * Building is cheap (no network, no scan): the storage opens in `open`, the remotes are reached in `start`.
  */
@@ -48,7 +54,10 @@ export class ProjectRuntime implements ServedBucket {
     this.keys = settings.keys;
     // A project's folder is closed to other users like DATA_DIR itself (it holds its dataset and repository).
     makeDirsSync(settings.dataDir, STORAGE_DIR_MODE);
-    this.storage = new LocalStorageBackend({ dataDir: settings.dataDir });
+    this.storage = new LocalStorageBackend({
+      dataDir: settings.dataDir,
+      shared: options.index && { database: options.index, bucket: settings.bucket },
+    });
     this.state = new SyncStateStore({ dataDir: settings.dataDir });
     const checkpoint = crashCheckpoint(options.crashAfter);
     this.git = createGitRemote(settings.git, { dataDir: settings.dataDir }, checkpoint);

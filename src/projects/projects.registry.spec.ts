@@ -31,6 +31,7 @@ describe('ProjectsRegistry', () => {
     const registry = new ProjectsRegistry(
       {
         projects: [embedded(dataDir, 'alpha', 'data/alpha'), embedded(dataDir, 'beta', 'data/beta.jsonl')],
+        sharedIndexDb: join(dataDir, 'state', 'projects.db'),
         concurrency: 2,
       },
       { crashAfter: undefined },
@@ -53,9 +54,12 @@ describe('ProjectsRegistry', () => {
     await registry.onApplicationShutdown();
 
     for (const bucket of ['alpha', 'beta']) {
-      for (const part of ['objects', 'state/storage.db', 'state/sync.db', 'repo.git'])
+      for (const part of ['objects', 'state/sync.db', 'repo.git'])
         expect(existsSync(join(dataDir, 'projects', bucket, part))).toBe(true);
+      // Its index is its own tables in the database every project shares.
+      expect(existsSync(join(dataDir, 'projects', bucket, 'state/storage.db'))).toBe(false);
     }
+    expect(existsSync(join(dataDir, 'state', 'projects.db'))).toBe(true);
     expect(existsSync(join(dataDir, 'projects', 'alpha', 'objects', 'a.txt'))).toBe(true);
     expect(existsSync(join(dataDir, 'projects', 'beta', 'objects', 'a.txt'))).toBe(false);
     expect(existsSync(join(dataDir, 'objects'))).toBe(false);
@@ -64,6 +68,7 @@ describe('ProjectsRegistry', () => {
     const again = new ProjectsRegistry(
       {
         projects: [embedded(dataDir, 'alpha', 'data/alpha'), embedded(dataDir, 'beta', 'data/beta.jsonl')],
+        sharedIndexDb: join(dataDir, 'state', 'projects.db'),
         concurrency: 2,
       },
       { crashAfter: undefined },

@@ -20,7 +20,7 @@ describe('GroupCommit over the real index', () => {
   let index: ObjectIndex;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'group-commit-'));
-    index = new ObjectIndex(join(dir, 'storage.db'));
+    index = ObjectIndex.alone(join(dir, 'storage.db'));
   });
   afterEach(async () => {
     index.close();

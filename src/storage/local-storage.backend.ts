@@ -10,8 +10,9 @@ import { DurableDirs } from './durable-dirs.js';
 import { placeFile, removeFile, writeBody, writeBodyToFile, type WrittenFile } from './durable-fs.js';
 import { KeyLocks } from './key-locks.js';
 import { ancestorKeys, assertValidKey } from './key-path.js';
-import { GroupCommit } from './group-commit.js';
 import { pickHeaders } from './object-headers.js';
+import type { IndexDatabase } from './index-database.js';
+import { bucketIndexTables, retireLegacyIndex } from './index-migration.js';
 import { ObjectIndex, type Intent } from './object-index.repository.js';
 import {
   assertCompletedSize,
@@ -24,7 +25,7 @@ import {
   selectParts,
 } from './multipart.rules.js';
 import { moveLegacyKeyPaths, recoverStorage, recoverUploads } from './storage-recovery.js';
-import { OBJECT_FILE_MODE, objectFile, STORAGE_DIR_MODE, storageLayout, type StorageLayout } from './storage-layout.js';
+import { objectFile, STORAGE_DIR_MODE, storageLayout, type StorageLayout } from './storage-layout.js';
 import {
   StorageBackend,
   type ByteRange,
@@ -44,8 +45,15 @@ import { StorageError } from './storage.errors.js';
 
 /**
  * The bucket as a folder: bytes under DATA_DIR/objects (a readable mirror of the keys), metadata and the change
- * journal in DATA_DIR/state/storage.db. A put or delete resolves only once it is durable and journaled.
+ * journal in DATA_DIR/state/storage.db — or, with PROJECTS_FILE, in the bucket's tables of the index database every
+ * project shares (`shared`: index-database.ts). A put or delete resolves only once it is durable and journaled.
  */
+export interface LocalStorageConfig {
+  dataDir: string;
+  /** The database every project's index shares, and this bucket's name in it. */
+  shared?: { database: IndexDatabase; bucket: string };
+}
+
 export class LocalStorageBackend extends StorageBackend {
   private readonly logger = new Logger('Storage');
   private readonly layout: StorageLayout;
@@ -60,10 +68,9 @@ export class LocalStorageBackend extends StorageBackend {
    */
   private readonly rollbacks: Intent[] = [];
   private index?: ObjectIndex;
-  private journalWrites?: GroupCommit;
   private closed = false;
 
-  constructor(config: { dataDir: string }) {
+  constructor(private readonly config: LocalStorageConfig) {
     super();
     this.layout = storageLayout(config.dataDir);
     this.dirs = new DurableDirs(this.layout.objectsDir);
@@ -77,15 +84,7 @@ export class LocalStorageBackend extends StorageBackend {
       await chmod(dir, STORAGE_DIR_MODE);
     }
     await fsyncDir(dirname(this.layout.objectsDir)); // their entries in DATA_DIR: every put relies on them
-    // SQLite creates its database, and the -wal/-shm files beside it, with the mode of an existing database file.
-    await (await open(this.layout.dbPath, 'a', OBJECT_FILE_MODE)).close();
-    await chmod(this.layout.dbPath, OBJECT_FILE_MODE);
-    const index = new ObjectIndex(this.layout.dbPath);
-    this.index = index;
-    this.journalWrites = new GroupCommit(
-      (batch) => index.transaction(batch),
-      () => index.writesPaused(),
-    );
+    this.index = this.openIndex();
     const report = await recoverStorage(this.index, this.layout, this.dirs);
     if (report.rolledForward + report.undone + report.deletesReplayed > 0) {
       this.logger.warn(`recovered after an interrupted run: ${JSON.stringify(report)}`);
@@ -96,7 +95,24 @@ export class LocalStorageBackend extends StorageBackend {
     if (uploads.filesRemoved + uploads.partsDropped > 0) {
       this.logger.warn(`multipart uploads: removed what an interrupted run left: ${JSON.stringify(uploads)}`);
     }
-    await this.index.durable(); // what recovery wrote, before the first request relies on it
+    await this.index.durable(); // what recovery (and an import) wrote, before the first request relies on it
+    const { shared } = this.config;
+    if (shared && (await retireLegacyIndex(shared.database, shared.bucket, this.layout.dbPath))) {
+      this.logger.warn(`${shared.bucket}: its index moved into ${shared.database.path}`);
+    }
+  }
+
+  /** Its own database (DATA_DIR/state/storage.db), or its tables in the shared one (imported from the former). */
+  private openIndex(): ObjectIndex {
+    const { shared } = this.config;
+    if (!shared) return ObjectIndex.alone(this.layout.dbPath);
+    shared.database.join();
+    try {
+      return new ObjectIndex(shared.database, bucketIndexTables(shared.database, shared.bucket, this.layout.dbPath));
+    } catch (error) {
+      shared.database.leave();
+      throw error;
+    }
   }
 
   /**
@@ -474,7 +490,7 @@ export class LocalStorageBackend extends StorageBackend {
    */
   private async journal<T extends Intent | undefined>(write: () => T): Promise<T> {
     const index = this.requireIndex();
-    const intent = await this.journalWrites!.run(write);
+    const intent = await index.batched(write);
     try {
       await index.durable();
     } catch (error) {

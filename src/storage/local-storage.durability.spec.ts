@@ -178,7 +178,7 @@ describe('recovery of a put whose temp file was not fsynced when its row was', (
     const layout = storageLayout(dataDir);
     const tmpPath = join(layout.tmpDir, 'lost.part');
     await writeFile(tmpPath, '');
-    const index = new ObjectIndex(layout.dbPath);
+    const index = ObjectIndex.alone(layout.dbPath);
     const meta: ObjectMeta = {
       key: 'k',
       size: 3,

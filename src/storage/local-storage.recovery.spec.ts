@@ -50,7 +50,7 @@ describe('LocalStorageBackend recovery at startup', () => {
   });
 
   it('rolls forward a journaled put whose file was not renamed yet', async () => {
-    const index = new ObjectIndex(layout().dbPath);
+    const index = ObjectIndex.alone(layout().dbPath);
     await crashAfterIntent(index, 'tasks/1', 'annotation');
     index.close();
     const backend = await start();
@@ -65,7 +65,7 @@ describe('LocalStorageBackend recovery at startup', () => {
     const first = await start();
     await first.putObject(putInput('k', 'old'));
     await first.onApplicationShutdown();
-    const index = new ObjectIndex(layout().dbPath);
+    const index = ObjectIndex.alone(layout().dbPath);
     await crashAfterIntent(index, 'k', 'new');
     index.close();
     const backend = await start();
@@ -74,7 +74,7 @@ describe('LocalStorageBackend recovery at startup', () => {
   });
 
   it('keeps an object whose rename happened but whose intent was not cleared', async () => {
-    const index = new ObjectIndex(layout().dbPath);
+    const index = ObjectIndex.alone(layout().dbPath);
     const tmpPath = await crashAfterIntent(index, 'done', 'placed');
     index.close();
     await mkdir(layout().objectsDir, { recursive: true });
@@ -88,7 +88,7 @@ describe('LocalStorageBackend recovery at startup', () => {
   // The temp folder is not fsynced (durable-fs.ts writeBodyToFile): a crash may lose the temp file's name while
   // its intent is journaled. Then the rename cannot have reached the disk either, and the put was never acknowledged.
   it('undoes a journaled put whose temp file vanished without reaching its place', async () => {
-    const index = new ObjectIndex(layout().dbPath);
+    const index = ObjectIndex.alone(layout().dbPath);
     const tmpPath = await crashAfterIntent(index, 'lost/1', 'never placed');
     index.close();
     await rm(tmpPath);
@@ -102,7 +102,7 @@ describe('LocalStorageBackend recovery at startup', () => {
     const first = await start();
     await first.putObject(putInput('k', 'old'));
     await first.onApplicationShutdown();
-    const index = new ObjectIndex(layout().dbPath);
+    const index = ObjectIndex.alone(layout().dbPath);
     await rm(await crashAfterIntent(index, 'k', 'new'));
     index.close();
     const backend = await start();
@@ -115,7 +115,7 @@ describe('LocalStorageBackend recovery at startup', () => {
     const first = await start();
     await first.putObject(putInput('same-size', 'AAAA'));
     await first.onApplicationShutdown();
-    const index = new ObjectIndex(layout().dbPath);
+    const index = ObjectIndex.alone(layout().dbPath);
     await rm(await crashAfterIntent(index, 'same-size', 'BBBB'));
     index.close();
     const backend = await start();
@@ -126,7 +126,7 @@ describe('LocalStorageBackend recovery at startup', () => {
     const first = await start();
     await first.putObject(putInput('del/me', 'bytes'));
     await first.onApplicationShutdown();
-    const index = new ObjectIndex(layout().dbPath);
+    const index = ObjectIndex.alone(layout().dbPath);
     index.beginDelete('del/me');
     index.close();
     const backend = await start();
@@ -139,7 +139,7 @@ describe('LocalStorageBackend recovery at startup', () => {
     const first = await start();
     await first.putObject(putInput('k', 'v1'));
     await first.onApplicationShutdown();
-    const index = new ObjectIndex(layout().dbPath);
+    const index = ObjectIndex.alone(layout().dbPath);
     index.beginDelete('k');
     await rm(join(layout().objectsDir, 'k')); // the delete finished...
     const tmpPath = await crashAfterIntent(index, 'k', 'v2');
@@ -159,7 +159,7 @@ describe('LocalStorageBackend recovery at startup', () => {
   });
 
   it('undoes a put that cannot be placed, so the journal never names a change that did not happen', async () => {
-    const index = new ObjectIndex(layout().dbPath);
+    const index = ObjectIndex.alone(layout().dbPath);
     await crashAfterIntent(index, 'blocked/b', 'cannot land');
     index.close();
     await writeFile(join(layout().objectsDir, 'blocked'), 'a foreign file where a folder must go');
@@ -192,7 +192,7 @@ describe('LocalStorageBackend after an upgrade of the key → path mapping', () 
     const { objectsDir, dbPath } = storageLayout(dataDir);
     await mkdir(join(objectsDir, legacy, '..'), { recursive: true });
     await rename(join(objectsDir, current), join(objectsDir, legacy));
-    const index = new ObjectIndex(dbPath);
+    const index = ObjectIndex.alone(dbPath);
     index.setKeyPathVersion(1);
     index.close();
 
@@ -208,7 +208,7 @@ describe('LocalStorageBackend after an upgrade of the key → path mapping', () 
     await storage.onModuleInit();
     await storage.onApplicationShutdown();
     storage = undefined;
-    const index = new ObjectIndex(storageLayout(dataDir).dbPath);
+    const index = ObjectIndex.alone(storageLayout(dataDir).dbPath);
     expect(index.keyPathVersion()).toBe(2);
     index.close();
   });

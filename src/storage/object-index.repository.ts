@@ -1,15 +1,12 @@
-import Database from 'better-sqlite3';
-import { closeSync, openSync } from 'node:fs';
-import { fsyncFd } from '../common/fsync-dir.js';
+import type Database from 'better-sqlite3';
+import { IndexDatabase } from './index-database.js';
 import { ancestorKeys } from './key-path.js';
 import { listRanges, prefixUpperBound, type KeyRange } from './list-ranges.js';
-import { ADDED_COLUMNS, STORAGE_SCHEMA } from './object-index.schema.js';
+import type { IndexTables } from './object-index.schema.js';
 import { metaToRow, OBJECT_COLUMNS, rowToMeta, type ObjectRow } from './object-row.js';
-import { SharedFsync } from './shared-fsync.js';
 import type { ListQuery, ObjectChange, ObjectMeta } from './storage.backend.js';
 import { StorageError } from './storage.errors.js';
 import { UploadIndex } from './upload-index.repository.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** A journaled change whose file operation (rename into place, unlink) may not have happened yet. */
 export interface Intent {
@@ -38,69 +35,57 @@ const OBJECT_PLACEHOLDERS = OBJECT_COLUMNS.split(', ')
   .map((c) => `@${c}`)
   .join(', ');
 /** An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the delete trigger, and the count would drift. */
-const UPSERT_OBJECT = `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_PLACEHOLDERS}) ON CONFLICT (key) DO UPDATE SET ${OBJECT_COLUMNS.split(
-  ', ',
-)
-  .filter((c) => c !== 'key')
-  .map((c) => `${c} = excluded.${c}`)
-  .join(', ')}`;
+const upsertObject = (objects: string): string =>
+  `INSERT INTO ${objects} (${OBJECT_COLUMNS}) VALUES (${OBJECT_PLACEHOLDERS}) ON CONFLICT (key) DO UPDATE SET ${OBJECT_COLUMNS.split(
+    ', ',
+  )
+    .filter((c) => c !== 'key')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`;
 
 /**
- * The sqlite adapter: object rows, the change journal and the intents. Synchronous (better-sqlite3), so each
- * method is atomic with respect to every other JS callback; every write is one transaction, committed to the
- * write-ahead log when it returns and durable once `durable()` resolves.
- *
- * Why not synchronous=FULL: SQLite would then fsync the WAL inside every commit, on the event loop, which waits
- * for the disk and serves nobody meanwhile (a CPU profile of PUTs under load showed a fifth of the event loop's
- * time there). With synchronous=NORMAL a commit only writes the WAL; `durable()` fdatasyncs it on libuv's thread
- * pool, one fsync shared by every commit made before it starts. Same guarantee for what waited for it: SQLite's
- * recovery replays the WAL up to its last complete commit, and everything written before the fdatasync is on the
- * disk (sqlite.org/wal.html, "Durability"; sqlite.org/pragma.html#pragma_synchronous: NORMAL in WAL mode is
- * corruption-safe, only the latest commits can be lost in a power cut, and those are the ones nobody has been
- * told about yet). Every write that is acknowledged, or that the journal's readers may see, waits for it.
+ * The sqlite adapter of one bucket: object rows, the change journal and the intents, in its own tables of an
+ * IndexDatabase (alone in it, or sharing it with every project's: index-database.ts). Synchronous (better-sqlite3),
+ * so each method is atomic with respect to every other JS callback; every write is one transaction (or a savepoint
+ * of the database's group commit), committed to the write-ahead log when it returns and durable once `durable()`
+ * resolves (index-database.ts says why the commit does not fsync).
  */
 export class ObjectIndex {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
   /** Intents whose file operation is durable: deleted with the next write (losing that deletion is harmless). */
   private doneIntents: number[] = [];
-  /**
-   * The WAL file, opened once: SQLite keeps it (same inode; it only restarts writing at its start after a
-   * checkpoint) as long as a connection is open, and removes it when the last one closes, after this one closes.
-   */
-  private readonly walFd: number;
-  private readonly walSyncs = new SharedFsync(() => fsyncFd(this.walFd, true));
-  private readonly checkpoints: WalCheckpointer;
+  private readonly upsert: string;
+  private closed = false;
 
-  constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // Checkpoints run on a worker thread, not inside the commit that crosses SQLite's threshold (wal-checkpointer.ts).
-    this.db.pragma('wal_autocheckpoint = 0');
-    this.checkpoints = new WalCheckpointer(path, () => this.db.pragma('wal_checkpoint(PASSIVE)'));
-    this.db.exec(STORAGE_SCHEMA); // writes (INSERT OR IGNORE): the WAL file exists after it
-    for (const { table, column, definition } of ADDED_COLUMNS) {
-      const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
-      if (!columns.some((c) => c.name === column))
-        this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-    }
-    this.walFd = openSync(`${path}-wal`, 'r');
-    this.uploads = new UploadIndex(this.db);
+  /** The index stored alone in the database at `path` (unprefixed tables: DATA_DIR/state/storage.db). */
+  static alone(path: string): ObjectIndex {
+    const database = new IndexDatabase(path);
+    database.join();
+    return new ObjectIndex(database, database.soleTables());
+  }
+
+  /** A member of `database`, which the caller joined for it: `close` leaves it. */
+  constructor(
+    private readonly database: IndexDatabase,
+    private readonly t: IndexTables,
+  ) {
+    this.db = database.db;
+    this.upsert = upsertObject(t.objects);
+    this.uploads = new UploadIndex(this.db, t);
     // Made once, not per call: better-sqlite3's `transaction()` builds a set of wrapper functions each time (it
     // showed in a CPU profile of the PUT path). Inside the group commit's transaction they run as savepoints.
     this.putTransaction = this.db.transaction((meta: ObjectMeta, tmpPath: string): Intent => {
       this.assertPlaceable(meta.key);
       const prev = withoutKey(this.getRow(meta.key));
       const seq = this.journal(meta.key, 'put');
-      this.sql(UPSERT_OBJECT).run(metaToRow(meta, seq));
+      this.sql(this.upsert).run(metaToRow(meta, seq));
       return this.recordIntent({ op: 'put', key: meta.key, tmpPath, seq, prev });
     });
-    this.outerTransaction = this.db.transaction((work: () => void) => work());
     this.deleteTransaction = this.db.transaction((key: string): Intent | undefined => {
       const prev = withoutKey(this.getRow(key));
       if (!prev) return undefined;
-      this.sql('DELETE FROM objects WHERE key = ?').run(keyBlob(key));
+      this.sql(`DELETE FROM ${this.t.objects} WHERE key = ?`).run(keyBlob(key));
       const seq = this.journal(key, 'delete');
       return this.recordIntent({ op: 'delete', key, tmpPath: null, seq, prev });
     });
@@ -108,14 +93,21 @@ export class ObjectIndex {
 
   private readonly putTransaction: (meta: ObjectMeta, tmpPath: string) => Intent;
   private readonly deleteTransaction: (key: string) => Intent | undefined;
-  private readonly outerTransaction: (work: () => void) => void;
 
   /**
-   * Resolves once every write committed before this call survives a power cut: one fdatasync of the WAL that
-   * starts after the call, shared with every caller arriving before it starts (shared-fsync.ts).
+   * Resolves once every write committed before this call survives a power cut: one fdatasync of the database's
+   * WAL, shared with every caller (of every index of the database) arriving before it starts (shared-fsync.ts).
    */
   durable(): Promise<void> {
-    return this.walSyncs.sync('wal');
+    return this.database.durable();
+  }
+
+  /**
+   * Runs `write` in the database's next group commit, shared with the writes every index of the database requests
+   * during this turn of the event loop (group-commit.ts); each is a savepoint, failing alone.
+   */
+  batched<T>(write: () => T): Promise<T> {
+    return this.database.writes.run(write);
   }
 
   /** Multipart uploads in progress, in the same database (so a completion and its journal entry share it). */
@@ -137,33 +129,35 @@ export class ObjectIndex {
   }
 
   count(): number {
-    return this.sql<[], number>(`SELECT value FROM stats WHERE name = 'objects'`).pluck().get() ?? 0;
+    return this.sql<[], number>(`SELECT value FROM ${this.t.stats} WHERE name = 'objects'`).pluck().get() ?? 0;
   }
 
   /** The version of the key → path mapping the object files follow (storage-recovery.ts `moveLegacyKeyPaths`). */
   keyPathVersion(): number {
-    return this.sql<[], number>(`SELECT value FROM stats WHERE name = 'key_paths'`).pluck().get() ?? 1;
+    return this.sql<[], number>(`SELECT value FROM ${this.t.stats} WHERE name = 'key_paths'`).pluck().get() ?? 1;
   }
 
   setKeyPathVersion(version: number): void {
-    this.sql(`UPDATE stats SET value = ? WHERE name = 'key_paths'`).run(version);
+    this.sql(`UPDATE ${this.t.stats} SET value = ? WHERE name = 'key_paths'`).run(version);
   }
 
   changesSince(afterSeq: number, limit = -1): ObjectChange[] {
     return this.db
       .prepare<[number, number], { seq: number; key: Buffer; op: 'put' | 'delete' }>(
-        'SELECT seq, key, op FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+        `SELECT seq, key, op FROM ${this.t.changes} WHERE seq > ? ORDER BY seq LIMIT ?`,
       )
       .all(afterSeq, limit)
       .map((c) => ({ seq: c.seq, key: c.key.toString('utf8'), op: c.op }));
   }
 
   pruneChanges(beforeSeq: number): void {
-    this.sql('DELETE FROM changes WHERE seq < ? AND seq < (SELECT MAX(seq) FROM changes)').run(beforeSeq);
+    this.sql(`DELETE FROM ${this.t.changes} WHERE seq < ? AND seq < (SELECT MAX(seq) FROM ${this.t.changes})`).run(
+      beforeSeq,
+    );
   }
 
   lastSeq(): number {
-    return this.sql<[], number>('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck().get() ?? 0;
+    return this.sql<[], number>(`SELECT COALESCE(MAX(seq), 0) FROM ${this.t.changes}`).pluck().get() ?? 0;
   }
 
   /**
@@ -179,15 +173,9 @@ export class ObjectIndex {
     return this.deleteTransaction(key);
   }
 
-  /** Runs `work` in one transaction (the writes above nest in it as savepoints). */
-  /** A promise while the next write should wait (a WAL checkpoint catching up: wal-checkpointer.ts). */
-  writesPaused(): Promise<void> | undefined {
-    return this.checkpoints.paused;
-  }
-
+  /** Runs `work` in one transaction of the database (the writes above nest in it as savepoints). */
   transaction(work: () => void): void {
-    this.outerTransaction(work);
-    this.checkpoints.committed();
+    this.database.transaction(work);
   }
 
   markDone(intent: Intent): void {
@@ -199,12 +187,12 @@ export class ObjectIndex {
     this.db.transaction(() => {
       if (intent.prev) {
         const row: ObjectRow = { ...intent.prev, key: keyBlob(intent.key) };
-        this.sql(UPSERT_OBJECT).run(row);
+        this.sql(this.upsert).run(row);
       } else {
-        this.sql('DELETE FROM objects WHERE key = ?').run(keyBlob(intent.key));
+        this.sql(`DELETE FROM ${this.t.objects} WHERE key = ?`).run(keyBlob(intent.key));
       }
-      this.sql('DELETE FROM changes WHERE seq = ?').run(intent.seq);
-      this.sql('DELETE FROM intents WHERE id = ?').run(intent.id);
+      this.sql(`DELETE FROM ${this.t.changes} WHERE seq = ?`).run(intent.seq);
+      this.sql(`DELETE FROM ${this.t.intents} WHERE id = ?`).run(intent.id);
     })();
   }
 
@@ -217,7 +205,7 @@ export class ObjectIndex {
   /** Every intent left by the previous run, oldest first. */
   pendingIntents(): Intent[] {
     return this.db
-      .prepare<[], IntentRow>('SELECT id, op, key, tmp_path, seq, prev FROM intents ORDER BY id')
+      .prepare<[], IntentRow>(`SELECT id, op, key, tmp_path, seq, prev FROM ${this.t.intents} ORDER BY id`)
       .all()
       .map((r) => ({
         id: r.id,
@@ -230,31 +218,33 @@ export class ObjectIndex {
   }
 
   clearIntents(): void {
-    this.db.exec('DELETE FROM intents');
+    this.db.exec(`DELETE FROM ${this.t.intents}`);
     this.doneIntents = [];
   }
 
+  /** Leaves the database (its last member closes it). */
   close(): void {
-    if (!this.db.open) return;
+    if (this.closed) return;
+    this.closed = true;
     this.flushDoneIntents();
-    closeSync(this.walFd);
-    this.checkpoints.close();
-    this.db.close(); // the last connection checkpoints the WAL into the database (fsyncs both) and removes it
+    this.database.leave();
   }
 
   private getRow(key: string): ObjectRow | undefined {
-    return this.sql<[Buffer], ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE key = ?`).get(keyBlob(key));
+    return this.sql<[Buffer], ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM ${this.t.objects} WHERE key = ?`).get(
+      keyBlob(key),
+    );
   }
 
   private journal(key: string, op: 'put' | 'delete'): number {
     this.flushDoneIntents();
-    const result = this.sql('INSERT INTO changes (key, op) VALUES (?, ?)').run(keyBlob(key), op);
+    const result = this.sql(`INSERT INTO ${this.t.changes} (key, op) VALUES (?, ?)`).run(keyBlob(key), op);
     return Number(result.lastInsertRowid);
   }
 
   private recordIntent(intent: Omit<Intent, 'id'>): Intent {
     const prev = intent.prev ? JSON.stringify(intent.prev) : null;
-    const result = this.sql('INSERT INTO intents (op, key, tmp_path, seq, prev) VALUES (?, ?, ?, ?, ?)').run(
+    const result = this.sql(`INSERT INTO ${this.t.intents} (op, key, tmp_path, seq, prev) VALUES (?, ?, ?, ?, ?)`).run(
       intent.op,
       keyBlob(intent.key),
       intent.tmpPath,
@@ -268,13 +258,13 @@ export class ObjectIndex {
     if (this.doneIntents.length === 0) return;
     const ids = this.doneIntents;
     this.doneIntents = [];
-    const remove = this.sql('DELETE FROM intents WHERE id = ?');
+    const remove = this.sql(`DELETE FROM ${this.t.intents} WHERE id = ?`);
     for (const id of ids) remove.run(id);
   }
 
   /** Refuses "a" next to "a/b" (the folder is a mirror of the bucket): ObjectParentIsFile, ObjectIsParent. */
   assertPlaceable(key: string): void {
-    const exists = this.sql<[Buffer], number>('SELECT 1 FROM objects WHERE key = ?').pluck();
+    const exists = this.sql<[Buffer], number>(`SELECT 1 FROM ${this.t.objects} WHERE key = ?`).pluck();
     for (const ancestor of ancestorKeys(key)) {
       if (exists.get(keyBlob(ancestor))) {
         throw new StorageError(
@@ -284,7 +274,9 @@ export class ObjectIndex {
       }
     }
     const below = keyBlob(`${key}/`);
-    const child = this.sql<[Buffer, Buffer], number>('SELECT 1 FROM objects WHERE key >= ? AND key < ? LIMIT 1')
+    const child = this.sql<[Buffer, Buffer], number>(
+      `SELECT 1 FROM ${this.t.objects} WHERE key >= ? AND key < ? LIMIT 1`,
+    )
       .pluck()
       .get(below, prefixUpperBound(below)!);
     if (child)
@@ -294,7 +286,7 @@ export class ObjectIndex {
   private listStatement(range: KeyRange): Database.Statement<unknown[], ObjectRow> {
     const upper = range.to ? ' AND key < ?' : '';
     return this.sql<unknown[], ObjectRow>(
-      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE key ${range.fromInclusive ? '>=' : '>'} ?${upper} ORDER BY key LIMIT ?`,
+      `SELECT ${OBJECT_COLUMNS} FROM ${this.t.objects} WHERE key ${range.fromInclusive ? '>=' : '>'} ?${upper} ORDER BY key LIMIT ?`,
     );
   }
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { pickHeaders } from './object-headers.js';
+import type { IndexTables } from './object-index.schema.js';
 import type {
   CreateUploadInput,
   ListUploadsQuery,
@@ -35,16 +36,19 @@ const UPLOAD_COLUMNS = 'upload_id, key, initiated, headers, checksum_algorithm, 
 const PART_COLUMNS = 'part_number, size, md5, last_modified, checksums, file';
 
 /**
- * The `uploads` and `upload_parts` tables (object-index.schema.ts). Every write is one transaction, durable
- * when it returns (WAL + synchronous=FULL, set by ObjectIndex on the shared connection).
+ * One bucket's `uploads` and `upload_parts` tables (object-index.schema.ts), on its index's connection. Every write
+ * is one transaction, committed when it returns and durable once the index's `durable()` resolves.
  */
 export class UploadIndex {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly t: IndexTables,
+  ) {}
 
   create(upload: MultipartUpload): void {
     const headers = JSON.stringify(pickHeaders(upload));
     this.db
-      .prepare(`INSERT INTO uploads (${UPLOAD_COLUMNS}, last_activity) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(`INSERT INTO ${this.t.uploads} (${UPLOAD_COLUMNS}, last_activity) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(
         upload.uploadId,
         Buffer.from(upload.key, 'utf8'),
@@ -58,14 +62,14 @@ export class UploadIndex {
 
   get(uploadId: string): MultipartUpload | undefined {
     const row = this.db
-      .prepare<[string], UploadRow>(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ?`)
+      .prepare<[string], UploadRow>(`SELECT ${UPLOAD_COLUMNS} FROM ${this.t.uploads} WHERE upload_id = ?`)
       .get(uploadId);
     return row && rowToUpload(row);
   }
 
   /** Every upload id with a row: what recovery keeps of the folders under DATA_DIR/uploads. */
   ids(): Set<string> {
-    return new Set(this.db.prepare<[], string>('SELECT upload_id FROM uploads').pluck().all());
+    return new Set(this.db.prepare<[], string>(`SELECT upload_id FROM ${this.t.uploads}`).pluck().all());
   }
 
   list(query: ListUploadsQuery): MultipartUpload[] {
@@ -75,7 +79,7 @@ export class UploadIndex {
     const markerUpload = query.uploadIdMarker === undefined ? undefined : this.get(query.uploadIdMarker);
     const rows = this.db
       .prepare<[Buffer], UploadRow>(
-        `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE key >= ? ORDER BY key, initiated, upload_id`,
+        `SELECT ${UPLOAD_COLUMNS} FROM ${this.t.uploads} WHERE key >= ? ORDER BY key, initiated, upload_id`,
       )
       .iterate(marker && Buffer.compare(marker, prefix) > 0 ? marker : prefix);
     const result: MultipartUpload[] = [];
@@ -103,7 +107,7 @@ export class UploadIndex {
   parts(uploadId: string, afterPart = 0, limit = -1): StoredPart[] {
     return this.db
       .prepare<[string, number, number], PartRow>(
-        `SELECT ${PART_COLUMNS} FROM upload_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?`,
+        `SELECT ${PART_COLUMNS} FROM ${this.t.uploadParts} WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?`,
       )
       .all(uploadId, afterPart, limit)
       .map(rowToPart);
@@ -116,16 +120,18 @@ export class UploadIndex {
   putPart(uploadId: string, part: StoredPart): { replaced?: string } | false {
     return this.db.transaction((): { replaced?: string } | false => {
       const touched = this.db
-        .prepare('UPDATE uploads SET last_activity = ? WHERE upload_id = ?')
+        .prepare(`UPDATE ${this.t.uploads} SET last_activity = ? WHERE upload_id = ?`)
         .run(part.lastModified.getTime(), uploadId);
       if (touched.changes === 0) return false;
       const old = this.db
-        .prepare<[string, number], string>('SELECT file FROM upload_parts WHERE upload_id = ? AND part_number = ?')
+        .prepare<[string, number], string>(
+          `SELECT file FROM ${this.t.uploadParts} WHERE upload_id = ? AND part_number = ?`,
+        )
         .pluck()
         .get(uploadId, part.partNumber);
       this.db
         .prepare(
-          `INSERT INTO upload_parts (upload_id, ${PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO ${this.t.uploadParts} (upload_id, ${PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, md5 = excluded.md5,
            last_modified = excluded.last_modified, checksums = excluded.checksums, file = excluded.file`,
         )
@@ -145,15 +151,15 @@ export class UploadIndex {
   /** Removes the upload and its part rows; false when there was none. */
   remove(uploadId: string): boolean {
     return this.db.transaction((): boolean => {
-      this.db.prepare('DELETE FROM upload_parts WHERE upload_id = ?').run(uploadId);
-      return this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId).changes > 0;
+      this.db.prepare(`DELETE FROM ${this.t.uploadParts} WHERE upload_id = ?`).run(uploadId);
+      return this.db.prepare(`DELETE FROM ${this.t.uploads} WHERE upload_id = ?`).run(uploadId).changes > 0;
     })();
   }
 
   /** Uploads with no creation or part since `before` (epoch ms). */
   idleSince(before: number): MultipartUpload[] {
     return this.db
-      .prepare<[number], UploadRow>(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE last_activity < ?`)
+      .prepare<[number], UploadRow>(`SELECT ${UPLOAD_COLUMNS} FROM ${this.t.uploads} WHERE last_activity < ?`)
       .all(before)
       .map(rowToUpload);
   }
@@ -161,7 +167,7 @@ export class UploadIndex {
   /** Whether the upload still exists with no activity since `before` (epoch ms). */
   isIdle(uploadId: string, before: number): boolean {
     const last = this.db
-      .prepare<[string], number>('SELECT last_activity FROM uploads WHERE upload_id = ?')
+      .prepare<[string], number>(`SELECT last_activity FROM ${this.t.uploads} WHERE upload_id = ?`)
       .pluck()
       .get(uploadId);
     return last !== undefined && last < before;
@@ -169,7 +175,9 @@ export class UploadIndex {
 
   /** Part rows whose file is missing are dropped (their bytes never became durable). */
   dropPart(uploadId: string, partNumber: number): void {
-    this.db.prepare('DELETE FROM upload_parts WHERE upload_id = ? AND part_number = ?').run(uploadId, partNumber);
+    this.db
+      .prepare(`DELETE FROM ${this.t.uploadParts} WHERE upload_id = ? AND part_number = ?`)
+      .run(uploadId, partNumber);
   }
 }
 

@@ -3,7 +3,6 @@ import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GroupCommit } from './group-commit.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
@@ -18,17 +17,13 @@ describe('WalCheckpointer', () => {
   // every page ever written. 8 writers without pause, as PUTs under load: the WAL must still start over.
   it('keeps the WAL bounded under writes that never pause, and loses no row', async () => {
     const path = join(dir, 'storage.db');
-    const index = new ObjectIndex(path);
-    const group = new GroupCommit(
-      (batch) => index.transaction(batch),
-      () => index.writesPaused(),
-    );
+    const index = ObjectIndex.alone(path);
     let next = 0;
     let largestWal = 0;
     const writer = async () => {
       for (let i = 0; i < 1500; i++) {
         const key = `ls/${next++}.json`;
-        const intent = await group.run(() =>
+        const intent = await index.batched(() =>
           index.beginPut(
             { key, size: 2048, md5: 'm', lastModified: new Date(), userMetadata: {}, checksums: {} },
             '/tmp/t',
@@ -45,7 +40,7 @@ describe('WalCheckpointer', () => {
     expect(largestWal).toBeLessThan(32 * 1024 * 1024); // without: 42 MB (checked)
     expect(largestWal).toBeGreaterThan(0);
     index.close();
-    const reopened = new ObjectIndex(path);
+    const reopened = ObjectIndex.alone(path);
     expect(reopened.count()).toBe(12_000);
     reopened.close();
   }, 60_000);
