@@ -39,7 +39,10 @@ export class IndexDatabase {
    * checkpoint) as long as a connection is open, and removes it when the last one closes, after this one closes.
    */
   private walFd = -1;
-  private readonly walSyncs = new SharedFsync(() => fsyncFd(this.walFd, true));
+  private readonly walSyncs = new SharedFsync(() => this.syncWal());
+  /** The WAL fdatasync running, and the connection's change count when it started: it covers every change up to it. */
+  private walSyncing?: { covers: number; done: Promise<void> };
+  private changeCount?: Database.Statement<[], number>;
   private checkpoints?: WalCheckpointer;
   private outerTransaction?: (work: () => void) => void;
   /**
@@ -72,6 +75,8 @@ export class IndexDatabase {
     db.pragma('wal_autocheckpoint = 0');
     db.exec('CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY NOT NULL, id INTEGER UNIQUE NOT NULL)');
     this.connection = db;
+    // Rows this connection changed since it opened: grows with every write (sqlite.org/lang_corefunc.html#total_changes).
+    this.changeCount = db.prepare<[], number>('SELECT total_changes()').pluck();
     this.walFd = openSync(`${this.path}-wal`, 'r'); // the CREATE above wrote: the WAL file exists
     this.checkpoints = new WalCheckpointer(this.path, () => db.pragma('wal_checkpoint(PASSIVE)'));
     // Made once, not per call: better-sqlite3's `transaction()` builds a set of wrapper functions each time.
@@ -127,7 +132,23 @@ export class IndexDatabase {
    * starts after the call, shared with every caller arriving before it starts (shared-fsync.ts).
    */
   durable(): Promise<void> {
+    // The writes of one group commit are answered one after the other, in one turn: the first starts an fdatasync,
+    // which already covers the others' writes (committed before it started). Without this check they would wait
+    // for a second one, as SharedFsync must when it cannot tell when a caller's write happened.
+    const syncing = this.walSyncing;
+    if (syncing && syncing.covers >= this.changeCount!.get()!) return syncing.done;
     return this.walSyncs.sync('wal');
+  }
+
+  private syncWal(): Promise<void> {
+    const done = fsyncFd(this.walFd, true);
+    const syncing = { covers: this.changeCount!.get()!, done };
+    this.walSyncing = syncing;
+    const settled = () => {
+      if (this.walSyncing === syncing) this.walSyncing = undefined;
+    };
+    done.then(settled, settled);
+    return done;
   }
 
   /** Runs `work` in one transaction (the indexes' writes nest in it as savepoints). */

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
+import { IndexDatabase } from './index-database.js';
 import { LocalStorageBackend } from './local-storage.backend.js';
 import { MIN_PART_SIZE } from './multipart.rules.js';
 import type { StorageBackend } from './storage.backend.js';
@@ -21,6 +22,35 @@ const backends: Array<[string, () => Promise<{ backend: StorageBackend; close: (
       return {
         backend,
         close: async () => (await backend.onApplicationShutdown(), await rm(dataDir, { recursive: true, force: true })),
+      };
+    },
+  ],
+  [
+    // PROJECTS_FILE: its tables in the database every project shares, next to another bucket holding objects of
+    // its own (with keys the tests write too) that must never show through.
+    'LocalStorageBackend on a shared index database',
+    async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'storage-contract-shared-'));
+      const database = new IndexDatabase(join(dataDir, 'state', 'projects.db'));
+      const neighbour = new LocalStorageBackend({
+        dataDir: join(dataDir, 'projects', 'neighbour'),
+        shared: { database, bucket: 'neighbour' },
+      });
+      await neighbour.onModuleInit();
+      for (const key of ['a', 'tasks/1', 'k', 'x/y']) await neighbour.putObject(putInput(key, 'not yours'));
+      const backend = new LocalStorageBackend({
+        dataDir: join(dataDir, 'projects', 'tested'),
+        shared: { database, bucket: 'tested' },
+      });
+      await backend.onModuleInit();
+      return {
+        backend,
+        close: async () => {
+          await backend.onApplicationShutdown();
+          expect(await neighbour.countObjects()).toBe(4);
+          await neighbour.onApplicationShutdown();
+          await rm(dataDir, { recursive: true, force: true });
+        },
       };
     },
   ],
