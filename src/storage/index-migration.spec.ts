@@ -22,7 +22,7 @@ const BUCKETS = ['alpha', 'beta'];
 describe('importing per-project index files into the shared index database', () => {
   let root: string;
   let database: IndexDatabase;
-  let open: LocalStorageBackend[] = [];
+  const open: LocalStorageBackend[] = [];
   const dataDir = (bucket: string) => join(root, 'projects', bucket);
   const legacyDb = (bucket: string) => storageLayout(dataDir(bucket)).dbPath;
 
