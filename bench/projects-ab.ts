@@ -122,7 +122,10 @@ function report(info: RunInfo, results: Result[]): string {
   const row = (target: Target) => {
     const r = mine(target);
     const med = (pick: (x: Result) => number) => median(r.map(pick));
-    return `| ${LABELS[target]} | ${int(med((x) => x.summary.perSecond))} | ${ms(med((x) => x.summary.p50))} | ${ms(med((x) => x.summary.p99))} | ${ms(med((x) => x.cpuMsPerPut), 3)} | ${r.map((x) => ms(x.cpuMsPerPut, 3)).join(', ')} |`;
+    return `| ${LABELS[target]} | ${int(med((x) => x.summary.perSecond))} | ${ms(med((x) => x.summary.p50))} | ${ms(med((x) => x.summary.p99))} | ${ms(
+      med((x) => x.cpuMsPerPut),
+      3,
+    )} | ${r.map((x) => ms(x.cpuMsPerPut, 3)).join(', ')} |`;
   };
   const ratio = (a: Target, b: Target, pick: (r: Result) => number) => {
     const values: number[] = [];
