@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,5 +110,25 @@ describe('IndexDatabase shared by the indexes of several buckets (PROJECTS_FILE)
     expect((await readAll((await reopened[1].getObject('k/7')).body)).toString()).toBe('body 7');
     await expect(reopened[0].headObject('k/7')).rejects.toMatchObject({ code: 'NoSuchKey' });
     for (const backend of reopened) await backend.onApplicationShutdown();
+  });
+
+  it("says so loudly when a project's folder was deleted but its rows are still in the shared database", async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const shared = { database, bucket: 'alpha' };
+      const first = new LocalStorageBackend({ dataDir: join(dir, 'alpha'), shared });
+      await first.onModuleInit();
+      await first.putObject(putInput('k', 'v'));
+      await first.onApplicationShutdown();
+      await rm(join(dir, 'alpha'), { recursive: true });
+      const again = new LocalStorageBackend({ dataDir: join(dir, 'alpha'), shared });
+      await again.onModuleInit();
+      expect(errors.mock.calls.map(([message]) => String(message))).toEqual([
+        "alpha: the project's folder is new, but the index lists 1 objects whose files are gone",
+      ]);
+      await again.onApplicationShutdown();
+    } finally {
+      errors.mockRestore();
+    }
   });
 });

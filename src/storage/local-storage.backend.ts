@@ -25,6 +25,7 @@ import {
   selectParts,
 } from './multipart.rules.js';
 import { moveLegacyKeyPaths, recoverStorage, recoverUploads } from './storage-recovery.js';
+import { pathExists } from '../common/path-exists.js';
 import { objectFile, STORAGE_DIR_MODE, storageLayout, type StorageLayout } from './storage-layout.js';
 import {
   StorageBackend,
@@ -77,6 +78,7 @@ export class LocalStorageBackend extends StorageBackend {
   }
 
   async onModuleInit(): Promise<void> {
+    const newFolder = !(await pathExists(this.layout.objectsDir));
     for (const dir of [this.layout.objectsDir, this.layout.stateDir, this.layout.tmpDir, this.layout.uploadsDir]) {
       await mkdir(dir, { recursive: true, mode: STORAGE_DIR_MODE });
       // A data folder of an older version (0755 folders, 0644 files) is closed at its top folders: what is below
@@ -85,6 +87,13 @@ export class LocalStorageBackend extends StorageBackend {
     }
     await fsyncDir(dirname(this.layout.objectsDir)); // their entries in DATA_DIR: every put relies on them
     this.index = this.openIndex();
+    if (newFolder && this.index.count() > 0) {
+      // Shared index only (its own storage.db would have gone with the folder). Never dropped on our own: a folder
+      // missing because a volume did not mount must not cost the journal.
+      this.logger.error(
+        `${this.config.shared?.bucket}: the project's folder is new, but the index lists ${this.index.count()} objects whose files are gone`,
+      );
+    }
     const report = await recoverStorage(this.index, this.layout, this.dirs);
     if (report.rolledForward + report.undone + report.deletesReplayed > 0) {
       this.logger.warn(`recovered after an interrupted run: ${JSON.stringify(report)}`);
