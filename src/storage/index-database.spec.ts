@@ -94,9 +94,7 @@ describe('IndexDatabase shared by the indexes of several buckets (PROJECTS_FILE)
     );
     for (const backend of backends) await backend.onModuleInit();
     const counts = counted(database);
-    await Promise.all(
-      Array.from({ length: 40 }, (_, i) => backends[i % 2].putObject(putInput(`k/${i}`, `body ${i}`))),
-    );
+    await Promise.all(Array.from({ length: 40 }, (_, i) => backends[i % 2].putObject(putInput(`k/${i}`, `body ${i}`))));
     // 40 PUTs over two buckets: fewer commits and fsyncs than PUTs (one per PUT per bucket without sharing).
     expect(counts.commits).toBeLessThan(40);
     expect(counts.fsyncs).toBeLessThan(40);

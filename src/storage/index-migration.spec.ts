@@ -96,7 +96,9 @@ describe('importing per-project index files into the shared index database', () 
       const completed = await storage.completeUpload({
         uploadId: uploads[bucket],
         key: 'big.bin',
-        parts: [{ partNumber: 1, etag: (await storage.listParts(uploads[bucket], 'big.bin')).parts[0].md5, checksums: {} }],
+        parts: [
+          { partNumber: 1, etag: (await storage.listParts(uploads[bucket], 'big.bin')).parts[0].md5, checksums: {} },
+        ],
         maxSize: MIN_PART_SIZE * 2,
       });
       expect(completed.size).toBe(MIN_PART_SIZE);
