@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GroupCommit } from './group-commit.js';
+import { IndexDatabase } from './index-database.js';
 import { ObjectIndex } from './object-index.repository.js';
 import type { ObjectMeta } from './storage.backend.js';
 
@@ -17,10 +18,13 @@ const meta = (key: string): ObjectMeta => ({
 
 describe('GroupCommit over the real index', () => {
   let dir: string;
+  let database: IndexDatabase;
   let index: ObjectIndex;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'group-commit-'));
-    index = ObjectIndex.alone(join(dir, 'storage.db'));
+    database = new IndexDatabase(join(dir, 'storage.db'));
+    database.join();
+    index = new ObjectIndex(database, database.soleTables());
   });
   afterEach(async () => {
     index.close();
@@ -28,7 +32,7 @@ describe('GroupCommit over the real index', () => {
   });
 
   it('answers each request of a batch on its own: a refused one leaves no row and no journal entry', async () => {
-    const group = new GroupCommit((batch) => index.transaction(batch));
+    const group = new GroupCommit((batch) => database.transaction(batch));
     const results = await Promise.allSettled([
       group.run(() => index.beginPut(meta('a'), '/tmp/1')),
       group.run(() => index.beginPut(meta('a/b'), '/tmp/2')),
@@ -44,7 +48,7 @@ describe('GroupCommit over the real index', () => {
   it('rejects every request of a batch whose commit fails, and keeps none of them', async () => {
     const diskError = new Error('disk I/O error');
     const group = new GroupCommit((batch) =>
-      index.transaction(() => {
+      database.transaction(() => {
         batch();
         throw diskError;
       }),
@@ -62,7 +66,7 @@ describe('GroupCommit over the real index', () => {
   });
 
   it('keeps working after a batch: later requests form a new one', async () => {
-    const group = new GroupCommit((batch) => index.transaction(batch));
+    const group = new GroupCommit((batch) => database.transaction(batch));
     await group.run(() => index.beginPut(meta('first'), '/tmp/1'));
     await group.run(() => index.beginPut(meta('second'), '/tmp/2'));
     expect(index.changesSince(0).map((c) => [c.seq, c.key])).toEqual([
@@ -78,7 +82,7 @@ describe('GroupCommit over the real index', () => {
     const group = new GroupCommit(
       (batch) => {
         transactions++;
-        index.transaction(batch);
+        database.transaction(batch);
       },
       () => pause,
     );

@@ -79,7 +79,7 @@ describe('IndexDatabase shared by the indexes of several buckets (PROJECTS_FILE)
 
   it('numbers buckets in a table, so that a bucket name never becomes SQL, and finds them again after a reopen', () => {
     const odd = open('a.b-c"; DROP TABLE buckets; --');
-    odd.transaction(() => odd.beginPut(meta('k'), '/tmp/1'));
+    database.transaction(() => odd.beginPut(meta('k'), '/tmp/1'));
     const other = open('other');
     views.splice(0).forEach((view) => view.close()); // the last member closes the database
     const again = open('a.b-c"; DROP TABLE buckets; --');

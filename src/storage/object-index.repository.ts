@@ -173,11 +173,6 @@ export class ObjectIndex {
     return this.deleteTransaction(key);
   }
 
-  /** Runs `work` in one transaction of the database (the writes above nest in it as savepoints). */
-  transaction(work: () => void): void {
-    this.database.transaction(work);
-  }
-
   markDone(intent: Intent): void {
     this.doneIntents.push(intent.id);
   }
