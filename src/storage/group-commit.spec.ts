@@ -4,17 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GroupCommit } from './group-commit.js';
 import { IndexDatabase } from './index-database.js';
+import { rowMeta as meta } from './storage-test.helpers.js';
 import { ObjectIndex } from './object-index.repository.js';
-import type { ObjectMeta } from './storage.backend.js';
-
-const meta = (key: string): ObjectMeta => ({
-  key,
-  size: 1,
-  md5: 'x',
-  lastModified: new Date(0),
-  userMetadata: {},
-  checksums: {},
-});
 
 describe('GroupCommit over the real index', () => {
   let dir: string;

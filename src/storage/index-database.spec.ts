@@ -6,17 +6,7 @@ import { join } from 'node:path';
 import { IndexDatabase } from './index-database.js';
 import { LocalStorageBackend } from './local-storage.backend.js';
 import { ObjectIndex } from './object-index.repository.js';
-import type { ObjectMeta } from './storage.backend.js';
-import { putInput, readAll } from './storage-test.helpers.js';
-
-const meta = (key: string): ObjectMeta => ({
-  key,
-  size: 1,
-  md5: 'x',
-  lastModified: new Date(0),
-  userMetadata: {},
-  checksums: {},
-});
+import { putInput, readAll, rowMeta as meta } from './storage-test.helpers.js';
 
 /** Counts the database's commits (group-commit batches) and its WAL fdatasyncs (the SharedFsync's fsync calls). */
 function counted(database: IndexDatabase): { commits: number; fsyncs: number } {

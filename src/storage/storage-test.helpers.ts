@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { PutObjectInput } from './storage.backend.js';
+import type { ObjectMeta, PutObjectInput } from './storage.backend.js';
 
 // Helpers shared by the storage specs; no test-framework import, so the build can compile it harmlessly.
 
@@ -50,4 +50,9 @@ export async function filesUnder(root: string): Promise<string[]> {
     .filter((e) => !e.isDirectory())
     .map((e) => `${e.parentPath}/${e.name}`.slice(root.length + 1))
     .sort();
+}
+
+/** An object's row as the index takes it (no file behind it): for specs of the index alone. */
+export function rowMeta(key: string): ObjectMeta {
+  return { key, size: 1, md5: 'x', lastModified: new Date(0), userMetadata: {}, checksums: {} };
 }
