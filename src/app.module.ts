@@ -8,7 +8,7 @@ import { S3Module } from './s3/s3.module.js';
 /**
  * The story of the data: s3 → storage → dataset → dvc → git, driven by sync, once per project (projects composes
  * each project's parts); admin watches.
- * AdminModule comes before S3Module: the S3 controller is a catch-all, and `/_admin/...` must reach admin.
+ * S3 requests (every path outside `/_admin`) never reach Nest's router: S3Module's S3RequestListener takes them.
  */
 @Module({
   imports: [AppConfigModule, ScheduleModule.forRoot(), ProjectsModule, AdminModule, S3Module],

@@ -30,13 +30,11 @@ export async function createApp(logger: AppLogger): Promise<NestExpressApplicati
   // DVC remote hold the dataset too); an existing one keeps its mode (it may be a volume or a folder of the admin's).
   makeDirsSync(storageConfig().dataDir, STORAGE_DIR_MODE);
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    // S3 bodies are streamed by the S3 controller itself (aws-chunked, checksums): no body parser.
+    // S3 bodies are streamed by the S3 layer itself (aws-chunked, checksums): no body parser.
     bodyParser: false,
     logger,
     // Let a failing provider (e.g. an unusable DATA_DIR) reject, so main.ts prints why instead of Nest exiting silently.
     abortOnError: false,
-    // Literal routes (/_admin/...) before the S3 catch-all, whatever the module order.
-    routeResolutionStrategy: 'specificity',
     httpsOptions: server.tls
       ? {
           cert: readSetting('TLS_CERT_FILE', server.tls.certFile),

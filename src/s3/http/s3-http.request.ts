@@ -10,8 +10,6 @@ import { RequestBodySource } from './request-body.source.js';
 /** Unread body bytes we read and discard after an error answer, to keep the connection; beyond that, close it. */
 const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
-const byRequest = new WeakMap<IncomingMessage, S3HttpRequest>();
-
 /**
  * One S3 request, as the protocol code sees it: raw path and query exactly as received (SigV4 signs them,
  * keys are decoded from them), headers, a request id, and the body on demand.
@@ -36,31 +34,22 @@ export class S3HttpRequest {
   target?: S3Target;
   /** The served bucket the request reached, once its key was allowed there (set by the dispatcher; a metric label). */
   bucket?: string;
+  /** Set by S3ReplyWriter once the request's end is being watched (metrics, access line): recorded once. */
+  recorded = false;
   private body?: RequestBodySource;
 
-  private constructor(
+  constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
   ) {
-    // originalUrl: Express may rewrite req.url for mounted routers; the wire form is what was signed.
-    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    const { rawPath, rawQuery } = splitRawUrl(url);
+    // The request target as it came off the wire (no router rewrote it: s3-request.listener.ts): what was signed.
+    const { rawPath, rawQuery } = splitRawUrl(req.url ?? '/');
     this.method = (req.method ?? 'GET').toUpperCase();
     this.rawPath = rawPath;
     this.rawQuery = rawQuery;
     // Header values as the client sent them (UTF-8 bytes, not Node's Latin-1 reading): signed and stored so.
     this.headers = headersAsText(req.headers);
     this.clientAddress = req.socket.remoteAddress;
-  }
-
-  /** The same instance for the controller and the exception filter of one request. */
-  static of(req: IncomingMessage, res: ServerResponse): S3HttpRequest {
-    let request = byRequest.get(req);
-    if (!request) {
-      request = new S3HttpRequest(req, res);
-      byRequest.set(req, request);
-    }
-    return request;
   }
 
   /** The body; reading it sends `100 Continue` to a client that waits for it. Call once. */

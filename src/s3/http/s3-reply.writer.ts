@@ -18,7 +18,6 @@ const BODYLESS = new Set([204, 304]);
 @Injectable()
 export class S3ReplyWriter {
   private readonly logger = new Logger('S3');
-  private readonly recorded = new WeakSet<S3HttpRequest>();
 
   constructor(@Optional() private readonly recorder?: S3RequestRecorder) {}
 
@@ -101,8 +100,8 @@ export class S3ReplyWriter {
     const recorder = this.recorder;
     // Checked once per request: with LOG_LEVEL above info the line costs nothing.
     const logAccess = Logger.isLevelEnabled('log');
-    if ((!recorder && !logAccess) || this.recorded.has(request)) return;
-    this.recorded.add(request);
+    if ((!recorder && !logAccess) || request.recorded) return;
+    request.recorded = true;
     const record = () => {
       const durationSeconds = (performance.now() - request.receivedAt) / 1000;
       try {

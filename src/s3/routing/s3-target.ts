@@ -13,7 +13,7 @@ export interface RawRequestTarget {
   rawQuery: string;
 }
 
-/** `req.originalUrl` → raw path and raw query, both untouched. */
+/** `req.url` → raw path and raw query, both untouched. */
 export function splitRawUrl(url: string): RawRequestTarget {
   const q = url.indexOf('?');
   return q < 0 ? { rawPath: url, rawQuery: '' } : { rawPath: url.slice(0, q), rawQuery: url.slice(q + 1) };

@@ -184,7 +184,7 @@ describe('S3 on the wire: what Label Studio, browsers and wrong clients send', (
 
   it('paths that are not S3 buckets get InvalidBucketName, and malformed escapes InvalidURI', async () => {
     expectS3Error(
-      await rawRequest(app, { method: 'GET', path: '/_admin/health', sign: false }),
+      await rawRequest(app, { method: 'GET', path: '/_private/health', sign: false }),
       400,
       'InvalidBucketName',
     );
