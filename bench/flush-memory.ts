@@ -62,9 +62,12 @@ const SERVICE_ENV = Object.fromEntries(
     .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
 const SETTINGS = { DVC_DATASET_PATH: DIRECTORY_DATASET };
-/** `--node-args=--trace-gc,...`: more Node/V8 flags for the big service (its output: `--service-log`). */
+/** `--node-args=--trace-gc,...`: more Node/V8 flags for both services (their output: `--service-log`). */
 const NODE_ARGS = (text('node-args') ?? '').split(',').filter(Boolean);
-/** Where to write the big service's last output (20,000 characters) once its incremental flushes are done. */
+/**
+ * Where to write the big service's last output (20,000 characters) once its incremental flushes are done; the small
+ * one's goes to the same name + `.small`.
+ */
 const SERVICE_LOG = text('service-log');
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -165,7 +168,7 @@ async function main() {
     }
   };
 
-  const small = await startService(SETTINGS, { main: MAIN });
+  const small = await startService(SETTINGS, { main: MAIN, nodeArgs: NODE_ARGS });
   const smallPutter = new S3Putter(small, 16, 'presigned');
   await putObjects(small, smallPutter, SMALL, object(0));
   await measuredFlush(small, 'small, first flush');
@@ -206,6 +209,7 @@ async function main() {
     );
   }
   if (SERVICE_LOG) writeFileSync(SERVICE_LOG, big.logs());
+  if (SERVICE_LOG) writeFileSync(`${SERVICE_LOG}.small`, small.logs());
   await sample(`right after ${REPEATS} incremental flushes`, big);
   await idleSamples(`${REPEATS} incremental flushes`, big);
   let snapshotFile: string | undefined;
