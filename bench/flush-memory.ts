@@ -14,11 +14,12 @@
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/flush-memory.js [--objects=100000]
  *     [--small=1000] [--changes=100] [--repeats=5] [--snapshot=/tmp/flush-memory-100k] [--heap-snapshot=<dir>]
  *     [--main=<path>] [--fill-in-process] [--cpu-prof] [--service-env=NAME=value,...] [--out=<name>]
+ *     [--node-args=--trace-gc,...] [--service-log=<file>]
  *
  * Writes bench/results/flush-memory-run.md (or --out). Not a test: nothing passes or fails on a number.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { option, outName } from './lib/cli-options.js';
 import { type CpuProfile, readProfile, selfTimes, windowOf } from './lib/cpu-profile.js';
@@ -61,6 +62,13 @@ const SERVICE_ENV = Object.fromEntries(
     .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
 const SETTINGS = { DVC_DATASET_PATH: DIRECTORY_DATASET };
+/** `--node-args=--trace-gc,...`: more Node/V8 flags for both services (their output: `--service-log`). */
+const NODE_ARGS = (text('node-args') ?? '').split(',').filter(Boolean);
+/**
+ * Where to write the big service's last output (20,000 characters) once its incremental flushes are done; the small
+ * one's goes to the same name + `.small`.
+ */
+const SERVICE_LOG = text('service-log');
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const object = (version: number) => (i: number) => ({ key: datasetKey(i), body: datasetBody(i, version) });
@@ -160,13 +168,14 @@ async function main() {
     }
   };
 
-  const small = await startService(SETTINGS, { main: MAIN });
+  const small = await startService(SETTINGS, { main: MAIN, nodeArgs: NODE_ARGS });
   const smallPutter = new S3Putter(small, 16, 'presigned');
   await putObjects(small, smallPutter, SMALL, object(0));
   await measuredFlush(small, 'small, first flush');
 
   if (HEAP_SNAPSHOT) mkdirSync(HEAP_SNAPSHOT, { recursive: true });
   const nodeArgs = HEAP_SNAPSHOT ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${HEAP_SNAPSHOT}`] : [];
+  nodeArgs.push(...NODE_ARGS);
   const profileDir = CPU_PROF ? tempDir('bench-cpu-prof-') : undefined;
   if (profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   const windows: Array<{ from: number; to: number }> = [];
@@ -199,6 +208,8 @@ async function main() {
         `${int(SMALL)} files ${int(s.durationMs)} ms (CPU ${int(s.serverCpuMs)}) (load ${loadAverage()})`,
     );
   }
+  if (SERVICE_LOG) writeFileSync(SERVICE_LOG, big.logs());
+  if (SERVICE_LOG) writeFileSync(`${SERVICE_LOG}.small`, small.logs());
   await sample(`right after ${REPEATS} incremental flushes`, big);
   await idleSamples(`${REPEATS} incremental flushes`, big);
   let snapshotFile: string | undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
+import { md5Hex } from '../dvc/md5.util.js';
 import type { ManifestEntry } from './dataset.types.js';
 import { DirectoryLayout } from './directory.layout.js';
 import { StoredObjectsReader } from './stored-objects.reader.js';
@@ -65,6 +66,9 @@ describe('DirectoryLayout, flush after flush', () => {
       const flushed = await flush(items, await round());
       const full = await new DirectoryLayout().materialize(new Map(flushed.items), new Map(), noRemote);
       expect(flushed.version.dirObject!.content.equals(full.dirObject!.content)).toBe(true);
+      // Marked as hashed (the remote then writes it without hashing again): the id must be the md5 of the bytes.
+      const { hash, content, hashed } = flushed.version.dirObject!;
+      expect({ hash, hashed }).toEqual({ hash: `${md5Hex(content)}.dir`, hashed: true });
       expect({ ...flushed.version, files: [], dirObject: undefined }).toEqual({
         ...full,
         files: [],

@@ -115,12 +115,15 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
     offered: ReadonlyMap<string, ObjectSource>,
     read: RemoteReader,
   ): Promise<DatasetVersion> {
-    for (const [relpath, entry] of items) {
-      if (entry.size !== UNKNOWN_SIZE) continue;
-      const bytes = await read(entry.md5);
+    // Only a merge brings unknown sizes. forEach: no [relpath, entry] pair per entry for the GC to collect.
+    const unsized: string[] = [];
+    items.forEach((entry, relpath) => entry.size === UNKNOWN_SIZE && unsized.push(relpath));
+    for (const relpath of unsized) {
+      const { md5 } = items.get(relpath)!;
+      const bytes = await read(md5);
       if (!bytes)
-        throw new Error(`the teammate's dataset lists ${relpath} (${entry.md5}) but the DVC remote does not have it`);
-      items.set(relpath, { md5: entry.md5, size: bytes.length });
+        throw new Error(`the teammate's dataset lists ${relpath} (${md5}) but the DVC remote does not have it`);
+      items.set(relpath, { md5, size: bytes.length });
     }
     const listing =
       this.listings.get(items)?.() ??
@@ -135,7 +138,7 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
       size: dir.size,
       nfiles: dir.nfiles,
       files,
-      dirObject: { hash: dir.hash, content: dir.content },
+      dirObject: { hash: dir.hash, content: dir.content, hashed: true }, // hashed once, by toDirObject
     };
   }
 }

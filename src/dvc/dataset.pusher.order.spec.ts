@@ -63,6 +63,47 @@ describe('pushDataset', () => {
     expect(remote.has(dataset.hash)).toBe(false);
   });
 
+  it('runs `meanwhile` once every file is on the remote, and resolves only once the .dir is there too', async () => {
+    const remote = new InMemoryDvcRemote();
+    const dataset = directory({ a: 'a', b: 'b' }, ['a', 'b']);
+    let seenAtStart: string[] = [];
+    const pushed = await pushDataset(remote, dataset, {
+      meanwhile: async () => {
+        seenAtStart = [...remote.arrivals];
+        return 'commit';
+      },
+    });
+    expect(seenAtStart.sort()).toEqual([md5('a'), md5('b')].sort());
+    expect(pushed.meanwhile).toBe('commit');
+    expect(remote.has(dataset.hash)).toBe(true);
+  });
+
+  it('never starts `meanwhile` when a file upload fails', async () => {
+    const remote = new InMemoryDvcRemote().failUploadOf(md5('a'));
+    let started = false;
+    const meanwhile = async () => void (started = true);
+    await expect(pushDataset(remote, directory({ a: 'a' }, ['a']), { meanwhile })).rejects.toThrow(/simulated/);
+    expect(started).toBe(false);
+  });
+
+  it('fails when `meanwhile` fails, once the .dir upload has settled', async () => {
+    const remote = new InMemoryDvcRemote();
+    const dataset = directory({ a: 'a' }, ['a']);
+    const meanwhile = () => Promise.reject(new Error('commit failed'));
+    await expect(pushDataset(remote, dataset, { meanwhile })).rejects.toThrow('commit failed');
+    expect(remote.has(dataset.hash)).toBe(true);
+  });
+
+  it('fails when the .dir upload fails, after `meanwhile` settled', async () => {
+    const remote = new InMemoryDvcRemote();
+    const dataset = directory({ a: 'a' }, ['a']);
+    remote.failUploadOf(dataset.hash);
+    let finished = false;
+    const meanwhile = async () => void (finished = true);
+    await expect(pushDataset(remote, dataset, { meanwhile })).rejects.toThrow(/simulated/);
+    expect(finished).toBe(true);
+  });
+
   it('a task file is one object, uploaded once', async () => {
     const remote = new InMemoryDvcRemote();
     const dataset: DatasetObjects = { files: [file('[]\n')] };

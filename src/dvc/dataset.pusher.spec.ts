@@ -37,7 +37,11 @@ describe('pushDataset', () => {
     expect(first.uploaded).toHaveLength(41);
     expect(first.uploaded.at(-1)).toBe(dir.hash);
     expect(remote.ids()).toEqual([...files.map((f) => f.md5), dir.hash].sort());
-    await expect(pushDataset(remote, { files: push, dirObject })).resolves.toEqual({ uploaded: [], alreadyThere: 41 });
+    await expect(pushDataset(remote, { files: push, dirObject })).resolves.toEqual({
+      uploaded: [],
+      alreadyThere: 41,
+      meanwhile: undefined,
+    });
   });
 
   it('uploads identical files once', async () => {

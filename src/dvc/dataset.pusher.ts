@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../common/crash.checkpoint.js';
-import type { DvcRemote, ObjectSource } from './dvc.remote.js';
+import { hashedSource, type DvcRemote, type ObjectSource } from './dvc.remote.js';
 import { DvcPushError } from './dvc-push.error.js';
 
 /** One file object of a dataset version, opened only when its upload starts. */
@@ -14,15 +14,33 @@ export interface PushFile {
 export interface DatasetObjects {
   /** File objects this push offers (for a directory: the changed files; for a single-file output: the file). */
   files: readonly PushFile[];
-  /** The `.dir` listing of a directory output: uploaded last. */
-  dirObject?: { hash: string; content: Buffer };
+  /**
+   * The `.dir` listing of a directory output: uploaded last. `hashed`: `hash` was computed from `content` in this
+   * process and `content` never changes (`DirListing.toDirObject`), so the remote need not hash it again.
+   */
+  dirObject?: { hash: string; content: Buffer; hashed?: true };
 }
 
-export interface PushResult {
+export interface PushResult<M = undefined> {
   /** Ids uploaded now, the `.dir` (if any) last. */
   uploaded: string[];
   /** How many of the objects asked about the remote already had. */
   alreadyThere: number;
+  /** What `options.meanwhile` returned. */
+  meanwhile: M;
+}
+
+export interface PushOptions<M> {
+  /** Files the dataset lists that this push does not offer (a teammate's, brought in by a merge): checked. */
+  mustExist?: readonly string[];
+  checkpoint?: Checkpoint;
+  /**
+   * Work that does not depend on the `.dir` being on the remote (the flush builds its commit), started once every
+   * file object is durable and run while the `.dir` is written and made durable: at 100,000 files that is 6.6 MB to
+   * write and fsync, which the commit's own fsyncs then overlap. Nothing it makes may be published before this
+   * push resolves (the git push waits for it: invariant 2).
+   */
+  meanwhile?: () => Promise<M>;
 }
 
 /**
@@ -35,11 +53,11 @@ export interface PushResult {
  * are known to be there. Files a merge brought in from a teammate (`mustExist`) are checked, never assumed: when one
  * is missing nothing is uploaded (they committed without `dvc push`).
  */
-export async function pushDataset(
+export async function pushDataset<M = undefined>(
   remote: DvcRemote,
   dataset: DatasetObjects,
-  options: { mustExist?: readonly string[]; checkpoint?: Checkpoint } = {},
-): Promise<PushResult> {
+  options: PushOptions<M> = {},
+): Promise<PushResult<M>> {
   const byHash = new Map(dataset.files.map((file) => [file.hash, file])); // identical files are one object
   const mustExist = (options.mustExist ?? []).filter((hash) => !byHash.has(hash));
   const dirId = dataset.dirObject?.hash;
@@ -82,11 +100,19 @@ export async function pushDataset(
     );
   }
   options.checkpoint?.('objects-uploaded');
-  if (dataset.dirObject && missing.has(dataset.dirObject.hash)) {
-    const { hash, content } = dataset.dirObject;
-    await remote.upload(hash, () => content, content.length);
-    uploaded.push(hash);
+  const dir = dataset.dirObject && missing.has(dataset.dirObject.hash) ? dataset.dirObject : undefined;
+  const uploadDir = async () => {
+    if (!dir) return;
+    const source = dir.hashed ? hashedSource(dir.content) : () => dir.content;
+    await remote.upload(dir.hash, source, dir.content.length);
+    uploaded.push(dir.hash);
     options.checkpoint?.('dir-uploaded');
-  }
-  return { uploaded, alreadyThere: asked.length - uploaded.length };
+  };
+  const [dirUpload, meanwhile] = await Promise.allSettled([
+    uploadDir(),
+    options.meanwhile ? options.meanwhile() : Promise.resolve(undefined as M),
+  ]);
+  if (dirUpload.status === 'rejected') throw dirUpload.reason;
+  if (meanwhile.status === 'rejected') throw meanwhile.reason;
+  return { uploaded, alreadyThere: asked.length - uploaded.length, meanwhile: meanwhile.value };
 }

@@ -117,9 +117,9 @@ export class LocalDvcRemote extends DvcRemote {
     try {
       const file = await this.createFile(tmp);
       try {
-        const md5 = await writeHashed(file, source());
+        const md5 = await writeHashed(file, source(), source.hashed === true);
         // The id is the md5 of the bytes: anything else would be a corrupt object that DVC trusts (0444).
-        if (md5 !== id.replace(/\.dir$/, '')) {
+        if (md5 !== undefined && md5 !== id.replace(/\.dir$/, '')) {
           throw hashMismatch(id, md5, this.describe());
         }
         // 0444 whatever the umask: DVC takes it as "already verified" (dvc-objects HashFileDB.protect). Set before the
@@ -329,13 +329,20 @@ async function inParallel<T>(items: readonly T[], parallel: number, work: (item:
   if (failed.length > 0) throw failed[0];
 }
 
-/** Writes every byte of `body` to `file` (write(2) may write less than asked), returning their md5. */
-async function writeHashed(file: FileHandle, body: ReturnType<ObjectSource>): Promise<string> {
-  const hash = createHash('md5');
+/**
+ * Writes every byte of `body` to `file` (write(2) may write less than asked), returning their md5; `undefined` when
+ * the source vouches for its bytes (`ObjectSource.hashed`) and is a Buffer: then they are written, not hashed again.
+ */
+async function writeHashed(
+  file: FileHandle,
+  body: ReturnType<ObjectSource>,
+  hashed: boolean,
+): Promise<string | undefined> {
+  const hash = hashed && Buffer.isBuffer(body) ? undefined : createHash('md5');
   for await (const data of Buffer.isBuffer(body) ? [body] : body) {
     const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
-    hash.update(chunk);
+    hash?.update(chunk);
     for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
   }
-  return hash.digest('hex');
+  return hash?.digest('hex');
 }

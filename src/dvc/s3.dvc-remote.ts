@@ -78,7 +78,8 @@ export class S3DvcRemote extends DvcRemote {
       const opened = source();
       // A stream of unknown length is read into memory first (PutObject needs the length).
       const body = !Buffer.isBuffer(opened) && size === undefined ? await buffer(opened) : opened;
-      if (Buffer.isBuffer(body) && md5Hex(body) !== md5) throw hashMismatch(id, md5Hex(body), this.describe());
+      if (Buffer.isBuffer(body) && !source.hashed && md5Hex(body) !== md5)
+        throw hashMismatch(id, md5Hex(body), this.describe());
       const hash = createHash('md5');
       const hashing = new Transform({
         transform(chunk: Buffer, _encoding, done) {

@@ -11,6 +11,7 @@ import type { DvcRemote } from '../dvc/dvc.remote.js';
 import type { DvcRemotes } from '../dvc/dvc-remotes.port.js';
 import type { GitRemote, GitTip } from '../git/git.remote.js';
 import type { StorageBackend } from '../storage/storage.backend.js';
+import { FlushPhaseClock } from './flush-phase.clock.js';
 import { FlushPipeline, type PipelineTarget } from './flush.pipeline.js';
 import { REJECTED_SHOWN, type FlushSummary } from './sync-status.types.js';
 import type { SyncStateStore } from './sync-state.store.js';
@@ -101,6 +102,7 @@ export class FlushRunner<T> extends FlushPipeline {
 
   async run(): Promise<FlushSummary> {
     const started = Date.now();
+    const clock = new FlushPhaseClock();
     const upto = await this.storage.lastSeq();
     const progress = this.state.progress();
     const changes = (await this.storage.changesSince(progress.syncedSeq)).filter((change) => change.seq <= upto);
@@ -108,7 +110,9 @@ export class FlushRunner<T> extends FlushPipeline {
     let rebases = 0;
     let uploaded = 0; // also what attempts that lost a race on the branch uploaded: it stays on the remote
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      clock.mark('changes');
       const target = await this.resolveTarget();
+      clock.mark('target');
       const datasetId = `${this.dataset.path}#${this.dataset.layout}#${target.remote.describe()}`;
       const fullRebuild = progress.pushedDataset !== datasetId;
       if (!fullRebuild && changedKeys.length === 0)
@@ -126,14 +130,26 @@ export class FlushRunner<T> extends FlushPipeline {
           fullRebuild,
           lastPushedItemsOf: (keys) => this.state.itemsOfKeys(keys),
         });
+        clock.mark('ours');
         const baseHash = fullRebuild ? undefined : (progress.pushedDatasetHash ?? undefined);
-        const { items, merged, base: mergeBase } = await this.mergeWithBranch(target, lastPushed, ours.items, baseHash);
+        const { items, base: mergeBase } = await this.mergeWithBranch(target, lastPushed, ours.items, baseHash);
+        const merged = mergeBase !== undefined;
+        clock.mark('merge');
         const read = (id: string) => target.remote.read(id);
         const version = await this.layout.materialize(items, ours.offered, read);
+        clock.mark('materialize');
         const mustExist = mergeBase ? this.layout.filesToVerify(mergeBase, items, version) : [];
-        const checkpoint = this.checkpoint;
-        uploaded += (await pushDataset(target.remote, version, { mustExist, checkpoint })).uploaded.length;
-        const commit = await this.commit(target, version, ours.diff);
+        const checkpoint: Checkpoint = (step) => (clock.mark(step), this.checkpoint(step));
+        // The commit is built while the `.dir` is made durable (it names the `.dir` by its hash, known already); it is
+        // pushed only once pushDataset has resolved, i.e. once everything it names is durable (invariant 2).
+        const pushed = await pushDataset(target.remote, version, {
+          mustExist,
+          checkpoint,
+          meanwhile: () => this.commit(target, version, ours.diff),
+        });
+        uploaded += pushed.uploaded.length;
+        clock.mark('commit-built');
+        const commit = pushed.meanwhile;
         if (commit) checkpoint('commit-written');
         if (commit && !(await this.pushCommit(commit))) {
           rebases++;
@@ -154,6 +170,7 @@ export class FlushRunner<T> extends FlushPipeline {
         checkpoint('state-recorded');
         await this.storage.pruneChanges(upto + 1);
         checkpoint('journal-pruned');
+        this.logger.debug(`flush phases: ${clock.toString()}`);
         this.logger.log(
           commit
             ? `committed ${commit.slice(0, 10)} to ${this.git.describe().branch}: ${ours.diff.added.length} added, ${ours.diff.updated.length} updated, ${ours.diff.deleted.length} deleted; ${uploaded} objects uploaded`
@@ -171,15 +188,16 @@ export class FlushRunner<T> extends FlushPipeline {
   /**
    * Ours, or the 3-way merge with the branch's dataset when a teammate changed it since our last push
    * (invariant 4). What we cannot read is never overwritten: the flush fails and stays pending instead.
+   * `base` (the last push) is there exactly when it merged.
    */
   private async mergeWithBranch(
     target: Target,
     lastPushed: () => Map<string, T>,
     ours: Map<string, T>,
     baseHash: string | undefined,
-  ): Promise<{ items: Map<string, T>; merged: boolean; base?: Map<string, T> }> {
+  ): Promise<{ items: Map<string, T>; base?: Map<string, T> }> {
     const theirsHash = target.dataset.out?.md5; // `<md5>` or `<md5>.dir`
-    if (!theirsHash || theirsHash === baseHash) return { items: ours, merged: false };
+    if (!theirsHash || theirsHash === baseHash) return { items: ours };
     const theirs = await this.layout.theirs(theirsHash, (id) => target.remote.read(id));
     if (!theirs) {
       throw new Error(
@@ -193,7 +211,7 @@ export class FlushRunner<T> extends FlushPipeline {
     this.logger.log(
       `merged with the branch's version of ${this.dataset.path} (${result.conflicts} items changed on both sides: ours kept)`,
     );
-    return { items: result.items, merged: true, base };
+    return { items: result.items, base };
   }
 
   /** A commit on the fetched tip touching only the dataset's `.dvc` and `.gitignore`; null when nothing changes. */
