@@ -86,10 +86,10 @@ export class ProjectRuntime implements ServedBucket {
     return this.storage.onModuleInit();
   }
 
-  /** Reads the branch (settings that cannot work stop the service) and starts the schedule. */
-  async start(): Promise<void> {
+  /** Reads the branch (settings that cannot work stop the service) and starts the schedule (`phase`: SyncLoop.start). */
+  async start(phase = 0): Promise<void> {
     await this.sync.checkTarget();
-    this.sync.start();
+    this.sync.start(phase);
   }
 
   /** After the HTTP server closed: lets the writes in progress finish, then closes the databases and remotes. */

@@ -62,7 +62,8 @@ export class ProjectsRegistry
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await Promise.all(this.projects.map((project) => project.start()));
+    // Staggered: project i of N falls due i/N of its interval earlier, so the schedules spread over the interval.
+    await Promise.all(this.projects.map((project, i) => project.start(i / this.projects.length)));
     // One schedule for every project, once each read its branch: each decides for itself whether a flush is due
     // (and runs it in its own flight, within the shared slots).
     const timer = setInterval(() => this.projects.forEach((project) => void project.sync.tick()), TICK_MS);

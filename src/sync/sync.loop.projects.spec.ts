@@ -10,11 +10,11 @@ import { SyncLoop } from './sync.loop.js';
 const harness = harnessPerTest();
 
 /** A project due at every look (interval 0): `tick()` stands for the schedule's one-second timer. */
-function project(bucket: string, slots: FlushSlots): { h: SyncHarness; loop: SyncLoop } {
+function project(bucket: string, slots: FlushSlots, intervalSeconds = 0): { h: SyncHarness; loop: SyncLoop } {
   const h = harness();
   const loop = new SyncLoop({
     bucket,
-    settings: { intervalSeconds: 0, maxPending: 1_000 },
+    settings: { intervalSeconds, maxPending: 1_000 },
     storage: h.storage,
     state: h.state,
     pipeline: h.runner,
@@ -101,6 +101,30 @@ describe('SyncLoop with several projects', () => {
     hung[2].release();
     await Promise.all(ticks);
     expect(projects.map(({ h }) => h.pulled())).toEqual([{ k0: 'v0' }, { k1: 'v1' }, { k2: 'v2' }]);
+  });
+
+  it('spreads the schedules of projects started together over their interval (phase i/N), and keeps them spread', async () => {
+    const slots = new FlushSlots(4);
+    const projects = ['p0', 'p1', 'p2', 'p3'].map((bucket) => project(bucket, slots, 8));
+    const clock = { now: 1_000_000 };
+    const now = jest.spyOn(Date, 'now').mockImplementation(() => clock.now);
+    try {
+      projects.forEach(({ loop }, i) => loop.start(i / projects.length)); // p_i due after 8 s × (1 − i/4)
+      const tips = () => projects.map(({ h }) => h.git.tip);
+      const secondByWhich: number[] = [];
+      for (let second = 1; second <= 16; second++) {
+        clock.now += 1_000;
+        for (const [i, { h }] of projects.entries()) await h.put(`k${second}`, `v${second} of p${i}`);
+        const before = tips();
+        for (const { loop } of projects) await loop.tick();
+        tips().forEach((tip, i) => tip !== before[i] && secondByWhich.push(second * 10 + i));
+      }
+      // Each flushed every 8 s, at its own seconds: p3 at 2 and 10, p2 at 4 and 12, p1 at 6 and 14, p0 at 8 and 16.
+      expect(secondByWhich).toEqual([23, 42, 61, 80, 103, 122, 141, 160]);
+      expect(projects.map(({ h }) => Object.keys(h.pulled()).length)).toEqual([16, 14, 12, 10]);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('flushes every project on shutdown, each within the time limit, a hung one included', async () => {

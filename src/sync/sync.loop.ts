@@ -78,8 +78,15 @@ export class SyncLoop {
     }
   }
 
-  /** Says where this project syncs to; from now on the app's one-second schedule calls `tick()`. */
-  start(): void {
+  /**
+   * Says where this project syncs to; from now on the app's one-second schedule calls `tick()`. `phase` (0 ≤ phase
+   * < 1) brings this project's first interval forward by that fraction of it: projects started together with
+   * phases i/N fall due one after another across the interval, not all in the same second (50 flushes queued at
+   * once behind SYNC_CONCURRENCY slots would take the event loop from the PUTs in one burst). Each later interval
+   * counts from the project's own last flush, so the spread lasts.
+   */
+  start(phase = 0): void {
+    this.lastAttemptAt = Date.now() - phase * this.settings.intervalSeconds * 1000;
     const { repository, branch } = this.pipeline.describe();
     this.logger.log(
       `sync every ${this.settings.intervalSeconds}s or at ${this.settings.maxPending} pending changes → ${repository} (${branch})`,
