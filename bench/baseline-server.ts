@@ -7,10 +7,14 @@ import { join } from 'node:path';
  * The reference points of bench/side-by-side.ts, run as their own process (like the service):
  * - BASELINE_MODE=fsync: the minimal durable PUT of docs/toolchain.md — each body goes to a temp
  *   file, fsync, rename, then 200. No auth check, no index, no directory fsync.
+ * - BASELINE_MODE=fsync-dir: the same, then an fsync of the folder before the 200: without it the rename (the
+ *   object's name) can be lost on power failure (fsync(2): "an explicit fsync() on a file descriptor for the
+ *   directory is also needed"), which is why this service pays it on every PUT.
  * - BASELINE_MODE=null: reads the body and answers 200 without touching the disk: what the client can drive at most.
  * Settings: PORT, DATA_DIR, BASELINE_MODE. Binds 127.0.0.1.
  */
-const mode = process.env.BASELINE_MODE === 'null' ? 'null' : 'fsync';
+const MODES = ['fsync', 'fsync-dir', 'null'] as const;
+const mode = MODES.find((m) => m === process.env.BASELINE_MODE) ?? 'fsync';
 const dir = process.env.DATA_DIR ?? '.';
 const port = Number(process.env.PORT ?? 0);
 let counter = 0;
@@ -27,6 +31,14 @@ async function store(body: Buffer): Promise<void> {
     await file.close();
   }
   await rename(tmp, join(dir, name));
+  if (mode === 'fsync-dir') {
+    const folder = await open(dir, 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
+  }
 }
 
 const server = createServer((req, res) => {

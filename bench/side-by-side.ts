@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: this service next to its peers, in one run, on the same machine (issue 12's table):
  *   PUT    — 2 KiB objects through presigned URLs, 8 clients and 1 client, against the service, s3rver (npm), the
- *            fsync floor (bench/baseline-server.ts) and a null server (the client's ceiling); and the service's
- *            PUTs while it flushes a big batch (invariant 7). Rounds are interleaved, the order rotating.
+ *            fsync floor (bench/baseline-server.ts), the floor with a folder fsync, a null server (the client's
+ *            ceiling); and the service's PUTs while it flushes a big batch (invariant 7). Rounds are interleaved,
+ *            the order rotating.
  *   sync   — N objects PUT through S3 (untimed), then the service's first flush (commit + DVC push + git push, the
  *            embedded mode), against the dvc CLI doing the same job on the same files (`dvc add` + `dvc push` +
  *            `git commit` + `git push`); the service's idle memory after it and its restart time on those N
@@ -71,7 +72,7 @@ const params = {
 };
 export type Params = typeof params;
 
-const PUT_TARGETS = ['null', 'fsync', 's3rver', 'service', 'during'] as const;
+const PUT_TARGETS = ['null', 'fsync', 'fsync-dir', 's3rver', 'service', 'during'] as const;
 type PutTarget = (typeof PUT_TARGETS)[number];
 const WARMUP = 300;
 
@@ -81,6 +82,7 @@ async function putSection(): Promise<RoundResult[]> {
   const servers: Record<PutTarget, Spawned & S3Target> = {
     null: await startBaseline('null'),
     fsync: await startBaseline('fsync'),
+    'fsync-dir': await startBaseline('fsync-dir'),
     s3rver: await startS3rver(),
     service: await startService({ DVC_DATASET_PATH: DIRECTORY_DATASET }),
     during: await startService({ DVC_DATASET_PATH: DIRECTORY_DATASET }),

@@ -65,6 +65,8 @@ export class RunInfo {
   readonly loadBefore = loadAverage();
   /** Read at the start: the code that ran, even if a commit lands while a long run goes on. */
   readonly commit = gitHead();
+  /** The processors this run could use (`nproc`). */
+  readonly cores = Number(nproc());
   loadAfter = '';
   private readonly started = performance.now();
 
