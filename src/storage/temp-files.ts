@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, open as openCallback, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { OBJECT_FILE_MODE } from './storage-layout.js';
+
+/** A new temp file's path, and its descriptor when it was created ahead of need (open for writing, empty). */
+export interface TempFile {
+  path: string;
+  fd?: number;
+}
+
+/**
+ * Files created ahead of need, per bucket: this many are kept ready once the bucket was written to (an idle bucket
+ * holds none). Enough for the PUTs of one burst of clients (8 in the benchmarks) to find one each while the next
+ * ones are being created.
+ */
+export const READY_TEMP_FILES = 8;
+
+/**
+ * The temp files bodies are written to, created a few at a time BEFORE a PUT needs one. Creating a file allocates
+ * an inode, so it goes to libuv's thread pool (durable-fs.ts, SMALL_BODY says why not on the event loop); a PUT
+ * that waited for that open waited for a pool thread, and under load the pool's threads are busy with the fsyncs
+ * of other PUTs: the open queued behind them (bench/results/put-storage.md). Taking a ready file is synchronous:
+ * the PUT's first disk wait is then the fsync it cannot avoid.
+ *
+ * Nothing about durability changes: a ready file is an empty file in tmp/ that no journal row names; the startup
+ * recovery empties tmp/ (storage-recovery.ts) whatever a crash left there, and `close` removes the ready files on
+ * shutdown. A file that cannot be created ahead (a full disk, too many open files) is not an error: the PUT then
+ * creates its own (`fd` absent) and reports what fails there.
+ */
+export class TempFiles {
+  private readonly ready: Required<TempFile>[] = [];
+  private opening = 0;
+  private closed = false;
+
+  constructor(private readonly dir: string) {}
+
+  /** A new temp file (ready, when one is), and the next ones started. */
+  take(): TempFile {
+    const file = this.ready.shift() ?? { path: this.newPath() };
+    this.refill();
+    return file;
+  }
+
+  /** Closes and removes the ready files; none is created after this. */
+  close(): void {
+    this.closed = true;
+    for (const file of this.ready.splice(0)) discard(file);
+  }
+
+  private refill(): void {
+    while (!this.closed && this.ready.length + this.opening < READY_TEMP_FILES) {
+      const path = this.newPath();
+      this.opening++;
+      openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) => {
+        this.opening--;
+        if (error) return; // the PUT that needs one creates its own, and reports the error
+        if (this.closed) discard({ path, fd });
+        else this.ready.push({ path, fd });
+      });
+    }
+  }
+
+  private newPath(): string {
+    return join(this.dir, `${randomUUID()}.part`);
+  }
+}
+
+function discard(file: Required<TempFile>): void {
+  closeSync(file.fd);
+  try {
+    unlinkSync(file.path);
+  } catch {
+    // gone already: the startup recovery would have removed it anyway
+  }
+}
