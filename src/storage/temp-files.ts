@@ -32,6 +32,8 @@ export class TempFiles {
   private readonly ready: Required<TempFile>[] = [];
   private opening = 0;
   private closed = false;
+  /** Set by `close` while files are still being created: called once the last of them is removed. */
+  private allClosed?: () => void;
 
   constructor(private readonly dir: string) {}
 
@@ -42,10 +44,12 @@ export class TempFiles {
     return file;
   }
 
-  /** Closes and removes the ready files; none is created after this. */
-  close(): void {
+  /** Closes and removes the ready files, and those still being created once they are; none is created after this. */
+  close(): Promise<void> {
     this.closed = true;
     for (const file of this.ready.splice(0)) discard(file);
+    if (this.opening === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.allClosed = resolve));
   }
 
   private refill(): void {
@@ -54,9 +58,10 @@ export class TempFiles {
       this.opening++;
       openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) => {
         this.opening--;
-        if (error) return; // the PUT that needs one creates its own, and reports the error
-        if (this.closed) discard({ path, fd });
-        else this.ready.push({ path, fd });
+        // On an error the PUT that needs a file creates its own, and reports what fails there.
+        if (!error && this.closed) discard({ path, fd });
+        else if (!error) this.ready.push({ path, fd });
+        if (this.closed && this.opening === 0) this.allClosed?.();
       });
     }
   }
