@@ -57,6 +57,21 @@ describe('TempFiles', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('holds at most 128 ready files in the whole process, whatever the number of buckets', async () => {
+    const dirs = await Promise.all(Array.from({ length: 20 }, (_, i) => mkdtemp(join(dir, `bucket-${i}-`))));
+    const buckets = dirs.map((d) => new TempFiles(d));
+    try {
+      for (const bucket of buckets) bucket.take();
+      const count = async () => (await Promise.all(dirs.map((d) => readdir(d)))).flat().length;
+      for (let i = 0; i < 500 && (await count()) < 128; i++) await turn();
+      for (let i = 0; i < 20; i++) await turn();
+      expect(await count()).toBe(128); // 16 buckets' worth: the last 4 create their own files
+      expect(buckets.filter((b) => b.take().fd === undefined)).toHaveLength(4);
+    } finally {
+      await Promise.all(buckets.map((b) => b.close()));
+    }
+  });
+
   it('a file that cannot be created ahead is no error: the caller creates its own', async () => {
     await rm(dir, { recursive: true });
     expect(temps.take().fd).toBeUndefined();

@@ -17,6 +17,15 @@ export interface TempFile {
 export const READY_TEMP_FILES = 8;
 
 /**
+ * Ready files of every bucket of the process together, at most: descriptors are the process's (a soft limit of
+ * 1,024 is common), and a service with hundreds of projects must not hold 8 per project that was written to once.
+ * Beyond it a PUT creates its own file, as without files made ahead.
+ */
+const MAX_READY_IN_PROCESS = 128;
+/** Descriptors held by every TempFiles of the process: ready, or being created. */
+const held = { count: 0 };
+
+/**
  * The temp files bodies are written to, created a few at a time BEFORE a PUT needs one. Creating a file allocates
  * an inode, so it goes to libuv's thread pool (durable-fs.ts, SMALL_BODY says why not on the event loop); a PUT
  * that waited for that open waited for a pool thread, and under load the pool's threads are busy with the fsyncs
@@ -39,26 +48,32 @@ export class TempFiles {
 
   /** A new temp file (ready, when one is), and the next ones started. */
   take(): TempFile {
-    const file = this.ready.shift() ?? { path: this.newPath() };
+    const ready = this.ready.shift();
+    if (ready) held.count--;
     this.refill();
-    return file;
+    return ready ?? { path: this.newPath() };
   }
 
   /** Closes and removes the ready files, and those still being created once they are; none is created after this. */
   close(): Promise<void> {
     this.closed = true;
-    for (const file of this.ready.splice(0)) discard(file);
+    for (const file of this.ready.splice(0)) {
+      held.count--;
+      discard(file);
+    }
     if (this.opening === 0) return Promise.resolve();
     return new Promise((resolve) => (this.allClosed = resolve));
   }
 
   private refill(): void {
-    while (!this.closed && this.ready.length + this.opening < READY_TEMP_FILES) {
+    while (!this.closed && this.ready.length + this.opening < READY_TEMP_FILES && held.count < MAX_READY_IN_PROCESS) {
       const path = this.newPath();
       this.opening++;
+      held.count++;
       openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) => {
         this.opening--;
         // On an error the PUT that needs a file creates its own, and reports what fails there.
+        if (error || this.closed) held.count--;
         if (!error && this.closed) discard({ path, fd });
         else if (!error) this.ready.push({ path, fd });
         if (this.closed && this.opening === 0) this.allClosed?.();
