@@ -14,7 +14,7 @@
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/flush-memory.js [--objects=100000]
  *     [--small=1000] [--changes=100] [--repeats=5] [--snapshot=/tmp/flush-memory-100k] [--heap-snapshot=<dir>]
  *     [--main=<path>] [--fill-in-process] [--cpu-prof] [--service-env=NAME=value,...] [--out=<name>]
- *     [--node-args=--trace-gc,...] [--service-log=<file>]
+ *     [--node-args=--trace-gc,...] [--service-log=<file>] [--gap=<ms>] [--restart]
  *
  * Writes bench/results/flush-memory-run.md (or --out). Not a test: nothing passes or fails on a number.
  */
@@ -69,6 +69,14 @@ const NODE_ARGS = (text('node-args') ?? '').split(',').filter(Boolean);
  * one's goes to the same name + `.small`.
  */
 const SERVICE_LOG = text('service-log');
+/**
+ * `--gap=<ms>`: idle time before each repeat's PUTs. `npm run bench` runs the dvc CLI between two repeats (~20 s), long
+ * enough for the heap release (heap.release.ts) and V8's memory reducer to run between two flushes; 0 runs them back
+ * to back.
+ */
+const GAP_MS = option('gap', 0);
+/** `--restart`: SIGKILL and start the big service again before the incremental flushes, as `npm run bench` does. */
+const RESTART = process.argv.includes('--restart');
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const object = (version: number) => (i: number) => ({ key: datasetKey(i), body: datasetBody(i, version) });
@@ -179,8 +187,8 @@ async function main() {
   const profileDir = CPU_PROF ? tempDir('bench-cpu-prof-') : undefined;
   if (profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   const windows: Array<{ from: number; to: number }> = [];
-  const big = await start(dataDir, nodeArgs);
-  const bigPutter = new S3Putter(big, 16, 'presigned');
+  let big = await start(dataDir, nodeArgs);
+  let bigPutter = new S3Putter(big, 16, 'presigned');
   if (FILL_IN_PROCESS) {
     const ms = await putObjects(big, bigPutter, OBJECTS, object(0));
     log(`${int(OBJECTS)} objects written in ${int(ms)} ms by this process`);
@@ -190,10 +198,19 @@ async function main() {
   log(`first sync ${int(first.durationMs)} ms, CPU ${int(first.serverCpuMs)} ms (load ${loadAverage()})`);
   await sample('right after the first sync', big);
   await idleSamples('the first sync', big);
+  if (RESTART) {
+    bigPutter.close();
+    await big.kill();
+    big = await start(dataDir, nodeArgs);
+    bigPutter = new S3Putter(big, 16, 'presigned');
+    log(`restarted before the incremental flushes in ${int(big.readyMs)} ms`);
+    await idleSamples('a restart', big);
+  }
 
   const bigFlushes: MeasuredFlush[] = [];
   const smallFlushes: MeasuredFlush[] = [];
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
+    await delay(GAP_MS);
     const bigChanged = changed(OBJECTS, repeat);
     await putObjects(big, bigPutter, bigChanged.length, (n) => object(repeat)(bigChanged[n]));
     const from = monotonicUs();

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { bootstrap, createLogger } from './bootstrap.js';
 import { InvalidConfigurationError } from './config/env.schema.js';
+import { setHeapGrowth } from './sync/heap.release.js';
 
 const logger = createLogger();
+setHeapGrowth();
 
 bootstrap(logger).catch((error: unknown) => {
   // A bad configuration or an unusable folder is the common case here: one readable line saying why, no stack trace.

@@ -105,4 +105,9 @@ export interface DatasetLayout<T> {
    * which must already be on the remote before a `.dir` may name them.
    */
   filesToVerify(base: ReadonlyMap<string, T>, items: ReadonlyMap<string, T>, version: DatasetVersion): string[];
+  /**
+   * Optional: derives ahead of time, from the items of the last push read back at startup, what the next flush's
+   * `ours` and `materialize` would otherwise compute first (the directory layout: its `.dir` listing).
+   */
+  prepare?(items: Map<string, T>): Promise<void>;
 }

@@ -125,13 +125,7 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
         throw new Error(`the teammate's dataset lists ${relpath} (${md5}) but the DVC remote does not have it`);
       items.set(relpath, { md5, size: bytes.length });
     }
-    const listing =
-      this.listings.get(items)?.() ??
-      (await DirListing.ofYielding(
-        [...items].map(([relpath, entry]) => ({ relpath, md5: entry.md5, size: entry.size })),
-      ));
-    this.listings.set(items, () => listing);
-    const dir = listing.toDirObject();
+    const dir = (await this.listingOf(items)).toDirObject();
     const files = [...offered].map(([hash, source]) => ({ hash, source }));
     return {
       hash: dir.hash,
@@ -140,6 +134,22 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
       files,
       dirObject: { hash: dir.hash, content: dir.content, hashed: true }, // hashed once, by toDirObject
     };
+  }
+
+  /** Builds the last push's listing ahead of the next flush, which then only applies its changes to it. */
+  async prepare(items: Map<string, ManifestEntry>): Promise<void> {
+    await this.listingOf(items);
+  }
+
+  /** The listing of `items`: derived from its base's (`ours`), or built from every item; kept while `items` lives. */
+  private async listingOf(items: Manifest): Promise<DirListing> {
+    const listing =
+      this.listings.get(items)?.() ??
+      (await DirListing.ofYielding(
+        [...items].map(([relpath, entry]) => ({ relpath, md5: entry.md5, size: entry.size })),
+      ));
+    this.listings.set(items, () => listing);
+    return listing;
   }
 }
 

@@ -52,7 +52,7 @@ describe('durable-fs', () => {
   ])('writes a body (%s) whole, with its md5, and fsyncs and closes it', async (_name, sizes) => {
     const chunks = sizes.map((n, i) => Buffer.alloc(n, 97 + (i % 26)));
     const path = join(dir, 'body.part');
-    const file = await writeBody(Readable.from(chunks), path, 10 * 1024 * KiB);
+    const file = await writeBody(Readable.from(chunks), { path }, 10 * 1024 * KiB);
     const bytes = Buffer.concat(chunks);
     expect({ size: file.size, md5: file.md5 }).toEqual({ size: bytes.length, md5: md5(bytes) });
     await file.sync();
@@ -70,7 +70,7 @@ describe('durable-fs', () => {
       yield Buffer.alloc(before, 120);
       throw new Error('client went away');
     }
-    await expect(writeBody(Readable.from(failing()), path, 1024 * KiB)).rejects.toThrow('client went away');
+    await expect(writeBody(Readable.from(failing()), { path }, 1024 * KiB)).rejects.toThrow('client went away');
     // The caller removes the temp path either way; a body that failed while gathered never made a file.
     expect(
       await stat(path).then(
@@ -78,7 +78,9 @@ describe('durable-fs', () => {
         () => false,
       ),
     ).toBe(fileMade);
-    await expect(writeBody(Readable.from([Buffer.alloc(11)]), join(dir, 'big.part'), 10)).rejects.toMatchObject({
+    await expect(
+      writeBody(Readable.from([Buffer.alloc(11)]), { path: join(dir, 'big.part') }, 10),
+    ).rejects.toMatchObject({
       code: 'EntityTooLarge',
     });
     await expect(stat(join(dir, 'big.part'))).rejects.toMatchObject({ code: 'ENOENT' });
@@ -86,7 +88,9 @@ describe('durable-fs', () => {
 
   it('refuses to write over an existing file (a temp name is used once)', async () => {
     const path = await temp('taken.part', 'already');
-    await expect(writeBody(Readable.from([Buffer.from('new')]), path, 100)).rejects.toMatchObject({ code: 'EEXIST' });
+    await expect(writeBody(Readable.from([Buffer.from('new')]), { path }, 100)).rejects.toMatchObject({
+      code: 'EEXIST',
+    });
     expect(await readFile(path, 'utf8')).toBe('already');
   });
 });

@@ -7,6 +7,7 @@ import { fsyncFd } from '../common/fsync-dir.js';
 import { isInside, type DurableDirs } from './durable-dirs.js';
 import { OBJECT_FILE_MODE, STORAGE_DIR_MODE } from './storage-layout.js';
 import { StorageError } from './storage.errors.js';
+import type { TempFile } from './temp-files.js';
 
 /**
  * File-system steps of a crash-safe write, after "Ensuring data reaches disk" (LWN) and SQLite's atomic commit:
@@ -43,9 +44,12 @@ const SMALL_BODY = 64 * 1024;
  * file's name may be lost in a crash: recovery does not read "temp file gone" as "renamed" blindly, it checks that
  * the destination holds the journaled bytes and undoes the put otherwise; nor does it roll a temp file forward
  * unless it holds them (storage-recovery.ts). Errors of the body come out unchanged (the file closed, or never
- * created when the body failed while it was still gathered in memory).
+ * created when the body failed while it was still gathered in memory). `temp` is a new path, or a file created
+ * ahead of need (temp-files.ts), whose descriptor is used or closed here, never left open by a failure.
  */
-export async function writeBody(body: Readable, path: string, maxSize: number): Promise<WrittenFile> {
+export async function writeBody(body: Readable, temp: TempFile, maxSize: number): Promise<WrittenFile> {
+  const { path } = temp;
+  let ready = temp.fd;
   const hash = createHash('md5');
   let size = 0;
   let gathered: Buffer[] | undefined = [];
@@ -60,7 +64,11 @@ export async function writeBody(body: Readable, path: string, maxSize: number): 
       if (gathered) {
         gathered.push(chunk);
         if (size <= SMALL_BODY) continue;
-        file = await open(path, 'wx', OBJECT_FILE_MODE);
+        // A file created ahead is ours: reopened as a FileHandle (a large body is written in many steps).
+        const flags = ready === undefined ? 'wx' : 'w';
+        if (ready !== undefined) closeSync(ready);
+        ready = undefined;
+        file = await open(path, flags, OBJECT_FILE_MODE);
         const pending = Buffer.concat(gathered);
         gathered = undefined;
         await writeAll(file, pending);
@@ -69,11 +77,12 @@ export async function writeBody(body: Readable, path: string, maxSize: number): 
       }
     }
   } catch (error) {
-    await file?.close();
+    if (file) await file.close();
+    else if (ready !== undefined) closeSync(ready);
     throw error;
   }
   const md5 = hash.digest('hex');
-  return gathered ? smallFile(await openFd(path), gathered, size, md5) : openFile(file!, size, md5);
+  return gathered ? smallFile(ready ?? (await openFd(path)), gathered, size, md5) : openFile(file!, size, md5);
 }
 
 /** A new file (`wx`: never an existing one), opened on the pool through the callback API (no FileHandle). */
@@ -140,7 +149,7 @@ export async function writeBodyToFile(
   path: string,
   maxSize: number,
 ): Promise<{ size: number; md5: string }> {
-  const file = await writeBody(body, path, maxSize);
+  const file = await writeBody(body, { path }, maxSize);
   await file.sync();
   return { size: file.size, md5: file.md5 };
 }

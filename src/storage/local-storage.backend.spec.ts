@@ -3,9 +3,11 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import { LocalStorageBackend } from './local-storage.backend.js';
 import { StorageError } from './storage.errors.js';
-import { failingBody, filesUnder, md5, putInput, readAll } from './storage-test.helpers.js';
+import { READY_TEMP_FILES } from './temp-files.js';
+import { failingBody, filesUnder, tempFilesLeft, md5, putInput, readAll } from './storage-test.helpers.js';
 
 describe('LocalStorageBackend on a real folder', () => {
   let root: string;
@@ -36,11 +38,29 @@ describe('LocalStorageBackend on a real folder', () => {
     expect((await stat(join(dataDir, 'state/storage.db'))).isFile()).toBe(true);
   });
 
+  it('writes a small body to a file created ahead, and leaves none of those behind when it shuts down', async () => {
+    await storage.putObject(putInput('a', 'first')); // the first put of a bucket starts creating files ahead
+    for (let i = 0; i < 100 && (await filesUnder(join(dataDir, 'tmp'))).length < READY_TEMP_FILES; i++)
+      await setImmediate();
+    const ready = await filesUnder(join(dataDir, 'tmp'));
+    expect(ready).toHaveLength(READY_TEMP_FILES);
+    await storage.putObject(putInput('b', 'second'));
+    const stillThere = (await filesUnder(join(dataDir, 'tmp'))).filter((name) => ready.includes(name));
+    expect(stillThere).toHaveLength(READY_TEMP_FILES - 1); // one was taken: it is objects/b now
+    expect(await readFile(join(dataDir, 'objects/b'), 'utf8')).toBe('second');
+    await storage.onApplicationShutdown();
+    expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
+    storage = await open();
+  });
+
   it('writes no file outside DATA_DIR/objects, whatever the key', async () => {
     const keys = ['../x', 'a/../../../escape', '/etc/passwd', './y', '..../z', '%2E%2E/w', 'b/./../v'];
     for (const key of keys) await storage.putObject(putInput(key, key));
     const files = await filesUnder(root);
-    expect(files.filter((f) => !f.startsWith('data/objects/') && !f.startsWith('data/state/'))).toEqual([]);
+    expect(
+      files.filter((f) => !f.startsWith('data/objects/') && !f.startsWith('data/state/') && !f.startsWith('data/tmp/')),
+    ).toEqual([]);
+    expect(await tempFilesLeft(join(dataDir, 'tmp'))).toEqual([]);
     expect(await filesUnder(join(dataDir, 'objects'))).toEqual(
       [
         '%2E%2E/x',
@@ -59,7 +79,7 @@ describe('LocalStorageBackend on a real folder', () => {
     const error = new StorageError('EntityTooLarge', 'from the stream');
     await expect(storage.putObject(putInput('k', failingBody(error)))).rejects.toBe(error);
     expect(await filesUnder(dataDir + '/objects')).toEqual([]);
-    expect(await filesUnder(dataDir + '/tmp')).toEqual([]);
+    expect(await tempFilesLeft(dataDir + '/tmp')).toEqual([]);
     expect(await storage.changesSince(0)).toEqual([]);
   });
 
@@ -77,7 +97,7 @@ describe('LocalStorageBackend on a real folder', () => {
       code: 'EntityTooLarge',
     });
     expect(pulled).toBeLessThan(64);
-    expect(await filesUnder(dataDir + '/tmp')).toEqual([]);
+    expect(await tempFilesLeft(dataDir + '/tmp')).toEqual([]);
     expect(await filesUnder(dataDir + '/objects')).toEqual([]);
   });
 

@@ -43,6 +43,7 @@ import {
   type PutObjectInput,
 } from './storage.backend.js';
 import { StorageError } from './storage.errors.js';
+import { TempFiles } from './temp-files.js';
 
 /**
  * The bucket as a folder: bytes under DATA_DIR/objects (a readable mirror of the keys), metadata and the change
@@ -62,6 +63,7 @@ export class LocalStorageBackend extends StorageBackend {
   /** Per upload id: parts upload under a shared lock, completion and abort take it exclusive. */
   private readonly uploadLocks = new KeyLocks();
   private readonly dirs: DurableDirs;
+  private readonly temps: TempFiles;
   private readonly inFlight = new Set<Promise<unknown>>();
   /**
    * Rollbacks of refused writes that could not be written themselves (the database's disk full as well): their
@@ -75,6 +77,7 @@ export class LocalStorageBackend extends StorageBackend {
     super();
     this.layout = storageLayout(config.dataDir);
     this.dirs = new DurableDirs(this.layout.objectsDir);
+    this.temps = new TempFiles(this.layout.tmpDir);
   }
 
   async onModuleInit(): Promise<void> {
@@ -131,17 +134,19 @@ export class LocalStorageBackend extends StorageBackend {
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.temps.close();
     this.index?.close();
   }
 
   putObject(input: PutObjectInput): Promise<ObjectMeta> {
     return this.track(async () => {
       const dest = objectFile(this.layout, input.key); // an invalid key is refused before a byte is read
-      const tmpPath = this.tempPath();
+      const temp = this.temps.take();
+      const tmpPath = temp.path;
       let meta: ObjectMeta;
       let file: WrittenFile;
       try {
-        file = await writeBody(input.body, tmpPath, input.maxSize);
+        file = await writeBody(input.body, temp, input.maxSize);
         const checksums = input.checksums?.() ?? {};
         meta = {
           ...pickHeaders(input),
@@ -234,11 +239,12 @@ export class LocalStorageBackend extends StorageBackend {
     return this.track(async () => {
       const dest = objectFile(this.layout, targetKey);
       const source = await this.getObject(sourceKey);
-      const tmpPath = this.tempPath();
+      const temp = this.temps.take();
+      const tmpPath = temp.path;
       let meta: ObjectMeta;
       let file: WrittenFile;
       try {
-        file = await writeBody(source.body, tmpPath, Number.MAX_SAFE_INTEGER);
+        file = await writeBody(source.body, temp, Number.MAX_SAFE_INTEGER);
         const headers = replaceHeaders ? pickHeaders(replaceHeaders) : pickHeaders(source.meta);
         const checksums = fullObjectChecksums(source.meta.checksums);
         meta = { ...headers, key: targetKey, size: file.size, md5: file.md5, lastModified: new Date(), checksums };
@@ -326,7 +332,7 @@ export class LocalStorageBackend extends StorageBackend {
       const dest = objectFile(this.layout, input.key);
       this.requireUpload(input.uploadId, input.key);
       const release = await this.uploadLocks.acquire([input.uploadId]);
-      const tmpPath = this.tempPath();
+      let tmpPath: string | undefined;
       let file: WrittenFile | undefined;
       try {
         const index = this.requireIndex();
@@ -338,7 +344,9 @@ export class LocalStorageBackend extends StorageBackend {
         if (input.ifNoneMatch && index.get(input.key)) throw keyExists(input.key);
         // One more copy of the bytes, so that the object is one plain file like any other (and its md5, which
         // DVC needs, is known); the parts stay untouched until the object is committed.
-        file = await writeBody(concatFiles(files, input.onBytes), tmpPath, input.maxSize);
+        const temp = this.temps.take(); // taken where writeBody owns its descriptor at once
+        tmpPath = temp.path;
+        file = await writeBody(concatFiles(files, input.onBytes), temp, input.maxSize);
         const { size, md5 } = file;
         const parts = chosen.map(withoutFile);
         const checksums = (await input.checksums?.(parts)) ?? {};
@@ -351,14 +359,14 @@ export class LocalStorageBackend extends StorageBackend {
           checksums,
           multipart: { etag: compositeETag(parts.map((p) => p.md5)), partSizes: parts.map((p) => p.size) },
         };
-        const committed = await this.commit(meta, tmpPath, dest, input.ifNoneMatch, file);
+        const committed = await this.commit(meta, temp.path, dest, input.ifNoneMatch, file);
         // A crash before this leaves the upload listed next to the object: abort or expiry removes it.
         index.uploads.remove(input.uploadId);
         await rm(this.uploadDir(input.uploadId), { recursive: true, force: true });
         return committed;
       } finally {
         await file?.close(); // committed or not: never left open
-        await rm(tmpPath, { force: true });
+        if (tmpPath) await rm(tmpPath, { force: true });
         release();
       }
     });
@@ -447,8 +455,8 @@ export class LocalStorageBackend extends StorageBackend {
   }
 
   /**
-   * Makes a temp file the object: fsynced already, or `unsynced` (fsynced here while the row is journaled — both
-   * must be durable before the rename, neither needs the other). Serialized per key (the key exclusive, its path
+   * Makes a temp file the object: fsynced already, or `unsynced` (fsynced here while the WAL holding its row is —
+   * both must be durable before the rename, neither needs the other). Serialized per key (the key exclusive, its path
    * shared), so concurrent puts of one key upload in parallel and the last to commit wins, whole.
    */
   private async commit(
@@ -465,9 +473,24 @@ export class LocalStorageBackend extends StorageBackend {
       const index = this.requireIndex();
       if (ifAbsent && index.get(meta.key)) throw keyExists(meta.key);
       const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
+      // The file's fsync is handed to the pool just after the WAL's fdatasync, not before: every PUT of the group
+      // commit waits for that fdatasync, only this one for its file, and libuv's pool runs them first come, first
+      // served — behind 8 PUTs' file fsyncs, the batch's one shared wait started last (bench/results/put-storage.md).
+      // Both are still done before the rename. A failed commit never starts it (the file is then given up).
+      let fileSync: Promise<void> | undefined;
+      const journaling = this.journal(
+        () => index.beginPut(committed, tmpPath),
+        () => {
+          fileSync = unsynced?.sync();
+        },
+      );
+      // Waits for the file's fsync even when the journal failed: its descriptor is closed on the way out.
       const [journaled, synced] = await Promise.allSettled([
-        this.journal(() => index.beginPut(committed, tmpPath)),
-        unsynced?.sync(),
+        journaling,
+        journaling.then(
+          () => fileSync,
+          () => fileSync,
+        ),
       ]);
       if (journaled.status === 'rejected') throw journaled.reason;
       const intent = journaled.value;
@@ -495,13 +518,15 @@ export class LocalStorageBackend extends StorageBackend {
   /**
    * Journals a change (its row, journal entry and intent, in the next group commit) and waits until that is
    * durable. A failed fsync of the WAL takes the change back before failing: nobody is told about it, and it must
-   * not stay in the journal either.
+   * not stay in the journal either. `committed` runs once the change is committed and the WAL's fdatasync asked for.
    */
-  private async journal<T extends Intent | undefined>(write: () => T): Promise<T> {
+  private async journal<T extends Intent | undefined>(write: () => T, committed?: () => void): Promise<T> {
     const index = this.requireIndex();
     const intent = await index.batched(write);
     try {
-      await index.durable();
+      const durable = index.durable();
+      committed?.();
+      await durable;
     } catch (error) {
       if (intent) this.rollBack(intent);
       throw error;
@@ -559,10 +584,6 @@ export class LocalStorageBackend extends StorageBackend {
     } catch {
       // still full: the next write reports it
     }
-  }
-
-  private tempPath(): string {
-    return join(this.layout.tmpDir, `${randomUUID()}.part`);
   }
 
   private requireIndex(): ObjectIndex {

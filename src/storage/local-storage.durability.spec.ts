@@ -7,7 +7,7 @@ import { LocalStorageBackend } from './local-storage.backend.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { storageLayout } from './storage-layout.js';
 import type { ObjectMeta } from './storage.backend.js';
-import { filesUnder, md5, putInput, readAll } from './storage-test.helpers.js';
+import { filesUnder, tempFilesLeft, md5, putInput, readAll } from './storage-test.helpers.js';
 
 /** Settles `promise` into a flag the test can look at without awaiting it. */
 function watch<T>(promise: Promise<T>): { done: boolean; failed?: unknown; settled: Promise<unknown> } {
@@ -108,7 +108,7 @@ describe('LocalStorageBackend and the durability of its index', () => {
     expect((await readAll((await storage.getObject('kept')).body)).toString()).toBe('acknowledged before');
     expect((await storage.changesSince(0)).map((c) => c.key)).toEqual(['kept']);
     expect(await filesUnder(storageLayout(dataDir).objectsDir)).toEqual(['kept']);
-    expect(await filesUnder(storageLayout(dataDir).tmpDir)).toEqual([]);
+    expect(await tempFilesLeft(storageLayout(dataDir).tmpDir)).toEqual([]);
   });
 
   it('fails a delete whose WAL fsync fails, and keeps the object', async () => {
@@ -195,6 +195,6 @@ describe('recovery of a put whose temp file was not fsynced when its row was', (
     expect((await readAll((await storage.getObject('k')).body)).toString()).toBe('old');
     expect((await storage.headObject('k')).md5).toBe(md5('old'));
     expect((await storage.changesSince(0)).map((c) => c.op)).toEqual(['put']);
-    expect(await filesUnder(layout.tmpDir)).toEqual([]);
+    expect(await tempFilesLeft(layout.tmpDir)).toEqual([]);
   });
 });

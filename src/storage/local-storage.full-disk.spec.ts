@@ -6,7 +6,7 @@ import { isDiskFull } from '../common/disk-full.js';
 import { LocalStorageBackend } from './local-storage.backend.js';
 import type { ObjectIndex } from './object-index.repository.js';
 import { storageLayout } from './storage-layout.js';
-import { filesUnder, putInput } from './storage-test.helpers.js';
+import { putInput, tempFilesLeft } from './storage-test.helpers.js';
 
 /**
  * A refused write on a full disk must leave no journal row, even when the rollback of its row is refused too
@@ -56,6 +56,6 @@ describe('LocalStorageBackend when even the rollback of a refused write cannot b
       ['kept', 'put'],
       ['later', 'put'],
     ]);
-    expect(await filesUnder(storageLayout(dataDir).tmpDir)).toEqual([]);
+    expect(await tempFilesLeft(storageLayout(dataDir).tmpDir)).toEqual([]);
   });
 });

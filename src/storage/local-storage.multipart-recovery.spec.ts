@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LocalStorageBackend } from './local-storage.backend.js';
 import { storageLayout } from './storage-layout.js';
-import { bodyOf, filesUnder, md5, readAll } from './storage-test.helpers.js';
+import { bodyOf, filesUnder, md5, readAll, tempFilesLeft } from './storage-test.helpers.js';
 
 /** Multipart uploads across restarts, and what startup does with what a crash left under DATA_DIR/uploads. */
 describe('LocalStorageBackend multipart uploads across restarts', () => {
@@ -125,7 +125,7 @@ describe('LocalStorageBackend multipart uploads across restarts', () => {
         checksums: () => Promise.reject(new Error('BadDigest')),
       }),
     ).rejects.toThrow('BadDigest');
-    expect(await readdir(storageLayout(dataDir).tmpDir)).toEqual([]);
+    expect(await tempFilesLeft(storageLayout(dataDir).tmpDir)).toEqual([]);
     expect((await backend.listParts(uploadId, 'k')).parts).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ import { LocalStorageBackend } from './local-storage.backend.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { storageLayout } from './storage-layout.js';
 import type { ObjectMeta } from './storage.backend.js';
-import { filesUnder, md5, putInput, readAll } from './storage-test.helpers.js';
+import { filesUnder, tempFilesLeft, md5, putInput, readAll } from './storage-test.helpers.js';
 
 /**
  * A crash is simulated by leaving DATA_DIR exactly as a put or delete leaves it at that point (same index class,
@@ -58,7 +58,7 @@ describe('LocalStorageBackend recovery at startup', () => {
     expect((await readAll(body)).toString()).toBe('annotation');
     expect(meta.md5).toBe(md5('annotation'));
     expect(await backend.changesSince(0)).toEqual([{ seq: 1, key: 'tasks/1', op: 'put' }]);
-    expect(await filesUnder(layout().tmpDir)).toEqual([]);
+    expect(await tempFilesLeft(layout().tmpDir)).toEqual([]);
   });
 
   it('rolls forward over an older version of the object', async () => {
@@ -153,7 +153,7 @@ describe('LocalStorageBackend recovery at startup', () => {
   it('removes stray temp files of unfinished uploads', async () => {
     await writeFile(join(layout().tmpDir, 'abandoned.part'), 'half an upload');
     const backend = await start();
-    expect(await filesUnder(layout().tmpDir)).toEqual([]);
+    expect(await tempFilesLeft(layout().tmpDir)).toEqual([]);
     expect(await backend.countObjects()).toBe(0);
     expect(await backend.lastSeq()).toBe(0);
   });

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ObjectMeta, PutObjectInput } from './storage.backend.js';
+import { READY_TEMP_FILES } from './temp-files.js';
 
 // Helpers shared by the storage specs; no test-framework import, so the build can compile it harmlessly.
 
@@ -50,6 +52,17 @@ export async function filesUnder(root: string): Promise<string[]> {
     .filter((e) => !e.isDirectory())
     .map((e) => `${e.parentPath}/${e.name}`.slice(root.length + 1))
     .sort();
+}
+
+/**
+ * What writes left in tmp/: every file that holds bytes. The empty files created ahead of need (temp-files.ts) are
+ * not leftovers, as long as there are no more of them than are kept ready.
+ */
+export async function tempFilesLeft(tmpDir: string): Promise<string[]> {
+  const names = await filesUnder(tmpDir);
+  const sizes = await Promise.all(names.map(async (name) => (await stat(join(tmpDir, name))).size));
+  const empty = names.filter((_, i) => sizes[i] === 0);
+  return names.filter((name, i) => sizes[i] > 0 || empty.length > READY_TEMP_FILES);
 }
 
 /** An object's row as the index takes it (no file behind it): for specs of the index alone. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { InMemoryGitRemote } from '../../test/fakes/in-memory-git.remote.js';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
@@ -237,6 +237,50 @@ describe('FlushRunner, directory layout', () => {
     expect(h.remote.arrivals.at(-1)).toBe(h.out()!.md5);
     expect(storage.reads).toBeLessThanOrEqual(3 /* head of each change */ + 2 /* bytes of each put */);
     expect(h.out()).toMatchObject({ nfiles: 1000 });
+  });
+
+  describe('after a restart, the last push is loaded ahead of the first flush (prepare)', () => {
+    const files = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`objects/${i}.json`, `{"i":${i}}`]));
+    const changed = { ...files, 'objects/7.json': '{"i":"seven"}' };
+
+    it.each([
+      { name: 'prepared while idle', prepared: true },
+      { name: 'asked to flush while it still loads', prepared: false },
+    ])(
+      '$name: the last push is read once, not again by the flush, which pushes the same .dir',
+      async ({ prepared }) => {
+        const h = harness();
+        await h.putMany(files);
+        await h.flush();
+        const restarted = h.restartedRunner();
+        const reads = jest.spyOn(h.state, 'items');
+        const preparing = restarted.prepare();
+        if (prepared) await preparing;
+        if (prepared) expect(reads).toHaveBeenCalledTimes(1);
+        await h.put('objects/7.json', '{"i":"seven"}');
+
+        const summary = await restarted.run();
+
+        expect(reads).toHaveBeenCalledTimes(1);
+        expect(summary).toMatchObject({ added: 0, updated: 1, deleted: 0, uploadedObjects: 2 });
+        expect(h.out()!.md5).toBe(predictDir(changed));
+        expect(h.pulled()).toEqual(changed);
+      },
+    );
+
+    it('without it, the first flush reads the last push from the sync state, to the same .dir', async () => {
+      const h = harness();
+      await h.putMany(files);
+      await h.flush();
+      const restarted = h.restartedRunner();
+      const reads = jest.spyOn(h.state, 'items');
+      await h.put('objects/7.json', '{"i":"seven"}');
+
+      await restarted.run();
+
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(h.out()!.md5).toBe(predictDir(changed));
+    });
   });
 
   it('the first flush into a branch that already has the dataset keeps their files and adds ours', async () => {

@@ -2,14 +2,32 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * The V8 heap's committed size above which a flush's garbage is worth a full collection afterwards. The service
+ * The V8 heap's committed size (plus its external memory: `heldBytes`) above which a flush's garbage is worth a full
+ * collection afterwards. The service
  * holds ~50 MiB live at start and ~65 MiB with a 100,000-file dataset; a first sync of 100,000 objects grows the
  * heap to ~350–440 MiB, 100 changes into that dataset to ~100 MiB plus the `.dir` buffers they leave to free (the
- * collection frees those too: idle RSS 259 MiB without it, bench/results/flush-memory.md). Small datasets stay below.
+ * collection frees those too: idle RSS 259 MiB without it, bench/results/flush-memory.md). A few flushes of a small
+ * dataset in a row may reach it too (~85 MiB committed + ~22 MiB external): one idle collection of a ~46 MiB heap.
  */
 export const RELEASE_ABOVE_BYTES = 96 * 2 ** 20;
 /** Quiet time after the last such flush before collecting: other projects' flushes often follow (a first sync). */
 export const RELEASE_DELAY_MS = 2_000;
+
+/**
+ * How far (in % of what a full collection left live) V8 lets the old generation grow before it collects again:
+ * V8's `--heap-growing-percent`. Its own choice after an idle service's memory-reducing collections (this class's
+ * and V8's memory reducer's, ~8 s after activity) is 10–30 %: with ~62 MiB live at 100,000 files that left 7–19 MiB
+ * of room, less than the young generation grows to under the PUTs between two flushes, and V8 starts marking as
+ * soon as the room left is below that. So every flush of a big dataset ran a mark-compact (7 of 7, 40–60 ms of the
+ * event loop each), where one of 1,000 files, 46 MiB live, mostly did not. At 100 % it ran 1 in 7; the room is a
+ * limit, not memory taken: an idle service still gives back what its collections free (bench/results/flush-gc.md).
+ */
+export const HEAP_GROWING_PERCENT = 100;
+
+/** Sets HEAP_GROWING_PERCENT for this process (read by V8 at every full collection, so it applies from the next). */
+export function setHeapGrowth(): void {
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
 
 /**
  * Gives the V8 heap a big flush left behind back to the system. A first sync of 100,000 objects grows the heap to
@@ -19,10 +37,9 @@ export const RELEASE_DELAY_MS = 2_000;
  * V8's memory reducer does this on its own only sometimes (after a restart, not after the PUTs of the sync).
  *
  * So: one memory-reducing full collection (the kind V8 runs before giving up on an allocation: it also returns the
- * freed pages), RELEASE_DELAY_MS after the last flush that left the committed heap above RELEASE_ABOVE_BYTES, and never while a flush
+ * freed pages), RELEASE_DELAY_MS after the last flush that left the heap (`heldBytes`) above RELEASE_ABOVE_BYTES, and never while a flush
  * runs (a flush starting cancels it; the next one's end schedules it again). It
- * pauses the event loop once, ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did; small
- * datasets never reach the bound. Shared by every project of the process, as the heap is.
+ * pauses the event loop once, ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did. Shared by every project of the process, as the heap is.
  */
 export class HeapRelease {
   private timer: NodeJS.Timeout | undefined;
@@ -30,7 +47,7 @@ export class HeapRelease {
 
   constructor(
     private readonly collect: () => void = fullCollection,
-    private readonly heapSize = () => getHeapStatistics().total_heap_size,
+    private readonly heapSize = heldBytes,
     private readonly delayMs = RELEASE_DELAY_MS,
   ) {}
 
@@ -51,6 +68,16 @@ export class HeapRelease {
       this.collect();
     }, this.delayMs).unref(); // never keeps a stopping process alive
   }
+}
+
+/**
+ * The V8 heap's committed size plus its external memory (ArrayBuffers: each flush's `.dir` bytes, 6.6 MB at 100,000
+ * files), which only a full collection frees: with room to grow (HEAP_GROWING_PERCENT) seven 100-change flushes
+ * left 47 MiB of it with an 80 MiB heap, 238 MiB resident (bench/results/flush-gc.md).
+ */
+function heldBytes(): number {
+  const stats = getHeapStatistics();
+  return stats.total_heap_size + stats.external_memory;
 }
 
 let gc: ((options: object) => void) | undefined;

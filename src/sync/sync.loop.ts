@@ -87,6 +87,10 @@ export class SyncLoop {
    */
   start(phase = 0): void {
     this.lastAttemptAt = Date.now() - phase * this.settings.intervalSeconds * 1000;
+    // The last push, loaded while the service idles rather than inside the first flush; its garbage is given back
+    // as a flush's is (heap.release.ts).
+    heapRelease.flushStarted();
+    void this.pipeline.prepare().finally(() => heapRelease.flushEnded());
     const { repository, branch } = this.pipeline.describe();
     this.logger.log(
       `sync every ${this.settings.intervalSeconds}s or at ${this.settings.maxPending} pending changes → ${repository} (${branch})`,

@@ -65,6 +65,13 @@ export class SyncHarness {
     return new SyncHarness(dataDir, storage, git, remote, state, dataset, runner);
   }
 
+  /** The pipeline a restarted service builds on the same storage, sync state, branch and remote (nothing cached). */
+  restartedRunner(): FlushPipeline {
+    const remotes = new FixedDvcRemotes(this.remote);
+    const { storage, state, git, dataset } = this;
+    return createFlushPipeline({ storage, state, git, remotes, dataset });
+  }
+
   async put(key: string, body: string | Buffer): Promise<void> {
     await this.storage.putObject({ key, body: Readable.from([Buffer.from(body)]), maxSize: 1 << 20, userMetadata: {} });
   }
