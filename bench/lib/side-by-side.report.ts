@@ -220,8 +220,7 @@ export function report(r: SideBySide): string {
     ['fsync', 'fsync-dir', 's3rver', 'service', 'during', 'null']
       .filter((t) => rounds(t, concurrency).length > 0)
       .map((t) => {
-        const all = rounds(t, concurrency);
-        const cpu = (pick: (x: RoundResult) => number) => median(all.map(pick));
+        const cpu = (pick: (x: RoundResult) => number) => cpuAt(t, concurrency, pick);
         const vs = (b: string, pick: (s: LatencySummary) => number) =>
           t === b ? '1×' : x(sameRound(t, b, concurrency, pick));
         return `| ${LABEL[t]} | ${int(med(t, concurrency, perSecond))} | ${ms(med(t, concurrency, p50), 2)} | ${ms(med(t, concurrency, p99), 2)} | ${vs('s3rver', perSecond)} | ${vs('fsync', perSecond)} | ${vs('fsync', p99)} | ${ms(
