@@ -23,6 +23,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { flag, option, outName } from './lib/cli-options.js';
+import { dirObjectCost } from './lib/dir-object-cost.js';
 import { DvcCliJob, type DvcJobTimes } from './lib/dvc-cli-job.js';
 import {
   DIRECTORY_DATASET,
@@ -212,6 +213,10 @@ async function syncSection(dvc: DvcCliJob): Promise<SideBySide['sync']> {
       }
       log(`${line} (load ${loadAverage()})`);
     }
+    const dirCost = { big: dirObjectCost(big), small: dirObjectCost(small) };
+    log(
+      `.dir alone: ${int(dirCost.big.bytes)} bytes, md5 ${ms(dirCost.big.hashMs)} + durable write ${ms(dirCost.big.durableWriteMs)} ms; on ${int(params.small)} files ${int(dirCost.small.bytes)} bytes, ${ms(dirCost.small.hashMs)} + ${ms(dirCost.small.durableWriteMs)} ms`,
+    );
     return {
       fillMs,
       first,
@@ -222,6 +227,7 @@ async function syncSection(dvc: DvcCliJob): Promise<SideBySide['sync']> {
       rssAfterRestart,
       incremental,
       incrementalSmall,
+      dirCost,
       dvcIncremental,
       agreements,
     };
