@@ -6,7 +6,7 @@
  *
  *   npm run build && npx tsc -p bench/tsconfig.json
  *   node bench/.out/put-ab.js --a=<other build>/dist/main.js [--a-label=main] [--b=dist/main.js] [--b-label=this]
- *     [--rounds=5] [--requests=2000] [--single=400] [--body=2048] [--out=put-ab]
+ *     [--rounds=5] [--requests=2000] [--single=400] [--body=2048] [--signing=header|presigned] [--out=put-ab]
  *
  * (An older build runs from a copy of its dist/ next to a node_modules: `cp -a dist /tmp/ab/dist && ln -s
  * $PWD/node_modules /tmp/ab/node_modules`.) Writes bench/results/<out>.md. Not a test.
@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
 import { processCpuMs, removeTempDirs, repoRoot, type Spawned, startBaseline, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
-import { S3Putter, type S3Target } from './lib/s3-put.js';
+import { S3Putter, type S3Target, type SigningMode } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
 
 const ROUNDS = option('rounds', 5);
@@ -32,6 +32,8 @@ const LABELS = { fsync: 'fsync floor', a: text('a-label', 'A')!, b: text('b-labe
 type Target = keyof typeof LABELS;
 const TARGETS: Target[] = ['fsync', 'a', 'b'];
 const CLIENTS = [8, 1];
+/** `header` (Authorization, as boto3 sends by default) or `presigned` (query string, as `npm run bench` sends). */
+const SIGNING = text('signing', 'header') as SigningMode;
 
 interface Result {
   round: number;
@@ -72,7 +74,10 @@ async function main() {
     a: await startService(settings, { main: resolve(A_MAIN) }),
     b: await startService(settings, { main: B_MAIN }),
   };
-  const putters = Object.fromEntries(TARGETS.map((t) => [t, new S3Putter(servers[t], 16)])) as Record<Target, S3Putter>;
+  const putters = Object.fromEntries(TARGETS.map((t) => [t, new S3Putter(servers[t], 16, SIGNING)])) as Record<
+    Target,
+    S3Putter
+  >;
   const results: Result[] = [];
   try {
     for (const t of TARGETS) {
