@@ -6,12 +6,13 @@ export function outName(fallback: string): string {
   return name;
 }
 
-/** A positive integer `--<name>=N` (or `--<name> N`) from the command line, or the fallback. */
+/** A positive integer `--<name>=N` (or `--<name> N`) from the command line, or the fallback (which may be 0: off). */
 export function option(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
   const spaced = process.argv.indexOf(`--${name}`);
   const given = arg ? arg.split('=')[1] : spaced >= 0 ? process.argv[spaced + 1] : undefined;
-  const value = given === undefined ? fallback : Number(given);
+  if (given === undefined) return fallback;
+  const value = Number(given);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
   return value;
 }
