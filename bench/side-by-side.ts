@@ -142,6 +142,18 @@ function logRound(r: RoundResult) {
   );
 }
 
+/**
+ * Writes every dirty page back (sync(1)), untimed, before a timed flush or dvc job: the files the job before wrote
+ * without fsync (the dvc CLI's workspace, cache and remote: hundreds of thousands of files after its first sync) are
+ * otherwise written back during the next job, whose own fsyncs then wait for them (ext4 commits its journal with the
+ * dirty data it orders). Seen in bench/results/2026-12-03.md: the service's first 100-change flush, right after the
+ * dvc CLI's first sync, took 1,184 ms, the next ones 84-134 ms; 200,000 small files written just before a restart
+ * reproduced it (2.4 s, then 0.13 s once sync(1) had run first).
+ */
+function quietDisk(): void {
+  execFileSync('sync');
+}
+
 /** Both datasets must list the same files with the same bytes: same `.dir` md5, size and file count. */
 async function agree(when: string, service: Service, dvc: DvcCliJob): Promise<Agreement> {
   const ours = dvcOutput(embeddedDvcFile(service));
@@ -165,6 +177,7 @@ async function syncSection(dvc: DvcCliJob): Promise<SideBySide['sync']> {
 
     const fillMs = await putObjects(big, bigPutter, params.objects, object(0));
     log(`${int(params.objects)} objects PUT in ${int(fillMs)} ms; first flush… (load ${loadAverage()})`);
+    quietDisk();
     const first = await measuredFlush(big, 'first sync');
     log(`service first sync: ${int(first.wallMs)} ms (${first.uploadedObjects} uploaded) (load ${loadAverage()})`);
 
@@ -173,6 +186,7 @@ async function syncSection(dvc: DvcCliJob): Promise<SideBySide['sync']> {
       Array.from({ length: params.objects }, (_, i) => ({ relpath: datasetKey(i), body: datasetBody(i, 0) })),
     );
     const dvcWriteMs = performance.now() - writing;
+    quietDisk();
     const dvcFirst = await dvc.addPushCommitPush('first sync');
     log(`dvc CLI first sync: ${int(dvcFirst.totalMs)} ms (load ${loadAverage()})`);
     agreements.push(await agree('first sync', big, dvc));
@@ -201,12 +215,15 @@ async function syncSection(dvc: DvcCliJob): Promise<SideBySide['sync']> {
       const smallChanged = changed(params.small);
       const update = (indexes: number[]) => (n: number) => object(repeat)(indexes[n]);
       await putObjects(big, bigPutter, bigChanged.length, update(bigChanged));
+      quietDisk();
       incremental.push(await measuredFlush(big, `${params.changes} changes`));
       await putObjects(small, smallPutter, smallChanged.length, update(smallChanged));
+      quietDisk();
       incrementalSmall.push(await measuredFlush(small, `${params.changes} changes, small dataset`));
       let line = `repeat ${repeat}: service ${int(incremental.at(-1)!.wallMs)} ms, on ${int(params.small)} files ${int(incrementalSmall.at(-1)!.wallMs)} ms`;
       if (repeat <= params.dvcRepeats) {
         dvc.writeFiles(bigChanged.map((i) => ({ relpath: datasetKey(i), body: datasetBody(i, repeat) })));
+        quietDisk();
         dvcIncremental.push(await dvc.addPushCommitPush(`${params.changes} changes`));
         line += `, dvc CLI ${int(dvcIncremental.at(-1)!.totalMs)} ms`;
         agreements.push(await agree(`${params.changes} changes, repeat ${repeat}`, big, dvc));
