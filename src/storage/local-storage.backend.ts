@@ -522,7 +522,7 @@ export class LocalStorageBackend extends StorageBackend {
         index.markDone(intent);
         return committed;
       }
-      this.settle(intent, folder, release);
+      this.settle(intent, temp, folder, release);
       release = undefined; // handed to settle
       return committed;
     } catch (error) {
@@ -544,7 +544,7 @@ export class LocalStorageBackend extends StorageBackend {
    * Other keys are not delayed. If the fsync fails, the intent stays pending: the startup recovery still finds the
    * bytes under the temp name or the key's path. Shutdown waits for it (inFlight).
    */
-  private settle(intent: Intent, folder: string, release: Release): void {
+  private settle(intent: Intent, temp: TempFile, folder: string, release: Release): void {
     release.downgrade();
     // Until the new name is durable, the temp name is what recovery would find: its batch folder must stay (and not
     // be fsynced again) meanwhile (temp-files.ts).
@@ -559,7 +559,7 @@ export class LocalStorageBackend extends StorageBackend {
       )
       .finally(release);
     this.inFlight.add(settled);
-    this.temps.renamedOutOf(settled);
+    this.temps.renamedOutOf(temp, settled);
     void settled.then(() => this.inFlight.delete(settled));
   }
 

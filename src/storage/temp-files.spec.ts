@@ -38,8 +38,8 @@ async function until(ready: () => boolean | Promise<boolean>): Promise<void> {
   }
 }
 
-/** A batch is ready once both of its fsyncs (its folder, and tmp/ for the folder's entry) have ended. */
-const FSYNCS_PER_BATCH = 2;
+/** The first batch fsyncs tmp/ (for the slot folders' entries) and its slot; every later one its slot only. */
+const fsyncsFor = (batches: number) => batches + 1;
 
 describe('TempFiles', () => {
   let dir: string;
@@ -55,7 +55,15 @@ describe('TempFiles', () => {
     await temps.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const batchesReady = (count: number) => until(() => fsyncs.gate.ended >= count * FSYNCS_PER_BATCH).then(turn);
+  const batchesReady = (count: number) => until(() => fsyncs.gate.ended >= fsyncsFor(count)).then(turn);
+  let out: string;
+  beforeEach(async () => (out = await mkdtemp(join(tmpdir(), 'temp-files-out-'))));
+  afterEach(() => rm(out, { recursive: true, force: true }));
+  /** What a put does with a file it took: writes it, and renames it out of tmp/. */
+  const use = async (file: TempFile) => {
+    closeSync(file.fd!);
+    await rename(file.path, join(out, basename(file.path)));
+  };
 
   it('creates nothing before the first file is asked for (an idle bucket holds no descriptor)', async () => {
     await turn();
@@ -88,7 +96,9 @@ describe('TempFiles', () => {
     const { gate, release } = fsyncs;
     gate.held = true;
     temps.take();
-    await until(() => gate.waiting.length === FSYNCS_PER_BATCH); // every file of the batch created, then the fsyncs
+    await until(() => gate.waiting.length === 1); // tmp/, for the slot folders made once per run
+    gate.waiting.shift()!();
+    await until(() => gate.waiting.length === 1); // every file of the batch created, then its slot
     expect(await filesUnder(dir)).toHaveLength(READY_TEMP_FILES);
     const batch = dirname(
       (await readdir(dir, { recursive: true })).map((name) => join(dir, name)).find((p) => p.endsWith('.part'))!,
@@ -103,56 +113,57 @@ describe('TempFiles', () => {
     closeSync(file.fd!);
   });
 
-  it('fsyncs per batch of files, never per file, and never a batch folder again once its files are handed out', async () => {
+  it('fsyncs per batch of files, never per file', async () => {
     const { gate } = fsyncs;
     temps.take();
     await batchesReady(1);
     const taken: TempFile[] = [];
     for (let round = 0; round < 8; round++) {
       for (let i = 0; i < READY_TEMP_FILES / 2; i++) taken.push(temps.take());
+      for (const file of taken.slice(-READY_TEMP_FILES / 2)) await use(file);
       await batchesReady(round + 2); // each half emptied: one batch
     }
     expect(taken.every((file) => file.named)).toBe(true);
-    expect(gate.calls).toHaveLength(9 * FSYNCS_PER_BATCH); // 1 + 32 files ÷ 4 a batch, for 1 + 32 + 4 files created
-    const batchFolders = gate.calls.filter((d) => d !== dir);
-    expect(new Set(batchFolders).size).toBe(batchFolders.length);
-    for (const file of taken) closeSync(file.fd!);
+    expect(gate.calls).toHaveLength(fsyncsFor(9)); // 32 files taken ÷ 4 a batch, after the first batch
   });
 
-  it('removes an emptied batch folder only once the renames out of it are durable', async () => {
+  it('fsyncs a slot folder again only once the renames out of it are durable', async () => {
+    const { gate } = fsyncs;
     temps.take();
     await batchesReady(1);
-    const out = await mkdtemp(join(tmpdir(), 'temp-files-out-'));
+    const first = Array.from({ length: READY_TEMP_FILES }, () => temps.take()); // the whole first batch
+    const slot = dirname(first[0].path);
+    expect(first.every((file) => dirname(file.path) === slot)).toBe(true);
+    for (const file of first) await use(file);
     let durable = () => {};
-    try {
-      const batch = Array.from({ length: READY_TEMP_FILES }, () => temps.take()); // the whole first batch
-      const folder = dirname(batch[0].path);
-      expect(batch.every((file) => dirname(file.path) === folder)).toBe(true);
-      for (const [i, file] of batch.entries()) {
-        closeSync(file.fd!);
-        await rename(file.path, join(out, `${i}`)); // as puts do; the last one's new name not durable yet
-      }
-      temps.renamedOutOf(new Promise<void>((resolve) => (durable = resolve)));
-      await batchesReady(3); // the two batches started while the first one was taken
-      // The next batch is started, and with it the removal of drained folders.
-      for (let i = 0; i < READY_TEMP_FILES / 2; i++) closeSync(temps.take().fd!);
-      await batchesReady(4);
-      await sleep(50);
-      expect(await readdir(folder)).toEqual([]); // empty, but still there: its fsync must not be needed again
-      durable();
-      await until(async () => !(await readdir(dir)).includes(basename(folder)));
-    } finally {
-      durable();
-      await rm(out, { recursive: true, force: true });
+    temps.renamedOutOf(first[7], new Promise<void>((resolve) => (durable = resolve))); // the last rename's folder not fsynced
+    const before = gate.calls.length;
+    for (let i = 0; i < 3 * READY_TEMP_FILES; i++) {
+      const file = temps.take();
+      if (file.fd === undefined) continue; // no slot free: the caller creates its own
+      await use(file);
+      await sleep(2);
     }
+    expect(gate.calls.slice(before)).not.toContain(slot);
+    durable();
+    for (let i = 0; i < 3 * READY_TEMP_FILES && !gate.calls.slice(before).includes(slot); i++) {
+      const file = temps.take();
+      if (file.fd !== undefined) await use(file);
+      await sleep(2);
+    }
+    expect(gate.calls.slice(before)).toContain(slot);
   });
 
   it('hands out none of a batch whose fsync failed, and removes them', async () => {
     const { gate } = fsyncs;
-    gate.fail = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
     temps.take();
-    await until(() => gate.calls.length === FSYNCS_PER_BATCH);
-    await until(async () => (await filesUnder(dir)).length === 0);
+    await batchesReady(1);
+    gate.fail = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    const taken = Array.from({ length: READY_TEMP_FILES / 2 + 1 }, () => temps.take());
+    for (const file of taken) await use(file);
+    await until(() => gate.calls.length === fsyncsFor(2));
+    await until(async () => (await filesUnder(dir)).length === READY_TEMP_FILES / 2 - 1); // the first batch's rest
+    for (let i = 0; i < READY_TEMP_FILES / 2 - 1; i++) closeSync(temps.take().fd!);
     expect(temps.take().fd).toBeUndefined();
   });
 
@@ -170,7 +181,7 @@ describe('TempFiles', () => {
     const buckets = dirs.map((d) => new TempFiles(d, fsyncs.fsync));
     try {
       for (const bucket of buckets) bucket.take();
-      await batchesReady(16);
+      await until(() => fsyncs.gate.ended >= 16 * fsyncsFor(1)).then(turn);
       const count = async () => (await Promise.all(dirs.map((d) => filesUnder(d)))).flat().length;
       expect(await count()).toBe(128); // 16 buckets' worth: the last 4 create their own files
       expect(buckets.filter((b) => b.take().fd === undefined)).toHaveLength(4);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, open as openCallback, unlinkSync } from 'node:fs';
-import { mkdir, readdir, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { SharedFsync } from './shared-fsync.js';
 import { OBJECT_FILE_MODE, STORAGE_DIR_MODE } from './storage-layout.js';
@@ -36,6 +36,11 @@ const REFILL_AT = READY_TEMP_FILES / 2;
  * Beyond it a PUT creates its own file, as without files made ahead.
  */
 const MAX_READY_IN_PROCESS = 128;
+/**
+ * Folders per bucket that files are made ahead in, in turn: a slot is filled again only once empty (a slow upload
+ * keeps its file there meanwhile: the next slot is used).
+ */
+const SLOTS = 3;
 /** Descriptors held by every TempFiles of the process: ready, or being created. */
 const held = { count: 0 };
 
@@ -49,13 +54,12 @@ const held = { count: 0 };
  * A file is handed out only once its NAME is durable (`named`): fsync(2) of a file "does not necessarily ensure
  * that the entry in the directory containing the file has also reached disk". A put is answered before the folder
  * its file is renamed into is fsynced; after a power cut that lost the rename, the startup recovery finds the temp
- * file by that name and finishes the put (storage-recovery.rules.ts). Each batch lives in a folder of its own,
- * tmp/<batch>/, fsynced once before its files are handed out (with tmp/, for the batch folder's own entry) and never
- * again: a later fsync of the folder a file was renamed out of could make the removal of its temp name durable
- * while its new name is not yet, and a power cut would then leave it under no name (a folder's fsync promises
- * nothing about the other folder of a rename; ext4 and XFS journal a rename atomically, but nothing here relies on
- * that). A batch folder is removed once its files are all gone and every rename out of tmp/ made before is durable
- * (`renamedOut`), so that fsyncing tmp/ afterwards cannot tear one either.
+ * file by that name and finishes the put (storage-recovery.rules.ts). A batch is made in a slot folder,
+ * tmp/ahead-<n>/, fsynced once before its files are handed out. That folder is fsynced again (for its next batch)
+ * only once it is empty and every rename out of it is durable (`renamedOut`): an fsync of the folder a file was
+ * renamed out of could make the removal of its temp name durable while its new name is not yet, and a power cut
+ * would then leave it under no name (a folder's fsync promises nothing about the other folder of a rename; ext4 and
+ * XFS journal a rename atomically, but nothing here relies on that).
  *
  * A PUT that finds no file ready creates its own (`fd` absent, no `named`) and is answered once the folder it is
  * renamed into is fsynced, as before files were made ahead. A ready file is an empty file that no journal row
@@ -66,11 +70,13 @@ const held = { count: 0 };
 export class TempFiles {
   private readonly ready: ReadyFile[] = [];
   private readonly fsyncs: SharedFsync;
-  /** Renames out of tmp/ whose new name is not durable yet (their folder's fsync pending). */
-  private readonly renamedOut = new Set<Promise<unknown>>();
-  /** Batch folders whose files were all handed out or removed: to remove once empty. */
-  private drained: string[] = [];
-  private sweeping = false;
+  /** Per slot folder: renames out of it whose new name is not durable yet (their folder's fsync pending). */
+  private readonly renamedOut = new Map<string, Set<Promise<unknown>>>();
+  /** The folders files are made ahead in (SLOTS), made once per run. */
+  private readonly slots: string[];
+  private slotsMade?: Promise<void>;
+  /** Slots a batch is being made in. */
+  private readonly filling = new Set<string>();
   private opening = 0;
   private closed = false;
   /** Set by `close` while files are still being created: called once the last of them is removed. */
@@ -81,15 +87,13 @@ export class TempFiles {
     fsync: (dir: string) => Promise<void> = fsyncDir,
   ) {
     this.fsyncs = new SharedFsync(fsync);
+    this.slots = Array.from({ length: SLOTS }, (_, i) => join(dir, `ahead-${i}`));
   }
 
   /** A new temp file (ready, when one is), and the next ones started. */
   take(): TempFile {
     const ready = this.ready.shift();
-    if (ready) {
-      held.count--;
-      if (!this.ready.some((file) => file.batch === ready.batch)) this.drained.push(ready.batch);
-    }
+    if (ready) held.count--;
     this.refill();
     if (!ready) return { path: this.newPath(this.dir) };
     const { batch: _batch, ...file } = ready;
@@ -97,12 +101,18 @@ export class TempFiles {
   }
 
   /**
-   * A file taken from here was renamed out of tmp/; `durable` settles once its new name survives a power cut (or
-   * never will: an fsync failed). No batch folder is removed before.
+   * `file`, taken from here, was renamed out of tmp/; `durable` settles once its new name survives a power cut (or
+   * never will: an fsync failed). The folder it left is not fsynced again before.
    */
-  renamedOutOf(durable: Promise<unknown>): void {
-    this.renamedOut.add(durable);
-    const done = () => this.renamedOut.delete(durable);
+  renamedOutOf(file: TempFile, durable: Promise<unknown>): void {
+    const slot = dirname(file.path);
+    const pending = this.renamedOut.get(slot) ?? new Set();
+    this.renamedOut.set(slot, pending);
+    pending.add(durable);
+    const done = () => {
+      pending.delete(durable);
+      if (pending.size === 0 && this.renamedOut.get(slot) === pending) this.renamedOut.delete(slot);
+    };
     void durable.then(done, done);
   }
 
@@ -120,28 +130,32 @@ export class TempFiles {
   private refill(): void {
     if (this.closed || this.ready.length + this.opening > REFILL_AT) return;
     const count = Math.min(READY_TEMP_FILES - this.ready.length - this.opening, MAX_READY_IN_PROCESS - held.count);
-    if (count <= 0) return;
+    // A batch costs an fsync whatever its size: below REFILL_AT files (the process's limit nearly reached) the PUTs
+    // create their own instead.
+    if (count < REFILL_AT) return;
     this.opening += count;
     held.count += count;
     void this.makeBatch(count);
   }
 
-  /** `count` new empty files in a new batch folder, made durable, then ready. Never rejects. */
+  /** `count` new empty files in an idle slot folder, made durable, then ready. Never rejects. */
   private async makeBatch(count: number): Promise<void> {
-    void this.sweep();
-    const batch = join(this.dir, randomUUID());
     let files: ReadyFile[] = [];
     let named = false;
+    const slot = await this.idleSlot().catch(() => undefined);
     try {
-      await mkdir(batch, { mode: STORAGE_DIR_MODE });
-      const created = await Promise.all(Array.from({ length: count }, () => this.create(batch)));
-      files = created.filter((file) => file !== undefined);
-      if (files.length > 0) {
-        await Promise.all([this.fsyncs.sync(batch), this.fsyncs.sync(this.dir)]);
-        named = true;
+      if (slot) {
+        const created = await Promise.all(Array.from({ length: count }, () => this.create(slot)));
+        files = created.filter((file) => file !== undefined);
+        if (files.length > 0) {
+          await this.fsyncs.sync(slot);
+          named = true;
+        }
       }
     } catch {
       // not ready: the PUTs that need a file create their own, and report what fails there
+    } finally {
+      if (slot) this.filling.delete(slot);
     }
     this.opening -= count;
     held.count -= count - files.length;
@@ -152,45 +166,46 @@ export class TempFiles {
         held.count--;
         discard(file);
       }
-      this.drained.push(batch);
     }
     if (this.closed && this.opening === 0) this.allClosed?.();
   }
 
-  /** One new empty file in `batch`, or undefined when it cannot be created. */
-  private create(batch: string): Promise<ReadyFile | undefined> {
-    const path = this.newPath(batch);
-    return new Promise((resolve) =>
-      openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) =>
-        resolve(error ? undefined : { path, fd, named: true, batch }),
-      ),
-    );
+  /**
+   * A slot folder that may be fsynced now: none of its files is ready or being made, it is empty (every file taken
+   * from it was renamed out or removed), and every rename out of it is durable. Undefined when none
+   * is (the PUTs then create their own files until one is). The slots are made (and tmp/ fsynced) once per run.
+   */
+  private async idleSlot(): Promise<string | undefined> {
+    this.slotsMade ??= (async () => {
+      for (const slot of this.slots) await mkdir(slot, { recursive: true, mode: STORAGE_DIR_MODE });
+      await this.fsyncs.sync(this.dir);
+    })();
+    await this.slotsMade.catch((error: unknown) => {
+      this.slotsMade = undefined; // tried again by the next batch
+      throw error;
+    });
+    for (const slot of this.slots) {
+      if (this.filling.has(slot) || this.ready.some((file) => file.batch === slot)) continue;
+      this.filling.add(slot);
+      const entries = await readdir(slot).catch(() => ['unreadable']);
+      if (entries.length === 0) {
+        // Empty: every rename out of it happened before now, so it is in renamedOut until its new name is durable.
+        await Promise.allSettled([...(this.renamedOut.get(slot) ?? [])]);
+        return slot;
+      }
+      this.filling.delete(slot);
+    }
+    return undefined;
   }
 
-  /** Removes the drained batch folders that are empty, once the renames out of tmp/ made before are durable. */
-  private async sweep(): Promise<void> {
-    if (this.sweeping || this.drained.length === 0) return;
-    this.sweeping = true;
-    const folders = this.drained;
-    this.drained = [];
-    const kept: string[] = [];
-    try {
-      for (const folder of folders) {
-        const entries = await readdir(folder).catch(() => undefined);
-        if (entries === undefined) continue; // gone
-        // A file taken, still being written or failed: the folder waits for the next sweep.
-        if (entries.length > 0) {
-          kept.push(folder);
-          continue;
-        }
-        // Empty: every rename out of it was made before now, so it is in renamedOut until durable.
-        await Promise.allSettled([...this.renamedOut]);
-        await rmdir(folder).catch(() => undefined);
-      }
-    } finally {
-      this.drained.push(...kept);
-      this.sweeping = false;
-    }
+  /** One new empty file in `slot`, or undefined when it cannot be created. */
+  private create(slot: string): Promise<ReadyFile | undefined> {
+    const path = this.newPath(slot);
+    return new Promise((resolve) =>
+      openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) =>
+        resolve(error ? undefined : { path, fd, named: true, batch: slot }),
+      ),
+    );
   }
 
   private newPath(dir: string): string {
@@ -198,7 +213,7 @@ export class TempFiles {
   }
 }
 
-/** A ready file, and the batch folder it was created in. */
+/** A ready file, and the slot folder it was created in. */
 type ReadyFile = Required<TempFile> & { batch: string };
 
 function discard(file: Required<TempFile>): void {
