@@ -7,20 +7,13 @@ import { LocalStorageBackend } from './local-storage.backend.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { PowerCut } from './power-cut.model.js';
 import { storageLayout } from './storage-layout.js';
-import { bodyOf, filesUnder, putInput, readAll, tempFilesLeft } from './storage-test.helpers.js';
+import { bodyOf, filesUnder, putInput, readAll, tempFilesLeft, until } from './storage-test.helpers.js';
 
 /** Settles `promise` into a flag the test can look at without awaiting it. */
 function watch<T>(promise: Promise<T>): { done: boolean; settled: Promise<unknown> } {
   const state = { done: false, settled: promise as Promise<unknown> };
   state.settled = promise.then(() => (state.done = true));
   return state;
-}
-
-/** Polls until `ready()` holds (real I/O on the pool comes first), at most 10 s. */
-async function until(ready: () => boolean | Promise<boolean>): Promise<void> {
-  for (const started = Date.now(); !(await ready()); await sleep(2)) {
-    if (Date.now() - started > 10_000) throw new Error('timed out');
-  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setImmediate as turn, setTimeout as sleep } from 'node:timers/promises';
 import { fsyncDir } from '../common/fsync-dir.js';
-import { filesUnder } from './storage-test.helpers.js';
+import { filesUnder, until } from './storage-test.helpers.js';
 import { READY_TEMP_FILES, TempFiles, type TempFile } from './temp-files.js';
 
 /** The real fsync of a folder, recorded, and held while `held` (a power cut could then still lose the names). */
@@ -29,13 +29,6 @@ function gatedFsync() {
     for (const resolve of gate.waiting.splice(0)) resolve();
   };
   return { gate, fsync, release };
-}
-
-/** Polls until `ready()` holds (real I/O on the pool comes first), at most 10 s. */
-async function until(ready: () => boolean | Promise<boolean>): Promise<void> {
-  for (const started = Date.now(); !(await ready()); await sleep(2)) {
-    if (Date.now() - started > 10_000) throw new Error('timed out');
-  }
 }
 
 /** The first batch fsyncs tmp/ (for the slot folders' entries) and its slot; every later one its slot only. */
