@@ -466,8 +466,9 @@ export class LocalStorageBackend extends StorageBackend {
    * the other), and the rename done. For a temp file made ahead, whose name in tmp/ is durable (`temp.named`), the
    * fsync of the folder it was renamed into is not waited for: it runs after the answer (`settle`), and the intent
    * stays pending until it ends, so a power cut meanwhile finds the temp file under its durable name and the startup
-   * recovery rolls it forward (storage-recovery.rules.ts). A temp file created on demand waits for that fsync. Serialized per key (the key exclusive, its path
-   * shared), so concurrent puts of one key upload in parallel and the last to commit wins, whole.
+   * recovery rolls it forward (storage-recovery.rules.ts). A temp file created on demand waits for that fsync.
+   * Serialized per key (the key exclusive, its path shared), so concurrent puts of one key upload in parallel and the
+   * last to commit wins, whole.
    */
   private async commit(
     meta: ObjectMeta,
@@ -541,15 +542,17 @@ export class LocalStorageBackend extends StorageBackend {
    * put whose rename may be lost per key, and the newest row always wins: storage-recovery.rules.ts), and so that no
    * delete removes the file and its folder before DurableDirs learns that folder (durable-dirs.ts). Readers are let
    * in at once (the lock downgraded to shared): the row and the file at the key's path agree from the rename on.
-   * Other keys are not delayed. If the fsync fails, the intent stays pending: the startup recovery still finds the
-   * bytes under the temp name or the key's path. Shutdown waits for it (inFlight).
+   * Other keys are not delayed. If the fsync fails, the intent stays pending and the temp file's slot folder is not
+   * fsynced again in this run: the startup recovery still finds the bytes under the temp name or the key's path.
+   * Shutdown waits for it (inFlight).
    */
   private settle(intent: Intent, temp: TempFile, folder: string, release: Release): void {
     release.downgrade();
-    // Until the new name is durable, the temp name is what recovery would find: its batch folder must stay (and not
-    // be fsynced again) meanwhile (temp-files.ts).
-    const settled = this.dirs
-      .entryMadeIn(folder)
+    const folderDurable = this.dirs.entryMadeIn(folder);
+    // Until the new name is durable, the temp name is what recovery would find: its slot folder is not fsynced again
+    // meanwhile (temp-files.ts).
+    this.temps.renamedOutOf(temp, folderDurable);
+    const settled = folderDurable
       .then(
         () => this.requireIndex().markDone(intent),
         (error: unknown) =>
@@ -559,7 +562,6 @@ export class LocalStorageBackend extends StorageBackend {
       )
       .finally(release);
     this.inFlight.add(settled);
-    this.temps.renamedOutOf(temp, settled);
     void settled.then(() => this.inFlight.delete(settled));
   }
 

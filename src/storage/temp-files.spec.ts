@@ -147,6 +147,26 @@ describe('TempFiles', () => {
     expect(gate.calls.slice(before)).toContain(slot);
   });
 
+  it('never fsyncs a slot folder again once the fsync of a folder a file was renamed into failed', async () => {
+    const { gate } = fsyncs;
+    temps.take();
+    await batchesReady(1);
+    const first = Array.from({ length: READY_TEMP_FILES }, () => temps.take());
+    const slot = dirname(first[0].path);
+    for (const file of first) await use(file);
+    const failed = Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    temps.renamedOutOf(first[7], failed);
+    await failed.catch(() => undefined);
+    const before = gate.calls.length;
+    for (let i = 0; i < 6 * READY_TEMP_FILES; i++) {
+      const file = temps.take();
+      if (file.fd !== undefined) await use(file);
+      await sleep(2);
+    }
+    expect(gate.calls.length).toBeGreaterThan(before + 2); // the two other slots, in turn
+    expect(gate.calls.slice(before)).not.toContain(slot);
+  });
+
   it('hands out none of a batch whose fsync failed, and removes them', async () => {
     const { gate } = fsyncs;
     temps.take();

@@ -77,6 +77,8 @@ export class TempFiles {
   private slotsMade?: Promise<void>;
   /** Slots a batch is being made in. */
   private readonly filling = new Set<string>();
+  /** Slots left alone for the rest of the run (`renamedOutOf`). */
+  private readonly retired = new Set<string>();
   private opening = 0;
   private closed = false;
   /** Set by `close` while files are still being created: called once the last of them is removed. */
@@ -101,8 +103,9 @@ export class TempFiles {
   }
 
   /**
-   * `file`, taken from here, was renamed out of tmp/; `durable` settles once its new name survives a power cut (or
-   * never will: an fsync failed). The folder it left is not fsynced again before.
+   * `file`, taken from here, was renamed out of tmp/; `durable` resolves once its new name survives a power cut. The
+   * folder it left is not fsynced again before, nor ever in this run if `durable` rejects (an fsync failed: the temp
+   * name may be all that recovery will find).
    */
   renamedOutOf(file: TempFile, durable: Promise<unknown>): void {
     const slot = dirname(file.path);
@@ -113,7 +116,10 @@ export class TempFiles {
       pending.delete(durable);
       if (pending.size === 0 && this.renamedOut.get(slot) === pending) this.renamedOut.delete(slot);
     };
-    void durable.then(done, done);
+    void durable.then(done, () => {
+      this.retired.add(slot);
+      done();
+    });
   }
 
   /** Closes and removes the ready files, and those still being created once they are; none is created after this. */
@@ -185,13 +191,14 @@ export class TempFiles {
       throw error;
     });
     for (const slot of this.slots) {
-      if (this.filling.has(slot) || this.ready.some((file) => file.batch === slot)) continue;
+      if (this.filling.has(slot) || this.retired.has(slot)) continue;
+      if (this.ready.some((file) => file.batch === slot)) continue;
       this.filling.add(slot);
       const entries = await readdir(slot).catch(() => ['unreadable']);
       if (entries.length === 0) {
         // Empty: every rename out of it happened before now, so it is in renamedOut until its new name is durable.
         await Promise.allSettled([...(this.renamedOut.get(slot) ?? [])]);
-        return slot;
+        if (!this.retired.has(slot)) return slot;
       }
       this.filling.delete(slot);
     }
