@@ -394,7 +394,10 @@ async function main(): Promise<void> {
 
 function tmpFiles(dataDir: string): number {
   try {
-    return readdirSync(join(dataDir, 'tmp')).filter((name) => !name.startsWith('probe-')).length;
+    // Files at any depth: those made ahead live in slot folders (src/storage/temp-files.ts).
+    return readdirSync(join(dataDir, 'tmp'), { recursive: true, withFileTypes: true }).filter(
+      (entry) => entry.isFile() && !entry.name.startsWith('probe-'),
+    ).length;
   } catch {
     return 0;
   }

@@ -21,8 +21,9 @@ const MAX_KNOWN = 65_536;
  *   while its folder can still vanish in a crash. Unknown means "fsync its parent" — after a restart, the first
  *   put into each folder pays that extra fsync; nothing is ever assumed.
  * - A directory is forgotten BEFORE any rmdir of it (`forget`), so a directory created again at that path is
- *   unknown until made durable again. While one of our files is in it (a put holds its key until acknowledged),
- *   it cannot be removed, which is why learning it once the fsync ends is sound.
+ *   unknown until made durable again. While one of our files is in it (a put keeps its key from writers until this
+ *   fsync ends, local-storage.backend.ts `settle`), it cannot be removed, which is why learning it once the fsync
+ *   ends is sound.
  * - Fsyncs of one directory are shared by concurrent renames into it (shared-fsync.ts).
  */
 export class DurableDirs {

@@ -40,10 +40,11 @@ const SMALL_BODY = 64 * 1024;
  * Streams a body into a new file, hashing it, and leaves the file open for the caller to fsync (`sync`), so that
  * the fsync can run while the caller does something else that must also be done before the rename (the put
  * journals its row meanwhile). The bytes must be fsynced before a rename makes them the object: with delayed
- * allocation, ext4 can otherwise keep the new name and lose the bytes. The temp folder is NOT fsynced, so the temp
- * file's name may be lost in a crash: recovery does not read "temp file gone" as "renamed" blindly, it checks that
- * the destination holds the journaled bytes and undoes the put otherwise; nor does it roll a temp file forward
- * unless it holds them (storage-recovery.ts). Errors of the body come out unchanged (the file closed, or never
+ * allocation, ext4 can otherwise keep the new name and lose the bytes. The temp file's NAME is durable only when
+ * `temp` was created ahead (`named`, temp-files.ts); otherwise the caller makes it durable (`TempFiles.nameDurable`)
+ * before it acknowledges anything that relies on it. Recovery never reads "temp file gone" as "renamed" blindly: it
+ * checks that the destination holds the journaled bytes, and rolls a temp file forward only if it holds them
+ * (storage-recovery.rules.ts). Errors of the body come out unchanged (the file closed, or never
  * created when the body failed while it was still gathered in memory). `temp` is a new path, or a file created
  * ahead of need (temp-files.ts), whose descriptor is used or closed here, never left open by a failure.
  */
@@ -184,6 +185,15 @@ export async function fileDigest(path: string): Promise<{ size: number; md5: str
  * directory tree left where the file goes (EISDIR; the caller checked that no object lives below it).
  */
 export async function placeFile(tmpPath: string, dest: string, dirs: DurableDirs): Promise<void> {
+  await dirs.entryMadeIn(await moveIntoPlace(tmpPath, dest, dirs));
+}
+
+/**
+ * placeFile without the fsync of the folder: resolves with that folder once the rename is done (in the page cache,
+ * NOT durable), for a caller that makes it durable later (`dirs.entryMadeIn`) and can recover it meanwhile: a put
+ * whose intent stays pending until then (local-storage.backend.ts `commit`).
+ */
+export async function moveIntoPlace(tmpPath: string, dest: string, dirs: DurableDirs): Promise<string> {
   const parent = dirname(dest);
   // A folder known durable was there a moment ago: rename first, one syscall less. A concurrent delete may have
   // pruned it since: the rename then fails with ENOENT and the retry creates it.
@@ -192,10 +202,10 @@ export async function placeFile(tmpPath: string, dest: string, dirs: DurableDirs
     try {
       if (create) await mkdir(parent, { recursive: true, mode: STORAGE_DIR_MODE });
       // On the event loop: a rename changes directory entries in the page cache (at most it waits for ext4's
-      // journal to open a new transaction, not for a write to the disk: its durability is the directory fsync
-      // below, on the pool), and a thread-pool round trip costs more CPU than the syscall (see SMALL_BODY).
+      // journal to open a new transaction, not for a write to the disk: its durability is the directory fsync,
+      // on the pool), and a thread-pool round trip costs more CPU than the syscall (see SMALL_BODY).
       renameSync(tmpPath, dest);
-      break;
+      return parent;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (attempt >= 8) throw error;
@@ -204,7 +214,6 @@ export async function placeFile(tmpPath: string, dest: string, dirs: DurableDirs
       else if (code !== 'ENOENT') throw error;
     }
   }
-  await dirs.entryMadeIn(parent);
 }
 
 /** Unlinks an object file (a missing one is fine), makes that durable, then prunes directories left empty. */

@@ -1,19 +1,28 @@
 import { describe, expect, it } from '@jest/globals';
-import { KeyLocks } from './key-locks.js';
+import { KeyLocks, type Release } from './key-locks.js';
 
 /** Lets every already-resolved promise callback run (no timers: the order of events is what is checked). */
 async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
 
-function track(promise: Promise<() => void>): { granted: () => boolean; release: () => Promise<void> } {
-  let release: (() => void) | undefined;
+function track(promise: Promise<Release>): {
+  granted: () => boolean;
+  release: () => Promise<void>;
+  downgrade: () => Promise<void>;
+} {
+  let release: Release | undefined;
   void promise.then((r) => (release = r));
   return {
     granted: () => release !== undefined,
     release: async () => {
       await promise;
       release!();
+      await settle();
+    },
+    downgrade: async () => {
+      await promise;
+      release!.downgrade();
       await settle();
     },
   };
@@ -72,6 +81,29 @@ describe('KeyLocks', () => {
     await reader2.release();
     expect(writer.granted()).toBe(true);
     await writer.release();
+  });
+
+  it('lets the readers waiting first in once a writer downgrades, and keeps writers out until it releases', async () => {
+    const locks = new KeyLocks();
+    const writer = track(locks.acquire(['k'], ['parent']));
+    const reader1 = track(locks.acquire([], ['k']));
+    const reader2 = track(locks.acquire([], ['k']));
+    const nextWriter = track(locks.acquire(['k']));
+    const lateReader = track(locks.acquire([], ['k']));
+    await settle();
+    expect([reader1.granted(), reader2.granted(), nextWriter.granted()]).toEqual([false, false, false]);
+    await writer.downgrade();
+    expect([reader1.granted(), reader2.granted(), nextWriter.granted()]).toEqual([true, true, false]);
+    expect(lateReader.granted()).toBe(false); // behind the next writer: first come first served
+    await reader1.release();
+    await reader2.release();
+    expect(nextWriter.granted()).toBe(false); // the downgraded writer still holds the key
+    await writer.release();
+    expect(nextWriter.granted()).toBe(true);
+    await nextWriter.release();
+    expect(lateReader.granted()).toBe(true);
+    await lateReader.release();
+    expect(locks.size).toBe(0);
   });
 
   it('does not deadlock when two requests want overlapping keys listed in different orders', async () => {

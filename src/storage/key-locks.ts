@@ -8,6 +8,9 @@ interface LockState {
   waiting: Array<{ mode: Mode; grant: () => void }>;
 }
 
+/** Releases every lock taken (idempotent); `downgrade` turns the exclusive ones into shared ones, keeping them. */
+export type Release = (() => void) & { downgrade(): void };
+
 /**
  * Shared/exclusive locks on keys, first come first served. A writer takes its own key exclusive and the keys
  * on its path shared (`a/b/c` shares `a`, `a/b`), so "a" and "a/b" never change at once while siblings
@@ -18,7 +21,7 @@ export class KeyLocks {
   private readonly states = new Map<string, LockState>();
 
   /** Resolves with the function that releases every lock taken. */
-  async acquire(exclusive: string[], shared: string[] = []): Promise<() => void> {
+  async acquire(exclusive: string[], shared: string[] = []): Promise<Release> {
     const wanted = new Map<string, Mode>();
     for (const key of shared) wanted.set(key, 'shared');
     for (const key of exclusive) wanted.set(key, 'exclusive');
@@ -29,11 +32,25 @@ export class KeyLocks {
       held.push([key, mode]);
     }
     let released = false;
-    return () => {
+    const release = () => {
       if (released) return;
       released = true;
       for (const [key, mode] of held.reverse()) this.unlock(key, mode);
     };
+    // A writer whose change is visible whole but not yet durable lets readers in, and still keeps writers out
+    // (local-storage.backend.ts `settle`). Readers waiting behind a writer stay behind it (first come first served).
+    const downgrade = () => {
+      if (released) return;
+      for (const entry of held) {
+        if (entry[1] !== 'exclusive') continue;
+        entry[1] = 'shared';
+        const state = this.states.get(entry[0])!;
+        state.writer = false;
+        state.readers++;
+        grantWaiting(state);
+      }
+    };
+    return Object.assign(release, { downgrade });
   }
 
   /** Number of keys with a holder or a waiter (0 when idle: nothing leaks). */
@@ -60,12 +77,17 @@ export class KeyLocks {
     if (!state) return;
     if (mode === 'exclusive') state.writer = false;
     else state.readers--;
-    while (state.waiting.length > 0 && compatible(state, state.waiting[0].mode)) {
-      const next = state.waiting.shift()!;
-      take(state, next.mode);
-      next.grant();
-    }
+    grantWaiting(state);
     if (!state.writer && state.readers === 0 && state.waiting.length === 0) this.states.delete(key);
+  }
+}
+
+/** Lets in the waiters at the head of the queue, as long as they are compatible with the holders. */
+function grantWaiting(state: LockState): void {
+  while (state.waiting.length > 0 && compatible(state, state.waiting[0].mode)) {
+    const next = state.waiting.shift()!;
+    take(state, next.mode);
+    next.grant();
   }
 }
 

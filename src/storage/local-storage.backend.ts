@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import { DISK_FULL_ADVICE, isDiskFull } from '../common/disk-full.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { DurableDirs } from './durable-dirs.js';
-import { placeFile, removeFile, writeBody, writeBodyToFile, type WrittenFile } from './durable-fs.js';
-import { KeyLocks } from './key-locks.js';
+import { moveIntoPlace, removeFile, writeBody, writeBodyToFile, type WrittenFile } from './durable-fs.js';
+import { KeyLocks, type Release } from './key-locks.js';
 import { ancestorKeys, assertValidKey } from './key-path.js';
 import { pickHeaders } from './object-headers.js';
 import type { IndexDatabase } from './index-database.js';
@@ -43,7 +43,7 @@ import {
   type PutObjectInput,
 } from './storage.backend.js';
 import { StorageError } from './storage.errors.js';
-import { TempFiles } from './temp-files.js';
+import { TempFiles, type TempFile } from './temp-files.js';
 
 /**
  * The bucket as a folder: bytes under DATA_DIR/objects (a readable mirror of the keys), metadata and the change
@@ -54,6 +54,11 @@ export interface LocalStorageConfig {
   dataDir: string;
   /** The database every project's index shares, and this bucket's name in it. */
   shared?: { database: IndexDatabase; bucket: string };
+  /**
+   * The fsync of a folder under DATA_DIR (objects/ and below, tmp/): `fsyncDir` unless a spec models a power cut at
+   * this seam (which directory entries had been made durable when it struck).
+   */
+  fsyncDir?: (dir: string) => Promise<void>;
 }
 
 export class LocalStorageBackend extends StorageBackend {
@@ -76,8 +81,8 @@ export class LocalStorageBackend extends StorageBackend {
   constructor(private readonly config: LocalStorageConfig) {
     super();
     this.layout = storageLayout(config.dataDir);
-    this.dirs = new DurableDirs(this.layout.objectsDir);
-    this.temps = new TempFiles(this.layout.tmpDir);
+    this.dirs = new DurableDirs(this.layout.objectsDir, config.fsyncDir);
+    this.temps = new TempFiles(this.layout.tmpDir, config.fsyncDir);
   }
 
   async onModuleInit(): Promise<void> {
@@ -129,7 +134,8 @@ export class LocalStorageBackend extends StorageBackend {
 
   /**
    * Runs after Nest closed the HTTP server (destroy hooks run before it, while requests still arrive):
-   * lets the writes in progress finish, then closes the database.
+   * lets the writes in progress finish, and the folder fsyncs of acknowledged puts (`settle`), then closes the
+   * database.
    */
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
@@ -160,7 +166,7 @@ export class LocalStorageBackend extends StorageBackend {
         await rm(tmpPath, { force: true });
         throw error; // the same object: S3 errors raised inside the body stream travel through here
       }
-      return this.commit(meta, tmpPath, dest, false, file);
+      return this.commit(meta, temp, dest, false, file);
     });
   }
 
@@ -195,7 +201,7 @@ export class LocalStorageBackend extends StorageBackend {
   /**
    * Under the key's shared lock, as `getObject`: the row and the file at the key's path describe the same bytes, and
    * a PUT that commits meanwhile waits. That file is never opened for writing (`writeBody` writes a new temp file,
-   * `placeFile` renames it over the old one, `removeFile` unlinks it: docs/architecture.md, "One PUT"), so a link
+   * `moveIntoPlace` renames it over the old one, `removeFile` unlinks it: docs/architecture.md, "One PUT"), so a link
    * to it keeps these bytes for good.
    */
   async linkObject(key: string, target: string, expected: { md5: string; size: number }): Promise<void> {
@@ -253,7 +259,7 @@ export class LocalStorageBackend extends StorageBackend {
         await rm(tmpPath, { force: true });
         throw error;
       }
-      return this.commit(meta, tmpPath, dest, false, file);
+      return this.commit(meta, temp, dest, false, file);
     });
   }
 
@@ -359,7 +365,7 @@ export class LocalStorageBackend extends StorageBackend {
           checksums,
           multipart: { etag: compositeETag(parts.map((p) => p.md5)), partSizes: parts.map((p) => p.size) },
         };
-        const committed = await this.commit(meta, temp.path, dest, input.ifNoneMatch, file);
+        const committed = await this.commit(meta, temp, dest, input.ifNoneMatch ?? false, file);
         // A crash before this leaves the upload listed next to the object: abort or expiry removes it.
         index.uploads.remove(input.uploadId);
         await rm(this.uploadDir(input.uploadId), { recursive: true, force: true });
@@ -455,18 +461,23 @@ export class LocalStorageBackend extends StorageBackend {
   }
 
   /**
-   * Makes a temp file the object: fsynced already, or `unsynced` (fsynced here while the WAL holding its row is —
-   * both must be durable before the rename, neither needs the other). Serialized per key (the key exclusive, its path
-   * shared), so concurrent puts of one key upload in parallel and the last to commit wins, whole.
+   * Makes a temp file the object, and resolves once that survives a power cut (invariant 1): the row, journal entry
+   * and intent durable (the WAL's fdatasync), the file's bytes durable (fsynced here, while the WAL is: neither needs
+   * the other), and the rename done. For a temp file made ahead, whose name in tmp/ is durable (`temp.named`), the
+   * fsync of the folder it was renamed into is not waited for: it runs after the answer (`settle`), and the intent
+   * stays pending until it ends, so a power cut meanwhile finds the temp file under its durable name and the startup
+   * recovery rolls it forward (storage-recovery.rules.ts). A temp file created on demand waits for that fsync.
+   * Serialized per key (the key exclusive, its path shared), so concurrent puts of one key upload in parallel and the
+   * last to commit wins, whole.
    */
   private async commit(
     meta: ObjectMeta,
-    tmpPath: string,
+    temp: TempFile,
     dest: string,
-    ifAbsent = false,
-    unsynced?: WrittenFile,
+    ifAbsent: boolean,
+    file: WrittenFile,
   ): Promise<ObjectMeta> {
-    let release: (() => void) | undefined;
+    let release: Release | undefined;
     try {
       release = await this.locks.acquire([meta.key], ancestorKeys(meta.key));
       this.finishRollbacks();
@@ -479,9 +490,9 @@ export class LocalStorageBackend extends StorageBackend {
       // Both are still done before the rename. A failed commit never starts it (the file is then given up).
       let fileSync: Promise<void> | undefined;
       const journaling = this.journal(
-        () => index.beginPut(committed, tmpPath),
+        () => index.beginPut(committed, temp.path),
         () => {
-          fileSync = unsynced?.sync();
+          fileSync = file.sync();
         },
       );
       // Waits for the file's fsync even when the journal failed: its descriptor is closed on the way out.
@@ -498,21 +509,60 @@ export class LocalStorageBackend extends StorageBackend {
         this.rollBack(intent);
         throw synced.reason;
       }
+      let folder: string;
       try {
-        await placeFile(tmpPath, dest, this.dirs);
+        folder = await moveIntoPlace(temp.path, dest, this.dirs);
+        // A temp file created on demand may have no durable name to recover from: its put is answered once the
+        // folder is fsynced, as every put was before files were made ahead.
+        if (!temp.named) await this.dirs.entryMadeIn(folder);
       } catch (error) {
         this.rollBack(intent);
         throw error;
       }
-      index.markDone(intent);
+      if (!temp.named) {
+        index.markDone(intent);
+        return committed;
+      }
+      this.settle(intent, temp, folder, release);
+      release = undefined; // handed to settle
       return committed;
     } catch (error) {
-      await unsynced?.close();
-      await rm(tmpPath, { force: true });
+      await file.close();
+      await rm(temp.path, { force: true });
       throw error;
     } finally {
       release?.();
     }
+  }
+
+  /**
+   * After an acknowledged put's rename: fsyncs the folder it landed in (shared with the other renames into it:
+   * durable-dirs.ts), then marks the intent done. Until then the key stays locked against writers, so that its
+   * next write journals only once this one's rename is durable (the startup recovery then meets at most one pending
+   * put whose rename may be lost per key, and the newest row always wins: storage-recovery.rules.ts), and so that no
+   * delete removes the file and its folder before DurableDirs learns that folder (durable-dirs.ts). Readers are let
+   * in at once (the lock downgraded to shared): the row and the file at the key's path agree from the rename on.
+   * Other keys are not delayed. If the fsync fails, the intent stays pending and the temp file's slot folder is not
+   * fsynced again in this run: the startup recovery still finds the bytes under the temp name or the key's path.
+   * Shutdown waits for it (inFlight).
+   */
+  private settle(intent: Intent, temp: TempFile, folder: string, release: Release): void {
+    release.downgrade();
+    const folderDurable = this.dirs.entryMadeIn(folder);
+    // Until the new name is durable, the temp name is what recovery would find: its slot folder is not fsynced again
+    // meanwhile (temp-files.ts).
+    this.temps.renamedOutOf(temp, folderDurable);
+    const settled = folderDurable
+      .then(
+        () => this.requireIndex().markDone(intent),
+        (error: unknown) =>
+          this.logger.error(
+            `cannot fsync the folder of "${intent.key}" (${(error as Error).message}): the object stays recoverable, its intent pending for the next start`,
+          ),
+      )
+      .finally(release);
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
   }
 
   /**

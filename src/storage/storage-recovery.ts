@@ -7,6 +7,7 @@ import { legacyKeyToRelativePath, keyToRelativePath } from './key-path.js';
 import { objectFile, type StorageLayout } from './storage-layout.js';
 import type { UploadIndex } from './upload-index.repository.js';
 import { pathExists } from '../common/path-exists.js';
+import { putRecovery } from './storage-recovery.rules.js';
 
 export interface RecoveryReport {
   rolledForward: number;
@@ -51,17 +52,15 @@ export async function moveLegacyKeyPaths(
 }
 
 /**
- * Finishes what a crash interrupted (invariant 1: acknowledged = durable, and journaled = happens).
- * - put intent whose temp file is still there: the rename had not happened; roll forward if the file holds the
- *   journaled bytes (md5 and size: it is fsynced while the intent is written, so a crash may have lost them),
- *   undo otherwise.
- * - put intent whose temp file is gone: either the rename happened, or the temp file's name never reached the
- *   disk (the temp folder is not fsynced, see writeBodyToFile) and neither did the rename. The destination tells
- *   which: if it holds the journaled bytes (md5 and size), keep them; if not, the put was never acknowledged
- *   (an acknowledged rename is durable), so undo it — the key keeps its previous row, which is what the folder holds.
- *   Only the intents of the last moments before the crash are checked, so hashing them costs little.
+ * Finishes what a crash interrupted (invariant 1: acknowledged = durable, and journaled = happens), oldest intent
+ * first.
+ * - put intent: what to do follows from which of its temp file and the key's path holds the journaled bytes
+ *   (md5 and size), by the rules of storage-recovery.rules.ts: roll forward, keep, undo, or leave it to a later
+ *   change of the key. Only the intents of the last moments before the crash, and those whose folder fsync had not
+ *   ended, are pending, so hashing their files costs little.
  * - delete intent: unlink again unless a later put brought the key back (its row exists).
- * Then every temp file is stray (an unfinished upload) and is removed.
+ * Then, and only then, every temp file is stray (an unfinished upload, or a file created ahead) and is removed:
+ * before it, a temp file may be the only durable copy of an acknowledged put.
  */
 export async function recoverStorage(
   index: ObjectIndex,
@@ -71,28 +70,33 @@ export async function recoverStorage(
   const report: RecoveryReport = { rolledForward: 0, undone: 0, deletesReplayed: 0, tempFilesRemoved: 0 };
   for (const intent of index.pendingIntents()) {
     const dest = objectFile(layout, intent.key);
-    if (intent.op === 'put' && intent.tmpPath && (await pathExists(intent.tmpPath))) {
+    if (intent.op === 'put') {
       const journaled = index.writtenBy(intent);
-      const found = journaled && (await fileDigest(intent.tmpPath));
-      try {
-        // Only the journaled bytes: the temp file is fsynced while its row is journaled, so a crash can leave a
-        // durable row next to a temp file whose bytes never reached the disk (durable-fs.ts writeBody).
-        if (!journaled || found?.md5 !== journaled.md5 || found.size !== journaled.size) throw new Error('not whole');
-        await placeFile(intent.tmpPath, dest, dirs);
-        report.rolledForward++;
-      } catch {
-        // Not whole, or cannot be placed (e.g. a foreign file in the way): the object keeps its previous bytes and
-        // row (unless a later change owns the row: then that one is what the key holds).
-        if (journaled) index.undo(intent);
+      const holds = async (path: string | null) => {
+        const found = journaled && path !== null ? await fileDigest(path) : undefined;
+        return found !== undefined && found.md5 === journaled!.md5 && found.size === journaled!.size;
+      };
+      const tempHoldsBytes = await holds(intent.tmpPath);
+      const action = putRecovery({
+        ownsRow: journaled !== undefined,
+        tempHoldsBytes,
+        destHoldsBytes: !tempHoldsBytes && (await holds(dest)),
+      });
+      if (action === 'roll-forward') {
+        try {
+          await placeFile(intent.tmpPath!, dest, dirs);
+          report.rolledForward++;
+          continue;
+        } catch {
+          // Cannot be placed (e.g. a foreign file where a folder must go): the object keeps its previous bytes and
+          // row. A put that was acknowledged found the way clear, so only a change made outside the service ends
+          // here.
+        }
+      }
+      if (action === 'roll-forward' || action === 'undo') {
+        index.undo(intent);
         report.undone++;
       }
-    } else if (intent.op === 'put') {
-      const journaled = index.writtenBy(intent);
-      if (!journaled) continue; // a later change of the key owns the row
-      const found = await fileDigest(dest);
-      if (found?.md5 === journaled.md5 && found.size === journaled.size) continue;
-      index.undo(intent);
-      report.undone++;
     } else if (intent.op === 'delete' && !index.get(intent.key)) {
       const stat = await lstat(dest).catch(() => undefined);
       if (stat?.isFile()) await removeFile(dest, dirs);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectMeta, PutObjectInput } from './storage.backend.js';
 import { READY_TEMP_FILES } from './temp-files.js';
 
@@ -68,4 +69,11 @@ export async function tempFilesLeft(tmpDir: string): Promise<string[]> {
 /** An object's row as the index takes it (no file behind it): for specs of the index alone. */
 export function rowMeta(key: string): ObjectMeta {
   return { key, size: 1, md5: 'x', lastModified: new Date(0), userMetadata: {}, checksums: {} };
+}
+
+/** Polls until `ready()` holds (real I/O on libuv's pool comes first), at most 10 s. */
+export async function until(ready: () => boolean | Promise<boolean>): Promise<void> {
+  for (const started = Date.now(); !(await ready()); await sleep(2)) {
+    if (Date.now() - started > 10_000) throw new Error('timed out');
+  }
 }

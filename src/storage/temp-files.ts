@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, open as openCallback, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { OBJECT_FILE_MODE } from './storage-layout.js';
+import { mkdir, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fsyncDir } from '../common/fsync-dir.js';
+import { SharedFsync } from './shared-fsync.js';
+import { OBJECT_FILE_MODE, STORAGE_DIR_MODE } from './storage-layout.js';
 
 /** A new temp file's path, and its descriptor when it was created ahead of need (open for writing, empty). */
 export interface TempFile {
   path: string;
   fd?: number;
+  /**
+   * Its name survives a power cut already: tmp/ was fsynced after the file was created (only files created ahead
+   * are). A put answered before its rename is durable needs that (docs/architecture.md, "One PUT").
+   */
+  named?: true;
 }
 
 /**
@@ -17,11 +25,22 @@ export interface TempFile {
 export const READY_TEMP_FILES = 8;
 
 /**
+ * New files are created once no more than this many are ready, in one batch up to READY_TEMP_FILES, made durable
+ * together: a lone client's PUTs pay the fsyncs of one batch per 4 files, off their path.
+ */
+const REFILL_AT = READY_TEMP_FILES / 2;
+
+/**
  * Ready files of every bucket of the process together, at most: descriptors are the process's (a soft limit of
  * 1,024 is common), and a service with hundreds of projects must not hold 8 per project that was written to once.
  * Beyond it a PUT creates its own file, as without files made ahead.
  */
 const MAX_READY_IN_PROCESS = 128;
+/**
+ * Folders per bucket that files are made ahead in, in turn: a slot is filled again only once empty (a slow upload
+ * keeps its file there meanwhile: the next slot is used).
+ */
+const SLOTS = 3;
 /** Descriptors held by every TempFiles of the process: ready, or being created. */
 const held = { count: 0 };
 
@@ -32,26 +51,75 @@ const held = { count: 0 };
  * of other PUTs: the open queued behind them (bench/results/put-storage.md). Taking a ready file is synchronous:
  * the PUT's first disk wait is then the fsync it cannot avoid.
  *
- * Nothing about durability changes: a ready file is an empty file in tmp/ that no journal row names; the startup
- * recovery empties tmp/ (storage-recovery.ts) whatever a crash left there, and `close` removes the ready files on
+ * A file is handed out only once its NAME is durable (`named`): fsync(2) of a file "does not necessarily ensure
+ * that the entry in the directory containing the file has also reached disk". A put is answered before the folder
+ * its file is renamed into is fsynced; after a power cut that lost the rename, the startup recovery finds the temp
+ * file by that name and finishes the put (storage-recovery.rules.ts). A batch is made in a slot folder,
+ * tmp/ahead-<n>/, fsynced once before its files are handed out. That folder is fsynced again (for its next batch)
+ * only once it is empty and every rename out of it is durable (`renamedOut`): an fsync of the folder a file was
+ * renamed out of could make the removal of its temp name durable while its new name is not yet, and a power cut
+ * would then leave it under no name (a folder's fsync promises nothing about the other folder of a rename; ext4 and
+ * XFS journal a rename atomically, but nothing here relies on that).
+ *
+ * A PUT that finds no file ready creates its own (`fd` absent, no `named`) and is answered once the folder it is
+ * renamed into is fsynced, as before files were made ahead. A ready file is an empty file that no journal row
+ * names; the startup recovery empties tmp/ once the intents are resolved, and `close` removes the ready files on
  * shutdown. A file that cannot be created ahead (a full disk, too many open files) is not an error: the PUT then
- * creates its own (`fd` absent) and reports what fails there.
+ * creates its own and reports what fails there.
  */
 export class TempFiles {
-  private readonly ready: Required<TempFile>[] = [];
+  private readonly ready: ReadyFile[] = [];
+  private readonly fsyncs: SharedFsync;
+  /** Per slot folder: renames out of it whose new name is not durable yet (their folder's fsync pending). */
+  private readonly renamedOut = new Map<string, Set<Promise<unknown>>>();
+  /** The folders files are made ahead in (SLOTS), made once per run. */
+  private readonly slots: string[];
+  private slotsMade?: Promise<void>;
+  /** Slots a batch is being made in. */
+  private readonly filling = new Set<string>();
+  /** Slots left alone for the rest of the run (`renamedOutOf`). */
+  private readonly retired = new Set<string>();
   private opening = 0;
   private closed = false;
   /** Set by `close` while files are still being created: called once the last of them is removed. */
   private allClosed?: () => void;
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    fsync: (dir: string) => Promise<void> = fsyncDir,
+  ) {
+    this.fsyncs = new SharedFsync(fsync);
+    this.slots = Array.from({ length: SLOTS }, (_, i) => join(dir, `ahead-${i}`));
+  }
 
   /** A new temp file (ready, when one is), and the next ones started. */
   take(): TempFile {
     const ready = this.ready.shift();
     if (ready) held.count--;
     this.refill();
-    return ready ?? { path: this.newPath() };
+    if (!ready) return { path: this.newPath(this.dir) };
+    const { batch: _batch, ...file } = ready;
+    return file;
+  }
+
+  /**
+   * `file`, taken from here, was renamed out of tmp/; `durable` resolves once its new name survives a power cut. The
+   * folder it left is not fsynced again before, nor ever in this run if `durable` rejects (an fsync failed: the temp
+   * name may be all that recovery will find).
+   */
+  renamedOutOf(file: TempFile, durable: Promise<unknown>): void {
+    const slot = dirname(file.path);
+    const pending = this.renamedOut.get(slot) ?? new Set();
+    this.renamedOut.set(slot, pending);
+    pending.add(durable);
+    const done = () => {
+      pending.delete(durable);
+      if (pending.size === 0 && this.renamedOut.get(slot) === pending) this.renamedOut.delete(slot);
+    };
+    void durable.then(done, () => {
+      this.retired.add(slot);
+      done();
+    });
   }
 
   /** Closes and removes the ready files, and those still being created once they are; none is created after this. */
@@ -66,25 +134,94 @@ export class TempFiles {
   }
 
   private refill(): void {
-    while (!this.closed && this.ready.length + this.opening < READY_TEMP_FILES && held.count < MAX_READY_IN_PROCESS) {
-      const path = this.newPath();
-      this.opening++;
-      held.count++;
-      openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) => {
-        this.opening--;
-        // On an error the PUT that needs a file creates its own, and reports what fails there.
-        if (error || this.closed) held.count--;
-        if (!error && this.closed) discard({ path, fd });
-        else if (!error) this.ready.push({ path, fd });
-        if (this.closed && this.opening === 0) this.allClosed?.();
-      });
-    }
+    if (this.closed || this.ready.length + this.opening > REFILL_AT) return;
+    const count = Math.min(READY_TEMP_FILES - this.ready.length - this.opening, MAX_READY_IN_PROCESS - held.count);
+    // A batch costs an fsync whatever its size: below REFILL_AT files (the process's limit nearly reached) the PUTs
+    // create their own instead.
+    if (count < REFILL_AT) return;
+    this.opening += count;
+    held.count += count;
+    void this.makeBatch(count);
   }
 
-  private newPath(): string {
-    return join(this.dir, `${randomUUID()}.part`);
+  /** `count` new empty files in an idle slot folder, made durable, then ready. Never rejects. */
+  private async makeBatch(count: number): Promise<void> {
+    let files: ReadyFile[] = [];
+    let named = false;
+    const slot = await this.idleSlot().catch(() => undefined);
+    try {
+      if (slot) {
+        const created = await Promise.all(Array.from({ length: count }, () => this.create(slot)));
+        files = created.filter((file) => file !== undefined);
+        if (files.length > 0) {
+          await this.fsyncs.sync(slot);
+          named = true;
+        }
+      }
+    } catch {
+      // not ready: the PUTs that need a file create their own, and report what fails there
+    } finally {
+      if (slot) this.filling.delete(slot);
+    }
+    this.opening -= count;
+    held.count -= count - files.length;
+    if (named && !this.closed) {
+      this.ready.push(...files);
+    } else {
+      for (const file of files) {
+        held.count--;
+        discard(file);
+      }
+    }
+    if (this.closed && this.opening === 0) this.allClosed?.();
+  }
+
+  /**
+   * A slot folder that may be fsynced now: none of its files is ready or being made, it is empty (every file taken
+   * from it was renamed out or removed), and every rename out of it is durable. Undefined when none
+   * is (the PUTs then create their own files until one is). The slots are made (and tmp/ fsynced) once per run.
+   */
+  private async idleSlot(): Promise<string | undefined> {
+    this.slotsMade ??= (async () => {
+      for (const slot of this.slots) await mkdir(slot, { recursive: true, mode: STORAGE_DIR_MODE });
+      await this.fsyncs.sync(this.dir);
+    })();
+    await this.slotsMade.catch((error: unknown) => {
+      this.slotsMade = undefined; // tried again by the next batch
+      throw error;
+    });
+    for (const slot of this.slots) {
+      if (this.filling.has(slot) || this.retired.has(slot)) continue;
+      if (this.ready.some((file) => file.batch === slot)) continue;
+      this.filling.add(slot);
+      const entries = await readdir(slot).catch(() => ['unreadable']);
+      if (entries.length === 0) {
+        // Empty: every rename out of it happened before now, so it is in renamedOut until its new name is durable.
+        await Promise.allSettled([...(this.renamedOut.get(slot) ?? [])]);
+        if (!this.retired.has(slot)) return slot;
+      }
+      this.filling.delete(slot);
+    }
+    return undefined;
+  }
+
+  /** One new empty file in `slot`, or undefined when it cannot be created. */
+  private create(slot: string): Promise<ReadyFile | undefined> {
+    const path = this.newPath(slot);
+    return new Promise((resolve) =>
+      openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) =>
+        resolve(error ? undefined : { path, fd, named: true, batch: slot }),
+      ),
+    );
+  }
+
+  private newPath(dir: string): string {
+    return join(dir, `${randomUUID()}.part`);
   }
 }
+
+/** A ready file, and the slot folder it was created in. */
+type ReadyFile = Required<TempFile> & { batch: string };
 
 function discard(file: Required<TempFile>): void {
   closeSync(file.fd);

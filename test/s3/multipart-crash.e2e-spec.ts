@@ -109,7 +109,10 @@ describe('multipart uploads across kill -9, and retried completions', () => {
       // The object is assembled into a temp file before it is committed: crash once that file has bytes.
       let assembling = false;
       for (let i = 0; i < 20_000 && !assembling; i++) {
-        assembling = readdirSync(tmp).some((name) => statSync(join(tmp, name), { throwIfNoEntry: false })?.size);
+        // Files only, at any depth: files made ahead live in slot folders (src/storage/temp-files.ts).
+        assembling = readdirSync(tmp, { recursive: true, withFileTypes: true }).some(
+          (entry) => entry.isFile() && statSync(join(entry.parentPath, entry.name), { throwIfNoEntry: false })?.size,
+        );
         if (!assembling) await new Promise((resolve) => setImmediate(resolve));
       }
       expect(assembling).toBe(true);
