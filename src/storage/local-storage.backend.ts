@@ -43,6 +43,7 @@ import {
   type PutObjectInput,
 } from './storage.backend.js';
 import { StorageError } from './storage.errors.js';
+import { ReadyFilesBudget } from './ready-files.budget.js';
 import { TempFiles, type TempFile } from './temp-files.js';
 
 /**
@@ -54,6 +55,8 @@ export interface LocalStorageConfig {
   dataDir: string;
   /** The database every project's index shares, and this bucket's name in it. */
   shared?: { database: IndexDatabase; bucket: string };
+  /** The descriptors every bucket's temp files made ahead may hold together (one per process): else its own. */
+  readyFiles?: ReadyFilesBudget;
   /**
    * The fsync of a folder under DATA_DIR (objects/ and below, tmp/): `fsyncDir` unless a spec models a power cut at
    * this seam (which directory entries had been made durable when it struck).
@@ -82,7 +85,7 @@ export class LocalStorageBackend extends StorageBackend {
     super();
     this.layout = storageLayout(config.dataDir);
     this.dirs = new DurableDirs(this.layout.objectsDir, config.fsyncDir);
-    this.temps = new TempFiles(this.layout.tmpDir, config.fsyncDir);
+    this.temps = new TempFiles(this.layout.tmpDir, config.readyFiles ?? new ReadyFilesBudget(), config.fsyncDir);
   }
 
   async onModuleInit(): Promise<void> {

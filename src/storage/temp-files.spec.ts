@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setImmediate as turn, setTimeout as sleep } from 'node:timers/promises';
 import { fsyncDir } from '../common/fsync-dir.js';
+import { ReadyFilesBudget } from './ready-files.budget.js';
 import { filesUnder, until } from './storage-test.helpers.js';
 import { READY_TEMP_FILES, TempFiles, type TempFile } from './temp-files.js';
 
@@ -41,7 +42,7 @@ describe('TempFiles', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'temp-files-'));
     fsyncs = gatedFsync();
-    temps = new TempFiles(dir, fsyncs.fsync);
+    temps = new TempFiles(dir, new ReadyFilesBudget(128), fsyncs.fsync);
   });
   afterEach(async () => {
     fsyncs.release();
@@ -189,9 +190,10 @@ describe('TempFiles', () => {
     expect(await filesUnder(dir)).toEqual([]);
   });
 
-  it('holds at most 128 ready files in the whole process, whatever the number of buckets', async () => {
+  it('holds no more ready files than the budget all buckets share, whatever the number of buckets', async () => {
+    const budget = new ReadyFilesBudget(128);
     const dirs = await Promise.all(Array.from({ length: 20 }, (_, i) => mkdtemp(join(dir, `bucket-${i}-`))));
-    const buckets = dirs.map((d) => new TempFiles(d, fsyncs.fsync));
+    const buckets = dirs.map((d) => new TempFiles(d, budget, fsyncs.fsync));
     try {
       for (const bucket of buckets) bucket.take();
       await until(() => fsyncs.gate.ended >= 16 * fsyncsFor(1)).then(turn);
@@ -200,6 +202,16 @@ describe('TempFiles', () => {
       expect(buckets.filter((b) => b.take().fd === undefined)).toHaveLength(4);
     } finally {
       await Promise.all(buckets.map((b) => b.close()));
+    }
+    // Closed buckets give their files back: a new bucket finds them.
+    const next = new TempFiles(await mkdtemp(join(dir, 'bucket-next-')), budget, fsyncs.fsync);
+    try {
+      const before = fsyncs.gate.ended;
+      next.take();
+      await until(() => fsyncs.gate.ended >= before + fsyncsFor(1)).then(turn);
+      expect(next.take().fd).toBeDefined();
+    } finally {
+      await next.close();
     }
   });
 

@@ -3,6 +3,7 @@ import { closeSync, open as openCallback, unlinkSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '../common/fsync-dir.js';
+import type { ReadyFilesBudget } from './ready-files.budget.js';
 import { SharedFsync } from './shared-fsync.js';
 import { OBJECT_FILE_MODE, STORAGE_DIR_MODE } from './storage-layout.js';
 
@@ -31,18 +32,10 @@ export const READY_TEMP_FILES = 8;
 const REFILL_AT = READY_TEMP_FILES / 2;
 
 /**
- * Ready files of every bucket of the process together, at most: descriptors are the process's (a soft limit of
- * 1,024 is common), and a service with hundreds of projects must not hold 8 per project that was written to once.
- * Beyond it a PUT creates its own file, as without files made ahead.
- */
-const MAX_READY_IN_PROCESS = 128;
-/**
  * Folders per bucket that files are made ahead in, in turn: a slot is filled again only once empty (a slow upload
  * keeps its file there meanwhile: the next slot is used).
  */
 const SLOTS = 3;
-/** Descriptors held by every TempFiles of the process: ready, or being created. */
-const held = { count: 0 };
 
 /**
  * The temp files bodies are written to, created a few at a time BEFORE a PUT needs one. Creating a file allocates
@@ -84,8 +77,14 @@ export class TempFiles {
   /** Set by `close` while files are still being created: called once the last of them is removed. */
   private allClosed?: () => void;
 
+  /**
+   * `budget`: the descriptors every bucket's ready files may hold together, ready or being created (a service with
+   * hundreds of projects must not hold 8 per project that was written to once). Beyond it a PUT creates its own
+   * file, as without files made ahead.
+   */
   constructor(
     private readonly dir: string,
+    private readonly budget: ReadyFilesBudget,
     fsync: (dir: string) => Promise<void> = fsyncDir,
   ) {
     this.fsyncs = new SharedFsync(fsync);
@@ -95,7 +94,7 @@ export class TempFiles {
   /** A new temp file (ready, when one is), and the next ones started. */
   take(): TempFile {
     const ready = this.ready.shift();
-    if (ready) held.count--;
+    if (ready) this.budget.release(1);
     this.refill();
     if (!ready) return { path: this.newPath(this.dir) };
     const { batch: _batch, ...file } = ready;
@@ -126,7 +125,7 @@ export class TempFiles {
   close(): Promise<void> {
     this.closed = true;
     for (const file of this.ready.splice(0)) {
-      held.count--;
+      this.budget.release(1);
       discard(file);
     }
     if (this.opening === 0) return Promise.resolve();
@@ -135,12 +134,11 @@ export class TempFiles {
 
   private refill(): void {
     if (this.closed || this.ready.length + this.opening > REFILL_AT) return;
-    const count = Math.min(READY_TEMP_FILES - this.ready.length - this.opening, MAX_READY_IN_PROCESS - held.count);
-    // A batch costs an fsync whatever its size: below REFILL_AT files (the process's limit nearly reached) the PUTs
-    // create their own instead.
-    if (count < REFILL_AT) return;
+    // A batch costs an fsync whatever its size: below REFILL_AT files (the budget nearly spent) the PUTs create
+    // their own instead.
+    const count = this.budget.reserve(READY_TEMP_FILES - this.ready.length - this.opening, REFILL_AT);
+    if (count === 0) return;
     this.opening += count;
-    held.count += count;
     void this.makeBatch(count);
   }
 
@@ -164,14 +162,12 @@ export class TempFiles {
       if (slot) this.filling.delete(slot);
     }
     this.opening -= count;
-    held.count -= count - files.length;
+    this.budget.release(count - files.length);
     if (named && !this.closed) {
       this.ready.push(...files);
     } else {
-      for (const file of files) {
-        held.count--;
-        discard(file);
-      }
+      this.budget.release(files.length);
+      for (const file of files) discard(file);
     }
     if (this.closed && this.opening === 0) this.allClosed?.();
   }

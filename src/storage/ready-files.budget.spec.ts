@@ -1,0 +1,58 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { ReadyFilesBudget, readyFilesFor, softOpenFiles } from './ready-files.budget.js';
+
+describe('readyFilesFor: the temp files made ahead that a process may hold, from its limit of open files', () => {
+  it.each([
+    [undefined, 128, 'unknown: the small default'],
+    [256, 128, 'a small limit: never below the default'],
+    [1_024, 128, 'the common soft limit: 16 buckets under load'],
+    [4_096, 512, 'an eighth of the limit'],
+    [20_000, 2_048, 'never above 2,048 (256 buckets under load)'],
+    [1_048_576, 2_048, "Docker's usual limit"],
+  ])('%s open files → %d (%s)', (openFiles, expected) => {
+    expect(readyFilesFor(openFiles)).toBe(expected);
+  });
+});
+
+describe('softOpenFiles: the soft limit in /proc/<pid>/limits', () => {
+  const limits = (openFiles: string) =>
+    [
+      'Limit                     Soft Limit           Hard Limit           Units     ',
+      'Max processes             95648                95648                processes ',
+      `Max open files            ${openFiles}     files     `,
+      'Max locked memory         8388608              8388608              bytes     ',
+    ].join('\n');
+
+  it.each([
+    ['1024                 524288              ', 1_024],
+    ['1048576              1048576             ', 1_048_576],
+    ['unlimited            unlimited           ', undefined],
+  ])('"Max open files %s" → %s', (line, expected) => {
+    expect(softOpenFiles(limits(line))).toBe(expected);
+  });
+
+  it('finds no limit in a file without the line', () => {
+    expect(softOpenFiles('Limit  Soft Limit  Hard Limit  Units\n')).toBeUndefined();
+  });
+
+  it("reads this process's own limit (Linux)", () => {
+    const own = softOpenFiles(readFileSync('/proc/self/limits', 'utf8'));
+    expect(own).toBeGreaterThan(0);
+    expect(new ReadyFilesBudget().limit).toBe(readyFilesFor(own));
+  });
+});
+
+describe('ReadyFilesBudget', () => {
+  it('gives what is wanted while enough is left, what is left while at least the minimum is, else nothing', () => {
+    const budget = new ReadyFilesBudget(20);
+    expect(budget.reserve(8, 4)).toBe(8);
+    expect(budget.reserve(8, 4)).toBe(8);
+    expect(budget.reserve(8, 4)).toBe(4); // 4 left: enough for a batch
+    expect(budget.reserve(8, 4)).toBe(0);
+    budget.release(3);
+    expect(budget.reserve(8, 4)).toBe(0); // 3 left: below the minimum
+    budget.release(1);
+    expect(budget.reserve(8, 4)).toBe(4);
+  });
+});
