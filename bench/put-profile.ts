@@ -3,7 +3,10 @@
  * (2 KiB bodies, 8 closed-loop clients, a new key per PUT), the profile cut to the measured window.
  *
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/put-profile.js [--requests=7000]
- *     [--concurrency=8] [--body=2048] [--out=put-profile] [--main=<another build's dist/main.js>]
+ *     [--concurrency=8] [--body=2048] [--out=put-profile] [--main=<another build's dist/main.js>] [--projects=1]
+ *
+ * With --projects=N above 1 the service serves N projects (PROJECTS_FILE, as projects-scale.ts) and PUT i goes to
+ * bucket i mod N, signed by that project's own client.
  *
  * Writes bench/results/<out>.md (top self-time items, by function and by origin), bench/results/<out>.svg (a flame
  * graph: open it in a browser; hover for times, click to zoom) and bench/results/<out>.cpuprofile.gz (the cut
@@ -19,10 +22,13 @@ import { processCpuMs, removeTempDirs, repoRoot, startService, tempDir } from '.
 import { int, log, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
+import { projectsFile } from './lib/projects-file.js';
 
 const REQUESTS = option('requests', 7000);
 const CONCURRENCY = option('concurrency', 8);
 const BODY = option('body', 2048);
+const PROJECTS = option('projects', 1);
+const DATASET = 'data/annotations';
 const WARMUP = 1000;
 const TOP = 30;
 const mainArg = process.argv.find((a) => a.startsWith('--main='))?.slice('--main='.length);
@@ -33,11 +39,16 @@ async function main() {
   const info = new RunInfo();
   const name = outName('put-profile');
   const profileDir = tempDir('bench-cpu-prof-');
-  const service = await startService(
-    { DVC_DATASET_PATH: 'data/annotations' },
-    { main: mainArg, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] },
-  );
-  const putter = new S3Putter(service, Math.max(CONCURRENCY, 16));
+  const many = PROJECTS > 1 ? projectsFile(PROJECTS, DATASET) : undefined;
+  const service = await startService(many ? { PROJECTS_FILE: many.file } : { DVC_DATASET_PATH: DATASET }, {
+    main: mainArg,
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  });
+  const putters = many
+    ? many.projects.map((p) => new S3Putter({ ...p, url: service.url, region: 'us-east-1' }, CONCURRENCY))
+    : [new S3Putter(service, Math.max(CONCURRENCY, 16))];
+  const putterFor = (i: number) => putters[i % putters.length];
+  const putter = putters[0];
   let window: { from: number; to: number };
   let summary;
   let cpuMs: number;
@@ -46,6 +57,7 @@ async function main() {
     await runLoad(putter, {
       requests: WARMUP,
       concurrency: CONCURRENCY,
+      putterFor,
       object: (i) => ({ key: `ls/warmup-${i}.json`, body: paddedBody(`warmup-${i}`, BODY) }),
     });
     const cpu0 = processCpuMs(service.pid);
@@ -53,6 +65,7 @@ async function main() {
     const load = await runLoad(putter, {
       requests: REQUESTS,
       concurrency: CONCURRENCY,
+      putterFor,
       object: (i) => ({ key: `ls/profiled-${i}.json`, body: paddedBody(`profiled-${i}`, BODY) }),
     });
     window = { from, to: monotonicUs() };
@@ -61,7 +74,7 @@ async function main() {
     summary = summarize(load.samples, load.wallMs);
     log(`${int(summary.perSecond)} PUT/s, p50 ${ms(summary.p50)} ms, p99 ${ms(summary.p99)} ms; stopping the service`);
   } finally {
-    putter.close();
+    for (const p of putters) p.close();
     process.kill(service.pid, 'SIGTERM');
   }
   const profile = await readProfile(profileDir);
@@ -87,7 +100,7 @@ async function main() {
   const command = `node bench/.out/put-profile.js ${process.argv.slice(2).join(' ')}`.trim();
   const markdown = `# CPU profile of the PUT path (${name})
 
-\`node --cpu-prof\` on the service under ${int(REQUESTS)} PUTs of ${BODY}-byte bodies, ${CONCURRENCY} closed-loop
+\`node --cpu-prof\` on the service${PROJECTS > 1 ? ` serving ${PROJECTS} projects (PUT *i* into bucket *i* mod ${PROJECTS}, each signed by its project's own client)` : ''} under ${int(REQUESTS)} PUTs of ${BODY}-byte bodies, ${CONCURRENCY} closed-loop
 clients (bench/lib/s3-put.ts), new key per PUT, after ${WARMUP} warm-up PUTs; the profile is cut to the measured
 window. Flame graph: [\`${name}.svg\`](${name}.svg) (open in a browser). The cut profile:
 \`${name}.cpuprofile.gz\`.
