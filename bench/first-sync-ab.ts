@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { option, outName } from './lib/cli-options.js';
-import { flush, processCpuMs, repoRoot, startService } from './lib/processes.js';
+import { flush, processCpuMs, repoRoot, runBench, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 
 const text = (name: string, fallback?: string) =>
@@ -119,7 +119,4 @@ async function main() {
   log(`wrote ${file}`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`FAILED: ${String((error as Error)?.stack ?? error).slice(0, 4000)}\n`);
-  process.exit(1);
-});
+runBench(main);

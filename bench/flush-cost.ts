@@ -13,7 +13,7 @@
  * Writes bench/results/flush-cost.md (or --out=<name>: bench/results/<name>.md). Not a test: nothing here passes or fails on a number.
  */
 import { measuredFlush, type MeasuredFlush, putObjects } from './lib/flush-measure.js';
-import { removeTempDirs, type Service, startService } from './lib/processes.js';
+import { removeTempDirs, runBench, type Service, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
@@ -204,7 +204,4 @@ How to read it: see bench/README.md.
 `;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

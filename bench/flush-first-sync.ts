@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoad } from './lib/load.js';
-import { flush, type Service, startService, tempDir } from './lib/processes.js';
+import { flush, runBench, type Service, startService, tempDir } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
@@ -178,11 +178,4 @@ async function main() {
   log(`wrote ${file} (load ${loadAverage()})`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `FAILED: ${String((error as Error)?.stack ?? error)
-      .replace(/[^\x20-\x7e\n]/g, '?')
-      .slice(0, 4000)}\n`,
-  );
-  process.exit(1);
-});
+runBench(main);

@@ -32,7 +32,7 @@ import {
   putObjects,
 } from './lib/flush-measure.js';
 import { MEMORY_HEADER, memoryLine, memoryRow, memorySample, type MemorySample } from './lib/memory-sample.js';
-import { type Service, startService, tempDir } from './lib/processes.js';
+import { runBench, type Service, startService, tempDir } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 
@@ -290,7 +290,4 @@ async function main() {
   log(`wrote ${file} (load ${loadAverage()})`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

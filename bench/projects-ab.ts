@@ -13,7 +13,15 @@
  */
 import { resolve } from 'node:path';
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
-import { httpCall, processCpuMs, removeTempDirs, repoRoot, type Service, startService } from './lib/processes.js';
+import {
+  httpCall,
+  processCpuMs,
+  removeTempDirs,
+  repoRoot,
+  runBench,
+  type Service,
+  startService,
+} from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
@@ -169,7 +177,4 @@ ${info.markdown(command)}
 `;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

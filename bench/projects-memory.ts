@@ -12,7 +12,7 @@
 import { option, outName } from './lib/cli-options.js';
 import { MEMORY_HEADER, memoryRow } from './lib/memory-sample.js';
 import { measureProjectsMemory } from './lib/projects-memory.js';
-import { removeTempDirs } from './lib/processes.js';
+import { removeTempDirs, runBench } from './lib/processes.js';
 import { int, log, RunInfo, writeResult } from './lib/report.js';
 
 const PROJECTS = option('projects', 10);
@@ -54,7 +54,4 @@ async function main() {
   removeTempDirs();
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -22,7 +22,15 @@
  * Writes bench/results/projects-scale.md (or --out=<name>). Not a test: nothing here passes or fails on a number.
  */
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
-import { httpCall, processCpuMs, removeTempDirs, residentBytes, type Service, startService } from './lib/processes.js';
+import {
+  httpCall,
+  processCpuMs,
+  removeTempDirs,
+  residentBytes,
+  runBench,
+  type Service,
+  startService,
+} from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
@@ -384,7 +392,4 @@ figures to publish. How to read the rest: bench/README.md.
 `;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

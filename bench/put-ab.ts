@@ -13,7 +13,15 @@
  */
 import { resolve } from 'node:path';
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
-import { processCpuMs, removeTempDirs, repoRoot, type Spawned, startBaseline, startService } from './lib/processes.js';
+import {
+  processCpuMs,
+  removeTempDirs,
+  repoRoot,
+  runBench,
+  type Spawned,
+  startBaseline,
+  startService,
+} from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter, type S3Target, type SigningMode } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
@@ -191,7 +199,4 @@ A = \`${A_MAIN}\`, B = \`${B_MAIN}\`.
 `;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

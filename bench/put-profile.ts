@@ -18,7 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { originTimes, readProfile, selfTimes, windowOf } from './lib/cpu-profile.js';
 import { flameGraphSvg } from './lib/flame-graph.js';
 import { paddedBody, runLoad, summarize } from './lib/load.js';
-import { processCpuMs, removeTempDirs, repoRoot, startService, tempDir } from './lib/processes.js';
+import { processCpuMs, removeTempDirs, repoRoot, runBench, startService, tempDir } from './lib/processes.js';
 import { int, log, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
 import { option, outName } from './lib/cli-options.js';
@@ -134,7 +134,4 @@ ${info.markdown(command)}
   removeTempDirs();
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -40,9 +40,10 @@ import { measureProjectsMemory } from './lib/projects-memory.js';
 import {
   removeTempDirs,
   residentBytes,
+  runBench,
+  s3rverVersion,
   type Service,
   type Spawned,
-  s3rverVersion,
   startBaseline,
   startS3rver,
   startService,
@@ -289,7 +290,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

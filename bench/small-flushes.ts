@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paddedBody, runLoad } from './lib/load.js';
-import { httpCall, removeTempDirs, repoRoot, type Service, startService } from './lib/processes.js';
+import { httpCall, removeTempDirs, repoRoot, runBench, type Service, startService } from './lib/processes.js';
 import { projectsFile } from './lib/projects-file.js';
 import { int, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
@@ -138,7 +138,4 @@ ${info.markdown(command)}
   removeTempDirs();
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

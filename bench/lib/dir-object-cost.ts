@@ -22,9 +22,7 @@ export interface DirObjectCost {
  */
 export function dirObjectCost(service: Service, repeats = 5): DirObjectCost {
   const { md5 } = dvcOutput(embeddedDvcFile(service));
-  const listing = readFileSync(
-    join(service.dataDir, 'dvc-remote', 'files', 'md5', md5.slice(0, 2), md5.slice(2).replace(/\.dir$/, '') + '.dir'),
-  );
+  const listing = readFileSync(join(service.dataDir, 'dvc-remote', 'files', 'md5', md5.slice(0, 2), md5.slice(2)));
   const hashMs: number[] = [];
   const durableWriteMs: number[] = [];
   const tmp = join(service.dataDir, 'tmp', 'bench-dir-object.tmp');

@@ -35,6 +35,18 @@ export function removeTempDirs(): void {
 process.on('exit', cleanup);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
+/**
+ * Runs a benchmark's `main`; a failure prints its stack (non-printable bytes of a child's output replaced) and exits
+ * with 1, the services it started stopped and its temp folders removed on the way out (`cleanup`).
+ */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`FAILED: ${text.replace(/[^\x20-\x7e\n]/g, '?').slice(0, 4000)}\n`);
+    process.exit(1);
+  });
+}
+
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.add(dir);

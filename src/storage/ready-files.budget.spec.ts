@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ReadyFilesBudget, readyFilesFor, softOpenFiles } from './ready-files.budget.js';
 
 describe('readyFilesFor: the temp files made ahead that a process may hold, from its limit of open files', () => {
-  it.each([
+  it.each<[number | undefined, number, string]>([
     [undefined, 128, 'unknown: the small default'],
     [256, 128, 'a small limit: never below the default'],
     [1_024, 128, 'the common soft limit: 16 buckets under load'],
@@ -24,7 +24,7 @@ describe('softOpenFiles: the soft limit in /proc/<pid>/limits', () => {
       'Max locked memory         8388608              8388608              bytes     ',
     ].join('\n');
 
-  it.each([
+  it.each<[string, number | undefined]>([
     ['1024                 524288              ', 1_024],
     ['1048576              1048576             ', 1_048_576],
     ['unlimited            unlimited           ', undefined],
