@@ -7,6 +7,7 @@
  *   npm run build && npx tsc -p bench/tsconfig.json
  *   node bench/.out/put-ab.js --a=<other build>/dist/main.js [--a-label=main] [--b=dist/main.js] [--b-label=this]
  *     [--rounds=5] [--requests=2000] [--single=400] [--body=2048] [--signing=header|presigned] [--out=put-ab]
+ *     [--b-node-args=--flag=value,...] (B started with these Node/V8 flags: the same build twice tries a flag)
  *
  * (An older build runs from a copy of its dist/ next to a node_modules: `cp -a dist /tmp/ab/dist && ln -s
  * $PWD/node_modules /tmp/ab/node_modules`.) Writes bench/results/<out>.md. Not a test.
@@ -80,7 +81,7 @@ async function main() {
   const servers: Record<Target, Spawned & S3Target> = {
     fsync: await startBaseline('fsync'),
     a: await startService(settings, { main: resolve(A_MAIN) }),
-    b: await startService(settings, { main: B_MAIN }),
+    b: await startService(settings, { main: B_MAIN, nodeArgs: text('b-node-args')?.split(',') }),
   };
   const putters = Object.fromEntries(TARGETS.map((t) => [t, new S3Putter(servers[t], 16, SIGNING)])) as Record<
     Target,
