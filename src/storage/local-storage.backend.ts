@@ -554,8 +554,9 @@ export class LocalStorageBackend extends StorageBackend {
   }
 
   /**
-   * After an acknowledged put's rename: fsyncs the folder it landed in (shared with the other renames into it:
-   * durable-dirs.ts), then marks the intent done. Until then the key stays locked against writers, so that its
+   * After an acknowledged put's rename: fsyncs the folder it landed in, FOLDER_FSYNC_WINDOW_MS after the first
+   * rename into it (shared with the other renames into it meanwhile, and with those while it runs: durable-dirs.ts),
+   * then marks the intent done. Until then the key stays locked against writers, so that its
    * next write journals only once this one's rename is durable (the startup recovery then meets at most one pending
    * put whose rename may be lost per key, and the newest row always wins: storage-recovery.rules.ts), and so that no
    * delete removes the file and its folder before DurableDirs learns that folder (durable-dirs.ts). Readers are let
