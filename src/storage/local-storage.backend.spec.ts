@@ -7,7 +7,8 @@ import { setImmediate } from 'node:timers/promises';
 import { LocalStorageBackend } from './local-storage.backend.js';
 import { StorageError } from './storage.errors.js';
 import { READY_TEMP_FILES } from './temp-files.js';
-import { failingBody, filesUnder, tempFilesLeft, md5, putInput, readAll } from './storage-test.helpers.js';
+import { fsyncDir } from '../common/fsync-dir.js';
+import { failingBody, filesUnder, tempFilesLeft, md5, putInput, readAll, until } from './storage-test.helpers.js';
 
 describe('LocalStorageBackend on a real folder', () => {
   let root: string;
@@ -39,9 +40,20 @@ describe('LocalStorageBackend on a real folder', () => {
   });
 
   it('writes a small body to a file created ahead, and leaves none of those behind when it shuts down', async () => {
+    // Files made ahead are handed out once their slot folder's fsync ended, not as soon as they exist.
+    const slotFsyncs: string[] = [];
+    await storage.onApplicationShutdown();
+    storage = new LocalStorageBackend({
+      dataDir,
+      fsyncDir: async (dir) => {
+        await fsyncDir(dir);
+        if (dir.includes('ahead-')) slotFsyncs.push(dir);
+      },
+    });
+    await storage.onModuleInit();
     await storage.putObject(putInput('a', 'first')); // the first put of a bucket starts creating files ahead
-    for (let i = 0; i < 100 && (await filesUnder(join(dataDir, 'tmp'))).length < READY_TEMP_FILES; i++)
-      await setImmediate();
+    await until(() => slotFsyncs.length > 0);
+    await setImmediate(); // the batch is ready once the fsync's promise has been handled
     const ready = await filesUnder(join(dataDir, 'tmp'));
     expect(ready).toHaveLength(READY_TEMP_FILES);
     await storage.putObject(putInput('b', 'second'));
