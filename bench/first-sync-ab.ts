@@ -16,18 +16,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { option, outName } from './lib/cli-options.js';
+import { option, outName, textOption } from './lib/cli-options.js';
 import { flush, processCpuMs, repoRoot, runBench, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 
-const text = (name: string, fallback?: string) =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const ROUNDS = option('rounds', 2);
-const SNAPSHOT = text('snapshot');
-const CPU_PROF = text('cpu-prof');
+const SNAPSHOT = textOption('snapshot');
+const CPU_PROF = textOption('cpu-prof');
 const BUILDS = [
-  { label: text('a-label', 'A')!, main: text('a') && resolve(text('a')!) },
-  { label: text('b-label', 'B')!, main: resolve(text('b', `${repoRoot}/dist/main.js`)!) },
+  { label: textOption('a-label', 'A'), main: textOption('a') && resolve(textOption('a')!) },
+  { label: textOption('b-label', 'B'), main: resolve(textOption('b', `${repoRoot}/dist/main.js`)) },
 ];
 
 interface Run {

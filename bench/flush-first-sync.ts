@@ -19,15 +19,14 @@ import { runLoad } from './lib/load.js';
 import { flush, runBench, type Service, startService, tempDir } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
-import { option, outName } from './lib/cli-options.js';
+import { option, outName, textOption } from './lib/cli-options.js';
 
 const OBJECTS = option('objects', 100_000);
 const CHANGES = option('changes', 100);
 const REPEATS = option('repeats', 3);
 const FILL_CONCURRENCY = 16;
-const text = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const SNAPSHOT = text('snapshot');
-const CPU_PROF = text('cpu-prof');
+const SNAPSHOT = textOption('snapshot');
+const CPU_PROF = textOption('cpu-prof');
 /** Fixed credentials, so that a snapshot's objects are served by the next run's service too. */
 const KEYS = { S3_ACCESS_KEY_ID: 'AKBENCHFIRSTSYNC', S3_SECRET_ACCESS_KEY: 'bench-first-sync-secret-0123456789' };
 

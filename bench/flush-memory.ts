@@ -21,7 +21,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { option, outName } from './lib/cli-options.js';
+import { option, outName, textOption } from './lib/cli-options.js';
 import { type CpuProfile, readProfile, selfTimes, windowOf } from './lib/cpu-profile.js';
 import {
   DIRECTORY_DATASET,
@@ -48,27 +48,26 @@ const FILL_IN_PROCESS = process.argv.includes('--fill-in-process');
 const CPU_PROF = process.argv.includes('--cpu-prof');
 const TOP = 25;
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-const text = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const SNAPSHOT = text('snapshot');
-const HEAP_SNAPSHOT = text('heap-snapshot');
-const MAIN = text('main');
+const SNAPSHOT = textOption('snapshot');
+const HEAP_SNAPSHOT = textOption('heap-snapshot');
+const MAIN = textOption('main');
 /** Fixed credentials, so that a snapshot's objects are served by the next run's service too. */
 const KEYS = { accessKeyId: 'AKBENCHFLUSHMEMORY', secretAccessKey: 'bench-flush-memory-secret-0123456789' };
 /** `--service-env=NAME=value,NAME=value`: more environment for the big service (e.g. glibc's MALLOC_ARENA_MAX). */
 const SERVICE_ENV = Object.fromEntries(
-  (text('service-env') ?? '')
+  (textOption('service-env') ?? '')
     .split(',')
     .filter(Boolean)
     .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
 const SETTINGS = { DVC_DATASET_PATH: DIRECTORY_DATASET };
 /** `--node-args=--trace-gc,...`: more Node/V8 flags for both services (their output: `--service-log`). */
-const NODE_ARGS = (text('node-args') ?? '').split(',').filter(Boolean);
+const NODE_ARGS = (textOption('node-args') ?? '').split(',').filter(Boolean);
 /**
  * Where to write the big service's last output (20,000 characters) once its incremental flushes are done; the small
  * one's goes to the same name + `.small`.
  */
-const SERVICE_LOG = text('service-log');
+const SERVICE_LOG = textOption('service-log');
 /**
  * `--gap=<ms>`: idle time before each repeat's PUTs. `npm run bench` runs the dvc CLI between two repeats (~20 s), long
  * enough for the heap release (heap.release.ts) and V8's memory reducer to run between two flushes; 0 runs them back

@@ -24,7 +24,7 @@ import {
 } from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
-import { option, outName } from './lib/cli-options.js';
+import { option, outName, textOption } from './lib/cli-options.js';
 import { projectsFile } from './lib/projects-file.js';
 
 const PROJECTS = option('projects', 50);
@@ -34,16 +34,14 @@ const CONCURRENCY = 8;
 const BODY = 2048;
 const WARMUP = 1000;
 const DATASET = 'data/annotations';
-const text = (name: string, fallback?: string) =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 
-const A_MAIN = text('a');
-const B_MAIN = resolve(text('b', `${repoRoot}/dist/main.js`)!);
+const A_MAIN = textOption('a');
+const B_MAIN = resolve(textOption('b', `${repoRoot}/dist/main.js`));
 type Target = 'a' | 'b' | 'single';
 const LABELS: Record<Target, string> = {
-  a: `${text('a-label', 'A')}, ${PROJECTS} projects`,
-  b: `${text('b-label', 'B')}, ${PROJECTS} projects`,
-  single: `${text('b-label', 'B')}, 1 project`,
+  a: `${textOption('a-label', 'A')}, ${PROJECTS} projects`,
+  b: `${textOption('b-label', 'B')}, ${PROJECTS} projects`,
+  single: `${textOption('b-label', 'B')}, 1 project`,
 };
 const TARGETS: Target[] = ['a', 'b', 'single'];
 

@@ -25,24 +25,22 @@ import {
 } from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter, type S3Target, type SigningMode } from './lib/s3-put.js';
-import { option, outName } from './lib/cli-options.js';
+import { option, outName, textOption } from './lib/cli-options.js';
 
 const ROUNDS = option('rounds', 5);
 const REQUESTS = option('requests', 2000);
 const SINGLE = option('single', 400);
 const BODY = option('body', 2048);
 const WARMUP = 500;
-const text = (name: string, fallback?: string) =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 
-const A_MAIN = text('a');
-const B_MAIN = resolve(text('b', `${repoRoot}/dist/main.js`)!);
-const LABELS = { fsync: 'fsync floor', a: text('a-label', 'A')!, b: text('b-label', 'B')! };
+const A_MAIN = textOption('a');
+const B_MAIN = resolve(textOption('b', `${repoRoot}/dist/main.js`));
+const LABELS = { fsync: 'fsync floor', a: textOption('a-label', 'A'), b: textOption('b-label', 'B') };
 type Target = keyof typeof LABELS;
 const TARGETS: Target[] = ['fsync', 'a', 'b'];
 const CLIENTS = [8, 1];
 /** `header` (Authorization, as boto3 sends by default) or `presigned` (query string, as `npm run bench` sends). */
-const SIGNING = text('signing', 'header') as SigningMode;
+const SIGNING = textOption('signing', 'header') as SigningMode;
 
 interface Result {
   round: number;
@@ -81,7 +79,7 @@ async function main() {
   const servers: Record<Target, Spawned & S3Target> = {
     fsync: await startBaseline('fsync'),
     a: await startService(settings, { main: resolve(A_MAIN) }),
-    b: await startService(settings, { main: B_MAIN, nodeArgs: text('b-node-args')?.split(',') }),
+    b: await startService(settings, { main: B_MAIN, nodeArgs: textOption('b-node-args')?.split(',') }),
   };
   const putters = Object.fromEntries(TARGETS.map((t) => [t, new S3Putter(servers[t], 16, SIGNING)])) as Record<
     Target,

@@ -21,7 +21,7 @@ import { paddedBody, runLoad, summarize } from './lib/load.js';
 import { processCpuMs, removeTempDirs, repoRoot, runBench, startService, tempDir } from './lib/processes.js';
 import { int, log, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
-import { option, outName } from './lib/cli-options.js';
+import { option, outName, textOption } from './lib/cli-options.js';
 import { projectsFile } from './lib/projects-file.js';
 
 const REQUESTS = option('requests', 7000);
@@ -31,7 +31,7 @@ const PROJECTS = option('projects', 1);
 const DATASET = 'data/annotations';
 const WARMUP = 1000;
 const TOP = 30;
-const mainArg = process.argv.find((a) => a.startsWith('--main='))?.slice('--main='.length);
+const mainArg = textOption('main');
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 

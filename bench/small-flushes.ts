@@ -17,14 +17,14 @@ import { httpCall, removeTempDirs, repoRoot, runBench, type Service, startServic
 import { projectsFile } from './lib/projects-file.js';
 import { int, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
-import { option, outName } from './lib/cli-options.js';
+import { option, outName, textOption } from './lib/cli-options.js';
 
 const PROJECTS = option('projects', 50);
 const PER = option('per', 40);
 const ROUNDS = option('rounds', 3);
 const BODY = 2048;
 const CONCURRENCY = 8;
-const buildA = process.argv.find((a) => a.startsWith('--a='))?.slice('--a='.length);
+const buildA = textOption('a');
 
 /** utime + stime of the process, and of its waited-for children (fields 14–17 of /proc/<pid>/stat), in ms. */
 function cpuMs(pid: number): { own: number; children: number } {

@@ -17,6 +17,13 @@ export function option(name: string, fallback: number): number {
   return value;
 }
 
+/** A text `--<name>=value` from the command line (the value may hold `=`), or the fallback. */
+export function textOption(name: string): string | undefined;
+export function textOption(name: string, fallback: string): string;
+export function textOption(name: string, fallback?: string): string | undefined {
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+}
+
 /** A boolean `--<name>` switch. */
 export function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);
