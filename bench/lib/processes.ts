@@ -36,13 +36,14 @@ process.on('exit', cleanup);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 /**
- * Runs a benchmark's `main`; a failure prints its stack (non-printable bytes of a child's output replaced) and exits
+ * Runs a benchmark's `main`; a failure prints its stack (control bytes of a child's output replaced) and exits
  * with 1, the services it started stopped and its temp folders removed on the way out (`cleanup`).
  */
 export function runBench(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`FAILED: ${text.replace(/[^\x20-\x7e\n]/g, '?').slice(0, 4000)}\n`);
+    // eslint-disable-next-line no-control-regex -- control bytes are what is replaced
+    process.stderr.write(`FAILED: ${text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?').slice(0, 4000)}\n`);
     process.exit(1);
   });
 }
