@@ -15,18 +15,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { option, outName, textOption } from './lib/cli-options.js';
+import { join } from 'node:path';
+import { abBuilds, option, outName, textOption } from './lib/cli-options.js';
 import { flush, processCpuMs, repoRoot, runBench, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 
 const ROUNDS = option('rounds', 2);
 const SNAPSHOT = textOption('snapshot');
 const CPU_PROF = textOption('cpu-prof');
-const BUILDS = [
-  { label: textOption('a-label', 'A'), main: textOption('a') && resolve(textOption('a')!) },
-  { label: textOption('b-label', 'B'), main: resolve(textOption('b', `${repoRoot}/dist/main.js`)) },
-];
+const BUILDS = abBuilds(`${repoRoot}/dist/main.js`);
 
 interface Run {
   round: number;

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 /** --out=<name> writes bench/results/<name>.md instead of the default (e.g. for a one-off bigger run). */
 export function outName(fallback: string): string {
   const arg = process.argv.find((a) => a.startsWith('--out='));
@@ -27,4 +29,13 @@ export function textOption(name: string, fallback?: string): string | undefined 
 /** A boolean `--<name>` switch. */
 export function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);
+}
+
+/** The two builds of an A/B benchmark: `--a=<build>/dist/main.js` (required by the caller), `--b` (default: `thisBuild`), and their `--a-label`/`--b-label`. */
+export function abBuilds(thisBuild: string): [{ label: string; main?: string }, { label: string; main: string }] {
+  const a = textOption('a');
+  return [
+    { label: textOption('a-label', 'A'), main: a && resolve(a) },
+    { label: textOption('b-label', 'B'), main: resolve(textOption('b', thisBuild)) },
+  ];
 }

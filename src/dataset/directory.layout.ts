@@ -125,14 +125,14 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
         throw new Error(`the teammate's dataset lists ${relpath} (${md5}) but the DVC remote does not have it`);
       items.set(relpath, { md5, size: bytes.length });
     }
-    const dir = (await this.listingOf(items)).toDirObject();
+    const dir = await (await this.listingOf(items)).toDirObjectYielding();
     const files = [...offered].map(([hash, source]) => ({ hash, source }));
     return {
       hash: dir.hash,
       size: dir.size,
       nfiles: dir.nfiles,
       files,
-      dirObject: { hash: dir.hash, content: dir.content, hashed: true }, // hashed once, by toDirObject
+      dirObject: { hash: dir.hash, content: dir.content, hashed: true }, // hashed once, by toDirObjectYielding
     };
   }
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   buildDirObject,
-  buildDirObjectYielding,
   DirListing,
   isIgnoredByDvc,
   parseDirObject,
@@ -127,13 +126,13 @@ describe('buildDirObject', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
     try {
-      const yielding = await buildDirObjectYielding(files);
+      const yielding = await (await DirListing.ofYielding(files)).toDirObjectYielding();
       expect(yielding).toEqual(buildDirObject(files));
       expect(ticks).toBeGreaterThan(0);
     } finally {
       clearInterval(timer);
     }
-    await expect(buildDirObjectYielding([...named('a'), ...named('a')])).rejects.toThrow(/listed twice/);
+    await expect(DirListing.ofYielding([...named('a'), ...named('a')])).rejects.toThrow(/listed twice/);
   });
 });
 
@@ -201,6 +200,14 @@ describe('DirListing.withChanges', () => {
       files = applied(files, changes);
       expectSame(listing.toDirObject(), buildDirObject(files));
     }
+  });
+
+  it('gives the same id when hashed a slice per turn of the event loop (a listing of many slices)', async () => {
+    const files = Array.from({ length: 6000 }, (_, i) => file(`objects/${String(i).padStart(6, '0')}.json`, `${i}`));
+    const listing = DirListing.of(files);
+    const dir = await listing.toDirObjectYielding();
+    expect(dir.content.length).toBeGreaterThan(256 * 1024);
+    expectSame(dir, buildDirObject(files));
   });
 
   it('checks every entry it adds as a full build does', () => {

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compareCodePoints } from './code-point.order.js';
 import { DvcFormatError } from './dvc-format.error.js';
-import { isObjectId, md5Hex } from './md5.util.js';
+import { isObjectId, md5Hex, md5HexYielding } from './md5.util.js';
 import { pythonJsonString } from './python-json.encoder.js';
 
 /** One file of a directory output, as listed in its `.dir` object. */
@@ -120,6 +120,12 @@ export class DirListing {
     return { hash: `${md5Hex(content)}.dir`, content, size: this.size, nfiles: this.relpaths.length };
   }
 
+  /** The same, its md5 computed a slice per turn of the event loop (`md5HexYielding`): PUTs go on meanwhile. */
+  async toDirObjectYielding(): Promise<DirObject> {
+    const content = this.content;
+    return { hash: `${await md5HexYielding(content)}.dir`, content, size: this.size, nfiles: this.relpaths.length };
+  }
+
   private assembled(
     pieces: ReadonlyArray<{ from: number; to: number } | { relpath: string; entry: string; size: number }>,
     size: number,
@@ -206,11 +212,6 @@ export class DirListing {
 /** The `.dir` object DVC 3 would write for these files (`DirListing.of`). */
 export function buildDirObject(files: readonly DirFile[]): DirObject {
   return DirListing.of(files).toDirObject();
-}
-
-/** The same, built a slice of entries per turn of the event loop (`DirListing.ofYielding`). */
-export async function buildDirObjectYielding(files: readonly DirFile[]): Promise<DirObject> {
-  return (await DirListing.ofYielding(files)).toDirObject();
 }
 
 /** One entry of a `.dir`, checked: sort_keys=True puts "md5" before "relpath"; separators are Python's ", " and ": ". */

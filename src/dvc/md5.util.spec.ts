@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { contentMd5Base64, isObjectId, md5Hex, md5OfFile, md5OfStream } from './md5.util.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { contentMd5Base64, isObjectId, md5Hex, md5HexYielding, md5OfFile, md5OfStream } from './md5.util.js';
 
 describe('md5 helpers', () => {
   it.each([
@@ -15,6 +16,24 @@ describe('md5 helpers', () => {
   ])('md5Hex(%j) = %s', (input, md5) => {
     expect(md5Hex(input)).toBe(md5);
     expect(md5Hex(Buffer.from(input))).toBe(md5);
+  });
+
+  // Slices are 256 KiB: the sizes around a slice's end, and several slices.
+  it.each([0, 1, 256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1, 3 * 256 * 1024 + 77])(
+    'md5HexYielding of %i bytes = md5Hex',
+    async (length) => {
+      const bytes = Buffer.alloc(length, 0);
+      for (let i = 0; i < length; i++) bytes[i] = (i * 31 + (i >> 9)) & 0xff;
+      await expect(md5HexYielding(bytes)).resolves.toBe(md5Hex(bytes));
+    },
+  );
+
+  it('md5HexYielding lets the event loop serve others between slices (a PUT during a flush)', async () => {
+    const turns: string[] = [];
+    const hashing = md5HexYielding(Buffer.alloc(4 * 1024 * 1024, 1)).then(() => turns.push('hashed'));
+    const other = nextTurn().then(() => turns.push('other'));
+    await Promise.all([hashing, other]);
+    expect(turns).toEqual(['other', 'hashed']);
   });
 
   it('hashes a stream chunk by chunk, with its byte length', async () => {

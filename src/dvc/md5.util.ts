@@ -1,10 +1,27 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** DVC 3 hashes the raw bytes with plain MD5 (docs/dvc-format.md "Hashing"); no CRLF normalisation as in DVC 2. */
 export function md5Hex(data: Buffer | string): string {
   return createHash('md5').update(data).digest('hex');
+}
+
+/** Bytes hashed between two turns of the event loop by `md5HexYielding`: ~0.4 ms of MD5 on this machine. */
+const BYTES_PER_TURN = 256 * 1024;
+
+/**
+ * The same, a slice per turn of the event loop: a `.dir` of 100,000 files is 6.6 MB, ~10 ms of MD5 in one block,
+ * which would hold up every PUT that arrives meanwhile (invariant 7).
+ */
+export async function md5HexYielding(data: Buffer): Promise<string> {
+  const hash = createHash('md5');
+  for (let at = 0; at < data.length; at += BYTES_PER_TURN) {
+    if (at > 0) await nextTurn();
+    hash.update(data.subarray(at, at + BYTES_PER_TURN));
+  }
+  return hash.digest('hex');
 }
 
 export interface HashedBytes {

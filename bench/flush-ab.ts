@@ -1,0 +1,125 @@
+/**
+ * Incremental flushes of two builds (A/B), interleaved in one run: the way to judge a change of the 100-change flush
+ * on a shared, noisy machine, where two runs of `flush-memory.ts` minutes apart differ by more than the change.
+ * Both builds serve one directory dataset of N objects each (filled through S3 and flushed once, untimed), then take
+ * turns: each repeat PUTs the same `--changes` updates into both (spread over the key range, as `npm run bench`
+ * makes them), runs `sync(1)` (so that neither pays for the other's dirty pages) and flushes each, the order
+ * alternating from repeat to repeat. Reports `lastFlush.durationMs` and the service's CPU time (/proc) per flush.
+ *
+ *   npm run build && npx tsc -p bench/tsconfig.json
+ *   node bench/.out/flush-ab.js --a=<other build>/dist/main.js [--a-label=main] [--b=dist/main.js] [--b-label=this]
+ *     [--objects=100000] [--changes=100] [--repeats=9] [--out=flush-ab]
+ *
+ * (An older build runs from a copy of its dist/ next to a node_modules, as for put-ab.ts.) Writes
+ * bench/results/<out>.md. Not a test.
+ */
+import { execFileSync } from 'node:child_process';
+import { abBuilds, option, outName } from './lib/cli-options.js';
+import {
+  datasetBody,
+  datasetKey,
+  DIRECTORY_DATASET,
+  type MeasuredFlush,
+  measuredFlush,
+  putObjects,
+} from './lib/flush-measure.js';
+import { repoRoot, runBench, type Service, startService } from './lib/processes.js';
+import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
+import { S3Putter } from './lib/s3-put.js';
+
+const OBJECTS = option('objects', 100_000);
+const CHANGES = option('changes', 100);
+const REPEATS = option('repeats', 9);
+const BUILDS = abBuilds(`${repoRoot}/dist/main.js`);
+
+interface Flushed extends MeasuredFlush {
+  repeat: number;
+  label: string;
+  load: string;
+}
+
+/** The same `CHANGES` keys for both builds in one repeat, spread over the key range. */
+function changed(repeat: number): number[] {
+  const stride = Math.max(1, Math.floor(OBJECTS / CHANGES));
+  return Array.from({ length: Math.min(CHANGES, OBJECTS) }, (_, k) => (k * stride + repeat) % OBJECTS);
+}
+
+async function main() {
+  if (!BUILDS[0].main) throw new Error('--a=<other build>/dist/main.js is required');
+  const info = new RunInfo();
+  const served: Array<{ label: string; service: Service; putter: S3Putter }> = [];
+  const runs: Flushed[] = [];
+  try {
+    for (const build of BUILDS) {
+      const service = await startService({ DVC_DATASET_PATH: DIRECTORY_DATASET }, { main: build.main });
+      const putter = new S3Putter(service, 16, 'presigned');
+      served.push({ label: build.label, service, putter });
+      const fillMs = await putObjects(service, putter, OBJECTS, (i) => ({
+        key: datasetKey(i),
+        body: datasetBody(i, 0),
+      }));
+      execFileSync('sync');
+      const first = await measuredFlush(service, `${build.label}: first flush`);
+      log(`${build.label}: ${int(OBJECTS)} objects PUT in ${int(fillMs)} ms, first flush ${int(first.durationMs)} ms`);
+    }
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      const keys = changed(repeat);
+      for (const { service, putter } of served)
+        await putObjects(service, putter, keys.length, (n) => ({
+          key: datasetKey(keys[n]),
+          body: datasetBody(keys[n], repeat),
+        }));
+      for (const { label, service } of repeat % 2 === 1 ? served : [...served].reverse()) {
+        execFileSync('sync');
+        const load = loadAverage().split(' ')[0];
+        const flushed = await measuredFlush(service, `${label}: ${CHANGES} changes, repeat ${repeat}`);
+        if (flushed.updated !== keys.length)
+          throw new Error(`${label}: repeat ${repeat} updated ${flushed.updated} files, not ${keys.length}`);
+        runs.push({ ...flushed, repeat, label, load });
+        log(
+          `repeat ${repeat} ${label}: ${int(flushed.durationMs)} ms, CPU ${int(flushed.serverCpuMs)} ms (load ${load})`,
+        );
+      }
+    }
+  } finally {
+    for (const { service, putter } of served) {
+      putter.close();
+      await service.kill();
+    }
+  }
+  info.finish();
+  const mine = (label: string) => runs.filter((r) => r.label === label);
+  const [a, b] = BUILDS.map((build) => mine(build.label));
+  const wall = (list: Flushed[]) => median(list.map((r) => r.durationMs));
+  const cpu = (list: Flushed[]) => median(list.map((r) => r.serverCpuMs));
+  // Same-repeat ratios: the two flushes of a repeat ran seconds apart, under the same background load.
+  const ratios = b.map((run, i) => run.durationMs / a[i].durationMs);
+  const command = `node bench/.out/flush-ab.js ${process.argv.slice(2).join(' ')}`;
+  const file = writeResult(
+    outName('flush-ab'),
+    [
+      `# ${int(CHANGES)} changes into ${int(OBJECTS)} files, A/B: ${BUILDS.map((x) => `${x.label} = \`${x.main}\``).join(', ')}`,
+      '',
+      '| build | flush ms (median) | service CPU ms (median) |',
+      '|---|---:|---:|',
+      ...BUILDS.map((build, i) => `| ${build.label} | ${int(wall([a, b][i]))} | ${int(cpu([a, b][i]))} |`),
+      '',
+      `${BUILDS[1].label} ÷ ${BUILDS[0].label}: median of the same-repeat ratios ${median(ratios).toFixed(2)}×; ` +
+        `ratio of the medians: wall ${(wall(b) / wall(a)).toFixed(2)}×, CPU ${(cpu(b) / cpu(a)).toFixed(2)}×.`,
+      '',
+      '| repeat | build | flush ms (lastFlush.durationMs) | POST wall ms | service CPU ms | objects uploaded | load (1 min) |',
+      '|---:|---|---:|---:|---:|---:|---|',
+      ...runs.map(
+        (r) =>
+          `| ${r.repeat} | ${r.label} | ${int(r.durationMs)} | ${int(r.wallMs)} | ${int(r.serverCpuMs)} | ${r.uploadedObjects} | ${r.load} |`,
+      ),
+      '',
+      '## Machine',
+      '',
+      info.markdown(command),
+    ].join('\n'),
+  );
+  log(`wrote ${file}`);
+}
+
+runBench(main);
