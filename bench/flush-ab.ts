@@ -22,6 +22,7 @@ import {
   type MeasuredFlush,
   measuredFlush,
   putObjects,
+  spreadChanges,
 } from './lib/flush-measure.js';
 import { repoRoot, runBench, type Service, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
@@ -36,12 +37,6 @@ interface Flushed extends MeasuredFlush {
   repeat: number;
   label: string;
   load: string;
-}
-
-/** The same `CHANGES` keys for both builds in one repeat, spread over the key range. */
-function changed(repeat: number): number[] {
-  const stride = Math.max(1, Math.floor(OBJECTS / CHANGES));
-  return Array.from({ length: Math.min(CHANGES, OBJECTS) }, (_, k) => (k * stride + repeat) % OBJECTS);
 }
 
 async function main() {
@@ -63,7 +58,7 @@ async function main() {
       log(`${build.label}: ${int(OBJECTS)} objects PUT in ${int(fillMs)} ms, first flush ${int(first.durationMs)} ms`);
     }
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
-      const keys = changed(repeat);
+      const keys = spreadChanges(OBJECTS, CHANGES, repeat); // the same for both builds
       for (const { service, putter } of served)
         await putObjects(service, putter, keys.length, (n) => ({
           key: datasetKey(keys[n]),

@@ -12,7 +12,7 @@
  *
  * Writes bench/results/flush-cost.md (or --out=<name>: bench/results/<name>.md). Not a test: nothing here passes or fails on a number.
  */
-import { measuredFlush, type MeasuredFlush, putObjects } from './lib/flush-measure.js';
+import { measuredFlush, type MeasuredFlush, putObjects, spreadChanges } from './lib/flush-measure.js';
 import { removeTempDirs, runBench, type Service, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
@@ -131,12 +131,7 @@ async function main() {
     // The measured flushes: interleaved, CHANGES updates of existing annotations spread over the whole key range.
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       for (const subject of subjects) {
-        const stride = Math.max(1, Math.floor(subject.objects / CHANGES));
-        const indexes = Array.from(
-          { length: Math.min(CHANGES, subject.objects) },
-          (_, k) => (k * stride + repeat) % subject.objects,
-        );
-        await write(subject, indexes, repeat);
+        await write(subject, spreadChanges(subject.objects, CHANGES, repeat), repeat);
         const measured = await measuredFlush(subject.service, subject.name);
         subject.repeats.push(measured);
         log(

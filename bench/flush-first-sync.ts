@@ -15,6 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { spreadChanges } from './lib/flush-measure.js';
 import { runLoad } from './lib/load.js';
 import { flush, runBench, type Service, startService, tempDir } from './lib/processes.js';
 import { int, loadAverage, log, median, RunInfo, writeResult } from './lib/report.js';
@@ -134,12 +135,7 @@ async function main() {
   );
   const incremental: Array<{ ms: number; cpu: number }> = [];
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
-    const stride = Math.max(1, Math.floor(OBJECTS / CHANGES));
-    await write(
-      service,
-      Array.from({ length: Math.min(CHANGES, OBJECTS) }, (_, k) => (k * stride + repeat) % OBJECTS),
-      repeat,
-    );
+    await write(service, spreadChanges(OBJECTS, CHANGES, repeat), repeat);
     const c0 = cpuMs(service.pid);
     const a = await flush(service);
     incremental.push({ ms: a.status.lastFlush!.durationMs, cpu: cpuMs(service.pid) - c0 });

@@ -30,6 +30,7 @@ import {
   measuredFlush,
   type MeasuredFlush,
   putObjects,
+  spreadChanges,
 } from './lib/flush-measure.js';
 import { MEMORY_HEADER, memoryLine, memoryRow, memorySample, type MemorySample } from './lib/memory-sample.js';
 import { runBench, type Service, startService, tempDir } from './lib/processes.js';
@@ -100,12 +101,6 @@ async function filledDataDir(): Promise<string> {
   await service.kill(); // SIGKILL: a graceful stop would flush them (the PUTs are durable once acknowledged)
   if (SNAPSHOT) execFileSync('cp', ['-a', dataDir, SNAPSHOT]);
   return dataDir;
-}
-
-/** `CHANGES` updates of existing objects spread over the key range (as `npm run bench` makes them). */
-function changed(size: number, repeat: number): number[] {
-  const stride = Math.max(1, Math.floor(size / CHANGES));
-  return Array.from({ length: Math.min(CHANGES, size) }, (_, k) => (k * stride + repeat) % size);
 }
 
 /** Sends SIGUSR2 and waits for the `.heapsnapshot` file to be complete (its size stops changing). */
@@ -210,12 +205,12 @@ async function main() {
   const smallFlushes: MeasuredFlush[] = [];
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
     await delay(GAP_MS);
-    const bigChanged = changed(OBJECTS, repeat);
+    const bigChanged = spreadChanges(OBJECTS, CHANGES, repeat);
     await putObjects(big, bigPutter, bigChanged.length, (n) => object(repeat)(bigChanged[n]));
     const from = monotonicUs();
     bigFlushes.push(await measuredFlush(big, `${CHANGES} changes into ${OBJECTS}`));
     if (repeat > 1) windows.push({ from, to: monotonicUs() });
-    const smallChanged = changed(SMALL, repeat);
+    const smallChanged = spreadChanges(SMALL, CHANGES, repeat);
     await putObjects(small, smallPutter, smallChanged.length, (n) => object(repeat)(smallChanged[n]));
     smallFlushes.push(await measuredFlush(small, `${CHANGES} changes into ${SMALL}`));
     const [b, s] = [bigFlushes.at(-1)!, smallFlushes.at(-1)!];

@@ -11,7 +11,6 @@
  *
  * Writes bench/results/<out>.md. Not a test.
  */
-import { resolve } from 'node:path';
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
 import {
   httpCall,
@@ -24,7 +23,7 @@ import {
 } from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
-import { option, outName, textOption } from './lib/cli-options.js';
+import { abBuilds, option, outName } from './lib/cli-options.js';
 import { projectsFile } from './lib/projects-file.js';
 
 const PROJECTS = option('projects', 50);
@@ -35,13 +34,13 @@ const BODY = 2048;
 const WARMUP = 1000;
 const DATASET = 'data/annotations';
 
-const A_MAIN = textOption('a');
-const B_MAIN = resolve(textOption('b', `${repoRoot}/dist/main.js`));
+const [A, B] = abBuilds(`${repoRoot}/dist/main.js`);
+const [A_MAIN, B_MAIN] = [A.main, B.main];
 type Target = 'a' | 'b' | 'single';
 const LABELS: Record<Target, string> = {
-  a: `${textOption('a-label', 'A')}, ${PROJECTS} projects`,
-  b: `${textOption('b-label', 'B')}, ${PROJECTS} projects`,
-  single: `${textOption('b-label', 'B')}, 1 project`,
+  a: `${A.label}, ${PROJECTS} projects`,
+  b: `${B.label}, ${PROJECTS} projects`,
+  single: `${B.label}, 1 project`,
 };
 const TARGETS: Target[] = ['a', 'b', 'single'];
 
@@ -69,7 +68,7 @@ async function main() {
   const results: Result[] = [];
   try {
     for (const target of TARGETS) {
-      const main = resolve(target === 'a' ? A_MAIN : B_MAIN);
+      const main = target === 'a' ? A_MAIN : B_MAIN;
       const settings: Record<string, string> =
         target === 'single' ? { DVC_DATASET_PATH: DATASET } : { PROJECTS_FILE: file };
       const service = await startService(settings, { main });

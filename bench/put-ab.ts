@@ -12,7 +12,6 @@
  * (An older build runs from a copy of its dist/ next to a node_modules: `cp -a dist /tmp/ab/dist && ln -s
  * $PWD/node_modules /tmp/ab/node_modules`.) Writes bench/results/<out>.md. Not a test.
  */
-import { resolve } from 'node:path';
 import { type LatencySummary, paddedBody, runLoad, summarize } from './lib/load.js';
 import {
   processCpuMs,
@@ -25,7 +24,7 @@ import {
 } from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter, type S3Target, type SigningMode } from './lib/s3-put.js';
-import { option, outName, textOption } from './lib/cli-options.js';
+import { abBuilds, option, outName, textOption } from './lib/cli-options.js';
 
 const ROUNDS = option('rounds', 5);
 const REQUESTS = option('requests', 2000);
@@ -33,9 +32,9 @@ const SINGLE = option('single', 400);
 const BODY = option('body', 2048);
 const WARMUP = 500;
 
-const A_MAIN = textOption('a');
-const B_MAIN = resolve(textOption('b', `${repoRoot}/dist/main.js`));
-const LABELS = { fsync: 'fsync floor', a: textOption('a-label', 'A'), b: textOption('b-label', 'B') };
+const [A, B] = abBuilds(`${repoRoot}/dist/main.js`);
+const [A_MAIN, B_MAIN] = [A.main, B.main];
+const LABELS = { fsync: 'fsync floor', a: A.label, b: B.label };
 type Target = keyof typeof LABELS;
 const TARGETS: Target[] = ['fsync', 'a', 'b'];
 const CLIENTS = [8, 1];
@@ -78,7 +77,7 @@ async function main() {
   const settings = { DVC_DATASET_PATH: 'data/annotations' };
   const servers: Record<Target, Spawned & S3Target> = {
     fsync: await startBaseline('fsync'),
-    a: await startService(settings, { main: resolve(A_MAIN) }),
+    a: await startService(settings, { main: A_MAIN }),
     b: await startService(settings, { main: B_MAIN, nodeArgs: textOption('b-node-args')?.split(',') }),
   };
   const putters = Object.fromEntries(TARGETS.map((t) => [t, new S3Putter(servers[t], 16, SIGNING)])) as Record<

@@ -34,6 +34,7 @@ import {
   measuredFlush,
   type MeasuredFlush,
   putObjects,
+  spreadChanges,
 } from './lib/flush-measure.js';
 import { paddedBody, runLoad } from './lib/load.js';
 import { measureProjectsMemory } from './lib/projects-memory.js';
@@ -208,10 +209,7 @@ async function syncSection(dvc: DvcCliJob): Promise<SideBySide['sync']> {
     const dvcIncremental: DvcJobTimes[] = [];
     for (let repeat = 1; repeat <= params.repeats; repeat++) {
       // `changes` updates of existing objects spread over the whole key range, the same on all three.
-      const changed = (size: number) => {
-        const stride = Math.max(1, Math.floor(size / params.changes));
-        return Array.from({ length: Math.min(params.changes, size) }, (_, k) => (k * stride + repeat) % size);
-      };
+      const changed = (size: number) => spreadChanges(size, params.changes, repeat);
       const bigChanged = changed(params.objects);
       const smallChanged = changed(params.small);
       const update = (indexes: number[]) => (n: number) => object(repeat)(indexes[n]);

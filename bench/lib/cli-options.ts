@@ -31,7 +31,10 @@ export function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);
 }
 
-/** The two builds of an A/B benchmark: `--a=<build>/dist/main.js` (required by the caller), `--b` (default: `thisBuild`), and their `--a-label`/`--b-label`. */
+/**
+ * The two builds of an A/B benchmark, paths resolved: `--a=<build>/dist/main.js` (the caller requires it), `--b`
+ * (default: `thisBuild`), and their `--a-label`/`--b-label` (default: A and B).
+ */
 export function abBuilds(thisBuild: string): [{ label: string; main?: string }, { label: string; main: string }] {
   const a = textOption('a');
   return [

@@ -16,6 +16,15 @@ export function datasetBody(i: number, version: number): Buffer {
   );
 }
 
+/**
+ * The indexes of `changes` updates of existing objects spread over a key range of `size` (stride size/changes,
+ * shifted by `repeat` so that each repeat updates other keys): how every flush benchmark picks the 100 changes.
+ */
+export function spreadChanges(size: number, changes: number, repeat: number): number[] {
+  const stride = Math.max(1, Math.floor(size / changes));
+  return Array.from({ length: Math.min(changes, size) }, (_, k) => (k * stride + repeat) % size);
+}
+
 /** PUTs `count` objects through the S3 API (16 clients, as a bulk writer would); returns the wall time in ms. */
 export async function putObjects(
   service: Service,

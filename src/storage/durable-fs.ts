@@ -42,8 +42,9 @@ const SMALL_BODY = 64 * 1024;
  * journals its row meanwhile). The bytes must be fsynced before a rename makes them the object: with delayed
  * allocation, ext4 can otherwise keep the new name and lose the bytes. The temp file's NAME is durable only when
  * `temp` was created ahead (`named`, temp-files.ts); otherwise the put waits for the fsync of the folder its file is
- * renamed into before it answers (local-storage.backend.ts `commit`), so that it never relies on that name. Recovery never reads "temp file gone" as "renamed" blindly: it
- * checks that the destination holds the journaled bytes, and rolls a temp file forward only if it holds them
+ * renamed into before it answers (local-storage.backend.ts `commit`), so that it never relies on that name.
+ * Recovery never reads "temp file gone" as "renamed" blindly: it checks that the destination holds the journaled
+ * bytes, and rolls a temp file forward only if it holds them
  * (storage-recovery.rules.ts). Errors of the body come out unchanged (the file closed, or never
  * created when the body failed while it was still gathered in memory). `temp` is a new path, or a file created
  * ahead of need (temp-files.ts), whose descriptor is used or closed here, never left open by a failure.
