@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { link, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -202,5 +203,90 @@ describe('LocalDvcRemote on a real folder', () => {
     const absent = Array.from({ length: 1100 }, (_, i) => md5Hex(`absent ${i}`));
     expect(await remote.missing([...present, ...absent])).toEqual(new Set(absent));
     expect(await remote.missing([...present, absent[0]])).toEqual(new Set([absent[0]]));
+  });
+
+  describe('temp files a crash left behind', () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const tempsIn = async (id: string) =>
+      (await readdir(folderOf(id)).catch(() => [] as string[])).filter((name) => name.endsWith('.tmp'));
+    /** Backdates every temp file of `id`'s folder by `ms`. */
+    const age = async (id: string, ms: number) => {
+      const then = new Date(Date.now() - ms);
+      for (const name of await tempsIn(id)) await utimes(join(folderOf(id), name), then, then);
+    };
+    /** Staged by a push whose process then crashed (no syncUploads): its temp file stays, its object unnamed. */
+    const crashedPush = async (text: string) => {
+      const id = md5Hex(text);
+      await new LocalDvcRemote(root).upload(id, () => Buffer.from(text));
+      expect(await tempsIn(id)).toHaveLength(1);
+      return id;
+    };
+
+    it("removes a crashed push's temp files once they are a day old, never DVC's or an object, and keeps pushing", async () => {
+      const orphan = await crashedPush('orphan of a crash');
+      const young = await crashedPush('crashed an hour ago');
+      await age(orphan, DAY + 60_000);
+      await age(young, 60 * 60 * 1000);
+      // DVC's own temp name (dvc-objects tmp_fname: token_urlsafe(16)), as old: not ours, left alone.
+      const dvcTemp = join(folderOf(orphan), `${orphan.slice(2)}.Zm9vYmFyYmF6cXV4cXV1eA.tmp`);
+      await writeFile(dvcTemp, 'dvc');
+      await utimes(dvcTemp, new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
+      // A `.dir` cut off between its write and its rename (named as `upload` names its temp files).
+      const dirId = `${md5Hex('[{"md5": "x"}]')}.dir`;
+      await mkdir(folderOf(dirId), { recursive: true });
+      await writeFile(join(folderOf(dirId), `${dirId.slice(2)}.${randomUUID()}.tmp`), '[{"md5": "x"}]');
+      await age(dirId, DAY + 60_000);
+      const next = new LocalDvcRemote(root);
+      const kept = md5Hex('the next push');
+      await next.upload(kept, () => Buffer.from('the next push'));
+      await next.syncUploads();
+      expect(await tempsIn(orphan)).toEqual([`${orphan.slice(2)}.Zm9vYmFyYmF6cXV4cXV1eA.tmp`]);
+      expect(await tempsIn(young)).toHaveLength(1);
+      expect(await tempsIn(dirId)).toEqual([]);
+      expect(await readFile(at(kept), 'utf8')).toBe('the next push');
+      // The crashed push's objects were never named: missing, so the next push of them uploads them anew.
+      expect(await next.missing([orphan, young, kept])).toEqual(new Set([orphan, young]));
+    });
+
+    it('looks on the first push of a process, then at most once a day', async () => {
+      let now = Date.now();
+      const remote = new LocalDvcRemote(root, undefined, undefined, () => now);
+      const first = await crashedPush('first orphan');
+      await age(first, DAY + 1000);
+      await remote.syncUploads();
+      expect(await tempsIn(first)).toEqual([]);
+      const second = await crashedPush('second orphan');
+      await age(second, DAY + 1000);
+      now += DAY - 60_000;
+      await remote.syncUploads();
+      expect(await tempsIn(second)).toHaveLength(1); // swept less than a day ago
+      now += 60_000;
+      await remote.syncUploads();
+      expect(await tempsIn(second)).toEqual([]);
+    });
+
+    it("never removes this remote's own staged files, however old", async () => {
+      let now = Date.now();
+      const remote = new LocalDvcRemote(root, undefined, undefined, () => now);
+      await remote.syncUploads(); // the first sweep, done
+      const id = md5Hex('staged, then no push for two days');
+      await remote.upload(id, () => Buffer.from('staged, then no push for two days'));
+      await age(id, 2 * DAY);
+      now += 2 * DAY;
+      await remote.syncUploads();
+      expect(await readFile(at(id), 'utf8')).toBe('staged, then no push for two days');
+    });
+
+    it('a staged file removed meanwhile fails that push once; the next uploads the object again', async () => {
+      const remote = new LocalDvcRemote(root);
+      const id = md5Hex('removed by hand');
+      await remote.upload(id, () => Buffer.from('removed by hand'));
+      for (const name of await tempsIn(id)) await rm(join(folderOf(id), name));
+      await expect(remote.syncUploads()).rejects.toThrow(/cannot make the objects written to .* durable/);
+      expect(await remote.missing([id])).toEqual(new Set([id]));
+      await remote.upload(id, () => Buffer.from('removed by hand'));
+      await remote.syncUploads();
+      expect(await readFile(at(id), 'utf8')).toBe('removed by hand');
+    });
   });
 });

@@ -1,11 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, lstat, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DvcRemote, type ObjectSource, type RemoteHealth } from './dvc.remote.js';
 import { DvcRemoteError } from './dvc-remote.error.js';
 import { objectRelPath } from './object-path.util.js';
 import { hashMismatch } from './remote-io.util.js';
+import { isOrphanTemp, isOurTempName, sweepDue, tempPathFor } from './temp-name.rules.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { fsyncFile, syncFileSystem } from '../common/sync-file-system.js';
 
@@ -61,8 +62,8 @@ async function syncAll(paths: readonly string[], fsyncOne: (path: string) => Pro
  * bytes are durable is what keeps a crash from leaving an object name over bytes that never reached the disk, which
  * `missing` would take as present forever. Until `syncUploads` returns, nothing is promised: `pushDataset` calls it
  * before the `.dir` and before any commit can name the objects (docs/architecture.md, invariant 2), and a crash
- * before that leaves only temp files, which DVC ignores (they do not parse as object ids) and a later push
- * writes again. A `.dir` is written and made durable on its own, after `syncUploads`, before `upload` returns.
+ * before that leaves only temp files, which DVC ignores (they do not parse as object ids), a later push writes
+ * again, and a later process removes once they are a day old (`sweepOrphans`). A `.dir` is written and made durable on its own, after `syncUploads`, before `upload` returns.
  */
 export class LocalDvcRemote extends DvcRemote {
   /**
@@ -80,11 +81,14 @@ export class LocalDvcRemote extends DvcRemote {
   private canLink = true;
   /** Whether the folders a predecessor process may have left unsynced were fsynced (the first syncUploads). */
   private predecessorSettled = false;
+  /** When the last look for orphaned temp files started (`sweepOrphans`). */
+  private lastSweep: number | undefined;
 
   constructor(
     private readonly root: string,
     private readonly name?: string,
     private readonly durability: LocalRemoteDurability = fsDurability,
+    private readonly now: () => number = Date.now,
   ) {
     super();
   }
@@ -111,7 +115,7 @@ export class LocalDvcRemote extends DvcRemote {
   async upload(id: string, source: ObjectSource, _size?: number): Promise<void> {
     if (source.linkTo && this.canLink && (await this.link(id, source.linkTo))) return;
     const target = this.pathOf(id);
-    const tmp = `${target}.${randomUUID()}.tmp`;
+    const tmp = tempPathFor(target);
     const isDir = id.endsWith('.dir');
     if (isDir) await this.syncUploads();
     try {
@@ -193,6 +197,7 @@ export class LocalDvcRemote extends DvcRemote {
     const staged = [...this.staged];
     try {
       await this.settlePredecessor();
+      await this.sweepOrphans();
       await this.durability.syncFiles(staged.map(([, tmp]) => tmp));
       await inParallel(staged, SYNC_PARALLEL, async ([id, tmp]) => {
         const target = this.pathOf(id);
@@ -207,6 +212,7 @@ export class LocalDvcRemote extends DvcRemote {
         throw error;
       });
     } catch (error) {
+      await this.forgetVanished();
       throw new DvcRemoteError(
         `cannot make the objects written to ${this.describe()} durable: ${(error as Error).message}`,
         { cause: error },
@@ -231,6 +237,51 @@ export class LocalDvcRemote extends DvcRemote {
     for (const folder of folders) if (folder.isDirectory()) this.unsynced.add(join(md5Root, folder.name));
     if (folders.length > 0) this.unsynced.add(md5Root);
     this.predecessorSettled = true;
+  }
+
+  /**
+   * Removes the orphaned temp files of crashed pushes (temp-name.rules.ts), never this remote's own staged ones:
+   * without it, every crash in the middle of a push that copies leaves its staged bytes in the team's remote for
+   * good, and a first sync that crashed would double the remote's size. Housekeeping only: a failure here (a folder
+   * that cannot be listed, a file that cannot be removed) is left for the next sweep and never fails the push.
+   * Losing a removal to a power cut is harmless, so nothing is fsynced.
+   */
+  private async sweepOrphans(): Promise<void> {
+    const now = this.now();
+    if (!sweepDue(this.lastSweep, now)) return;
+    this.lastSweep = now;
+    const md5Root = join(this.root, 'files', 'md5');
+    const folders = await readdir(md5Root, { withFileTypes: true }).catch(() => []);
+    const ours = new Set(this.staged.values());
+    await inParallel(
+      folders.filter((folder) => folder.isDirectory()),
+      SYNC_PARALLEL,
+      async (folder) => {
+        const dir = join(md5Root, folder.name);
+        for (const name of await readdir(dir).catch(() => [])) {
+          const path = join(dir, name);
+          if (!isOurTempName(name) || ours.has(path)) continue;
+          const stats = await lstat(path).catch(() => undefined);
+          if (stats?.isFile() && isOrphanTemp(name, stats.mtimeMs, now))
+            await rm(path, { force: true }).catch(() => {});
+        }
+      },
+    );
+  }
+
+  /**
+   * After a failed syncUploads: a staged file that is gone (removed by hand, or by the sweep of another process's
+   * remote on this folder once it was a day old) is no longer staged, so that `missing` reports its object again
+   * and the next push uploads it anew, instead of failing on the same missing file for the rest of the run.
+   */
+  private async forgetVanished(): Promise<void> {
+    await inParallel([...this.staged], SYNC_PARALLEL, async ([id, tmp]) => {
+      const gone = await lstat(tmp).then(
+        () => false,
+        (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+      );
+      if (gone && this.staged.get(id) === tmp) this.staged.delete(id);
+    });
   }
 
   async read(id: string): Promise<Buffer | undefined> {

@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { Client, type SFTPWrapper } from 'ssh2';
+import { Client, type FileEntryWithStats, type SFTPWrapper } from 'ssh2';
 import { DvcRemote, type ObjectSource, type RemoteHealth } from './dvc.remote.js';
 import { DvcRemoteError } from './dvc-remote.error.js';
 import { hostKeyVerdict, keyFingerprint } from './known-hosts.parser.js';
@@ -16,6 +16,7 @@ import {
   withTimeout,
 } from './remote-io.util.js';
 import type { SshRemoteSpec } from './remote-spec.types.js';
+import { isOrphanTemp, tempPathFor } from './temp-name.rules.js';
 
 /** A folder group this small is checked with one `stat` per object; a bigger one with one `readdir`. */
 const STAT_AT_MOST = 3;
@@ -45,6 +46,11 @@ export class SshDvcRemote extends DvcRemote {
   private session?: Promise<Session>;
   /** Folders known to exist (created or seen): no mkdir round trip for every object. */
   private readonly folders = new Set<string>();
+  /**
+   * Temp files of failed uploads that could not be removed then (the connection was lost: its SFTP server process is
+   * gone with it, so nothing writes them any more): removed at the end of the next push (`syncUploads`).
+   */
+  private readonly abandoned = new Set<string>();
 
   constructor(private readonly spec: SshRemoteSpec) {
     super();
@@ -75,8 +81,8 @@ export class SshDvcRemote extends DvcRemote {
       const session = await this.connect();
       const { sftp } = session;
       await this.ensureFolder(session, posix.dirname(target));
-      // DVC's own temporary name for an object (dvc-objects `tmp_fname`): DVC skips it when it lists a remote.
-      const tmp = `${target}.${randomUUID()}.tmp`;
+      // A temporary name (temp-name.rules.ts): DVC skips it when it lists a remote.
+      const tmp = tempPathFor(target);
       const create = () => this.call<Buffer>(session, 'open', (done) => sftp.open(tmp, 'w', { mode: 0o644 }, done));
       const handle = await create().catch(async (error: unknown) => {
         if (sftpCode(error) !== NO_SUCH_FILE) throw error;
@@ -112,7 +118,9 @@ export class SshDvcRemote extends DvcRemote {
         await this.publish(session, tmp, target);
       } catch (error) {
         if (open) await this.call(session, 'close', (done) => sftp.close(handle, done)).catch(() => undefined);
-        await this.call(session, 'remove', (done) => sftp.unlink(tmp, done)).catch(() => undefined);
+        await this.call(session, 'remove', (done) => sftp.unlink(tmp, done)).catch((removal: unknown) => {
+          if (sftpCode(removal) !== NO_SUCH_FILE) this.abandoned.add(tmp);
+        });
         throw error;
       }
     });
@@ -141,6 +149,24 @@ export class SshDvcRemote extends DvcRemote {
       if (!exists) throw error;
       await this.call(session, 'remove', (done) => sftp.unlink(tmp, done));
     }
+  }
+
+  /**
+   * Uploads are durable once answered (fsync@openssh.com); what is left to do at the end of a push is housekeeping:
+   * removing the temp files that a lost connection kept an earlier upload from removing, so that a network cut
+   * leaves nothing in the team's remote for good (DVC never removes them). A removal that fails again is tried at
+   * the end of the next push; it never fails this one.
+   */
+  override async syncUploads(): Promise<void> {
+    if (this.abandoned.size === 0) return;
+    const session = await this.connect().catch(() => undefined);
+    if (!session) return;
+    await inParallel([...this.abandoned], this.spec.parallelism, async (tmp) => {
+      await this.call(session, 'remove', (done) => session.sftp.unlink(tmp, done)).then(
+        () => this.abandoned.delete(tmp),
+        (error: unknown) => sftpCode(error) === NO_SUCH_FILE && this.abandoned.delete(tmp),
+      );
+    });
   }
 
   async read(id: string): Promise<Buffer | undefined> {
@@ -344,8 +370,15 @@ export class SshDvcRemote extends DvcRemote {
     const { sftp } = session;
     const path = posix.join(this.spec.path, 'files', 'md5', folder);
     try {
-      const entries = await this.call<{ filename: string }[]>(session, 'readdir', (done) => sftp.readdir(path, done));
-      // Temporary names (`<object>.<uuid>.tmp`) of an upload in flight, or cut off, are not objects.
+      const entries = await this.call<FileEntryWithStats[]>(session, 'readdir', (done) => sftp.readdir(path, done));
+      // Temporary names (`<object>.<uuid>.tmp`) of an upload in flight, or cut off, are not objects. One a day old
+      // was left by a process that died in the middle of an upload (temp-name.rules.ts): removed while we are here
+      // (the server's clock dates it: a day's margin absorbs any skew). Best effort, never failing the listing.
+      const now = Date.now();
+      for (const { filename, attrs } of entries) {
+        if (attrs.isFile() && isOrphanTemp(filename, attrs.mtime * 1000, now))
+          await this.call(session, 'remove', (done) => sftp.unlink(posix.join(path, filename), done)).catch(() => {});
+      }
       return new Set(entries.map((entry) => folder + entry.filename).filter((id) => /^[0-9a-f]{32}(\.dir)?$/.test(id)));
     } catch (error) {
       if (sftpCode(error) === NO_SUCH_FILE) return new Set();

@@ -188,7 +188,8 @@ export function describeRemoteKindEndToEnd(kindName: string, setUp: () => KindSe
           expect({ pending: failed.pending, lastCommit: failed.lastCommit }).toEqual({ pending: 30, lastCommit: null });
           expect(failed.lastError).toBeTruthy();
           expect(branchTip(bare)).toBe(initial);
-          // A cut connection can leave a temporary file behind; DVC skips those names, and so does the count.
+          // A cut connection can leave a temporary file behind (SFTP: the upload's temp name); DVC skips those names,
+          // and so does the count.
           const landed = (await remote.objectNames()).filter((name) => OBJECT_NAME.test(name));
           expect(landed.filter((name) => name.endsWith('.dir'))).toEqual([]); // never a .dir before all its files
           expect(landed.length).toBeLessThan(30);
@@ -197,6 +198,8 @@ export function describeRemoteKindEndToEnd(kindName: string, setUp: () => KindSe
           const recovered = await flushOk(service);
           expect(recovered.lastCommit).toBe(branchTip(bare));
           expect(recovered.lastFlush?.uploadedObjects).toBe(31 - landed.length); // the rest, then the .dir
+          // ...and the push after the cut removes what the cut one left: the team's remote holds only objects.
+          expect((await remote.objectNames()).filter((name) => !OBJECT_NAME.test(name))).toEqual([]);
 
           const pulled = await gitCloneAndDvcPull(bare, configLocal);
           const pulledFiles = pulled.directory('data/annotations');

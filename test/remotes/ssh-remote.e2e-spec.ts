@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DvcRemoteError } from '../../src/dvc/dvc-remote.error.js';
 import { md5Hex } from '../../src/dvc/md5.util.js';
@@ -67,6 +68,27 @@ describe('SSH remote, on the server', () => {
     expect(readdirSync(join(root, 'files', 'md5', 'ac'))).toEqual(['bd18db4cc2f85cedef654fccc4a4d8']);
     expect(statSync(join(root, 'files', 'md5', 'ac', 'bd18db4cc2f85cedef654fccc4a4d8')).mode & 0o777).toBe(0o644);
     expect(statSync(join(root, 'files', 'md5', 'd7', '51713988987e9331980363e24189ce.dir')).size).toBe(2);
+  });
+
+  it("removes a day-old temp file of a process that died mid-upload when it lists that folder; DVC's are kept", async () => {
+    const root = sshd.storeDir('orphans');
+    const remote = sshRemote(root);
+    const contents = contentsInOneFolder(4); // four objects of one folder: missing() lists it
+    const ids = contents.map((c) => md5Hex(c));
+    await remote.upload(ids[0], () => contents[0]);
+    const folder = join(root, 'files', 'md5', ids[0].slice(0, 2));
+    const dayAgo = new Date(Date.now() - 24 * 60 * 60 * 1000 - 60_000);
+    const temp = (id: string, suffix: string, mtime?: Date) => {
+      const path = join(folder, `${id.slice(2)}.${suffix}.tmp`);
+      writeFileSync(path, 'cut off');
+      if (mtime) utimesSync(path, mtime, mtime);
+      return basename(path);
+    };
+    temp(ids[1], randomUUID(), dayAgo); // the orphan
+    const young = temp(ids[2], randomUUID()); // maybe another process's upload in flight
+    const dvcs = temp(ids[3], 'Zm9vYmFyYmF6cXV4cXV1eA', dayAgo); // dvc-objects' own temp name
+    expect(await remote.missing(ids)).toEqual(new Set(ids.slice(1)));
+    expect(readdirSync(folder).sort()).toEqual([ids[0].slice(2), young, dvcs].sort());
   });
 
   it('makes a folder again when someone removed it from the server since', async () => {
