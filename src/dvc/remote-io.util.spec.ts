@@ -117,4 +117,17 @@ describe('idsByFolder and inParallel', () => {
     });
     expect({ most, done: done.sort() }).toEqual({ most: 3, done: [1, 2, 3, 4, 5, 6, 7] });
   });
+
+  it('rejects with the first failure at once, and starts no item after it', async () => {
+    const started: number[] = [];
+    const failure = new Error('item 2: timed out');
+    const run = inParallel([1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
+      started.push(item);
+      await new Promise((resolve) => setTimeout(resolve, item === 2 ? 5 : 20));
+      if (item === 2) throw failure;
+    });
+    await expect(run).rejects.toBe(failure);
+    await new Promise((resolve) => setTimeout(resolve, 60)); // the items in flight end; none starts
+    expect(started.sort()).toEqual([1, 2, 3]);
+  });
 });

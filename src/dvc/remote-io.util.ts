@@ -5,15 +5,27 @@ import { DvcRemoteError } from './dvc-remote.error.js';
 import { md5Hex } from './md5.util.js';
 import { objectRelPath } from './object-path.util.js';
 
-/** Runs `work` over `items`, at most `limit` at once; the first failure is thrown once all have settled. */
+/**
+ * Runs `work` over `items`, at most `limit` at once, and rejects with the first failure as soon as it happens. No
+ * item starts after that: a remote that failed one request (often after a timeout) is not asked the rest, and a
+ * retry of the whole operation never runs beside what is left of the failed one. The items in flight then end on
+ * their own, unobserved. (The local folder remote settles every item before it rejects, local.dvc-remote.ts: a
+ * failure there must not cut its renames short.)
+ */
 export async function inParallel<T>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) await work(items[next++]);
+    while (!failed && next < items.length) {
+      await work(items[next++]).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
