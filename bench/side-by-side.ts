@@ -75,7 +75,7 @@ const params = {
 };
 export type Params = typeof params;
 
-const PUT_TARGETS = ['null', 'fsync', 'fsync-dir', 's3rver', 'service', 'during'] as const;
+const PUT_TARGETS = ['null', 'fsync', 'fsync-dir', 'design', 's3rver', 'service', 'during'] as const;
 type PutTarget = (typeof PUT_TARGETS)[number];
 const WARMUP = 300;
 
@@ -86,6 +86,7 @@ async function putSection(): Promise<RoundResult[]> {
     null: await startBaseline('null'),
     fsync: await startBaseline('fsync'),
     'fsync-dir': await startBaseline('fsync-dir'),
+    design: await startBaseline('design'),
     s3rver: await startS3rver(),
     service: await startService({ DVC_DATASET_PATH: DIRECTORY_DATASET }),
     during: await startService({ DVC_DATASET_PATH: DIRECTORY_DATASET }),

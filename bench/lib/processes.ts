@@ -219,8 +219,8 @@ export async function startService(settings: Record<string, string> = {}, launch
   };
 }
 
-/** bench/baseline-server.ts in its own process (like the service): mode 'fsync' or 'null'. */
-export async function startBaseline(mode: 'fsync' | 'fsync-dir' | 'null'): Promise<Spawned & S3Target> {
+/** bench/baseline-server.ts in its own process (like the service), in one of its modes (see there). */
+export async function startBaseline(mode: 'fsync' | 'fsync-dir' | 'design' | 'null'): Promise<Spawned & S3Target> {
   const port = await freePort();
   const dir = tempDir(`bench-baseline-${mode}-`);
   const script = join(benchOut, 'baseline-server.js');
