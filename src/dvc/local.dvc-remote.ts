@@ -259,8 +259,9 @@ export class LocalDvcRemote extends DvcRemote {
       async (folder) => {
         const dir = join(md5Root, folder.name);
         for (const name of await readdir(dir).catch(() => [])) {
+          if (!isOurTempName(name)) continue; // nearly every name: an object (no path built for it)
           const path = join(dir, name);
-          if (!isOurTempName(name) || ours.has(path)) continue;
+          if (ours.has(path)) continue;
           const stats = await lstat(path).catch(() => undefined);
           if (stats?.isFile() && isOrphanTemp(name, stats.mtimeMs, now))
             await rm(path, { force: true }).catch(() => {});

@@ -25,7 +25,7 @@ export function tempPathFor(objectPath: string): string {
 
 /** Whether `name` (in a `files/md5/xx/` folder) is a temp name `tempPathFor` gives: the test before any stat. */
 export function isOurTempName(name: string): boolean {
-  return OUR_TEMP_NAME.test(name);
+  return name.endsWith('.tmp') && OUR_TEMP_NAME.test(name); // endsWith first: a sweep meets ~every object's name
 }
 
 /** Whether the file `name` in a `files/md5/xx/` folder, last modified at `mtimeMs`, is one of our orphans at `now`. */
