@@ -13,7 +13,11 @@ import { randomUUID } from 'node:crypto';
  */
 export const ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
 
-/** How often a remote looks for orphans: on the first push of a process, then at most once a day. */
+/**
+ * How often a remote that sweeps its whole tree (a local folder) does: on the first push of a process, then at most
+ * once a day. An SSH remote looks only in the folders a push lists: listing the whole server would send every
+ * object's name over the network.
+ */
 export const ORPHAN_SWEEP_EVERY_MS = ORPHAN_AGE_MS;
 
 const OUR_TEMP_NAME = /^[0-9a-f]{30}(\.dir)?\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
