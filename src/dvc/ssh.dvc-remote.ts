@@ -47,8 +47,9 @@ export class SshDvcRemote extends DvcRemote {
   /** Folders known to exist (created or seen): no mkdir round trip for every object. */
   private readonly folders = new Set<string>();
   /**
-   * Temp files of failed uploads that could not be removed then (the connection was lost: its SFTP server process is
-   * gone with it, so nothing writes them any more): removed at the end of the next push (`syncUploads`).
+   * Temp files that failed uploads may have left on the server: removing one failed, or its open lost its answer (the
+   * connection was lost; its SFTP server process is gone with it, so nothing writes them any more). Removed at the end
+   * of the next push (`syncUploads`); one that never was created answers "no such file" and is forgotten.
    */
   private readonly abandoned = new Set<string>();
 
@@ -84,14 +85,20 @@ export class SshDvcRemote extends DvcRemote {
       // A temporary name (temp-name.rules.ts): DVC skips it when it lists a remote.
       const tmp = tempPathFor(target);
       const create = () => this.call<Buffer>(session, 'open', (done) => sftp.open(tmp, 'w', { mode: 0o644 }, done));
-      const handle = await create().catch(async (error: unknown) => {
-        if (sftpCode(error) !== NO_SUCH_FILE) throw error;
-        // The folder went away since we made it (someone cleaned the remote): make it again, and what holds it.
-        for (let dir = posix.dirname(target); dir !== '/' && dir.startsWith(this.spec.path); dir = posix.dirname(dir))
-          this.folders.delete(dir);
-        await this.ensureFolder(session, posix.dirname(target));
-        return create();
-      });
+      const handle = await create()
+        .catch(async (error: unknown) => {
+          if (sftpCode(error) !== NO_SUCH_FILE) throw error;
+          // The folder went away since we made it (someone cleaned the remote): make it again, and what holds it.
+          for (let dir = posix.dirname(target); dir !== '/' && dir.startsWith(this.spec.path); dir = posix.dirname(dir))
+            this.folders.delete(dir);
+          await this.ensureFolder(session, posix.dirname(target));
+          return create();
+        })
+        .catch((error: unknown) => {
+          // No SFTP status: the connection went before the server's answer, which may have created the file.
+          if (sftpCode(error) === undefined) this.abandoned.add(tmp);
+          throw error;
+        });
       let open = true;
       try {
         const hash = createHash('md5');
