@@ -63,7 +63,8 @@ async function syncAll(paths: readonly string[], fsyncOne: (path: string) => Pro
  * `missing` would take as present forever. Until `syncUploads` returns, nothing is promised: `pushDataset` calls it
  * before the `.dir` and before any commit can name the objects (docs/architecture.md, invariant 2), and a crash
  * before that leaves only temp files, which DVC ignores (they do not parse as object ids), a later push writes
- * again, and a later process removes once they are a day old (`sweepOrphans`). A `.dir` is written and made durable on its own, after `syncUploads`, before `upload` returns.
+ * again, and a later process removes once they are a day old (`sweepOrphans`). A `.dir` is written and made durable
+ * on its own, after `syncUploads`, before `upload` returns.
  */
 export class LocalDvcRemote extends DvcRemote {
   /**
