@@ -215,6 +215,49 @@ describe('TempFiles', () => {
     }
   });
 
+  describe('a bucket idle for a while gives its ready files back', () => {
+    const IDLE_MS = 150;
+    let budget: ReadyFilesBudget;
+    let idle: TempFiles;
+    let busy: TempFiles;
+    let idleDir: string;
+    beforeEach(async () => {
+      budget = new ReadyFilesBudget(READY_TEMP_FILES); // one bucket's batch: a second bucket gets none meanwhile
+      idleDir = await mkdtemp(join(dir, 'idle-'));
+      idle = new TempFiles(idleDir, budget, fsyncs.fsync, IDLE_MS);
+      busy = new TempFiles(await mkdtemp(join(dir, 'busy-')), budget, fsyncs.fsync, IDLE_MS);
+    });
+    afterEach(() => Promise.all([idle.close(), busy.close()]));
+
+    it('removes them and returns their descriptors: another bucket then makes its own', async () => {
+      idle.take();
+      await batchesReady(1);
+      expect(await filesUnder(idleDir)).toHaveLength(READY_TEMP_FILES);
+      busy.take();
+      await turn();
+      expect(busy.take().fd).toBeUndefined(); // the budget is held by the idle bucket
+
+      await until(async () => (await filesUnder(idleDir)).length === 0);
+      const before = fsyncs.gate.ended;
+      busy.take();
+      await until(() => fsyncs.gate.ended >= before + fsyncsFor(1)).then(turn);
+      expect(busy.take().fd).toBeDefined();
+      // The bucket that gave its files back still works: its next PUT creates its own file.
+      expect(idle.take().fd).toBeUndefined();
+    });
+
+    it('keeps them while files are taken more often than that', async () => {
+      idle.take();
+      await batchesReady(1);
+      for (let i = 0; i < 5; i++) {
+        await sleep(IDLE_MS / 2);
+        const file = idle.take(); // 4 of the batch of 8 are taken before the refill: always one ready
+        expect(file.fd).toBeDefined();
+        closeSync(file.fd!);
+      }
+    });
+  });
+
   it('a file that cannot be created ahead is no error: the caller creates its own', async () => {
     await rm(dir, { recursive: true });
     expect(temps.take().fd).toBeUndefined();

@@ -19,8 +19,8 @@ export interface TempFile {
 }
 
 /**
- * Files created ahead of need, per bucket: this many are kept ready once the bucket was written to (an idle bucket
- * holds none). Enough for the PUTs of one burst of clients (8 in the benchmarks) to find one each while the next
+ * Files created ahead of need, per bucket: this many are kept ready once the bucket was written to (a bucket never
+ * written to, or idle for READY_FILES_IDLE_MS, holds none). Enough for the PUTs of one burst of clients (8 in the benchmarks) to find one each while the next
  * ones are being created.
  */
 export const READY_TEMP_FILES = 8;
@@ -36,6 +36,14 @@ const REFILL_AT = READY_TEMP_FILES / 2;
  * keeps its file there meanwhile: the next slot is used).
  */
 const SLOTS = 3;
+
+/**
+ * A bucket that took no file for this long gives its ready files back (closed, removed, their descriptors returned
+ * to the budget all buckets share, ready-files.budget.ts): a service holding many projects must not let those
+ * written to once an hour keep the ready files that busy ones need. Its next PUT creates its own file, as a
+ * bucket's first one does, and starts a new batch. Long beside the seconds between an annotator's saves.
+ */
+export const READY_FILES_IDLE_MS = 5 * 60_000;
 
 /**
  * The temp files bodies are written to, created a few at a time BEFORE a PUT needs one. Creating a file allocates
@@ -76,6 +84,9 @@ export class TempFiles {
   private closed = false;
   /** Set by `close` while files are still being created: called once the last of them is removed. */
   private allClosed?: () => void;
+  /** When a file was last taken (performance.now(): monotonic), and the timer that gives idle files back. */
+  private lastTake = 0;
+  private idleTimer?: NodeJS.Timeout;
 
   /**
    * `budget`: the descriptors every bucket's ready files may hold together, ready or being created (a service with
@@ -86,6 +97,7 @@ export class TempFiles {
     private readonly dir: string,
     private readonly budget: ReadyFilesBudget,
     fsync: (dir: string) => Promise<void> = fsyncDir,
+    private readonly idleMs = READY_FILES_IDLE_MS,
   ) {
     this.fsyncs = new SharedFsync(fsync);
     this.slots = Array.from({ length: SLOTS }, (_, i) => join(dir, `ahead-${i}`));
@@ -93,6 +105,7 @@ export class TempFiles {
 
   /** A new temp file (ready, when one is), and the next ones started. */
   take(): TempFile {
+    this.lastTake = performance.now();
     const ready = this.ready.shift();
     if (ready) this.budget.release(1);
     this.refill();
@@ -124,10 +137,8 @@ export class TempFiles {
   /** Closes and removes the ready files, and those still being created once they are; none is created after this. */
   close(): Promise<void> {
     this.closed = true;
-    for (const file of this.ready.splice(0)) {
-      this.budget.release(1);
-      discard(file);
-    }
+    clearTimeout(this.idleTimer);
+    this.discardReady();
     if (this.opening === 0) return Promise.resolve();
     return new Promise((resolve) => (this.allClosed = resolve));
   }
@@ -140,6 +151,26 @@ export class TempFiles {
     if (count === 0) return;
     this.opening += count;
     void this.makeBatch(count);
+  }
+
+  /** Arms the idle check (one timer per bucket, never what keeps the process alive) unless it is armed. */
+  private watchIdle(delayMs: number): void {
+    if (this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.closed || this.ready.length === 0) return; // a batch made later arms it again
+      const idleFor = performance.now() - this.lastTake;
+      if (idleFor >= this.idleMs) this.discardReady();
+      else this.watchIdle(this.idleMs - idleFor);
+    }, delayMs);
+    this.idleTimer.unref();
+  }
+
+  private discardReady(): void {
+    for (const file of this.ready.splice(0)) {
+      this.budget.release(1);
+      discard(file);
+    }
   }
 
   /** `count` new empty files in an idle slot folder, made durable, then ready. Never rejects. */
@@ -165,6 +196,7 @@ export class TempFiles {
     this.budget.release(count - files.length);
     if (named && !this.closed) {
       this.ready.push(...files);
+      this.watchIdle(this.idleMs);
     } else {
       this.budget.release(files.length);
       for (const file of files) discard(file);
