@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** DVC 3 hashes the raw bytes with plain MD5 (docs/dvc-format.md "Hashing"); no CRLF normalisation as in DVC 2. */
@@ -22,27 +20,6 @@ export async function md5HexYielding(data: Buffer): Promise<string> {
     hash.update(data.subarray(at, at + BYTES_PER_TURN));
   }
   return hash.digest('hex');
-}
-
-export interface HashedBytes {
-  md5: string;
-  size: number;
-}
-
-/** Streams the bytes through MD5: annotation folders can hold files larger than we want in memory. */
-export async function md5OfStream(stream: Readable): Promise<HashedBytes> {
-  const hash = createHash('md5');
-  let size = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    hash.update(bytes);
-    size += bytes.length;
-  }
-  return { md5: hash.digest('hex'), size };
-}
-
-export function md5OfFile(path: string): Promise<HashedBytes> {
-  return md5OfStream(createReadStream(path));
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -6,7 +6,7 @@ import { buildDirObject } from '../../src/dvc/dir-object.codec.js';
 import type { DvcRemote } from '../../src/dvc/dvc.remote.js';
 import { writeDvcFile, type DvcOutHash } from '../../src/dvc/dvc-file.writer.js';
 import { addGitignoreEntry } from '../../src/dvc/gitignore.updater.js';
-import { md5OfFile } from '../../src/dvc/md5.util.js';
+import { md5Hex } from '../../src/dvc/md5.util.js';
 import { pushDataset, type PushResult } from '../../src/dvc/dataset.pusher.js';
 import { dvc, gitCli } from '../support/dvc-cli.js';
 
@@ -50,7 +50,7 @@ export async function publishDataset(input: PublishInput): Promise<Published> {
   const files = await Promise.all(
     paths.map(async (relpath) => ({
       relpath,
-      ...(await md5OfFile(join(source, relpath))),
+      ...hashed(readFileSync(join(source, relpath))),
       source: () => createReadStream(join(source, relpath)),
     })),
   );
@@ -162,4 +162,8 @@ export function trickyTree(): Record<string, Buffer> {
     'same-as-dash': text('dash'), // identical content: one object for two paths
     'big.bin': Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7919) % 251)),
   };
+}
+
+function hashed(bytes: Buffer): { md5: string; size: number } {
+  return { md5: md5Hex(bytes), size: bytes.length };
 }
