@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalStorageBackend } from './local-storage.backend.js';
 import { ObjectIndex } from './object-index.repository.js';
-import { PowerCut } from './power-cut.model.js';
+import { PowerCut } from './power-cut-test.helpers.js';
 import { storageLayout } from './storage-layout.js';
 import { bodyOf, filesUnder, putInput, readAll, tempFilesLeft, until } from './storage-test.helpers.js';
 
@@ -19,7 +19,7 @@ function watch<T>(promise: Promise<T>): { done: boolean; settled: Promise<unknow
 /**
  * A put is acknowledged before the folder its file was renamed into is fsynced (docs/architecture.md, "One PUT").
  * Here the power goes in that window: the folder fsyncs are held at the seam (LocalStorageConfig.fsyncDir), and the
- * cut undoes every directory entry no ended fsync covered (power-cut.model.ts) — the rename, and the temp file's own
+ * cut undoes every directory entry no ended fsync covered (power-cut-test.helpers.ts) — the rename, and the temp file's own
  * name unless tmp/ was fsynced after it was created. The restarted service must serve every acknowledged put.
  */
 describe('LocalStorageBackend after a power cut between the answer to a put and its folder fsync', () => {

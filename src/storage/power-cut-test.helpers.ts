@@ -2,8 +2,8 @@ import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { fsyncDir } from '../common/fsync-dir.js';
 
-// A power cut modelled at the seam where storage fsyncs folders (LocalStorageConfig.fsyncDir), for the storage specs;
-// no test-framework import, so the build can compile it harmlessly. The crash suites under test/reliability kill
+// A power cut modelled at the seam where storage fsyncs folders (LocalStorageConfig.fsyncDir), for the storage specs
+// (a test helper: tsconfig.build.json leaves it out of the build). The crash suites under test/reliability kill
 // the process (SIGKILL): the page cache survives there, so a directory entry never made durable is never lost.
 
 /** A directory entry: the inode it names, and whether that is a folder. */
