@@ -56,6 +56,7 @@ LS_BIN="$(venv_for label-studio)"
 S3_CLIENTS_BIN="$(venv_for s3-clients)"
 COMPOSE_CONFIG="$(compose_config)"
 GCS_BIN="$(venv_for gcs-emulator)"
+CASELESS_BIN="$(venv_for caseless-fs)"
 
 "$DVC_BIN/dvc" version >/dev/null
 "$AWSCLI_BIN/aws" --version >/dev/null 2>&1
@@ -65,6 +66,7 @@ GCS_BIN="$(venv_for gcs-emulator)"
 "$S3_CLIENTS_BIN/python" -c 'import s3fs, minio'
 "$S3_CLIENTS_BIN/s3cmd" --version >/dev/null
 "$GCS_BIN/python" -c 'import gcp_storage_emulator'
+"$CASELESS_BIN/python" -c 'import fuse' # loads libfuse.so.2 (Debian's libfuse2)
 
 cat > test/tools/.paths.json <<JSON
 {
@@ -78,7 +80,8 @@ cat > test/tools/.paths.json <<JSON
   "gitHttpBackend": "$GIT_HTTP_BACKEND",
   "composeConfig": "$COMPOSE_CONFIG",
   "gcsEmulator": "$GCS_BIN/gcp-storage-emulator",
-  "sshd": "$SSHD"
+  "sshd": "$SSHD",
+  "caselessFs": "$CASELESS_BIN/python"
 }
 JSON
 echo "test-tools: ready (test/tools/.paths.json)" >&2

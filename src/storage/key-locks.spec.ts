@@ -117,4 +117,17 @@ describe('KeyLocks', () => {
     await b.release();
     expect(locks.size).toBe(0);
   });
+  it('locks keys by their identity: two keys with one identity exclude each other, others do not', async () => {
+    const locks = new KeyLocks((key) => key.toLowerCase());
+    const upper = track(locks.acquire(['A.json'], ['dir']));
+    const lower = track(locks.acquire(['a.json'], ['DIR']));
+    const other = track(locks.acquire(['b.json'], ['dir']));
+    await settle();
+    expect([upper.granted(), lower.granted(), other.granted()]).toEqual([true, false, true]);
+    await upper.release();
+    expect(lower.granted()).toBe(true);
+    await lower.release();
+    await other.release();
+    expect(locks.size).toBe(0);
+  });
 });

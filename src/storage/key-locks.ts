@@ -20,11 +20,14 @@ export type Release = (() => void) & { downgrade(): void };
 export class KeyLocks {
   private readonly states = new Map<string, LockState>();
 
+  /** `identity`: what a lock is taken on for a key (two keys with one identity exclude each other). */
+  constructor(private readonly identity: (key: string) => string = (key) => key) {}
+
   /** Resolves with the function that releases every lock taken. */
   async acquire(exclusive: string[], shared: string[] = []): Promise<Release> {
     const wanted = new Map<string, Mode>();
-    for (const key of shared) wanted.set(key, 'shared');
-    for (const key of exclusive) wanted.set(key, 'exclusive');
+    for (const key of shared) wanted.set(this.identity(key), 'shared');
+    for (const key of exclusive) wanted.set(this.identity(key), 'exclusive');
     const ordered = [...wanted.entries()].sort(([a], [b]) => compareKeys(a, b));
     const held: Array<[string, Mode]> = [];
     for (const [key, mode] of ordered) {

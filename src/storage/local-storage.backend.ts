@@ -9,6 +9,7 @@ import { fsyncDir } from '../common/fsync-dir.js';
 import { DurableDirs } from './durable-dirs.js';
 import { moveIntoPlace, removeFile, writeBody, writeBodyToFile, type WrittenFile } from './durable-fs.js';
 import { KeyLocks, type Release } from './key-locks.js';
+import { caseConflict, foldLetterCase, ignoresLetterCase } from './letter-case.probe.js';
 import { ancestorKeys, assertValidKey } from './key-path.js';
 import { pickHeaders } from './object-headers.js';
 import type { IndexDatabase } from './index-database.js';
@@ -79,7 +80,10 @@ export interface LocalStorageConfig {
 export class LocalStorageBackend extends StorageBackend {
   private readonly logger = new Logger('Storage');
   private readonly layout: StorageLayout;
-  private readonly locks = new KeyLocks();
+  /** Per key; per letter-case-folded key where DATA_DIR does not tell case apart (set by onModuleInit). */
+  private locks = new KeyLocks();
+  /** DATA_DIR's file system does not tell letter case apart (letter-case.probe.ts): `commit` checks the path. */
+  private ignoresCase = false;
   /** Per upload id: parts upload under a shared lock, completion and abort take it exclusive. */
   private readonly uploadLocks = new KeyLocks();
   private readonly dirs: DurableDirs;
@@ -112,6 +116,15 @@ export class LocalStorageBackend extends StorageBackend {
       await chmod(dir, STORAGE_DIR_MODE);
     }
     await fsyncDir(dirname(this.layout.objectsDir)); // their entries in DATA_DIR: every put relies on them
+    if (await ignoresLetterCase(this.layout.tmpDir)) {
+      this.ignoresCase = true;
+      this.locks = new KeyLocks(foldLetterCase);
+      this.logger.warn(
+        `${this.config.dataDir} is on a file system that does not tell letter case apart (a macOS folder, NTFS, exFAT): ` +
+          'a key that differs from a stored one only in letter case is refused (409 KeyCaseConflict). ' +
+          'A case-sensitive volume (a Docker volume, ext4) stores both.',
+      );
+    }
     this.index = this.openIndex();
     if (newFolder && this.index.count() > 0) {
       // Shared index only (its own storage.db would have gone with the folder). Never dropped on our own: a folder
@@ -501,6 +514,9 @@ export class LocalStorageBackend extends StorageBackend {
       this.finishRollbacks();
       const index = this.requireIndex();
       if (ifAbsent && index.get(meta.key)) throw keyExists(meta.key);
+      // Where case is not told apart, a new key whose path is taken names a stored key's file ("A.json" for
+      // "a.json"): the rename would replace that object's bytes under its row (a lost acknowledged write).
+      if (this.ignoresCase && !index.get(meta.key) && (await pathExists(dest))) throw caseConflict(meta.key);
       const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
       // The file's fsync is handed to the pool just after the WAL's fdatasync, not before: every PUT of the group
       // commit waits for that fdatasync, only this one for its file, and libuv's pool runs them first come, first

@@ -5,6 +5,7 @@ export type StorageErrorCode =
   | 'KeyTooLong' // > 1024 UTF-8 bytes
   | 'ObjectParentIsFile' // "a" exists, "a/b" requested
   | 'ObjectIsParent' // "a/b" exists, "a" requested
+  | 'KeyCaseConflict' // "A" exists, "a" requested, on a file system that does not tell them apart
   | 'EntityTooLarge'
   | 'InvalidRange'
   | 'NoSuchUpload'

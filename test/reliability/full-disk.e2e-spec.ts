@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,6 +8,7 @@ import { readTree, removeTempRoots } from '../dvc/dvc-repo.harness.js';
 import { git } from '../support/git-http-server.js';
 import { runCommand } from '../support/run-command.js';
 import { toolPaths } from '../support/tools.js';
+import { clientOf, putAnswer, type PutAnswer } from './harness/s3-answers.js';
 import { startService, withLogs, type RunningService } from '../support/service.js';
 import { flush, syncStatus } from '../sync/harness/admin-client.js';
 import { gitCloneAndDvcPull, IN_SYNC } from '../sync/harness/pulled-dataset.js';
@@ -34,13 +29,7 @@ let client: S3Client;
 beforeAll(async () => {
   disk = mountSmallDisk('4m');
   service = await startService({ dataDir: disk.dir, env: { DVC_DATASET_PATH: DATASET } });
-  client = new S3Client({
-    endpoint: service.url,
-    region: service.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: service.accessKeyId, secretAccessKey: service.secretAccessKey },
-    maxAttempts: 1, // see each refusal (a real client retries a 503: that is the point of SlowDown)
-  });
+  client = clientOf(service);
 });
 
 afterAll(async () => {
@@ -53,14 +42,8 @@ afterAll(async () => {
   }
 });
 
-async function put(key: string, body: Buffer): Promise<'ok' | { status?: number; code: string; message: string }> {
-  try {
-    await client.send(new PutObjectCommand({ Bucket: service!.bucket, Key: key, Body: body }));
-    return 'ok';
-  } catch (error) {
-    if (!(error instanceof S3ServiceException)) throw error;
-    return { status: error.$metadata.httpStatusCode, code: error.name, message: error.message };
-  }
+function put(key: string, body: Buffer): Promise<PutAnswer> {
+  return putAnswer(client, service!.bucket, key, body);
 }
 
 async function get(key: string): Promise<Buffer> {

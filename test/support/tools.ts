@@ -19,6 +19,8 @@ export interface ToolPaths {
   gcsEmulator: string;
   /** Debian's OpenSSH server, for the SSH/SFTP remote tests. */
   sshd: string;
+  /** A Python with fusepy (test/tools/caseless-fs.txt), to run test/tools/caseless-fs/caseless_fs.py. */
+  caselessFs: string;
 }
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

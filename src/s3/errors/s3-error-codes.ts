@@ -70,6 +70,11 @@ export const S3_ERROR_CODES = {
     status: 409,
     message: 'This key is already a prefix of stored objects: keys "a" and "a/b" cannot both exist here.',
   },
+  KeyCaseConflict: {
+    status: 409,
+    message:
+      "A key that differs from this one only in letter case is stored, and the server's file system does not tell them apart.",
+  },
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold.' },
   RequestTimeTooSkewed: {
     status: 403,

@@ -10,6 +10,7 @@ const FROM_STORAGE: Record<StorageErrorCode, S3ErrorCode> = {
   KeyTooLong: 'KeyTooLongError',
   ObjectParentIsFile: 'ObjectParentIsFile',
   ObjectIsParent: 'ObjectIsParent',
+  KeyCaseConflict: 'KeyCaseConflict',
   EntityTooLarge: 'EntityTooLarge',
   InvalidRange: 'InvalidRange',
   NoSuchUpload: 'NoSuchUpload',
