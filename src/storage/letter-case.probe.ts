@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pathExists } from '../common/path-exists.js';
 import { StorageError } from './storage.errors.js';
 
@@ -29,6 +29,21 @@ export async function ignoresLetterCase(dir: string): Promise<boolean> {
  */
 export function foldLetterCase(key: string): string {
   return key.normalize('NFD').toLowerCase();
+}
+
+/**
+ * Whether a new key's file at `dest` (under `root`) would land on stored keys of another spelling, where letter case
+ * is not told apart: something is at `dest` already (another key's file, or a folder of other keys: `A/b` stored,
+ * `a` asked for), or a folder on its way is a file (`A` stored, `a/c` asked for). A folder found on the way ends
+ * the walk: every folder above it exists too.
+ */
+export async function pathTaken(root: string, dest: string): Promise<boolean> {
+  if (await pathExists(dest)) return true;
+  for (let dir = dirname(dest); dir.length > root.length; dir = dirname(dir)) {
+    const found = await lstat(dir).catch(() => undefined);
+    if (found) return !found.isDirectory();
+  }
+  return false;
 }
 
 export function caseConflict(key: string): StorageError {

@@ -9,7 +9,7 @@ import { fsyncDir } from '../common/fsync-dir.js';
 import { DurableDirs } from './durable-dirs.js';
 import { moveIntoPlace, removeFile, writeBody, writeBodyToFile, type WrittenFile } from './durable-fs.js';
 import { KeyLocks, type Release } from './key-locks.js';
-import { caseConflict, foldLetterCase, ignoresLetterCase } from './letter-case.probe.js';
+import { caseConflict, foldLetterCase, ignoresLetterCase, pathTaken } from './letter-case.probe.js';
 import { ancestorKeys, assertValidKey } from './key-path.js';
 import { pickHeaders } from './object-headers.js';
 import type { IndexDatabase } from './index-database.js';
@@ -516,7 +516,9 @@ export class LocalStorageBackend extends StorageBackend {
       if (ifAbsent && index.get(meta.key)) throw keyExists(meta.key);
       // Where case is not told apart, a new key whose path is taken names a stored key's file ("A.json" for
       // "a.json"): the rename would replace that object's bytes under its row (a lost acknowledged write).
-      if (this.ignoresCase && !index.get(meta.key) && (await pathExists(dest))) throw caseConflict(meta.key);
+      if (this.ignoresCase && !index.get(meta.key) && (await pathTaken(this.layout.objectsDir, dest))) {
+        throw caseConflict(meta.key);
+      }
       const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
       // The file's fsync is handed to the pool just after the WAL's fdatasync, not before: every PUT of the group
       // commit waits for that fdatasync, only this one for its file, and libuv's pool runs them first come, first

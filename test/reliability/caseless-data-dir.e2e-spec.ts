@@ -74,6 +74,16 @@ describe('DATA_DIR on a file system that does not tell letter case apart', () =>
       expect(await get('labels/Photo.json')).toBe('{"v": "upper, again"}');
     }));
 
+  it('refuses a key below a stored object of another spelling, and a key over stored objects of another', () =>
+    withLogs(service!, async () => {
+      expect(await put('deep/Leaf', 'a file')).toBe('ok');
+      expect(await put('deep/leaf/below.json', 'x')).toMatchObject({ status: 409, code: 'KeyCaseConflict' });
+      expect(await put('tree/Branch/a.json', 'x')).toBe('ok');
+      expect(await put('tree/branch', 'x')).toMatchObject({ status: 409, code: 'KeyCaseConflict' });
+      expect(await get('deep/Leaf')).toBe('a file');
+      expect(await keys()).toEqual(expect.not.arrayContaining(['deep/leaf/below.json', 'tree/branch']));
+    }));
+
   it('takes the other spelling once the stored key is deleted', () =>
     withLogs(service!, async () => {
       expect(await put('other/Name.json', '1')).toBe('ok');
