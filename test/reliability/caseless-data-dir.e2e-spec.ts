@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { mountCaselessFolder, type CaselessFolder } from './harness/caseless-folder.js';
 import { clientOf, putAnswer, type PutAnswer } from './harness/s3-answers.js';
 import { startService, withLogs, type RunningService } from '../support/service.js';
+import { removeTempRoots } from '../dvc/dvc-repo.harness.js';
+import { flush } from '../sync/harness/admin-client.js';
+import { gitCloneAndDvcPull, IN_SYNC } from '../sync/harness/pulled-dataset.js';
 
 /**
  * DATA_DIR on a file system that does not tell letter case apart (a macOS folder, e.g. bind-mounted into Docker
@@ -15,6 +18,8 @@ import { startService, withLogs, type RunningService } from '../support/service.
  * and keeps the first whole. DATA_DIR/state (SQLite) is a symlink to the real disk: SQLite's WAL cannot run on the
  * test's FUSE folder (test/tools/caseless-fs says why).
  */
+const DATASET = 'data/annotations';
+
 let folder: CaselessFolder | undefined;
 let stateDir: string | undefined;
 let service: RunningService | undefined;
@@ -26,7 +31,7 @@ beforeAll(async () => {
   mkdirSync(dataDir);
   stateDir = mkdtempSync(join(tmpdir(), 'dvc-sync-caseless-state-'));
   symlinkSync(stateDir, join(dataDir, 'state'));
-  service = await startService({ dataDir });
+  service = await startService({ dataDir, env: { DVC_DATASET_PATH: DATASET } });
   client = clientOf(service);
 });
 
@@ -37,6 +42,7 @@ afterAll(async () => {
   } finally {
     folder?.remove();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    removeTempRoots();
   }
 });
 
@@ -112,5 +118,17 @@ describe('DATA_DIR on a file system that does not tell letter case apart', () =>
       await service!.restart();
       expect(await get('labels/Photo.json')).toBe('{"v": "upper, again"}');
       expect(await put('labels/PHOTO.json', 'x')).toMatchObject({ code: 'KeyCaseConflict' });
+    }));
+  it('commits what it stored: git clone + dvc pull give each key its own bytes', () =>
+    withLogs(service!, async () => {
+      const status = await flush(service!);
+      expect({ lastError: status.lastError, pending: status.pending }).toEqual({ lastError: null, pending: 0 });
+      const stored = await keys();
+      expect(stored.length).toBeGreaterThan(10);
+      const pulled = await gitCloneAndDvcPull(join(folder!.dir, 'data', 'repo.git'));
+      const files = pulled.directory(DATASET);
+      expect(Object.keys(files).sort()).toEqual(stored);
+      for (const key of stored) expect(files[key].toString()).toBe(await get(key));
+      expect(await pulled.syncState()).toEqual(IN_SYNC);
     }));
 });
