@@ -20,8 +20,8 @@ export interface TempFile {
 
 /**
  * Files created ahead of need, per bucket: this many are kept ready once the bucket was written to (a bucket never
- * written to, or idle for READY_FILES_IDLE_MS, holds none). Enough for the PUTs of one burst of clients (8 in the benchmarks) to find one each while the next
- * ones are being created.
+ * written to, or idle for READY_FILES_IDLE_MS, holds none). Enough for the PUTs of one burst of clients (8 in the
+ * benchmarks) to find one each while the next ones are being created.
  */
 export const READY_TEMP_FILES = 8;
 
