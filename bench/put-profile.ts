@@ -4,6 +4,10 @@
  *
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/put-profile.js [--requests=7000]
  *     [--concurrency=8] [--body=2048] [--out=put-profile] [--main=<another build's dist/main.js>] [--projects=1]
+ *     [--baseline=essential] [--signing=header|presigned]
+ *
+ * With --baseline=<mode> it profiles bench/baseline-server.ts in that mode instead of the service (`essential`: the
+ * least work an indexed S3 service must do per PUT), to set the service's profile beside it.
  *
  * With --projects=N above 1 the service serves N projects (PROJECTS_FILE, as projects-scale.ts) and PUT i goes to
  * bucket i mod N, signed by that project's own client.
@@ -18,9 +22,17 @@ import { gzipSync } from 'node:zlib';
 import { originTimes, readProfile, selfTimes, windowOf } from './lib/cpu-profile.js';
 import { flameGraphSvg } from './lib/flame-graph.js';
 import { paddedBody, runLoad, summarize } from './lib/load.js';
-import { processCpuMs, removeTempDirs, repoRoot, runBench, startService, tempDir } from './lib/processes.js';
+import {
+  processCpuMs,
+  removeTempDirs,
+  repoRoot,
+  runBench,
+  startBaseline,
+  startService,
+  tempDir,
+} from './lib/processes.js';
 import { int, log, ms, RunInfo, writeResult } from './lib/report.js';
-import { S3Putter } from './lib/s3-put.js';
+import { S3Putter, type SigningMode } from './lib/s3-put.js';
 import { option, outName, textOption } from './lib/cli-options.js';
 import { projectsFile } from './lib/projects-file.js';
 
@@ -32,6 +44,9 @@ const DATASET = 'data/annotations';
 const WARMUP = 1000;
 const TOP = 30;
 const mainArg = textOption('main');
+/** `header` (Authorization, boto3's default) or `presigned` (as `npm run bench` and Label Studio sign). */
+const SIGNING = textOption('signing', 'header') as SigningMode;
+const baseline = textOption('baseline') as 'essential' | 'design' | 'fsync' | undefined;
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
@@ -40,13 +55,16 @@ async function main() {
   const name = outName('put-profile');
   const profileDir = tempDir('bench-cpu-prof-');
   const many = PROJECTS > 1 ? projectsFile(PROJECTS, DATASET) : undefined;
-  const service = await startService(many ? { PROJECTS_FILE: many.file } : { DVC_DATASET_PATH: DATASET }, {
-    main: mainArg,
-    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
-  });
+  const profiling = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const service = baseline
+    ? await startBaseline(baseline, profiling)
+    : await startService(many ? { PROJECTS_FILE: many.file } : { DVC_DATASET_PATH: DATASET }, {
+        main: mainArg,
+        nodeArgs: profiling,
+      });
   const putters = many
-    ? many.projects.map((p) => new S3Putter({ ...p, url: service.url, region: 'us-east-1' }, CONCURRENCY))
-    : [new S3Putter(service, Math.max(CONCURRENCY, 16))];
+    ? many.projects.map((p) => new S3Putter({ ...p, url: service.url, region: 'us-east-1' }, CONCURRENCY, SIGNING))
+    : [new S3Putter(service, Math.max(CONCURRENCY, 16), SIGNING)];
   const putterFor = (i: number) => putters[i % putters.length];
   const putter = putters[0];
   let window: { from: number; to: number };
@@ -100,8 +118,8 @@ async function main() {
   const command = `node bench/.out/put-profile.js ${process.argv.slice(2).join(' ')}`.trim();
   const markdown = `# CPU profile of the PUT path (${name})
 
-\`node --cpu-prof\` on the service${PROJECTS > 1 ? ` serving ${PROJECTS} projects (PUT *i* into bucket *i* mod ${PROJECTS}, each signed by its project's own client)` : ''} under ${int(REQUESTS)} PUTs of ${BODY}-byte bodies, ${CONCURRENCY} closed-loop
-clients (bench/lib/s3-put.ts), new key per PUT, after ${WARMUP} warm-up PUTs; the profile is cut to the measured
+\`node --cpu-prof\` on ${baseline ? `bench/baseline-server.ts in its \`${baseline}\` mode` : 'the service'}${PROJECTS > 1 ? ` serving ${PROJECTS} projects (PUT *i* into bucket *i* mod ${PROJECTS}, each signed by its project's own client)` : ''} under ${int(REQUESTS)} PUTs of ${BODY}-byte bodies, ${CONCURRENCY} closed-loop
+clients (bench/lib/s3-put.ts, ${SIGNING === 'presigned' ? 'presigned URLs' : 'SigV4 in the Authorization header'}), new key per PUT, after ${WARMUP} warm-up PUTs; the profile is cut to the measured
 window. Flame graph: [\`${name}.svg\`](${name}.svg) (open in a browser). The cut profile:
 \`${name}.cpuprofile.gz\`.
 

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: this service next to its peers, in one run, on the same machine (issue 12's table):
  *   PUT    — 2 KiB objects through presigned URLs, 8 clients and 1 client, against the service, s3rver (npm), the
- *            fsync floor (bench/baseline-server.ts), the floor with a folder fsync, a null server (the client's
- *            ceiling); and the service's PUTs while it flushes a big batch (invariant 7). Rounds are interleaved,
+ *            fsync floor (bench/baseline-server.ts), the floor with a folder fsync, with this service's disk work
+ *            (`design`), with that disk work and the least CPU work an indexed S3 server needs (`essential`), a
+ *            null server (the client's ceiling); and the service's PUTs while it flushes a big batch (invariant 7). Rounds are interleaved,
  *            the order rotating.
  *   sync   — N objects PUT through S3 (untimed), then the service's first flush (commit + DVC push + git push, the
  *            embedded mode), against the dvc CLI doing the same job on the same files (`dvc add` + `dvc push` +
@@ -75,7 +76,7 @@ const params = {
 };
 export type Params = typeof params;
 
-const PUT_TARGETS = ['null', 'fsync', 'fsync-dir', 'design', 's3rver', 'service', 'during'] as const;
+const PUT_TARGETS = ['null', 'fsync', 'fsync-dir', 'design', 'essential', 's3rver', 'service', 'during'] as const;
 type PutTarget = (typeof PUT_TARGETS)[number];
 const WARMUP = 300;
 
@@ -87,6 +88,7 @@ async function putSection(): Promise<RoundResult[]> {
     fsync: await startBaseline('fsync'),
     'fsync-dir': await startBaseline('fsync-dir'),
     design: await startBaseline('design'),
+    essential: await startBaseline('essential'),
     s3rver: await startS3rver(),
     service: await startService({ DVC_DATASET_PATH: DIRECTORY_DATASET }),
     during: await startService({ DVC_DATASET_PATH: DIRECTORY_DATASET }),

@@ -220,13 +220,17 @@ export async function startService(settings: Record<string, string> = {}, launch
 }
 
 /** bench/baseline-server.ts in its own process (like the service), in one of its modes (see there). */
-export async function startBaseline(mode: 'fsync' | 'fsync-dir' | 'design' | 'null'): Promise<Spawned & S3Target> {
+export async function startBaseline(
+  mode: 'fsync' | 'fsync-dir' | 'design' | 'essential' | 'null',
+  nodeArgs: string[] = [],
+): Promise<Spawned & S3Target> {
   const port = await freePort();
   const dir = tempDir(`bench-baseline-${mode}-`);
   const script = join(benchOut, 'baseline-server.js');
   const env = { ...process.env, BASELINE_MODE: mode, PORT: String(port), DATA_DIR: dir } as Record<string, string>;
-  const spawned = await spawnAndWait([script], env, port, { path: '/_health', accepts: (s) => s === 200 });
-  // The baseline ignores the signature; the client signs anyway so that its cost is the same for every target.
+  const spawned = await spawnAndWait([...nodeArgs, script], env, port, { path: '/_health', accepts: (s) => s === 200 });
+  // The baselines ignore the signature but the essential mode, which checks it with these credentials; the client
+  // signs anyway so that its cost is the same for every target.
   return {
     ...spawned,
     accessKeyId: 'AKBASELINE',
