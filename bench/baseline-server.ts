@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 
@@ -21,9 +21,12 @@ import { join } from 'node:path';
  *   skip, written as lean as this file can: the presigned SigV4 signature checked (the day's signing key derived
  *   once, the canonical request rebuilt from the query, one SHA-256 and one HMAC), and the object's row and its
  *   change-journal row committed to SQLite (better-sqlite3, WAL, synchronous=NORMAL, the rows of one event-loop
- *   turn in one transaction) whose WAL gets the shared fdatasync instead of the stand-in journal. What it leaves
- *   out, and this service does: the intent row that makes a crash between commit and rename recoverable, the
- *   per-key locks, the checks that a key is placeable, routing of the S3 API's other requests, metrics.
+ *   turn in one transaction) whose WAL gets the shared fdatasync instead of the stand-in journal. Unlike `design`,
+ *   it answers before the folder's fsync only when that is safe: the PUT took a temp file made ahead, whose name
+ *   is durable (batches of AHEAD files in a new folder, fsynced once per batch), and the journal row names that
+ *   file, so a recovery could roll the rename forward; a PUT that found none ready waits for the folder's fsync.
+ *   What it leaves out, and this service does: a separate intent row, the per-key locks, the checks that a key is
+ *   placeable, routing of the S3 API's other requests, metrics, the recovery itself.
  * - BASELINE_MODE=null: reads the body and answers 200 without touching the disk: what the client can drive at most.
  * Settings: PORT, DATA_DIR, BASELINE_MODE. Binds 127.0.0.1.
  */
@@ -134,6 +137,8 @@ interface Row {
   size: number;
   md5: string;
   contentType: string;
+  /** The temp file that becomes the object: what a recovery would roll forward. */
+  tmpPath: string;
 }
 let pendingRows: Row[] = [];
 let committed: Promise<void> | undefined;
@@ -146,8 +151,8 @@ function openIndex(): NonNullable<typeof index> {
   db.exec(`CREATE TABLE objects (key BLOB PRIMARY KEY NOT NULL, size INTEGER NOT NULL, md5 TEXT NOT NULL,
     last_modified INTEGER NOT NULL, content_type TEXT, user_metadata TEXT NOT NULL, checksums TEXT NOT NULL,
     seq INTEGER NOT NULL) WITHOUT ROWID;
-    CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, key BLOB NOT NULL, op TEXT NOT NULL)`);
-  const journal = db.prepare<[Buffer]>(`INSERT INTO changes (key, op) VALUES (?, 'put')`);
+    CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, key BLOB NOT NULL, op TEXT NOT NULL, tmp_path TEXT)`);
+  const journal = db.prepare<[Buffer, string]>(`INSERT INTO changes (key, op, tmp_path) VALUES (?, 'put', ?)`);
   const upsert = db.prepare<[Buffer, number, string, number, string, number]>(
     `INSERT INTO objects (key, size, md5, last_modified, content_type, user_metadata, checksums, seq)
      VALUES (?, ?, ?, ?, ?, '{}', '{}', ?) ON CONFLICT (key) DO UPDATE SET size = excluded.size, md5 = excluded.md5,
@@ -155,7 +160,7 @@ function openIndex(): NonNullable<typeof index> {
   );
   const commit = db.transaction((rows: Row[]) => {
     for (const row of rows) {
-      const seq = Number(journal.run(row.key).lastInsertRowid);
+      const seq = Number(journal.run(row.key, row.tmpPath).lastInsertRowid);
       upsert.run(row.key, row.size, row.md5, Date.now(), row.contentType, seq);
     }
   });
@@ -180,8 +185,36 @@ async function indexed(row: Row): Promise<void> {
   await journalDurable(await wal);
 }
 
-async function fsyncFolder(): Promise<void> {
-  const folder = await open(dir, 'r');
+/** Temp files made ahead of the PUTs that take them (essential mode), as the service makes them. */
+const AHEAD = 8;
+const ready: Array<{ path: string; file: FileHandle }> = [];
+let making: Promise<void> | undefined;
+let batches = 0;
+
+/** AHEAD empty files in a new folder; ready once that folder (their names) and its parent (its name) are fsynced. */
+async function makeAhead(): Promise<void> {
+  const parent = join(dir, 'tmp');
+  const folder = join(parent, `${prefix}-${batches++}`);
+  await mkdir(folder, { recursive: true });
+  const files = await Promise.all(
+    Array.from({ length: AHEAD }, async (_, i) => {
+      const path = join(folder, `${i}.tmp`);
+      return { path, file: await open(path, 'wx') };
+    }),
+  );
+  await Promise.all([fsyncFolder(folder), fsyncFolder(parent)]);
+  ready.push(...files);
+}
+
+/** A ready file, if one is; a new batch started once half of the last one is taken. */
+function takeReady(): { path: string; file: FileHandle } | undefined {
+  const taken = ready.shift();
+  if (ready.length <= AHEAD / 2) making ??= makeAhead().finally(() => (making = undefined));
+  return taken;
+}
+
+async function fsyncFolder(path = dir): Promise<void> {
+  const folder = await open(path, 'r');
   try {
     await folder.sync();
   } finally {
@@ -189,18 +222,22 @@ async function fsyncFolder(): Promise<void> {
   }
 }
 
-async function store(body: Buffer, row: Row): Promise<void> {
+async function store(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<void> {
   const name = `${prefix}-${counter++}`;
-  const tmp = join(dir, `${name}.tmp`);
-  const file = await open(tmp, 'w');
+  const ahead = mode === 'essential' ? takeReady() : undefined;
+  const tmp = ahead?.path ?? join(dir, `${name}.tmp`);
+  const file = ahead?.file ?? (await open(tmp, 'w'));
   try {
     await file.write(body);
-    const journal = mode === 'design' ? journaled() : mode === 'essential' ? indexed(row) : undefined;
+    const journal =
+      mode === 'design' ? journaled() : mode === 'essential' ? indexed({ ...row, tmpPath: tmp }) : undefined;
     await Promise.all([file.sync(), journal]);
   } finally {
     await file.close();
   }
   await rename(tmp, join(dir, name));
+  // The essential mode's own file: its name was never made durable, so the rename must be before the answer.
+  if (mode === 'essential' && !ahead) return fsyncFolder();
   if (mode === 'design' || mode === 'essential') {
     folderSync ??= new Promise((resolve) => setTimeout(resolve, FOLDER_WINDOW_MS)).then(() => {
       folderSync = undefined;

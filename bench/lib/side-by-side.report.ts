@@ -224,8 +224,9 @@ export function report(r: SideBySide): string {
     const single = sameRound('essential', 'fsync', 1, p50);
     return `- **What the least work reaches.** A server written as lean as it can be that does only what no
   indexed S3 service can skip (the row "the same disk work + the CPU work…": the presigned signature checked, the
-  MD5, the object's row and its journal row committed to SQLite with the WAL fdatasynced, the body's fsync, the
-  rename; no intent row, no key locks, no placement checks, no routing, no metrics) spends ${ms(
+  MD5, the object's row and its journal row (naming the temp file) committed to SQLite with the WAL fdatasynced,
+  the body's fsync, the rename, a temp file made ahead so that no answer relies on a name not yet durable; no
+  separate intent row, no key locks, no placement checks, no routing, no metrics) spends ${ms(
     cpuAt('essential', 8, (x) => x.serverCpuMs),
     2,
   )} ms of CPU per PUT at 8 clients
