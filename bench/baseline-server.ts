@@ -131,7 +131,7 @@ function signatureValid(method: string, url: string, host: string): boolean {
 }
 
 /** The index of the essential mode: an object row and a change-journal row per PUT, in the service's columns. */
-let index: { db: Database.Database; commit: (rows: Row[]) => void; wal: Promise<FileHandle> } | undefined;
+let index: { commit: (rows: Row[]) => void; wal: Promise<FileHandle> } | undefined;
 interface Row {
   key: Buffer;
   size: number;
@@ -164,7 +164,7 @@ function openIndex(): NonNullable<typeof index> {
       upsert.run(row.key, row.size, row.md5, Date.now(), row.contentType, seq);
     }
   });
-  index = { db, commit, wal: open(join(dir, 'index.db-wal'), 'r') };
+  index = { commit, wal: open(join(dir, 'index.db-wal'), 'r') };
   return index;
 }
 

@@ -3,8 +3,8 @@
  *   PUT    — 2 KiB objects through presigned URLs, 8 clients and 1 client, against the service, s3rver (npm), the
  *            fsync floor (bench/baseline-server.ts), the floor with a folder fsync, with this service's disk work
  *            (`design`), with that disk work and the least CPU work an indexed S3 server needs (`essential`), a
- *            null server (the client's ceiling); and the service's PUTs while it flushes a big batch (invariant 7). Rounds are interleaved,
- *            the order rotating.
+ *            null server (the client's ceiling); and the service's PUTs while it flushes a big batch (invariant 7).
+ *            Rounds are interleaved, the order rotating.
  *   sync   — N objects PUT through S3 (untimed), then the service's first flush (commit + DVC push + git push, the
  *            embedded mode), against the dvc CLI doing the same job on the same files (`dvc add` + `dvc push` +
  *            `git commit` + `git push`); the service's idle memory after it and its restart time on those N

@@ -229,8 +229,8 @@ export async function startBaseline(
   const script = join(benchOut, 'baseline-server.js');
   const env = { ...process.env, BASELINE_MODE: mode, PORT: String(port), DATA_DIR: dir } as Record<string, string>;
   const spawned = await spawnAndWait([...nodeArgs, script], env, port, { path: '/_health', accepts: (s) => s === 200 });
-  // The baselines ignore the signature but the essential mode, which checks it with these credentials; the client
-  // signs anyway so that its cost is the same for every target.
+  // Only the essential mode checks the signature (with these credentials); the client signs for every mode, so
+  // that its cost is the same for every target.
   return {
     ...spawned,
     accessKeyId: 'AKBASELINE',
