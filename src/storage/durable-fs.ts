@@ -37,7 +37,7 @@ export interface WrittenFile {
 const SMALL_BODY = 64 * 1024;
 
 /**
- * Streams a body into a new file, hashing it, and leaves the file open for the caller to fsync (`sync`), so that
+ * Streams a body (or writes one gathered already, a Buffer) into a new file, hashing it, and leaves the file open for the caller to fsync (`sync`), so that
  * the fsync can run while the caller does something else that must also be done before the rename (the put
  * journals its row meanwhile). The bytes must be fsynced before a rename makes them the object: with delayed
  * allocation, ext4 can otherwise keep the new name and lose the bytes. The temp file's NAME is durable only when
@@ -49,9 +49,17 @@ const SMALL_BODY = 64 * 1024;
  * created when the body failed while it was still gathered in memory). `temp` is a new path, or a file created
  * ahead of need (temp-files.ts), whose descriptor is used or closed here, never left open by a failure.
  */
-export async function writeBody(body: Readable, temp: TempFile, maxSize: number): Promise<WrittenFile> {
+export async function writeBody(body: Readable | Buffer, temp: TempFile, maxSize: number): Promise<WrittenFile> {
   const { path } = temp;
   let ready = temp.fd;
+  if (Buffer.isBuffer(body)) {
+    if (body.length > maxSize) {
+      if (ready !== undefined) closeSync(ready);
+      throw new StorageError('EntityTooLarge', `The object is larger than ${maxSize} bytes.`);
+    }
+    const md5 = createHash('md5').update(body).digest('hex');
+    return smallFile(ready ?? (await openFd(path)), [body], body.length, md5);
+  }
   const hash = createHash('md5');
   let size = 0;
   let gathered: Buffer[] | undefined = [];

@@ -7,7 +7,7 @@ import { LocalStorageBackend } from './local-storage.backend.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { storageLayout } from './storage-layout.js';
 import type { ObjectMeta } from './storage.backend.js';
-import { filesUnder, tempFilesLeft, md5, putInput, readAll } from './storage-test.helpers.js';
+import { bodyOf, filesUnder, tempFilesLeft, md5, putInput, readAll } from './storage-test.helpers.js';
 
 /** Settles `promise` into a flag the test can look at without awaiting it. */
 function watch<T>(promise: Promise<T>): { done: boolean; failed?: unknown; settled: Promise<unknown> } {
@@ -148,7 +148,7 @@ describe('LocalStorageBackend and the durability of its index', () => {
         key: 'big',
         uploadId: upload.uploadId,
         partNumber: 1,
-        body: putInput('big', 'p').body,
+        body: bodyOf('p'),
         maxSize: 10,
       }),
     );

@@ -88,6 +88,18 @@ describe.each(backends)('%s', (_name, create) => {
     expect(meta.contentEncoding).toBeUndefined();
   });
 
+  it('stores a body given whole, as a Buffer, as it stores the same bytes streamed', async () => {
+    const bytes = Buffer.from('{"id":2}');
+    const put = await storage.putObject(
+      putInput('tasks/2', bytes, { checksums: () => ({ crc32: 'given' }), contentType: 'application/json' }),
+    );
+    expect(put).toMatchObject({ key: 'tasks/2', size: 8, md5: md5(bytes), checksums: { crc32: 'given' } });
+    expect((await readAll((await storage.getObject('tasks/2')).body)).toString()).toBe('{"id":2}');
+    expect(await storage.headObject('tasks/2')).toEqual(put);
+    await storage.putObject(putInput('empty-buffer', Buffer.alloc(0)));
+    expect(await storage.headObject('empty-buffer')).toMatchObject({ size: 0, md5: md5('') });
+  });
+
   it('stores an empty object', async () => {
     await storage.putObject(putInput('empty', ''));
     const { meta, body } = await storage.getObject('empty');
@@ -246,8 +258,15 @@ describe.each(backends)('%s', (_name, create) => {
     expect(await codeOf(storage.putObject(putInput('big', bodyOf('12345', '6'), { maxSize: 5 })))).toBe(
       'EntityTooLarge',
     );
+    expect(await codeOf(storage.putObject(putInput('big', Buffer.from('123456'), { maxSize: 5 })))).toBe(
+      'EntityTooLarge',
+    );
     expect(await codeOf(storage.headObject('big'))).toBe('NoSuchKey');
     expect(await storage.putObject(putInput('fits', '12345', { maxSize: 5 }))).toMatchObject({ size: 5 });
+    expect(await storage.putObject(putInput('fits-whole', Buffer.from('12345'), { maxSize: 5 }))).toMatchObject({
+      size: 5,
+    });
+    expect(await storage.lastSeq()).toBe(2);
   });
 
   it('refuses "a/b" while "a" exists and "a" while "a/b" exists', async () => {

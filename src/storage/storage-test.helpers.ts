@@ -32,6 +32,7 @@ export function md5(bytes: Buffer | string): string {
   return createHash('md5').update(bytes).digest('hex');
 }
 
+/** A put of `key`: a string is streamed (bodyOf), a Buffer given whole, as the S3 layer gives a small body. */
 export function putInput(
   key: string,
   body: string | Buffer | Readable,
@@ -39,7 +40,7 @@ export function putInput(
 ): PutObjectInput {
   return {
     key,
-    body: body instanceof Readable ? body : bodyOf(body),
+    body: typeof body === 'string' ? bodyOf(body) : body,
     maxSize: 1024 * 1024,
     userMetadata: {},
     ...extra,

@@ -39,10 +39,11 @@ export type ObjectHeaders = Pick<
 export interface PutObjectInput extends ObjectHeaders {
   key: string;
   /**
-   * The decoded object bytes. Verification (Content-MD5, x-amz-checksum-*, chunk signatures) happens in the
-   * stream itself: when it errors, nothing becomes visible and the error is rethrown unchanged.
+   * The decoded object bytes: a stream, or a small body already read whole. Verification (Content-MD5,
+   * x-amz-checksum-*, chunk signatures) happens in the stream itself: when it errors, nothing becomes visible and
+   * the error is rethrown unchanged. A Buffer has passed it already.
    */
-  body: Readable;
+  body: Readable | Buffer;
   /**
    * Verified checksums (e.g. `{ crc32: 'base64' }`) to keep with the object; called once the body has ended
    * without error (trailing checksums are only known then).

@@ -280,7 +280,11 @@ export class InMemoryStorageBackend extends StorageBackend {
   }
 }
 
-async function readLimited(body: Readable, maxSize: number): Promise<Buffer> {
+async function readLimited(body: Readable | Buffer, maxSize: number): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) {
+    if (body.length > maxSize) throw new StorageError('EntityTooLarge', `The object is larger than ${maxSize} bytes.`);
+    return Buffer.from(body);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const data of body) {

@@ -96,8 +96,14 @@ describe('teammates pushing while Label Studio writes and the service flushes', 
         };
         const theirs: string[] = [];
         const teamEdits: Record<string, string> = { ...SEED };
+        const oursOnBranch = () =>
+          commitsBetween(bare, start, branchTip(bare)).filter((c) => c.author === 'DVC Sync S3 API').length;
+        let steps = 0;
+        // Four steps at least, and on until one of our flushes is on the branch, so that their pushes and ours
+        // interleave however fast the machine runs the teammates' rounds (a flush every SYNC_INTERVAL_SECONDS).
         const developerWork = async () => {
-          for (let i = 1; i <= 4; i++) {
+          for (let i = 1; i <= 4 || (oursOnBranch() === 0 && i <= 20); i++) {
+            steps = i;
             theirs.push(
               await commitOnTip(
                 developer,
@@ -151,7 +157,7 @@ describe('teammates pushing while Label Studio writes and the service flushes', 
           ...teamEdits,
           ...acknowledged.directory(),
         });
-        for (let i = 1; i <= 4; i++)
+        for (let i = 1; i <= steps; i++)
           expect((await gitCli(pulled.dir, 'show', `HEAD:src/step${i}.py`)).stdout).toBe(`print(${i})\n`);
         expect(await pulled.syncState()).toEqual(IN_SYNC);
       });

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import type { AuthContext, IncomingSignedRequest } from '../auth/sigv4.types.js';
 import { S3Error } from '../errors/s3-error.js';
-import { planRequestBody } from './body-plan.js';
+import { BodyVerifier } from './body-verifier.js';
+import { type BodyPlan, planRequestBody } from './body-plan.js';
 import { VerifyingBodyStream } from './verifying-body.stream.js';
 
 export interface DecodedBody {
@@ -32,12 +33,63 @@ export function decodeRequestBody(
   auth: AuthContext,
   maxSize: number,
 ): DecodedBody {
-  let stream: VerifyingBodyStream;
+  let plan: BodyPlan;
   try {
-    stream = new VerifyingBodyStream(planRequestBody(headers, auth, maxSize), auth, maxSize);
+    plan = planRequestBody(headers, auth, maxSize);
   } catch (err) {
     return { body: failingBody(err), checksums: () => ({}) };
   }
+  return verifyingStream(source, plan, auth, maxSize);
+}
+
+/** What reads a request's body: as a stream, or chunk by chunk into the caller's hands (S3HttpRequest). */
+export interface BodyReader {
+  openBody(): Readable;
+  gatherBody(accept: (chunk: Buffer) => void): Promise<void>;
+}
+
+/** A body sent whole (no aws-chunked framing) with at most this Content-Length is gathered, not streamed. */
+export const GATHERED_BODY_LIMIT = 64 * 1024;
+
+/** decodeRequestBody's result, or a small body already read and verified, as one Buffer. */
+export interface ReceivedBody {
+  body: Readable | Buffer;
+  checksums(): Record<string, string>;
+}
+
+/**
+ * decodeRequestBody, except that a small body sent whole (Content-Length at most GATHERED_BODY_LIMIT, no aws-chunked
+ * framing: an annotation, a presigned PUT) is read and verified before this resolves, without stream layers, and
+ * comes as one Buffer; its errors reject here, so storage never sees a bad one. Stream layers around a 2 KiB body
+ * cost more CPU than its bytes (bench/results/put-path-4.md). Header problems still surface on the body's first
+ * read, as from decodeRequestBody: storage refuses an invalid key before that.
+ */
+export async function receiveRequestBody(
+  reader: BodyReader,
+  headers: IncomingSignedRequest['headers'],
+  auth: AuthContext,
+  maxSize: number,
+): Promise<ReceivedBody> {
+  let plan: BodyPlan;
+  try {
+    plan = planRequestBody(headers, auth, maxSize);
+  } catch (err) {
+    return { body: failingBody(err), checksums: () => ({}) };
+  }
+  const small =
+    (plan.mode === 'unsigned' || plan.mode === 'sha256') &&
+    plan.contentLength !== undefined &&
+    plan.contentLength <= GATHERED_BODY_LIMIT;
+  if (!small) return verifyingStream(reader.openBody(), plan, auth, maxSize);
+  const verifier = new BodyVerifier(plan, auth, maxSize);
+  const chunks: Buffer[] = [];
+  await reader.gatherBody((chunk) => chunks.push(...verifier.feed(chunk)));
+  const checksums = await verifier.finish();
+  return { body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), checksums: () => checksums };
+}
+
+function verifyingStream(source: Readable, plan: BodyPlan, auth: AuthContext, maxSize: number): DecodedBody {
+  const stream = new VerifyingBodyStream(plan, auth, maxSize);
   // The source starts flowing now, so an error may come before the caller attaches its own listeners: this
   // listener keeps that from being an uncaught 'error'; pipeline()/finished() still report the stored error.
   stream.on('error', () => source.unpipe(stream));

@@ -54,8 +54,12 @@ export class S3HttpRequest {
 
   /** The body; reading it sends `100 Continue` to a client that waits for it. Call once. */
   openBody(): Readable {
-    this.body ??= new RequestBodySource(this.req, () => sendContinue(this.req, this.res));
-    return this.body;
+    return this.bodySource();
+  }
+
+  /** The body without a stream, chunk by chunk (RequestBodySource.gather); sends `100 Continue` too. Call once. */
+  gatherBody(accept: (chunk: Buffer) => void): Promise<void> {
+    return this.bodySource().gather(accept);
   }
 
   /** Body bytes read from the wire so far (0 when the operation never opened the body). */
@@ -82,5 +86,10 @@ export class S3HttpRequest {
     });
     req.resume();
     return Number(req.headers['content-length'] ?? 0) > DRAIN_LIMIT_BYTES;
+  }
+
+  private bodySource(): RequestBodySource {
+    this.body ??= new RequestBodySource(this.req, () => sendContinue(this.req, this.res));
+    return this.body;
   }
 }

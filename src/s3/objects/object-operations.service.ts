@@ -5,7 +5,7 @@ import { MAX_PART_SIZE, objectETag } from '../../storage/multipart.rules.js';
 import type { ObjectMeta } from '../../storage/storage.backend.js';
 import type { AuthContext } from '../auth/sigv4.types.js';
 import type { ServedBucket } from '../buckets/served-buckets.port.js';
-import { decodeRequestBody, storedContentEncoding } from '../body/request-body.js';
+import { receiveRequestBody, storedContentEncoding } from '../body/request-body.js';
 import { S3Error } from '../errors/s3-error.js';
 import { resolveRange } from '../http/byte-range.js';
 import { checkConditions, conditionHeaders } from '../http/conditional-request.js';
@@ -75,7 +75,7 @@ export class ObjectOperations {
     const stored = objectHeadersFrom(request.headers, storedContentEncoding);
     // One PUT carries at most 5 GiB (S3's limit; larger objects are uploaded in parts).
     const maxSize = Math.min(this.config.maxObjectSize, MAX_PART_SIZE);
-    const decoded = decodeRequestBody(request.openBody(), request.headers, auth, maxSize);
+    const decoded = await receiveRequestBody(request, request.headers, auth, maxSize);
     const meta = await storage.putObject({
       key,
       body: decoded.body,
