@@ -8,6 +8,7 @@ import { ObjectIndex } from './object-index.repository.js';
 import { PowerCut } from './power-cut-test.helpers.js';
 import { storageLayout } from './storage-layout.js';
 import { bodyOf, filesUnder, putInput, readAll, tempFilesLeft, until } from './storage-test.helpers.js';
+import { READY_TEMP_FILES } from './temp-files.js';
 
 /** Settles `promise` into a flag the test can look at without awaiting it. */
 function watch<T>(promise: Promise<T>): { done: boolean; settled: Promise<unknown> } {
@@ -74,16 +75,17 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
     expect(put.done).toBe(true);
   });
 
-  // 14 puts: the files of three batches (8 + 4 + 4). The next batch waits until the renames out of its folder are
-  // durable, and these stay held here.
+  // The files of three batches (16 + 8 + 6 of the next, with READY_TEMP_FILES = 16). A slot's next batch waits
+  // until the renames out of it are durable, and these stay held here: each batch is made in another slot.
   it('serves puts acknowledged before their folder fsync, batch after batch of files made ahead', async () => {
     await warmUp();
     power.hold = (dir) => dir.startsWith(objects());
     const first = storage!;
-    const keys = Array.from({ length: 14 }, (_, i) => `tasks/${String(i).padStart(2, '0')}`);
+    const keys = Array.from({ length: 2 * READY_TEMP_FILES - 2 }, (_, i) => `tasks/${String(i).padStart(2, '0')}`);
     for (const [i, key] of keys.entries()) {
       await first.putObject(putInput(key, `annotation ${i}`));
-      if (i % 4 === 3) await sleep(20); // lets the next batch be made, as the pauses between a client's PUTs do
+      // Lets the next batch be made, as the pauses between a client's PUTs do.
+      if (i % (READY_TEMP_FILES / 2) === READY_TEMP_FILES / 2 - 1) await sleep(20);
     }
     expect(power.held.length).toBeGreaterThan(0); // none of the renames is durable yet
 

@@ -6,10 +6,11 @@ describe('readyFilesFor: the temp files made ahead that a process may hold, from
   it.each<[number | undefined, number, string]>([
     [undefined, 128, 'unknown: the small default'],
     [256, 128, 'a small limit: never below the default'],
-    [1_024, 128, 'the common soft limit: 16 buckets under load'],
+    [1_024, 128, 'the common soft limit: 8 buckets under load'],
     [4_096, 512, 'an eighth of the limit'],
-    [20_000, 2_048, 'never above 2,048 (256 buckets under load)'],
-    [1_048_576, 2_048, "Docker's usual limit"],
+    [20_000, 2_500, 'an eighth of a larger limit'],
+    [40_000, 4_096, 'never above 4,096 (256 buckets under load)'],
+    [1_048_576, 4_096, "Docker's usual limit"],
   ])('%s open files → %d (%s)', (openFiles, expected) => {
     expect(readyFilesFor(openFiles)).toBe(expected);
   });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 /** Ready files of every bucket together where the process's limit of open files is unknown or small. */
 const FLOOR = 128;
 /** ... and at most, whatever the limit: enough for 256 written buckets with every file ready (READY_TEMP_FILES). */
-const CEILING = 2_048;
+const CEILING = 4_096;
 /** The share of the process's descriptors ready files may hold: sockets, databases and Git packs need the rest. */
 const SHARE = 8;
 
@@ -13,8 +13,8 @@ const SHARE = 8;
  * its PUTs create their own (and wait for their folder's fsync, as before files were made ahead).
  *
  * Sized from the soft limit of open files (RLIMIT_NOFILE; Node raises it to the hard limit at start): 1/8 of it,
- * between 128 and 2,048. A limit of 1,024 (a common default) gives 128, as many as 16 buckets under load keep ready;
- * Docker's usual 1,048,576 gives 2,048. Fifty projects under load keep 400 (bench/results/projects-scale.md).
+ * between 128 and 4,096. A limit of 1,024 (a common default) gives 128, as many as 8 buckets under load keep ready;
+ * Docker's usual 1,048,576 gives 4,096. Fifty projects under load would keep 800.
  */
 export class ReadyFilesBudget {
   private held = 0;

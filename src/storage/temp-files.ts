@@ -20,10 +20,11 @@ export interface TempFile {
 
 /**
  * Files created ahead of need, per bucket: this many are kept ready once the bucket was written to (a bucket never
- * written to, or idle for READY_FILES_IDLE_MS, holds none). Enough for the PUTs of one burst of clients (8 in the
- * benchmarks) to find one each while the next ones are being created.
+ * written to, or idle for READY_FILES_IDLE_MS, holds none). Two bursts of 8 clients' PUTs: with 8 ready and 3 slots,
+ * 2 in 5 PUTs of 8 clients (~1,700 PUT/s) found none, the next batch and its folder's fsync not done yet, and waited
+ * for their folder's fsync; with 16 and 6 slots, about 1 in 6 (bench/results/put-path-5.md).
  */
-export const READY_TEMP_FILES = 8;
+export const READY_TEMP_FILES = 16;
 
 /**
  * New files are created once no more than this many are ready, in one batch up to READY_TEMP_FILES, made durable
@@ -32,10 +33,10 @@ export const READY_TEMP_FILES = 8;
 const REFILL_AT = READY_TEMP_FILES / 2;
 
 /**
- * Folders per bucket that files are made ahead in, in turn: a slot is filled again only once empty (a slow upload
- * keeps its file there meanwhile: the next slot is used).
+ * Folders per bucket that files are made ahead in, in turn: a slot is filled again only once empty and every rename
+ * out of it durable (a slow upload keeps its file there meanwhile: the next slot is used).
  */
-const SLOTS = 3;
+const SLOTS = 6;
 
 /**
  * A bucket that took no file for this long gives its ready files back (closed, removed, their descriptors returned
