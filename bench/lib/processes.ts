@@ -160,7 +160,8 @@ export interface Service extends Spawned, S3Target {
 }
 
 /**
- * `node dist/main.js` on a fresh DATA_DIR (embedded git repository and DVC remote, i.e. no network), like
+ * The service as the image runs it (`node <shippedNodeFlags> dist/main.js`) on a fresh DATA_DIR (embedded git
+ * repository and DVC remote, i.e. no network), like
  * test/support/service.ts does, but: no automatic flush (interval 1 day, SYNC_MAX_PENDING 1,000,000), LOG_LEVEL
  * warn unless given (at the default, info, the service also writes one access-log line per request, a few
  * microseconds each), and only this run's settings.
@@ -173,6 +174,13 @@ export interface Launch {
   main?: string;
   nodeArgs?: string[];
   previous?: Pick<Service, 'dataDir' | 'accessKeyId' | 'secretAccessKey'>;
+}
+
+/** The Node flags the image runs the service with (the Dockerfile's CMD between `node` and the script): measured as shipped. */
+function shippedNodeFlags(): string[] {
+  const cmd = /^CMD (\[.+\])$/m.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+  if (!cmd) throw new Error('the Dockerfile has no CMD ["node", ...] line');
+  return (JSON.parse(cmd[1]) as string[]).slice(1, -1);
 }
 
 export async function startService(settings: Record<string, string> = {}, launch: Launch = {}): Promise<Service> {
@@ -204,7 +212,7 @@ export async function startService(settings: Record<string, string> = {}, launch
     LOG_LEVEL: 'warn',
     ...settings,
   };
-  const spawned = await spawnAndWait([...(launch.nodeArgs ?? []), main], env, port, {
+  const spawned = await spawnAndWait([...shippedNodeFlags(), ...(launch.nodeArgs ?? []), main], env, port, {
     path: '/_admin/health',
     accepts: (s) => s === 200,
   });

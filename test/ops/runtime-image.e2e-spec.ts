@@ -56,6 +56,11 @@ describe('the Docker runtime stage, performed in a clean folder', () => {
 
   it('installs production dependencies only, starts, is healthy, stores and commits a PUT, stops cleanly on SIGTERM', async () => {
     const stage = readDockerfile();
+    // `npm run start:prod` (outside Docker) runs what the image runs, Node flags included.
+    const scripts = (
+      JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts['start:prod']).toBe(stage.cmd.join(' '));
     expect(stage.copies).toEqual([
       '--from=deps /app/node_modules ./node_modules',
       '--from=build /app/dist ./dist',
