@@ -39,10 +39,11 @@ export function parseRawQuery(rawQuery: string): Array<[string, string]> {
 /**
  * Canonical query string: decode each pair, RFC 3986-encode name and value, sort by encoded name then value
  * (code point order, which is byte order for the ASCII result), `name=` for an empty value.
- * `omit` names a parameter left out (X-Amz-Signature on a presigned URL).
+ * `omit` names a parameter left out (X-Amz-Signature on a presigned URL). The query comes raw, or as parseRawQuery
+ * gave it (the verifier has parsed it already).
  */
-export function canonicalQueryString(rawQuery: string, omit?: string): string {
-  return parseRawQuery(rawQuery)
+export function canonicalQueryString(query: string | Array<[string, string]>, omit?: string): string {
+  return (typeof query === 'string' ? parseRawQuery(query) : query)
     .filter(([name]) => name !== omit)
     .map(([name, value]) => [rfc3986Encode(name), rfc3986Encode(value)] as const)
     .sort(([n1, v1], [n2, v2]) => (n1 < n2 ? -1 : n1 > n2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0))

@@ -28,7 +28,17 @@ export function parseAmzDate(text: string): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number);
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  return toAmzDate(ms) === text ? ms : undefined;
+  // Date.UTC rolls over what is out of range (month 13, 24:00, Feb 30) and maps years 0-99 to 1900-1999: only a
+  // date that reads back the same is real.
+  const back = new Date(ms);
+  return back.getUTCFullYear() === y &&
+    back.getUTCMonth() === mo - 1 &&
+    back.getUTCDate() === d &&
+    back.getUTCHours() === h &&
+    back.getUTCMinutes() === mi &&
+    back.getUTCSeconds() === s
+    ? ms
+    : undefined;
 }
 
 /** The Authorization header; an empty one is no header (AWS treats it as an anonymous request). */
@@ -89,7 +99,6 @@ function toAmzDate(ms: number): string {
 
 /** Checks X-Amz-Date (or the x-amz-date header), the scope date and the clock; returns the date as sent. */
 function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: string) => S3Error, now: Date): string {
-  const nowIso = now.toISOString();
   if (!p.presigned) {
     // Without x-amz-date, SigV4 signs the Date header (AWS General Reference, "Elements of an AWS API request
     // signature": "x-amz-date or Date"); botocore does so when the caller sets Date. The string to sign still
@@ -104,7 +113,7 @@ function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: str
     if (Math.abs(now.getTime() - t) > MAX_SKEW_MS) {
       throw new S3Error('RequestTimeTooSkewed', undefined, {
         RequestTime: amzDate,
-        ServerTime: nowIso,
+        ServerTime: now.toISOString(),
         MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
       });
     }
@@ -120,12 +129,12 @@ function checkTime(req: IncomingSignedRequest, p: SignatureParams, fail: (m: str
   if (expires > MAX_EXPIRES_S) throw q(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_EXPIRES_S}`);
   if (p.scopeDate !== amzDate.slice(0, 8)) throw fail('Invalid credential date. Date is not the same as X-Amz-Date.');
   if (t - now.getTime() > MAX_SKEW_MS)
-    throw new S3Error('AccessDenied', 'Request is not valid yet', { ServerTime: nowIso });
+    throw new S3Error('AccessDenied', 'Request is not valid yet', { ServerTime: now.toISOString() });
   if (now.getTime() > t + expires * 1000) {
     throw new S3Error('AccessDenied', 'Request has expired', {
       'X-Amz-Expires': String(expires),
       Expires: new Date(t + expires * 1000).toISOString(),
-      ServerTime: nowIso,
+      ServerTime: now.toISOString(),
     });
   }
   return amzDate;
@@ -220,7 +229,7 @@ export function authenticate(
   const canonical = canonicalRequest({
     method: req.method,
     rawPath: req.rawPath,
-    canonicalQuery: canonicalQueryString(req.rawQuery, p.presigned ? 'X-Amz-Signature' : undefined),
+    canonicalQuery: canonicalQueryString(query, p.presigned ? 'X-Amz-Signature' : undefined),
     canonicalHeaders: headers.text,
     signedHeaders: p.signedHeadersText,
     payloadHash,

@@ -7,7 +7,7 @@ import { S3HttpRequest } from './s3-http.request.js';
 import { S3ReplyWriter } from './s3-reply.writer.js';
 
 /** The admin API's paths: `/_admin` and below (`_admin` is never a valid bucket name: s3-target.ts). */
-const ADMIN_PATH = /^\/_admin(\/|\?|$)/;
+const ADMIN_PREFIX = '/_admin';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -65,6 +65,8 @@ export class S3RequestListener implements OnApplicationBootstrap {
 }
 
 /** True for the admin API's paths, which keep Node's and Nest's default handling. */
-function isAdminPath(url: string): boolean {
-  return ADMIN_PATH.test(url);
+export function isAdminPath(url: string): boolean {
+  if (!url.startsWith(ADMIN_PREFIX)) return false;
+  const next = url[ADMIN_PREFIX.length];
+  return next === undefined || next === '/' || next === '?';
 }
