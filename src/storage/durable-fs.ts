@@ -37,9 +37,9 @@ export interface WrittenFile {
 const SMALL_BODY = 64 * 1024;
 
 /**
- * Streams a body (or writes one gathered already, a Buffer) into a new file, hashing it, and leaves the file open for the caller to fsync (`sync`), so that
- * the fsync can run while the caller does something else that must also be done before the rename (the put
- * journals its row meanwhile). The bytes must be fsynced before a rename makes them the object: with delayed
+ * Streams a body (or writes one gathered already, a Buffer) into a new file, hashing it, and leaves the file open
+ * for the caller to fsync (`sync`), so that the fsync can run while the caller does something else that must also
+ * be done before the rename (the put journals its row meanwhile). The bytes must be fsynced before a rename makes them the object: with delayed
  * allocation, ext4 can otherwise keep the new name and lose the bytes. The temp file's NAME is durable only when
  * `temp` was created ahead (`named`, temp-files.ts); otherwise the put waits for the fsync of the folder its file is
  * renamed into before it answers (local-storage.backend.ts `commit`), so that it never relies on that name.
@@ -55,7 +55,7 @@ export async function writeBody(body: Readable | Buffer, temp: TempFile, maxSize
   if (Buffer.isBuffer(body)) {
     if (body.length > maxSize) {
       if (ready !== undefined) closeSync(ready);
-      throw new StorageError('EntityTooLarge', `The object is larger than ${maxSize} bytes.`);
+      throw tooLarge(maxSize);
     }
     const md5 = createHash('md5').update(body).digest('hex');
     return smallFile(ready ?? (await openFd(path)), [body], body.length, md5);
@@ -69,7 +69,7 @@ export async function writeBody(body: Readable | Buffer, temp: TempFile, maxSize
       const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
       size += chunk.length;
       // Refuse as soon as the limit is crossed: never buffer or store more than maxSize bytes.
-      if (size > maxSize) throw new StorageError('EntityTooLarge', `The object is larger than ${maxSize} bytes.`);
+      if (size > maxSize) throw tooLarge(maxSize);
       hash.update(chunk);
       if (gathered) {
         gathered.push(chunk);
@@ -93,6 +93,10 @@ export async function writeBody(body: Readable | Buffer, temp: TempFile, maxSize
   }
   const md5 = hash.digest('hex');
   return gathered ? smallFile(ready ?? (await openFd(path)), gathered, size, md5) : openFile(file!, size, md5);
+}
+
+function tooLarge(maxSize: number): StorageError {
+  return new StorageError('EntityTooLarge', `The object is larger than ${maxSize} bytes.`);
 }
 
 /** A new file (`wx`: never an existing one), opened on the pool through the callback API (no FileHandle). */

@@ -21,6 +21,11 @@ const MODES: Record<string, PayloadMode> = {
   [STREAMING_UNSIGNED_TRAILER]: 'streaming-unsigned-trailer',
 };
 
+/** Whether the body comes in aws-chunked framing (the STREAMING-* values): chunks and perhaps trailers to decode. */
+export function isAwsChunked(mode: PayloadMode): boolean {
+  return mode.startsWith('streaming');
+}
+
 /**
  * Classifies an x-amz-content-sha256 value. SigV4a streaming is refused as NotImplemented rather than mis-decoded;
  * anything else unknown gets S3's own InvalidArgument wording.

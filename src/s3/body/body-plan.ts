@@ -1,4 +1,4 @@
-import { PayloadMode, payloadModeOf } from '../auth/payload-hash.js';
+import { isAwsChunked, PayloadMode, payloadModeOf } from '../auth/payload-hash.js';
 import type { AuthContext, IncomingSignedRequest } from '../auth/sigv4.types.js';
 import { S3Error } from '../errors/s3-error.js';
 import {
@@ -105,7 +105,7 @@ function checkSdkAlgorithm(headers: Headers, sent: ChecksumAlgorithm | undefined
 /** Reads and checks the body-related headers; throws the S3Error a client gets before any byte is stored. */
 export function planRequestBody(headers: Headers, auth: AuthContext, maxSize: number): BodyPlan {
   const mode = payloadModeOf(auth.payloadHash);
-  const streaming = mode.startsWith('streaming');
+  const streaming = isAwsChunked(mode);
   const contentLength = length(headers, 'content-length');
   const chunkedTransfer = /\bchunked\b/i.test(header(headers, 'transfer-encoding') ?? '');
   if (contentLength === undefined && !chunkedTransfer) throw new S3Error('MissingContentLength');

@@ -1,4 +1,5 @@
 import { createHash, Hash } from 'node:crypto';
+import { isAwsChunked } from '../auth/payload-hash.js';
 import type { AuthContext } from '../auth/sigv4.types.js';
 import { S3Error } from '../errors/s3-error.js';
 import { AwsChunkedParser } from './aws-chunked.parser.js';
@@ -25,7 +26,7 @@ export class BodyVerifier {
     auth: AuthContext,
     private readonly maxSize: number,
   ) {
-    if (plan.mode.startsWith('streaming')) {
+    if (isAwsChunked(plan.mode)) {
       const signed = plan.mode === 'streaming-signed' || plan.mode === 'streaming-signed-trailer';
       this.parser = new AwsChunkedParser({
         signing: signed ? auth : undefined,

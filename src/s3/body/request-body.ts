@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { isAwsChunked } from '../auth/payload-hash.js';
 import type { AuthContext, IncomingSignedRequest } from '../auth/sigv4.types.js';
 import { S3Error } from '../errors/s3-error.js';
 import { BodyVerifier } from './body-verifier.js';
@@ -13,12 +14,13 @@ export interface DecodedBody {
 }
 
 /** A body that fails on first read: header problems reach the consumer the same way as body problems. */
-function failingBody(err: unknown): Readable {
-  return new Readable({
+function failingBody(err: unknown): DecodedBody {
+  const body = new Readable({
     read() {
       this.destroy(err as Error);
     },
   });
+  return { body, checksums: () => ({}) };
 }
 
 /**
@@ -37,7 +39,7 @@ export function decodeRequestBody(
   try {
     plan = planRequestBody(headers, auth, maxSize);
   } catch (err) {
-    return { body: failingBody(err), checksums: () => ({}) };
+    return failingBody(err);
   }
   return verifyingStream(source, plan, auth, maxSize);
 }
@@ -74,12 +76,10 @@ export async function receiveRequestBody(
   try {
     plan = planRequestBody(headers, auth, maxSize);
   } catch (err) {
-    return { body: failingBody(err), checksums: () => ({}) };
+    return failingBody(err);
   }
   const small =
-    (plan.mode === 'unsigned' || plan.mode === 'sha256') &&
-    plan.contentLength !== undefined &&
-    plan.contentLength <= GATHERED_BODY_LIMIT;
+    !isAwsChunked(plan.mode) && plan.contentLength !== undefined && plan.contentLength <= GATHERED_BODY_LIMIT;
   if (!small) return verifyingStream(reader.openBody(), plan, auth, maxSize);
   const verifier = new BodyVerifier(plan, auth, maxSize);
   const chunks: Buffer[] = [];
