@@ -5,6 +5,7 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { hashedSource } from './dvc.remote.js';
 import { LocalDvcRemote, type LocalRemoteDurability } from './local.dvc-remote.js';
 import { md5Hex } from './md5.util.js';
 
@@ -99,6 +100,33 @@ describe('LocalDvcRemote on a real folder', () => {
     const last = synced.at(-1)!;
     expect(last.paths).toContain(folderOf(dirId));
     expect(last.inPlace).toEqual([true, true]);
+  });
+
+  it('writes a large listing this process hashed (past the page cache) with the same bytes, mode and order', async () => {
+    const remote = new LocalDvcRemote(root, undefined, recorder());
+    // 3 MiB and an unaligned tail, as a .dir of ~45,000 files is.
+    const listing = Buffer.from(
+      JSON.stringify(Array.from({ length: 45_000 }, (_, i) => ({ md5: md5Hex(String(i)), relpath: `f/${i}.json` }))),
+    );
+    const dirId = `${md5Hex(listing)}.dir`;
+    watched = [md5Hex('file'), dirId];
+    await remote.upload(md5Hex('file'), () => Buffer.from('file'));
+    await remote.upload(dirId, hashedSource(listing));
+    expect((await readFile(at(dirId))).equals(listing)).toBe(true);
+    expect(statSync(at(dirId)).mode & 0o777).toBe(0o444);
+    expect(await readdir(folderOf(dirId))).toEqual([dirId.slice(2)]);
+    const fileDirs = synced.findIndex((s) => s.what === 'dirs' && s.paths.includes(folderOf(md5Hex('file'))));
+    expect(synced[fileDirs].inPlace).toEqual([true, false]);
+    expect(synced.at(-1)!.inPlace).toEqual([true, true]);
+  });
+
+  it('still checks a large listing that no one hashed here against its id', async () => {
+    const remote = new LocalDvcRemote(root);
+    const listing = Buffer.alloc(2 * 1024 * 1024, 'a');
+    const wrongId = `${md5Hex('something else')}.dir`;
+    await expect(remote.upload(wrongId, () => listing)).rejects.toThrow(/hash to/);
+    expect(existsSync(at(wrongId))).toBe(false);
+    expect(await readdir(folderOf(wrongId))).toEqual([]);
   });
 
   it('keeps the folders whose fsync failed for the next call, and says why', async () => {
