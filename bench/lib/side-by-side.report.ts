@@ -211,7 +211,7 @@ export function report(r: SideBySide): string {
   names one \`.dir\` object that lists every file (DVC's format; \`dvc add\` writes the same), so even ${p.changes}
   changes write a listing of the whole dataset: ${(big.bytes / 2 ** 20).toFixed(1)} MiB at ${int(p.objects)} files against
   ${int(small.bytes / 1024)} KiB at ${int(p.small)}. Measured alone on this disk after the last flush, its md5 takes
-  ${ms(big.hashMs, 1)} ms and its durable write (write, fsync, rename, folder fsync) ${ms(big.durableWriteMs, 1)} ms,
+  ${ms(big.hashMs, 1)} ms and its durable write (written past the page cache as the service writes it, fsync, rename, folder fsync) ${ms(big.durableWriteMs, 1)} ms,
   against ${ms(small.hashMs + small.durableWriteMs, 1)} ms in all at ${int(p.small)} files: ${int(extra)} ms more, which
   alone puts the ratio at ${x((incrementalSmall + extra) / incrementalSmall)} over the ${int(incrementalSmall)} ms flush
   at ${int(p.small)} files, before the rest of the flush's work that grows with the files (the new listing built from
