@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { buildDirObject } from '../../src/dvc/dir-object.codec.js';
 import { parseDvcConfig } from '../../src/dvc/dvc-config.parser.js';
+import { md5Hex } from '../../src/dvc/md5.util.js';
 import type { DvcRemote } from '../../src/dvc/dvc.remote.js';
 import { createDvcRemote } from '../../src/dvc/dvc-remote.factory.js';
 import { resolveRemote } from '../../src/dvc/remote.resolver.js';
 import { startMotoServer, type MotoServer } from '../support/moto-server.js';
 import {
   cloneAndPull,
+  longPathsTree,
   publishDataset,
   readTree,
   syncState,
@@ -31,6 +34,7 @@ interface RemoteSetup {
 const datasets: [string, string, DatasetContent][] = [
   ['a directory with unicode, nested and sort-trap names', 'data/annotations', trickyTree()],
   ['a single JSON file', 'data/annotations.json', Buffer.from('[{"id": 1, "annotations": [{"result": []}]}]\n')],
+  ['a directory whose .dir is over 1 MiB (long paths)', 'data/annotations', longPathsTree()],
 ];
 
 let moto: MotoServer;
@@ -96,6 +100,14 @@ describe.each(setups)('%s', (_remoteName, setupFor) => {
       }
     },
   );
+});
+
+it('the long-paths dataset lists over 1 MiB in its .dir (what a local remote writes past the page cache)', () => {
+  const tree = longPathsTree();
+  const listing = buildDirObject(
+    Object.entries(tree).map(([relpath, text]) => ({ relpath, md5: md5Hex(text), size: Buffer.byteLength(text) })),
+  );
+  expect(listing.content.length).toBeGreaterThan(1024 * 1024);
 });
 
 it("pushes to the output's own remote, as dvc pull reads it, and keeps a user's edits to the .dvc file", async () => {

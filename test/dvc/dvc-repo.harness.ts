@@ -58,8 +58,13 @@ export async function publishDataset(input: PublishInput): Promise<Published> {
   let push: PushResult;
   const toPush = files.map((f) => ({ hash: f.md5, size: f.size, source: f.source }));
   if (isDir) {
+    // Hashed here by buildDirObject, as the service's layout hashes the listing it pushes: a remote may write it
+    // without hashing it again (a local one, from 1 MiB on, past the page cache).
     const dir = buildDirObject(files);
-    push = await pushDataset(input.remote, { files: toPush, dirObject: { hash: dir.hash, content: dir.content } });
+    push = await pushDataset(input.remote, {
+      files: toPush,
+      dirObject: { hash: dir.hash, content: dir.content, hashed: true },
+    });
     hash = { md5: dir.hash, size: dir.size, nfiles: dir.nfiles };
   } else {
     push = await pushDataset(input.remote, { files: toPush });
@@ -162,6 +167,19 @@ export function trickyTree(): Record<string, Buffer> {
     'same-as-dash': text('dash'), // identical content: one object for two paths
     'big.bin': Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7919) % 251)),
   };
+}
+
+/**
+ * A directory whose `.dir` listing is over 1 MiB (the size from which the local remote writes it past the page cache)
+ * with few files: 1,100 paths of ~1,000 bytes (four nested 240-character folder names, as long as a key may be).
+ */
+export function longPathsTree(): Record<string, string> {
+  const tree: Record<string, string> = {};
+  for (let i = 0; i < 1100; i++) {
+    const level = (n: number) => `${n}-`.padEnd(240, String.fromCharCode(97 + (n % 26)));
+    tree[`${level(i % 7)}/${level(i % 11)}/${level(i % 13)}/${level(i)}/${i}.json`] = `{"id": ${i}}\n`;
+  }
+  return tree;
 }
 
 function hashed(bytes: Buffer): { md5: string; size: number } {
