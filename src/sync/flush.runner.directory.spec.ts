@@ -268,6 +268,22 @@ describe('FlushRunner, directory layout', () => {
       },
     );
 
+    it("settles the DVC remote the startup resolved (a crashed predecessor's unsynced folders) before the first flush", async () => {
+      const h = harness();
+      await h.putMany(files);
+      await h.flush();
+      const restarted = h.restartedRunner();
+      await restarted.checkTarget(); // at startup, as the sync loop does
+      const settled = jest.spyOn(h.remote, 'syncUploads');
+
+      await restarted.prepare();
+
+      expect(settled).toHaveBeenCalledTimes(1);
+      await h.put('objects/7.json', '{"i":"seven"}');
+      await restarted.run();
+      expect(h.pulled()).toEqual(changed);
+    });
+
     it('without it, the first flush reads the last push from the sync state, to the same .dir', async () => {
       const h = harness();
       await h.putMany(files);
