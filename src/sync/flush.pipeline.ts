@@ -32,8 +32,8 @@ export abstract class FlushPipeline {
   /**
    * Loads, in the background after startup, what the first flush would otherwise read and rebuild before it can
    * start (the last push from the sync state, the layout's derived data): at 100,000 files ~0.5 s of work that the
-   * first flush after a restart paid inside its own time (bench/results/flush-gc.md). Never fails: a flush reads
-   * whatever this could not.
+   * first flush after a restart paid inside its own time (bench/results/flush-gc.md); and the DVC remote's settling
+   * after a predecessor (bench/results/restart-settle.md). Never fails: a flush does whatever this could not.
    */
   abstract prepare(): Promise<void>;
   /** One flush of everything acknowledged so far (after `prepare`, if one runs). */
