@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { writeAll } from './write-all.js';
 
 /**
  * Bytes handed to write(2) at a time past the page cache. O_DIRECT needs the memory's address, the file offset and
@@ -101,7 +102,7 @@ async function writeDirect(file: FileHandle, bytes: Buffer, staging: StagingMemo
 
 async function writtenThrough(file: FileHandle, bytes: Buffer): Promise<FileHandle> {
   try {
-    for (let offset = 0; offset < bytes.length;) offset += (await file.write(bytes, offset)).bytesWritten;
+    await writeAll(file, bytes);
     return file;
   } catch (error) {
     await file.close().catch(() => {});

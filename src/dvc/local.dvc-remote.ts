@@ -10,6 +10,7 @@ import { isOrphanTemp, isOurTempName, sweepDue, tempPathFor } from './temp-name.
 import { createFileDirect } from '../common/direct-write.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { fsyncFile, syncFileSystem } from '../common/sync-file-system.js';
+import { writeAll } from '../common/write-all.js';
 
 /**
  * A `.dir` from this size on is written past the page cache. Below it the page cache costs little (77 KiB at 1,000
@@ -415,7 +416,7 @@ async function writeHashed(
   for await (const data of Buffer.isBuffer(body) ? [body] : body) {
     const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
     hash?.update(chunk);
-    for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
+    await writeAll(file, chunk);
   }
   return hash?.digest('hex');
 }

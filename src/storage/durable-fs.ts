@@ -4,6 +4,7 @@ import { mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/pr
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fsyncFd } from '../common/fsync-dir.js';
+import { writeAll } from '../common/write-all.js';
 import { isInside, type DurableDirs } from './durable-dirs.js';
 import { OBJECT_FILE_MODE, STORAGE_DIR_MODE } from './storage-layout.js';
 import { StorageError } from './storage.errors.js';
@@ -150,11 +151,6 @@ function openFile(file: FileHandle, size: number, md5: string): WrittenFile {
     },
     close,
   };
-}
-
-/** write(2) may write less than asked (a full disk): loop, so the md5 always describes the file. */
-async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
-  for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
 }
 
 /** writeBody, fsynced and closed before it resolves. */
