@@ -61,7 +61,9 @@ export async function createFileDirect(
     file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DIRECT, mode);
   } catch (error) {
     if (!refused(error)) throw error;
-    return writtenThrough(await open(path, 'wx', mode), bytes); // this file system has no O_DIRECT
+    // This file system has no O_DIRECT. Linux checks that only once the file is created (open(2) creates it, then
+    // refuses the flag), so the new file may be there now, ours: O_EXCL passed first, or the answer was EEXIST.
+    return writtenThrough(await open(path, 'w', mode), bytes);
   }
   try {
     if (await writeDirect(file, bytes, staging)) return file;
