@@ -89,4 +89,16 @@ describe('GroupCommit over the real index', () => {
     expect(transactions).toBe(1);
     expect(index.list({ prefix: '', limit: 10 }).map((m) => m.key)).toEqual(['p1', 'p2']);
   });
+
+  it('is quiet only while no write waits for a commit and no fdatasync of the WAL runs', async () => {
+    expect(database.quiet).toBe(true);
+    const write = index.batched(() => index.beginPut(meta('q'), '/tmp/1'));
+    expect(database.quiet).toBe(false); // the write waits for this turn's commit
+    await write;
+    expect(database.quiet).toBe(true);
+    const durable = index.durable();
+    expect(database.quiet).toBe(false); // its fdatasync runs (on libuv's pool: it cannot have ended yet)
+    await durable;
+    expect(database.quiet).toBe(true);
+  });
 });

@@ -27,6 +27,11 @@ export class GroupCommit {
     private readonly paused: () => Promise<void> | undefined = () => undefined,
   ) {}
 
+  /** No write is waiting for a commit. */
+  get idle(): boolean {
+    return !this.scheduled;
+  }
+
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve, reject });

@@ -140,6 +140,11 @@ export class IndexDatabase {
     return this.walSyncs.sync('wal');
   }
 
+  /** No write is waiting for a commit and no fdatasync of the WAL runs: a write made now would be alone in both. */
+  get quiet(): boolean {
+    return this.writes.idle && this.walSyncing === undefined;
+  }
+
   private syncWal(): Promise<void> {
     const done = fsyncFd(this.walFd, true);
     const syncing = { covers: this.changeCount!.get()!, done };

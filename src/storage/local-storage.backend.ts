@@ -520,15 +520,19 @@ export class LocalStorageBackend extends StorageBackend {
         throw caseConflict(meta.key);
       }
       const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
-      // The file's fsync is handed to the pool just after the WAL's fdatasync, not before: every PUT of the group
-      // commit waits for that fdatasync, only this one for its file, and libuv's pool runs them first come, first
-      // served — behind 8 PUTs' file fsyncs, the batch's one shared wait started last (bench/results/put-storage.md).
-      // Both are still done before the rename. A failed commit never starts it (the file is then given up).
-      let fileSync: Promise<void> | undefined;
+      // Under load the file's fsync is handed to the pool just after the WAL's fdatasync, not before: every PUT of the
+      // group commit waits for that fdatasync, only this one for its file, and libuv's pool runs them first come,
+      // first served — behind 8 PUTs' file fsyncs, the batch's one shared wait started last
+      // (bench/results/put-storage.md). A PUT alone (nothing committing, no fdatasync running: a lone client's) has
+      // no queue to jump: its file's fsync starts at once and runs during the commit (bench/results/put-path-9.md).
+      // Both are still done before the rename.
+      let fileSync = index.quiet ? file.sync() : undefined;
+      // Awaited below once the journal settles; a failure before then must not count as an unhandled rejection.
+      fileSync?.catch(() => undefined);
       const journaling = this.journal(
         () => index.beginPut(committed, temp.path),
         () => {
-          fileSync = file.sync();
+          fileSync ??= file.sync();
         },
       );
       // Waits for the file's fsync even when the journal failed: its descriptor is closed on the way out.

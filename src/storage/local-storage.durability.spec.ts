@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +7,7 @@ import { LocalStorageBackend } from './local-storage.backend.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { storageLayout } from './storage-layout.js';
 import type { ObjectMeta } from './storage.backend.js';
-import { bodyOf, filesUnder, tempFilesLeft, md5, putInput, readAll } from './storage-test.helpers.js';
+import { bodyOf, filesUnder, tempFilesLeft, md5, putInput, readAll, until } from './storage-test.helpers.js';
 
 /** Settles `promise` into a flag the test can look at without awaiting it. */
 function watch<T>(promise: Promise<T>): { done: boolean; failed?: unknown; settled: Promise<unknown> } {
@@ -157,6 +157,74 @@ describe('LocalStorageBackend and the durability of its index', () => {
     await release();
     await part.settled;
     expect(part.done).toBe(true);
+  });
+});
+
+/** Files under `dir` holding bytes that this process has open (its descriptors in /proc/self/fd). */
+async function openFilesWithBytes(dir: string): Promise<string[]> {
+  const targets = await Promise.all(
+    (await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+  );
+  const inside = targets.filter((target) => target.startsWith(`${dir}/`));
+  const sizes = await Promise.all(inside.map(async (path) => (await stat(path).catch(() => undefined))?.size ?? 0));
+  return inside.filter((_, i) => sizes[i] > 0);
+}
+
+/**
+ * When a put's file is fsynced: at once for a put alone (nothing else committing, no WAL fdatasync running), so that
+ * it runs while the row is committed; after the WAL's fdatasync was asked for when others are (put-storage.md: libuv's
+ * pool is first come, first served). Seen from outside: a small body's file is closed as soon as its fsync ends.
+ */
+describe("LocalStorageBackend: when a put's file is fsynced", () => {
+  let dataDir: string;
+  let storage: LocalStorageBackend;
+  let index: ObjectIndex;
+  let commitCalls: number;
+  let releaseCommit: () => void;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'storage-file-fsync-'));
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    index = (storage as unknown as { index: ObjectIndex }).index;
+    // The commit held: a put waits at its journal step until released.
+    const held = new Promise<void>((resolve) => (releaseCommit = resolve));
+    const batched = index.batched.bind(index);
+    commitCalls = 0;
+    index.batched = async <T>(write: () => T) => {
+      commitCalls++;
+      await held;
+      return batched(write);
+    };
+  });
+  afterEach(async () => {
+    releaseCommit();
+    await storage.onApplicationShutdown();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('fsyncs the file of a put alone while its row waits for the commit', async () => {
+    const put = storage.putObject(putInput('alone', 'lone bytes'));
+    await until(() => commitCalls === 1);
+    const { tmpDir } = storageLayout(dataDir);
+    expect(await tempFilesLeft(tmpDir)).toHaveLength(1); // written, not renamed: the commit is held
+    await until(async () => (await openFilesWithBytes(tmpDir)).length === 0); // fsynced and closed meanwhile
+    releaseCommit();
+    await put;
+    expect((await readAll((await storage.getObject('alone')).body)).toString()).toBe('lone bytes');
+  });
+
+  it('leaves the file of a put among others unsynced until its row is committed', async () => {
+    Object.defineProperty(index, 'quiet', { get: () => false }); // another put's write waits, or the WAL's fdatasync runs
+    const put = storage.putObject(putInput('busy', 'busy bytes'));
+    await until(() => commitCalls === 1);
+    const { tmpDir } = storageLayout(dataDir);
+    await sleep(100);
+    expect(await openFilesWithBytes(tmpDir)).toHaveLength(1);
+    releaseCommit();
+    await put;
+    expect(await openFilesWithBytes(tmpDir)).toEqual([]);
+    expect((await readAll((await storage.getObject('busy')).body)).toString()).toBe('busy bytes');
   });
 });
 

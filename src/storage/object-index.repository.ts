@@ -102,6 +102,11 @@ export class ObjectIndex {
     return this.database.durable();
   }
 
+  /** Nothing of the database (of any index in it) is being committed or made durable: index-database.ts `quiet`. */
+  get quiet(): boolean {
+    return this.database.quiet;
+  }
+
   /**
    * Runs `write` in the database's next group commit, shared with the writes every index of the database requests
    * during this turn of the event loop (group-commit.ts); each is a savepoint, failing alone.
