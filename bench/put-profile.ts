@@ -47,6 +47,12 @@ const mainArg = textOption('main');
 /** `header` (Authorization, boto3's default) or `presigned` (as `npm run bench` and Label Studio sign). */
 const SIGNING = textOption('signing', 'header') as SigningMode;
 const baseline = textOption('baseline') as 'essential' | 'design' | 'fsync' | undefined;
+/**
+ * Sampling interval in µs (`--cpu-prof-interval`; Node's default is 1,000). One client's PUTs come about 1 ms apart:
+ * a sample per millisecond then lands at nearly the same point of every PUT and over-counts whatever runs there.
+ * An interval that divides no PUT's period (97 µs) samples every part of it.
+ */
+const INTERVAL = option('interval', 1000);
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
@@ -55,7 +61,7 @@ async function main() {
   const name = outName('put-profile');
   const profileDir = tempDir('bench-cpu-prof-');
   const many = PROJECTS > 1 ? projectsFile(PROJECTS, DATASET) : undefined;
-  const profiling = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const profiling = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-interval=${INTERVAL}`];
   const service = baseline
     ? await startBaseline(baseline, profiling)
     : await startService(many ? { PROJECTS_FILE: many.file } : { DVC_DATASET_PATH: DATASET }, {
@@ -127,6 +133,7 @@ window. Flame graph: [\`${name}.svg\`](${name}.svg) (open in a browser). The cut
 |---|---:|
 | PUT/s in the window (profiler on) | ${int(summary.perSecond)} |
 | p50 / p99 ms | ${ms(summary.p50)} / ${ms(summary.p99)} |
+| sampling interval | ${int(INTERVAL)} µs |
 | event-loop thread busy, ms per PUT (sampled) | ${ms(busyMs / REQUESTS, 3)} |
 | process CPU, ms per PUT (/proc: every thread, user + system) | ${ms(cpuMs / REQUESTS, 3)} |
 | event-loop thread idle | ${((cut.idleUs / (cut.idleUs + cut.busyUs)) * 100).toFixed(0)} % of the window |
