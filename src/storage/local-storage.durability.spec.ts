@@ -172,8 +172,9 @@ async function openFilesWithBytes(dir: string): Promise<string[]> {
 
 /**
  * When a put's file is fsynced: at once for a put alone (nothing else committing, no WAL fdatasync running), so that
- * it runs while the row is committed; after the WAL's fdatasync was asked for when others are (put-storage.md: libuv's
- * pool is first come, first served). Seen from outside: a small body's file is closed as soon as its fsync ends.
+ * it runs while the row is committed; after the WAL's fdatasync was asked for when others are (libuv's pool is first
+ * come, first served: bench/results/put-storage.md). Seen from outside: a small body's file is closed as soon as its
+ * fsync ends.
  */
 describe("LocalStorageBackend: when a put's file is fsynced", () => {
   let dataDir: string;
