@@ -58,29 +58,31 @@ describe('boundedHttpClient', () => {
       let n = 0;
       const timer = setInterval(() => {
         res.write(`chunk ${n} `);
-        if (++n === 12) {
+        if (++n === 20) {
           clearInterval(timer);
           res.end();
         }
-      }, 100); // 1.2 s in all, never 600 ms silent (the margin: timers run late on a loaded machine)
+      }, 100);
     });
-    const response = await boundedHttpClient(600).request({
+    // 2 s in all, never 1.5 s silent. The margin is wide: server and client share this process, and on a loaded
+    // machine (CI: both cores busy) a stall of 600 ms once made a 0.6 s limit fire before the next chunk was read.
+    const response = await boundedHttpClient(1500).request({
       url: `${base}/repo.git/git-upload-pack`,
       method: 'POST',
       headers: {},
     });
-    expect(await collect(response.body)).toBe(Array.from({ length: 12 }, (_, i) => `chunk ${i} `).join(''));
+    expect(await collect(response.body)).toBe(Array.from({ length: 20 }, (_, i) => `chunk ${i} `).join(''));
   });
 
   it('a push body that keeps moving is never cut, however long the upload takes in all', async () => {
     const base = await serve((res) => res.end('ok'));
     async function* slowPack(): AsyncIterableIterator<Uint8Array> {
-      for (let i = 0; i < 12; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100)); // 1.2 s in all, never 600 ms silent
+      for (let i = 0; i < 20; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100)); // 2 s in all, never 1.5 s silent (margin: above)
         yield Buffer.from(`part ${i} `);
       }
     }
-    const response = await boundedHttpClient(600).request({
+    const response = await boundedHttpClient(1500).request({
       url: `${base}/repo.git/git-upload-pack`,
       method: 'POST',
       headers: {},
