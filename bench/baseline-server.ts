@@ -3,7 +3,6 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 
 /**
  * The reference points of bench/side-by-side.ts, run as their own process (like the service):
@@ -132,9 +131,7 @@ function signatureValid(method: string, url: string, host: string): boolean {
 }
 
 /** The index of the essential mode: an object row and a change-journal row per PUT, in the service's columns. */
-let index:
-  | { commit: (rows: Row[]) => void; commitAsync?: (rows: Row[]) => Promise<void>; wal: Promise<FileHandle> }
-  | undefined;
+let index: { commit: (rows: Row[]) => void; wal: Promise<FileHandle> } | undefined;
 interface Row {
   key: Buffer;
   size: number;
@@ -146,90 +143,34 @@ interface Row {
 let pendingRows: Row[] = [];
 let committed: Promise<void> | undefined;
 
-/** The index's tables and one transaction that commits a batch of rows. */
-function indexDatabase(): (rows: Row[]) => void {
+function openIndex(): NonNullable<typeof index> {
+  if (index) return index;
   const db = new Database(join(dir, 'index.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec(`CREATE TABLE IF NOT EXISTS objects (key BLOB PRIMARY KEY NOT NULL, size INTEGER NOT NULL, md5 TEXT NOT NULL,
+  db.exec(`CREATE TABLE objects (key BLOB PRIMARY KEY NOT NULL, size INTEGER NOT NULL, md5 TEXT NOT NULL,
     last_modified INTEGER NOT NULL, content_type TEXT, user_metadata TEXT NOT NULL, checksums TEXT NOT NULL,
     seq INTEGER NOT NULL) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, key BLOB NOT NULL, op TEXT NOT NULL, tmp_path TEXT)`);
+    CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, key BLOB NOT NULL, op TEXT NOT NULL, tmp_path TEXT)`);
   const journal = db.prepare<[Buffer, string]>(`INSERT INTO changes (key, op, tmp_path) VALUES (?, 'put', ?)`);
   const upsert = db.prepare<[Buffer, number, string, number, string, number]>(
     `INSERT INTO objects (key, size, md5, last_modified, content_type, user_metadata, checksums, seq)
      VALUES (?, ?, ?, ?, ?, '{}', '{}', ?) ON CONFLICT (key) DO UPDATE SET size = excluded.size, md5 = excluded.md5,
      last_modified = excluded.last_modified, content_type = excluded.content_type, seq = excluded.seq`,
   );
-  return db.transaction((rows: Row[]) => {
+  const commit = db.transaction((rows: Row[]) => {
     for (const row of rows) {
-      const seq = Number(journal.run(Buffer.from(row.key), row.tmpPath).lastInsertRowid);
-      upsert.run(Buffer.from(row.key), row.size, row.md5, Date.now(), row.contentType, seq);
+      const seq = Number(journal.run(row.key, row.tmpPath).lastInsertRowid);
+      upsert.run(row.key, row.size, row.md5, Date.now(), row.contentType, seq);
     }
   });
-}
-
-/**
- * BASELINE_INDEX_THREAD=worker: the transactions run on a worker thread (one in flight; rows that arrive meanwhile
- * wait for the next), so that the event loop only hands rows over. Otherwise they run on the event loop.
- */
-const indexOnWorker = process.env.BASELINE_INDEX_THREAD === 'worker';
-
-function openIndex(): NonNullable<typeof index> {
-  if (index) return index;
-  if (indexOnWorker) {
-    const worker = new Worker(new URL(import.meta.url));
-    let inFlight: Array<() => void> | undefined;
-    let waiting: { rows: Row[]; resolvers: Array<() => void> } | undefined;
-    const send = (rows: Row[], resolvers: Array<() => void>) => {
-      inFlight = resolvers;
-      worker.postMessage(rows);
-    };
-    worker.on('message', (message: unknown) => {
-      if (message === 'ready') return;
-      const done = inFlight ?? [];
-      inFlight = undefined;
-      if (waiting) {
-        send(waiting.rows, waiting.resolvers);
-        waiting = undefined;
-      }
-      for (const resolve of done) resolve();
-    });
-    index = {
-      commit: () => undefined,
-      commitAsync: (rows) =>
-        new Promise<void>((resolve) => {
-          if (!inFlight) return send(rows, [resolve]);
-          waiting ??= { rows: [], resolvers: [] };
-          waiting.rows.push(...rows);
-          waiting.resolvers.push(resolve);
-        }),
-      // The WAL exists once the worker has opened the database: it says 'ready' then.
-      wal: new Promise((resolve) => worker.once('message', resolve)).then(() => open(join(dir, 'index.db-wal'), 'r')),
-    };
-    return index;
-  }
-  index = { commit: indexDatabase(), wal: open(join(dir, 'index.db-wal'), 'r') };
+  index = { commit, wal: open(join(dir, 'index.db-wal'), 'r') };
   return index;
 }
 
 /** Commits `row` with every row added during this turn of the event loop; resolves once the WAL is fdatasynced. */
 async function indexed(row: Row): Promise<void> {
-  const { commit, commitAsync, wal } = openIndex();
-  if (commitAsync) {
-    pendingRows.push(row);
-    committed ??= new Promise<void>((resolve, reject) =>
-      setImmediate(() => {
-        const rows = pendingRows;
-        pendingRows = [];
-        committed = undefined;
-        commitAsync(rows).then(resolve, reject);
-      }),
-    );
-    await committed;
-    await journalDurable(await wal);
-    return;
-  }
+  const { commit, wal } = openIndex();
   pendingRows.push(row);
   committed ??= new Promise<void>((resolve) =>
     setImmediate(() => {
@@ -307,19 +248,6 @@ async function store(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<void> {
   if (mode === 'fsync-dir') await fsyncFolder();
 }
 
-if (!isMainThread) {
-  // The index's worker thread (BASELINE_INDEX_THREAD=worker): commits each batch it is sent, then says so.
-  const commit = indexDatabase();
-  parentPort!.on('message', (rows: Row[]) => {
-    commit(rows);
-    parentPort!.postMessage(null);
-  });
-  parentPort!.postMessage('ready');
-} else {
-  startServer();
-}
-
-function startServer(): void {
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/_health') {
     res.end('ok');
@@ -360,4 +288,3 @@ server.keepAliveTimeout = 60_000;
 server.listen(port, '127.0.0.1');
 // An orderly exit on SIGTERM, so that `node --cpu-prof` writes its profile (bench/put-profile.ts --baseline).
 process.on('SIGTERM', () => process.exit(0));
-}
