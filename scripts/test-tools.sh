@@ -32,6 +32,52 @@ venv_for() { # tool → bin dir, (re)built when its requirements change
   echo "$dir/bin"
 }
 
+# Go >= 1.24 (compose-go's go.mod): the machine's own when it is recent enough, else Go's release toolchain for this
+# platform from the Go module proxy (the module golang.org/toolchain, which Go's own GOTOOLCHAIN switching fetches),
+# pinned by its sha256 and unpacked once into the cache.
+GO_TOOLCHAIN=1.25.14
+go_bin() {
+  local go; go="$(command -v go || true)"
+  if [ -n "$go" ] && "$go" env GOVERSION 2>/dev/null | grep -qE '^go1\.(2[4-9]|[3-9][0-9])'; then
+    echo "$go"
+    return
+  fi
+  local arch sum
+  case "$(uname -m)" in
+    x86_64) arch=amd64 sum=1bb543a7745d4c6e045a1bfdb4c4d5a0b05b71ee8b8ff72c0a351598b26991a4 ;;
+    aarch64 | arm64) arch=arm64 sum=eee0803776a2a3d42f0620d7b0156277350debb5d39c99a9b61c8b12108fd92c ;;
+    *) echo "test-tools: Go >= 1.24 is required (no pinned toolchain for $(uname -m)): install it" >&2; exit 1 ;;
+  esac
+  local version="v0.0.1-go$GO_TOOLCHAIN.linux-$arch"
+  local dir="$CACHE/go-$GO_TOOLCHAIN-$arch"
+  if [ ! -x "$dir/bin/go" ]; then
+    echo "test-tools: installing Go $GO_TOOLCHAIN ($arch) from the Go module proxy into $dir" >&2
+    rm -rf "$dir" "$dir.tmp"
+    # Python (needed anyway) fetches and unpacks: a bare machine may have neither curl nor unzip. Zip entries keep
+    # their Unix modes in external_attr; zipfile does not apply them, so the executables are chmod-ed here.
+    "$PYTHON" - "https://proxy.golang.org/golang.org/toolchain/@v/$version.zip" "$sum" "golang.org/toolchain@$version/" "$dir.tmp" <<'EOF' >&2
+import hashlib, io, os, sys, urllib.request, zipfile
+url, sha256, prefix, target = sys.argv[1:]
+data = urllib.request.urlopen(url, timeout=300).read()
+if hashlib.sha256(data).hexdigest() != sha256:
+    sys.exit(f"test-tools: {url} does not have the pinned sha256 {sha256}")
+with zipfile.ZipFile(io.BytesIO(data)) as z:
+    for info in z.infolist():
+        if not info.filename.startswith(prefix) or info.is_dir():
+            continue
+        path = os.path.join(target, info.filename[len(prefix):])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with z.open(info) as src, open(path, "wb") as dst:
+            dst.write(src.read())
+        mode = (info.external_attr >> 16) & 0o777
+        if mode:
+            os.chmod(path, mode)
+EOF
+    mv "$dir.tmp" "$dir"
+  fi
+  echo "$dir/bin/go"
+}
+
 # docker-compose.yml loaded as `docker compose config` loads it, without Docker: a small Go program on compose-go
 # (the loader Docker Compose itself uses), built from test/tools/compose-config with modules from the Go proxy.
 compose_config() {
@@ -39,8 +85,7 @@ compose_config() {
   local hash; hash="$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-12)"
   local bin="$CACHE/compose-config-$hash/compose-config"
   if [ ! -x "$bin" ]; then
-    local go; go="$(command -v go || echo /usr/local/go/bin/go)"
-    [ -x "$go" ] || { echo "test-tools: Go >= 1.24 is required, to build $src (the compose file loader of the compose tests)" >&2; exit 1; }
+    local go; go="$(go_bin)"
     echo "test-tools: building $src into $bin" >&2
     mkdir -p "$(dirname "$bin")"
     (cd "$src" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false "$go" build -o "$bin.tmp" .) >&2
