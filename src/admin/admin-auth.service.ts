@@ -12,6 +12,7 @@ import {
   sessionCookie,
 } from './admin-session.cookie.js';
 import { isCrossSite, isSameOrigin, type OriginHeaders } from './request-origin.check.js';
+import { oneValue } from '../s3/http/header-text.js';
 
 /** How a request to /_admin/ is allowed: no ADMIN_TOKEN set, `Authorization: Bearer`, or the page's session cookie. */
 export type AdminAccess = 'open' | 'bearer' | 'session';
@@ -69,8 +70,7 @@ export class AdminAuth {
 }
 
 function header(request: Request, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+  return oneValue(request.headers[name]);
 }
 
 function originHeaders(request: Request): OriginHeaders {

@@ -19,6 +19,13 @@ describe('validateEnvironment: one clear message per bad setting', () => {
     [{ SYNC_MAX_PENDING: '0' }, ['SYNC_MAX_PENDING="0": SYNC_MAX_PENDING must be a whole number from 1 to 1000000']],
     [{ LOG_LEVEL: 'log' }, ['LOG_LEVEL="log": LOG_LEVEL must be one of fatal, error, warn, info, debug, verbose']],
     [{ LOG_FORMAT: 'text' }, ['LOG_FORMAT="text": LOG_FORMAT must be one of json, pretty']],
+    // An IP address is no bucket name: every S3 request naming it would be refused as InvalidBucketName.
+    [
+      { S3_BUCKET: '10.0.0.1' },
+      [
+        'S3_BUCKET="10.0.0.1": S3_BUCKET must be a valid S3 bucket name (3-63 chars, lowercase letters, digits, dots, hyphens; not an IP address)',
+      ],
+    ],
   ])('%j → %j', (env, expected) => {
     expect(problemsOf(env)).toEqual(expected);
   });

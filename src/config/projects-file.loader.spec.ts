@@ -311,7 +311,7 @@ describe('loadProjectsFile: every problem, with its path and line, in one error'
 `,
       {},
       [
-        `projects[0].bucket: must be a valid S3 bucket name (3-63 chars, lowercase letters, digits, dots, hyphens)${at(2)}`,
+        `projects[0].bucket: must be a valid S3 bucket name (3-63 chars, lowercase letters, digits, dots, hyphens; not an IP address)${at(2)}`,
         `projects[0].dataset: must be a relative path inside the repository, e.g. data/annotations.json${at(3)}`,
         `projects[0].git.url: must be an http(s) URL (ssh is not supported: use an https URL with a user name and token)${at(5)}`,
         `projects[0].git.branch: must be a valid git branch name${at(6)}`,

@@ -26,10 +26,15 @@ export type Wording = (mustBe: string) => string;
 export const NAMED_BY_SETTING: Wording = (mustBe) => `$property must be ${mustBe}`;
 export const NAMED_BY_PATH: Wording = (mustBe) => `must be ${mustBe}`;
 
-// S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), simplified.
+/**
+ * S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): 3-63
+ * characters of a-z 0-9 . -, starting and ending with a letter or digit, no `..`, no `xn--` prefix, not an IP
+ * address. The one rule for a configured bucket and a bucket in a request's path (s3-target.ts): a name the
+ * settings accept is one every S3 request can name. `_admin` is never a bucket, which keeps `/_admin/...` free.
+ */
 export const BUCKET_NAME: TextRule = {
-  pattern: /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-  mustBe: 'a valid S3 bucket name (3-63 chars, lowercase letters, digits, dots, hyphens)',
+  pattern: /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  mustBe: 'a valid S3 bucket name (3-63 chars, lowercase letters, digits, dots, hyphens; not an IP address)',
 };
 export const ACCESS_KEY_ID: TextRule = {
   pattern: /^[A-Za-z0-9._-]{3,128}$/,

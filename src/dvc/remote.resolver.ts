@@ -1,6 +1,7 @@
 import { isAbsolute, posix, resolve } from 'node:path';
 import { DvcConfigError } from './dvc-config.error.js';
 import type { DvcRepoConfig } from './dvc-config.parser.js';
+import { withoutUserInfo } from '../git/remote-url.util.js';
 import { homedir, userInfo } from 'node:os';
 import { OPTION_ALIASES, REMOTE_OPTIONS, unknownOptions, type RemoteKind } from './remote-options.table.js';
 import type {
@@ -280,7 +281,7 @@ function sshSpec({ name, url, options, what }: SpecContext): SshRemoteSpec {
     parsed = new URL(url);
   } catch {
     throw new DvcConfigError(
-      `${what}: '${redactUrl(url)}' is not a valid ssh:// url (ssh://[user@]host[:port]/absolute/path)`,
+      `${what}: '${withoutUserInfo(url)}' is not a valid ssh:// url (ssh://[user@]host[:port]/absolute/path)`,
     );
   }
   if (parsed.password) throw new DvcConfigError(`${what}: put the password in DVC_REMOTE_PASSWORD, not in the url`);
@@ -324,10 +325,6 @@ function integer(value: string, what: string, key: string, min: number, max: num
 /** dvc-ssh expands `~` in `keyfile` (os.path.expanduser); so do we, for the service's own home. */
 function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//');
 }
 
 function bool(value: string | undefined, fallback: boolean, what: string, key: string): boolean {

@@ -19,6 +19,7 @@ import { objectRelPath } from './object-path.util.js';
 import { listObjectIds } from './s3-object.lister.js';
 import { hashMismatch, idsByFolder, inParallel } from './remote-io.util.js';
 import type { S3RemoteSpec } from './remote-spec.types.js';
+import { withoutUserInfo } from '../git/remote-url.util.js';
 
 /** A prefix group this small is checked with HEAD requests; a bigger one with one listing (dvc-data also switches from "exists" to "traverse"). */
 const HEAD_AT_MOST = 3;
@@ -221,15 +222,4 @@ function isNotFound(error: unknown): boolean {
 function errorText(error: unknown): string {
   const e = error as Error;
   return `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
-}
-
-function withoutUserInfo(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '(invalid endpoint url)';
-  }
 }

@@ -21,6 +21,14 @@ export function splitCredentials(raw: string): RemoteUrl {
 }
 
 /**
+ * `scheme://user:secret@host/…` → `scheme://host/…`, for a message about a URL: works on a URL that does not parse
+ * too (one refused as invalid may still carry a secret).
+ */
+export function withoutUserInfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
+}
+
+/**
  * Every spelling in which a secret travels or is echoed back: as is, URL-encoded (userinfo, query strings), and
  * base64 (HTTP Basic, RFC 7617) — padded, unpadded, base64url and URL-encoded base64.
  */

@@ -52,7 +52,8 @@ export function objectETag(meta: Pick<ObjectMeta, 'md5' | 'multipart'>): string 
   return meta.multipart?.etag ?? meta.md5;
 }
 
-function unquote(etag: string): string {
+/** An ETag as a client sends it back, quoted or not (S3 accepts both): its value, without quotes or blanks. */
+export function unquoteETag(etag: string): string {
   return etag.trim().replace(/^"(.*)"$/, '$1');
 }
 
@@ -75,7 +76,7 @@ export function selectParts<P extends PartMeta>(requested: RequestedPart[], stor
     }
     previous = part.partNumber;
     const found = stored.get(part.partNumber);
-    if (!found || unquote(part.etag) !== found.md5) {
+    if (!found || unquoteETag(part.etag) !== found.md5) {
       throw new StorageError(
         'InvalidPart',
         `Part ${part.partNumber} could not be found, or its ETag does not match: it may not have been uploaded.`,

@@ -3,6 +3,7 @@ import { S3Error } from '../errors/s3-error.js';
 import { payloadModeOf, UNSIGNED_PAYLOAD } from './payload-hash.js';
 import { signaturesEqual } from './sigv4-crypto.js';
 import type { AuthContext, IncomingSignedRequest, SecretLookup } from './sigv4.types.js';
+import { oneValue } from '../http/header-text.js';
 
 /**
  * Signature Version 2 presigned URLs (`?AWSAccessKeyId=…&Expires=…&Signature=…`), after the AWS S3 page "Signing
@@ -102,10 +103,6 @@ export function sigV2Signature(secretAccessKey: string, stringToSign: string): s
   return createHmac('sha1', secretAccessKey).update(stringToSign, 'utf8').digest('base64');
 }
 
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(',') : value;
-}
-
 /**
  * Verifies a SigV2 presigned request. Every x-amz-* header the request carries is part of the string to sign, so
  * nothing can be added to a URL without breaking it. Headers the signer hoisted into the query (botocore moves
@@ -152,7 +149,7 @@ export function authenticateSigV2Query(
   );
   const amzHeaders: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(req.headers)) {
-    const text = single(value);
+    const text = oneValue(value);
     if (name.startsWith('x-amz-') && text !== undefined) amzHeaders.push([name, text]);
   }
   for (const [name, value] of fromQuery) {
@@ -160,8 +157,8 @@ export function authenticateSigV2Query(
   }
   const stringToSign = sigV2StringToSign({
     method: req.method,
-    contentMd5: single(req.headers['content-md5']) ?? fromQuery.get('content-md5') ?? '',
-    contentType: single(req.headers['content-type']) ?? fromQuery.get('content-type') ?? '',
+    contentMd5: oneValue(req.headers['content-md5']) ?? fromQuery.get('content-md5') ?? '',
+    contentType: oneValue(req.headers['content-type']) ?? fromQuery.get('content-type') ?? '',
     expires,
     amzHeaders,
     rawPath: req.rawPath,
@@ -175,7 +172,7 @@ export function authenticateSigV2Query(
     });
   }
   // The body is as sent (or checked against a signed x-amz-content-sha256); aws-chunked needs SigV4's chunk keys.
-  const payloadHash = single(req.headers['x-amz-content-sha256']) ?? UNSIGNED_PAYLOAD;
+  const payloadHash = oneValue(req.headers['x-amz-content-sha256']) ?? UNSIGNED_PAYLOAD;
   const mode = payloadModeOf(payloadHash);
   if (mode !== 'sha256' && mode !== 'unsigned') {
     throw new S3Error('InvalidRequest', `x-amz-content-sha256 ${payloadHash} needs Signature Version 4.`);

@@ -11,6 +11,7 @@ import { deriveSigningKey, sha256Hex, signaturesEqual, signHex } from './sigv4-c
 import { parseAuthorizationHeader, parsePresignedQuery, SignatureParams } from './sigv4-params.js';
 import { authenticateSigV2Query, isSigV2Query } from './sigv2-query.verifier.js';
 import type { AuthContext, IncomingSignedRequest, SecretLookup } from './sigv4.types.js';
+import { oneValue } from '../http/header-text.js';
 
 /** S3 refuses header-signed requests more than 15 minutes away from its clock (AWS S3 API reference, RequestTimeTooSkewed). */
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -18,8 +19,7 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_EXPIRES_S = 604800;
 
 function headerValue(req: IncomingSignedRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
+  return oneValue(req.headers[name]);
 }
 
 /** yyyymmddThhmmssZ → epoch ms, or undefined when the text is not a real date in that exact form. */

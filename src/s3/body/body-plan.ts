@@ -8,6 +8,7 @@ import {
   DIGEST_BYTES,
   isBase64Digest,
 } from './checksum.js';
+import { oneValue } from '../http/header-text.js';
 
 /** Everything decided from the headers before the first body byte is read. */
 export interface BodyPlan {
@@ -30,8 +31,7 @@ type Headers = IncomingSignedRequest['headers'];
 const NOT_VALUES = new Set(['x-amz-checksum-type', 'x-amz-checksum-mode', 'x-amz-checksum-algorithm']);
 
 function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
+  return oneValue(headers[name]);
 }
 
 function length(headers: Headers, name: string): number | undefined {

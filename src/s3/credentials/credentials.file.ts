@@ -1,10 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from '../../config/setting.rules.js';
 import type { S3Credentials } from '../auth/sigv4.types.js';
 
 const KEY_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-/** What the environment accepts for S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY (src/config/env.schema.ts). */
-const KEY_ID = /^[A-Za-z0-9._-]{3,128}$/;
-const MIN_SECRET_LENGTH = 8;
 
 /**
  * AWS-shaped credentials: a 20-character key id of A-Z0-9 (uniform: `randomInt` rejects biased draws) and a
@@ -35,8 +33,10 @@ export function parseCredentialsFile(text: string, path: string): S3Credentials 
     throw problem('is not valid JSON');
   }
   const { accessKeyId, secretAccessKey } = (parsed ?? {}) as Record<string, unknown>;
-  if (typeof accessKeyId !== 'string' || !KEY_ID.test(accessKeyId)) throw problem('has no valid "accessKeyId"');
-  if (typeof secretAccessKey !== 'string' || secretAccessKey.length < MIN_SECRET_LENGTH)
+  // The rules of S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (setting.rules.ts): the file holds to the same.
+  if (typeof accessKeyId !== 'string' || !ACCESS_KEY_ID.pattern!.test(accessKeyId))
+    throw problem('has no valid "accessKeyId"');
+  if (typeof secretAccessKey !== 'string' || secretAccessKey.length < SECRET_ACCESS_KEY.minLength!)
     throw problem('has no valid "secretAccessKey"');
   return { accessKeyId, secretAccessKey };
 }

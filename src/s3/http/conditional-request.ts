@@ -1,4 +1,6 @@
+import { unquoteETag } from '../../storage/multipart.rules.js';
 import { S3Error } from '../errors/s3-error.js';
+import { oneValue } from './header-text.js';
 
 export interface ConditionHeaders {
   ifMatch?: string;
@@ -22,10 +24,7 @@ export type ConditionMode = 'read' | 'copy';
 /** `"abc", W/"def"`, `*` → does any of them name this ETag? (S3 compares ETags strongly, quotes optional.) */
 export function etagMatches(header: string, md5: string): boolean {
   return header.split(',').some((raw) => {
-    const tag = raw
-      .trim()
-      .replace(/^W\//, '')
-      .replace(/^"(.*)"$/, '$1');
+    const tag = unquoteETag(raw.trim().replace(/^W\//, ''));
     return tag === '*' || tag === md5;
   });
 }
@@ -77,17 +76,13 @@ function notModified(condition: string, target: ConditionTarget, mode: Condition
 
 type Headers = Record<string, string | string[] | undefined>;
 
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(',') : value;
-}
-
 /** The conditions of a GET/HEAD (`if-*`) or of a copy source (`x-amz-copy-source-if-*`). */
 export function conditionHeaders(headers: Headers, mode: ConditionMode): ConditionHeaders {
   const p = mode === 'copy' ? 'x-amz-copy-source-' : '';
   return {
-    ifMatch: single(headers[`${p}if-match`]),
-    ifNoneMatch: single(headers[`${p}if-none-match`]),
-    ifModifiedSince: single(headers[`${p}if-modified-since`]),
-    ifUnmodifiedSince: single(headers[`${p}if-unmodified-since`]),
+    ifMatch: oneValue(headers[`${p}if-match`]),
+    ifNoneMatch: oneValue(headers[`${p}if-none-match`]),
+    ifModifiedSince: oneValue(headers[`${p}if-modified-since`]),
+    ifUnmodifiedSince: oneValue(headers[`${p}if-unmodified-since`]),
   };
 }

@@ -1,3 +1,5 @@
+import { oneValue } from './header-text.js';
+
 type Headers = Record<string, string | string[] | undefined>;
 
 /** Response headers a browser script may read (beyond the CORS-safelisted ones): what S3 clients look at. */
@@ -25,17 +27,13 @@ const ALLOWED_METHODS = 'GET, HEAD, PUT, POST, DELETE';
 /** Browsers cap this anyway (Chromium: 2 h). */
 const MAX_AGE_SECONDS = '3600';
 
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
 /**
  * Every request is signed, so CORS adds no exposure: any origin may call, and the signature decides.
  * The origin is echoed (with `Vary: Origin`) rather than `*`, which also works for credentialed fetches.
  * Needed by Label Studio's browser, which GETs presigned media URLs directly (docs/label-studio.md).
  */
 export function corsHeaders(requestHeaders: Headers, responseHeaderNames: string[] = []): Record<string, string> {
-  const origin = single(requestHeaders.origin);
+  const origin = oneValue(requestHeaders.origin);
   if (origin === undefined) return {};
   const metadata = responseHeaderNames.filter((name) => name.toLowerCase().startsWith('x-amz-meta-'));
   return {
@@ -47,7 +45,7 @@ export function corsHeaders(requestHeaders: Headers, responseHeaderNames: string
 
 /** The answer to an `OPTIONS` preflight, which carries no credentials and is therefore never authenticated. */
 export function preflightHeaders(requestHeaders: Headers): Record<string, string> {
-  const requested = single(requestHeaders['access-control-request-headers']);
+  const requested = oneValue(requestHeaders['access-control-request-headers']);
   return {
     ...corsHeaders(requestHeaders),
     'access-control-allow-methods': ALLOWED_METHODS,

@@ -18,6 +18,15 @@ export function headerText(value: string): string {
   }
 }
 
+/**
+ * A request header as one value. Node's parser already joins a repeated header into one string with ", " (and
+ * keeps only the first of those whose repetition makes no sense, such as Authorization: http.IncomingMessage
+ * `headers`); only Set-Cookie comes as a list. Any list is joined the same way (RFC 9110 §5.3).
+ */
+export function oneValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /** All request headers through `headerText`. */
 export function headersAsText(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};

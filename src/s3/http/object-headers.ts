@@ -4,6 +4,7 @@ import type { ByteRange } from '../../storage/storage.backend.js';
 import { objectETag } from '../../storage/multipart.rules.js';
 import { contentRange } from './byte-range.js';
 import { decodeMetadataValue, encodeMetadataValue } from './header-text.js';
+import { oneValue } from './header-text.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -13,17 +14,13 @@ const META_PREFIX = 'x-amz-meta-';
 /** Returned instead of nothing when no type was stored (what AWS answers). */
 export const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
 /** `x-amz-meta-*` request headers → { name: value } with lowercased names, refusing more than 2 KB. */
 export function userMetadataFrom(headers: Headers): Record<string, string> {
   const metadata: Record<string, string> = {};
   let bytes = 0;
   for (const [rawName, rawValue] of Object.entries(headers)) {
     const name = rawName.toLowerCase();
-    const value = single(rawValue);
+    const value = oneValue(rawValue);
     if (!name.startsWith(META_PREFIX) || value === undefined) continue;
     const key = name.slice(META_PREFIX.length);
     metadata[key] = decodeMetadataValue(value);
@@ -55,10 +52,10 @@ export function objectHeadersFrom(
     ['expires', 'expires'],
   ];
   for (const [field, header] of fields) {
-    const value = single(headers[header]);
+    const value = oneValue(headers[header]);
     if (value !== undefined && value !== '') stored[field] = value;
   }
-  const encoding = storedEncoding(single(headers['content-encoding']));
+  const encoding = storedEncoding(oneValue(headers['content-encoding']));
   if (encoding !== undefined && encoding !== '') stored.contentEncoding = encoding;
   return stored;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ListQuery, ObjectMeta } from '../../storage/storage.backend.js';
 import { encodeContinuationToken, ListParams, parseListParams } from './list-params.js';
-import { advanceListing, commonPrefixOf, compareUtf8, ListingState, startListing } from './listing.js';
+import { compareKeys } from '../../storage/key-order.js';
+import { advanceListing, commonPrefixOf, ListingState, startListing } from './listing.js';
 
 function meta(key: string): ObjectMeta {
   return { key, size: 1, md5: 'x', lastModified: new Date(0), userMetadata: {}, checksums: {} };
@@ -10,9 +11,9 @@ function meta(key: string): ObjectMeta {
 /** The storage contract (StorageBackend.listObjects), over a sorted array. */
 function storagePage(keys: string[], query: ListQuery): ObjectMeta[] {
   return [...keys]
-    .sort(compareUtf8)
+    .sort(compareKeys)
     .filter((k) => k.startsWith(query.prefix))
-    .filter((k) => query.after === undefined || compareUtf8(k, query.after) > 0)
+    .filter((k) => query.after === undefined || compareKeys(k, query.after) > 0)
     .filter((k) => !query.skipPrefix || !k.startsWith(query.skipPrefix))
     .slice(0, query.limit)
     .map(meta);

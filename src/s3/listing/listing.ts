@@ -1,4 +1,5 @@
 import type { ListQuery, ObjectMeta } from '../../storage/storage.backend.js';
+import { isListed } from '../../storage/key-order.js';
 import type { ListParams } from './list-params.js';
 
 /**
@@ -14,11 +15,6 @@ export interface ListingState {
   last?: string;
   /** The next storage query to run, or undefined when the answer is complete. */
   next?: ListQuery;
-}
-
-/** UTF-8 byte order (S3 lists "in UTF-8 binary order"; JS `<` compares UTF-16 code units). */
-export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** The CommonPrefix a key folds into: prefix + everything up to and including the first delimiter after it. */
@@ -56,9 +52,8 @@ export function advanceListing(state: ListingState, params: ListParams, page: Ob
   };
   let skip = query.skipPrefix;
   for (const object of page) {
-    if (!object.key.startsWith(params.prefix)) continue;
-    if (params.after !== undefined && compareUtf8(object.key, params.after) <= 0) continue;
-    if (skip !== undefined && object.key.startsWith(skip)) continue;
+    // `skip` grows as the page is read: the rest of a run under a CommonPrefix just folded is not listed again.
+    if (!isListed(object.key, { prefix: params.prefix, after: params.after, skipPrefix: skip })) continue;
     const prefix = commonPrefixOf(object.key, params.prefix, params.delimiter);
     if (next.contents.length + next.commonPrefixes.length === params.maxKeys) {
       next.isTruncated = true;

@@ -40,12 +40,12 @@ import { compositeChecksum, uploadChecksum } from './multipart-checksum.js';
 import { parsePartNumber } from './part-number.js';
 import { RecentCompletions } from './recent-completions.js';
 import { listUploads, parseEncodingType, parseListUploadsParams, parseMaxEntries } from './upload-listing.js';
+import { oneValue } from '../http/header-text.js';
 
 type Headers = S3HttpRequest['headers'];
 
 function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+  return oneValue(headers[name]);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { unquoteETag } from '../../storage/multipart.rules.js';
 import type { ObjectMeta, RequestedPart } from '../../storage/storage.backend.js';
 
 const KEEP_MS = 60 * 60 * 1000;
@@ -11,7 +12,7 @@ interface Completion {
 }
 
 function signature(parts: RequestedPart[]): string {
-  return parts.map((p) => `${p.partNumber}:${p.etag.trim().replace(/^"(.*)"$/, '$1')}`).join(',');
+  return parts.map((p) => `${p.partNumber}:${unquoteETag(p.etag)}`).join(',');
 }
 
 /**

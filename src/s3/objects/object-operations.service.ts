@@ -17,10 +17,10 @@ import { parsePartNumber, partRead, type PartRead } from '../multipart/part-numb
 import { assertAcceptableKey } from '../routing/object-key.js';
 import { copyObjectResult } from '../xml/s3-documents.js';
 import { parseCopySource, parseMetadataDirective } from './copy-source.js';
+import { oneValue } from '../http/header-text.js';
 
 function header(request: S3HttpRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+  return oneValue(request.headers[name]);
 }
 
 /** GetObject, HeadObject, PutObject, CopyObject, DeleteObject. */

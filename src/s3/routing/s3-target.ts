@@ -1,4 +1,5 @@
 import { S3Error } from '../errors/s3-error.js';
+import { BUCKET_NAME } from '../../config/setting.rules.js';
 
 /** What a path-style request addresses: the service (`/`), a bucket (`/b`, `/b/`) or an object (`/b/key`). */
 export interface S3Target {
@@ -19,13 +20,9 @@ export function splitRawUrl(url: string): RawRequestTarget {
   return q < 0 ? { rawPath: url, rawQuery: '' } : { rawPath: url.slice(0, q), rawQuery: url.slice(q + 1) };
 }
 
-/**
- * S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
- * 3-63 characters of a-z 0-9 . -, starting and ending with a letter or digit, no `..`, not an IP address.
- * `_admin` is therefore never a bucket, which keeps `/_admin/...` free for the admin API.
- */
+/** S3's bucket naming rules, as the settings check them (setting.rules.ts `BUCKET_NAME`). */
 export function isValidBucketName(name: string): boolean {
-  return /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+  return BUCKET_NAME.pattern!.test(name);
 }
 
 /** Percent-decoding that reports malformed escapes or invalid UTF-8 as S3's InvalidURI. */
