@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { InMemoryDvcRemote } from '../../test/fakes/in-memory-dvc.remote.js';
-import { buildDirObject } from './dir-object.codec.js';
+import { buildDirObject } from '../../test/support/dir-object.js';
 import { md5Hex } from './md5.util.js';
 import { pushDataset, type DatasetObjects } from './dataset.pusher.js';
 

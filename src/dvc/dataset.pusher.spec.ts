@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InMemoryDvcRemote } from '../../test/fakes/in-memory-dvc.remote.js';
-import { buildDirObject } from './dir-object.codec.js';
+import { buildDirObject } from '../../test/support/dir-object.js';
 import { DvcPushError } from './dvc-push.error.js';
 import type { ObjectSource } from './dvc.remote.js';
 import { LocalDvcRemote } from './local.dvc-remote.js';

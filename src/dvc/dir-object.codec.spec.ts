@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  buildDirObject,
   DirListing,
   isIgnoredByDvc,
   parseDirObject,
@@ -8,6 +7,7 @@ import {
   type DirFile,
   type DirObject,
 } from './dir-object.codec.js';
+import { buildDirObject } from '../../test/support/dir-object.js';
 import { DvcFormatError } from './dvc-format.error.js';
 import { md5Hex } from './md5.util.js';
 
@@ -20,7 +20,7 @@ const tree = (files: Record<string, string>): DirFile[] =>
   }));
 const named = (...names: string[]) => tree(Object.fromEntries(names.map((n) => [n, n])));
 
-describe('buildDirObject', () => {
+describe('DirListing.of(files).toDirObject(): the .dir DVC 3 writes', () => {
   // docs/dvc-format.md test vectors (hashes from DVC's own test suite).
   it.each([
     ['foo, bar', tree({ foo: 'foo', bar: 'bar' }), '5ea40360f5b4ec688df672a4db9c17d1.dir', 6, 2],

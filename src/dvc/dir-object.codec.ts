@@ -209,11 +209,6 @@ export class DirListing {
   }
 }
 
-/** The `.dir` object DVC 3 would write for these files (`DirListing.of`). */
-export function buildDirObject(files: readonly DirFile[]): DirObject {
-  return DirListing.of(files).toDirObject();
-}
-
 /** One entry of a `.dir`, checked: sort_keys=True puts "md5" before "relpath"; separators are Python's ", " and ": ". */
 function encodeEntry(file: DirEntry): string {
   assertRelpath(file.relpath);

@@ -37,11 +37,6 @@ export class GitObjects implements TreeStore {
     return parsed.tree;
   }
 
-  async parentsOf(commit: string): Promise<string[]> {
-    const { commit: parsed } = await git.readCommit({ fs, gitdir: this.gitdir, oid: commit, cache: this.cache });
-    return parsed.parent;
-  }
-
   /**
    * The blob at `path` in `commit`; undefined when no such path. Throws when the path is a folder, and
    * when the commit itself is unknown (a missing commit is a bug, not a missing file).

@@ -6,10 +6,11 @@ import type { SyncEvents } from '../sync/sync.loop.js';
 import { MetricsRegistry } from './metrics.registry.js';
 import { SyncMetrics } from './sync.metrics.js';
 
-/** The part of a project's SyncLoop that metrics read: its events and two public reads. */
-function fakeSync(pending: number, lastSyncAt: string | null, bucket = 'annotations') {
+/** The part of a project's SyncLoop that metrics read: its events and two public reads; and its object count. */
+function fakeSync(pending: number, lastSyncAt: string | null, bucket = 'annotations', stored = 0) {
   return {
     bucket,
+    stored,
     events: new EventEmitter<SyncEvents>(),
     pending: async () => pending,
     status: async () => ({ bucket, lastSyncAt }),
@@ -31,7 +32,9 @@ const summary = (fields: Partial<FlushSummary>): FlushSummary => ({
 
 function metricsOf(...loops: Array<ReturnType<typeof fakeSync>>): MetricsRegistry {
   const registry = new MetricsRegistry();
-  const projects = { all: () => loops.map((sync) => ({ bucket: sync.bucket, sync })) };
+  const projects = {
+    all: () => loops.map((sync) => ({ bucket: sync.bucket, sync, storage: { countObjects: async () => sync.stored } })),
+  };
   new SyncMetrics(registry, projects as unknown as ProjectsRegistry).onModuleInit();
   return registry;
 }
@@ -79,7 +82,7 @@ describe('SyncMetrics', () => {
   });
 
   it('labels every series with its project: one project failing shows on its bucket only', async () => {
-    const [sentiment, ner] = [fakeSync(3, null, 'sentiment'), fakeSync(0, '2024-05-01T12:00:00.000Z', 'ner')];
+    const [sentiment, ner] = [fakeSync(3, null, 'sentiment', 12), fakeSync(0, '2024-05-01T12:00:00.000Z', 'ner', 0)];
     const registry = metricsOf(sentiment, ner);
     sentiment.events.emit('flush-failed', { durationMs: 1 });
     ner.events.emit('flushed', summary({ commit: 'c0ffee', uploadedObjects: 2 }));
@@ -92,5 +95,7 @@ describe('SyncMetrics', () => {
     expect(text).toContain('dvc_sync_pending_changes{bucket="sentiment"} 3\n');
     expect(text).toContain('dvc_sync_pending_changes{bucket="ner"} 0\n');
     expect(text).toContain('dvc_sync_last_success_timestamp_seconds{bucket="ner"} 1714564800\n');
+    expect(text).toContain('dvc_sync_stored_objects{bucket="sentiment"} 12\n');
+    expect(text).toContain('dvc_sync_stored_objects{bucket="ner"} 0\n');
   });
 });

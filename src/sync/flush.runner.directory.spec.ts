@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { InMemoryGitRemote } from '../../test/fakes/in-memory-git.remote.js';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
 import { harnessPerTest, SECRETS, SyncHarness } from '../../test/support/sync-harness.js';
-import { buildDirObject } from '../dvc/dir-object.codec.js';
+import { buildDirObject } from '../../test/support/dir-object.js';
 import { md5Hex } from '../dvc/md5.util.js';
 
 // The flush of a directory dataset (DVC_DATASET_PATH=data/annotations) on the in-memory fakes: what lands on

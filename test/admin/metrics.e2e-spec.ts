@@ -69,6 +69,7 @@ describe('GET /_admin/metrics', () => {
       expect(before.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
       const pendingText = await before.text();
       expect(sample(pendingText, `dvc_sync_pending_changes{${b}}`)).toBe(1);
+      expect(sample(pendingText, `dvc_sync_stored_objects{${b}}`)).toBe(1);
       expect(sample(pendingText, `dvc_sync_flushes_total{${b},outcome="committed"}`)).toBe(0);
 
       const status = await flush(service);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { buildDirObject } from '../../src/dvc/dir-object.codec.js';
+import { buildDirObject } from '../support/dir-object.js';
 import { writeDvcFile } from '../../src/dvc/dvc-file.writer.js';
 import { addGitignoreEntry } from '../../src/dvc/gitignore.updater.js';
 import { md5Hex } from '../../src/dvc/md5.util.js';

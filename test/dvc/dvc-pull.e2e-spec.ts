@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { buildDirObject } from '../../src/dvc/dir-object.codec.js';
+import { buildDirObject } from '../support/dir-object.js';
 import { parseDvcConfig } from '../../src/dvc/dvc-config.parser.js';
 import { md5Hex } from '../../src/dvc/md5.util.js';
 import type { DvcRemote } from '../../src/dvc/dvc.remote.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
-import { buildDirObject } from '../../src/dvc/dir-object.codec.js';
+import { buildDirObject } from '../support/dir-object.js';
 import type { DvcRemote } from '../../src/dvc/dvc.remote.js';
 import { DvcRemoteError } from '../../src/dvc/dvc-remote.error.js';
 import { pushDataset } from '../../src/dvc/dataset.pusher.js';

@@ -2,7 +2,7 @@ import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { dvcOutputPaths } from '../../src/dvc/dataset-paths.util.js';
-import { buildDirObject } from '../../src/dvc/dir-object.codec.js';
+import { buildDirObject } from '../support/dir-object.js';
 import type { DvcRemote } from '../../src/dvc/dvc.remote.js';
 import { writeDvcFile, type DvcOutHash } from '../../src/dvc/dvc-file.writer.js';
 import { addGitignoreEntry } from '../../src/dvc/gitignore.updater.js';
