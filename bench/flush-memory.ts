@@ -1,5 +1,5 @@
 /**
- * What a big dataset costs after its first sync (issue 12, items 3–4): where the service's memory is (kernel and V8
+ * What a big dataset costs after its first sync (the incremental and memory targets of bench/README.md): where the service's memory is (kernel and V8
  * views, `lib/memory-sample.ts`) idle after the first sync of N objects and after incremental flushes on top, and
  * what 100 changes cost at N files against the same at `--small` files, the two services flushed alternately so
  * that both see the same load.

@@ -1,8 +1,8 @@
 /**
- * Memory and startup of one service holding many projects after their first sync (issue 12, item 4: "10 projects of
- * 10,000 objects each"): `--projects` projects in a PROJECTS_FILE, `--objects` objects PUT into each (directory
- * dataset), one `POST /_admin/sync` (every project's first sync), then idle RSS, restart to a healthy
- * `/_admin/health`, and idle RSS after the restart. `npm run bench` runs the same measurement (`lib/projects-memory.ts`).
+ * Memory and startup of one service holding many projects after their first sync (the memory target of
+ * bench/README.md: "10 projects × 10,000 objects"): `--projects` projects in a PROJECTS_FILE, `--objects` objects
+ * PUT into each (directory dataset), one `POST /_admin/sync` (every project's first sync), then idle RSS, restart
+ * to a healthy `/_admin/health`, and idle RSS after the restart. `npm run bench` runs the same measurement (`lib/projects-memory.ts`).
  *
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/projects-memory.js [--projects=10]
  *     [--objects=10000] [--settle-ms=10000] [--out=<name>]

@@ -1,5 +1,5 @@
 /**
- * What serving many projects from one process costs (issue 9, "Scale"): one service with `--projects` projects in
+ * What serving many projects from one process costs (many projects per service): one service with `--projects` projects in
  * a PROJECTS_FILE (each its own bucket, key pair and embedded repository + DVC remote) against one service without
  * a projects file (the environment as the single project, as before projects existed):
  *   - startup: time from spawn to the first 200 of GET /_admin/health, and RSS then, on a fresh DATA_DIR and on a

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: this service next to its peers, in one run, on the same machine (issue 12's table):
+ * `npm run bench`: this service next to its peers, in one run, on the same machine (the targets of bench/README.md):
  *   PUT    — 2 KiB objects through presigned URLs, 8 clients and 1 client, against the service, s3rver (npm), the
  *            fsync floor (bench/baseline-server.ts), the floor with a folder fsync, with this service's disk work
  *            (`design`), with that disk work and the least CPU work an indexed S3 server needs (`essential`), a
@@ -20,7 +20,7 @@
  *            --project-objects=10000 --out=<name>
  *
  * Writes bench/results/<YYYY-MM-DD>.md (a quick run: <YYYY-MM-DD>-quick.md). Every figure has its ratio to the
- * peer and issue 12's target, PASS or MISS. Exits 1 when the service's and dvc's datasets disagree.
+ * peer and its target, PASS or MISS. Exits 1 when the service's and dvc's datasets disagree.
  */
 import { execFileSync } from 'node:child_process';
 import { flag, option, outName } from './lib/cli-options.js';
@@ -70,7 +70,7 @@ const params = {
   dvcRepeats: option('dvc-repeats', QUICK ? 1 : 3),
   /** How long the service sits idle before its RSS is read. */
   settleMs: QUICK ? 2000 : 5000,
-  /** The many-projects memory case (issue 12, item 4): projects × objects each. */
+  /** The many-projects memory case of the targets: projects × objects each. */
   projects: option('projects', 10),
   projectObjects: option('project-objects', QUICK ? 300 : 10_000),
 };

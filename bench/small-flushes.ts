@@ -1,5 +1,5 @@
 /**
- * What one small flush costs (issue 9, "Scale": 50 projects flush 50 small batches where one project flushes one
+ * What one small flush costs (many projects per service: 50 projects flush 50 small batches where one project flushes one
  * big one): `--projects` projects in a PROJECTS_FILE, `--per` PUTs into each bucket, then `POST /_admin/sync?bucket=`
  * for each project one after the other, with nothing else running. Per flush: wall time, and the CPU of the service
  * (user + system of every thread) and of the processes it spawned and waited for (`sync -f`), from /proc/<pid>/stat.

@@ -70,7 +70,10 @@ export async function readProfile(dir: string): Promise<CpuProfile> {
   }
 }
 
-/** `functionName file:line` with the file shortened to what tells it apart (dist/…, node_modules/<pkg>/…, node:…). */
+/**
+ * `functionName file:line` with the file shortened to what tells it apart (dist/…, bench/.out/…, node_modules/<pkg>/…,
+ * node:…): no path of the machine the profile was taken on.
+ */
 export function frameName(frame: CallFrame): string {
   const fn = frame.functionName || '(anonymous)';
   if (!frame.url) return fn;
@@ -83,6 +86,8 @@ function shortUrl(url: string): string {
   if (modules >= 0) return path.slice(modules + '/node_modules/'.length);
   const dist = path.lastIndexOf('/dist/');
   if (dist >= 0) return path.slice(dist + 1);
+  const bench = path.lastIndexOf('/bench/.out/');
+  if (bench >= 0) return path.slice(bench + 1); // a baseline server of bench/
   return path;
 }
 
@@ -95,6 +100,7 @@ export function frameOrigin(frame: CallFrame): string {
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   }
   if (path.includes('/dist/')) return 'ours';
+  if (path.includes('/bench/.out/')) return 'bench'; // a baseline server's own code
   return 'node';
 }
 

@@ -23,9 +23,9 @@ export interface ProjectsMemory {
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Issue 12, item 4's second case: one service with `projects` projects in a PROJECTS_FILE, each holding `objectsEach`
- * objects of its directory dataset after its first sync. Memory idle after the syncs, restart time to healthy, and
- * memory idle after the restart.
+ * The memory target's second case (bench/README.md): one service with `projects` projects in a PROJECTS_FILE,
+ * each holding `objectsEach` objects of its directory dataset after its first sync. Memory idle after the syncs,
+ * restart time to healthy, and memory idle after the restart.
  */
 export async function measureProjectsMemory(options: {
   projects: number;

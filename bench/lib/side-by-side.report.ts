@@ -49,11 +49,11 @@ export interface SideBySide {
     dvcIncremental: DvcJobTimes[];
     agreements: Agreement[];
   };
-  /** Issue 12, item 4's second case: many projects in one service after their first syncs. */
+  /** The memory targets' second case: many projects in one service after their first syncs. */
   projects: ProjectsMemory;
 }
 
-/** Issue 12's targets: a measured value, its comparison, and the bound it must meet. */
+/** A target of bench/README.md: a measured value, its comparison, and the bound it must meet. */
 interface Verdict {
   what: string;
   value: string;
@@ -77,7 +77,7 @@ const atMost = (what: string, value: string, ratio: number, bound: number, unit 
   pass: ratio <= bound,
 });
 
-/** Issue 12's PUT targets against the fsync floor: throughput at 8 clients, p99 at 8 clients, p50 at 1 client. */
+/** The PUT targets against the fsync floor (bench/README.md): throughput at 8 clients, p99 at 8 clients, p50 at 1 client. */
 const FLOOR_TARGET = { throughput: 0.7, p99: 2, p50: 1.5 };
 
 const LABEL: Record<string, string> = {
@@ -195,8 +195,8 @@ export function report(r: SideBySide): string {
       ' s',
     ),
   ];
-  // The measured reasons behind the PUT targets against the floor (issue 12: "a target that cannot be met on this
-  // machine needs the measurement and the reason in the results file").
+  // The measured reasons behind the PUT targets against the floor: a target that cannot be met on this machine
+  // gets its measurement and its reason in the results file (bench/README.md).
   const cpuAt = (target: string, concurrency: number, pick: (x: RoundResult) => number) =>
     median(rounds(target, concurrency).map(pick));
   const floorShare = FLOOR_TARGET.throughput * med('fsync', 8, perSecond);
@@ -308,7 +308,7 @@ shape of the full report, not its figures. Targets stated for 100,000 objects ar
 `
     : ''
 }One run of \`${r.command}\` on one machine: every peer ran on the same machine, within minutes of the others.
-Issue 12 sets the targets. The machine is shared (2 cores): read the load average below before quoting a figure.
+The targets are those of bench/README.md. The machine is shared (2 cores): read the load average below before quoting a figure.
 
 ## Targets
 
@@ -386,7 +386,7 @@ tree (untimed).
 | dvc: writing the files into the work tree (untimed) | ${int(s.dvcWriteMs)} | | |
 
 On a loaded machine the CPU columns compare the work done better than wall time does (the targets use wall time,
-as issue 12 states them).
+as bench/README.md states them).
 
 ### ${p.changes} changes (updates of existing objects spread over the key range)
 

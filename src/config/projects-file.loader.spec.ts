@@ -43,7 +43,7 @@ const SDK_NONE = {
   azureStorageSasToken: undefined,
 };
 
-// The issue's example, as a user writes it.
+// A projects file as a user writes it (a shorter cousin of the README's example).
 const EXAMPLE = `
 defaults:                      # optional; any project field, inherited by every project
   sync: { intervalSeconds: 30, maxPending: 500 }
@@ -59,7 +59,7 @@ projects:
 const EXAMPLE_ENV = { SENTIMENT_SECRET: 'sentiment-secret-0123', GIT_TOKEN: 'glpat-team-token' };
 
 describe('loadProjectsFile: valid files', () => {
-  it("the issue's example gives both projects, complete, each in its own folder", () => {
+  it('the example gives both projects, complete, each in its own folder', () => {
     const expected: ProjectSettings[] = [
       {
         bucket: 'sentiment',

@@ -26,7 +26,7 @@ const LOCAL = `[remote "storage"]
 const config = parseDvcConfig({ config: CONFIG, configLocal: LOCAL });
 const input = (extra: Partial<ResolveRemoteInput> = {}): ResolveRemoteInput => ({
   config,
-  dvcDir: '/work/repo/.dvc',
+  dvcDir: '/srv/repo/.dvc',
   ...extra,
 });
 
@@ -57,7 +57,7 @@ describe('resolveRemote', () => {
     [
       'a relative url is relative to the .dvc folder',
       { outRemote: 'backup' },
-      { kind: 'local', path: '/work/backup-store' },
+      { kind: 'local', path: '/srv/backup-store' },
     ],
     ['file:// is a local folder', { outRemote: 'fileurl' }, { kind: 'local', path: '/srv/dvc-file' }],
     [

@@ -21,7 +21,7 @@ import { startS3Recorder, type S3Recorder } from '../support/s3-recorder.js';
 import { startService, type RunningService } from '../support/service.js';
 
 /**
- * The issue, end to end: a real Label Studio writes to our S3 API as Target storage; we flush; a data scientist
+ * The product, end to end: a real Label Studio writes to our S3 API as Target storage; we flush; a data scientist
  * `git clone`s the branch and `dvc pull`s with the real dvc CLI; the dataset is what Label Studio has.
  * Between Label Studio and the service sits a recording proxy: the proof of what Label Studio sent, byte for byte.
  */
@@ -79,7 +79,7 @@ interface Labeled {
 }
 
 /**
- * The issue's steps: Target storage on our service (prefix as given, can_delete_objects on), annotations created,
+ * A labeling team's steps: Target storage on our service (prefix as given, can_delete_objects on), annotations created,
  * one updated, one deleted, Sync pressed; more annotations while a flush runs; a final flush; clone + pull.
  */
 async function labelIntoService(

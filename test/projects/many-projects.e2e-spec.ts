@@ -30,7 +30,7 @@ import {
 } from './projects.harness.js';
 
 /**
- * Issue 9, "Proof": one service, three projects. `sentiment` and `ner` share the team's repository (a real
+ * Many projects, proven end to end: one service, three projects. `sentiment` and `ner` share the team's repository (a real
  * `git http-backend` over authenticated HTTP) on different branches and dataset paths, each written by its own
  * Label Studio project through Target storage with its own key; `media` has no `git.url` (an embedded repository
  * of its own) and is written with boto3. A data scientist's `git clone` + `dvc pull` (the real CLIs) must find
@@ -60,7 +60,7 @@ const sessions: { sentiment?: Session; ner?: Session } = {};
 const mediaObjects = new Map<string, string>();
 
 function projectsFile(team: TeamGit): string {
-  return `# Issue 9's example, with this test's servers.
+  return `# A projects file as the README shows one, with this test's servers.
 defaults:
   sync: { intervalSeconds: 86400, maxPending: 100000 }
 projects:

@@ -8,7 +8,7 @@ import { filesContaining, xmlText } from './clients/s3-expect.js';
 
 // boto3 is what Label Studio uses. botocore ≥ 1.36 sends a PUT differently per transport (docs/label-studio.md):
 // over http the body as is with an x-amz-checksum-crc32 header; over https aws-chunked with a trailing CRC32.
-// Every operation of the issue runs over both.
+// Every operation Label Studio and everyday clients use runs over both.
 const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
 const byUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}/`;

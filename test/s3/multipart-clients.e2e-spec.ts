@@ -26,7 +26,7 @@ import { startService, withLogs, type RunningService } from '../support/service.
 import { toolPaths } from '../support/tools.js';
 
 /**
- * The issue: every common S3 client switches to a multipart upload for large files, with its own part size,
+ * Every common S3 client switches to a multipart upload for large files, with its own part size,
  * concurrency, checksums and framing. Each one here uploads the same 100 MB file with its DEFAULT settings (only
  * endpoint, credentials and path-style addressing are given) and reads it back; the bytes must be the same
  * (sha256), and the object's ETag must be the composite `<md5>-<parts>` that proves the client really went multipart.

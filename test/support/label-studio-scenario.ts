@@ -40,7 +40,7 @@ export interface Session {
 }
 
 /**
- * The issue's labeling session: a project with tasks; one annotation made before the Target storage exists
+ * A labeling session: a project with tasks; one annotation made before the Target storage exists
  * (storage creation syncs it); then create, update one, delete one, and press Sync.
  */
 export async function labelingSession(api: LabelStudioClient, target: Target, title: string): Promise<Session> {

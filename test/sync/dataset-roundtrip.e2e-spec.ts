@@ -20,7 +20,7 @@ import {
 import { createDvcRepo, dvcConfigText } from './harness/team-repo.js';
 
 /**
- * The issue's first proof, judged by the real `git` and `dvc` CLIs: after writes through the S3 API and a
+ * The data scientist's workflow, judged by the real `git` and `dvc` CLIs: after writes through the S3 API and a
  * flush, `git clone` + `dvc pull` gives back the dataset, and `dvc status -c` / `dvc data status` are clean —
  * for every layout, with a local DVC remote (the embedded repository) and with an S3 remote (moto) behind a
  * team repository served over authenticated HTTP.
