@@ -45,8 +45,8 @@ const alignedStaging: StagingMemory = { take: takeStaging, give: (buffer) => voi
  *
  * Why: a `.dir` listing is megabytes written once and never read back by this process. Through the page cache every
  * page of it is memory taken from the kernel's free lists, and on a virtual machine that hands freed memory back to
- * its host (virtio-balloon free page reporting, as on the Firecracker dev box) each such page faults into the host on
- * its first touch: writing 7.9 MB took 89–175 ms there (median 127), against 2 ms into pages freed a moment before;
+ * its host (virtio-balloon free page reporting: bench/results/page-cache-write.md) each such page faults into the
+ * host on its first touch: writing 7.9 MB took 89–175 ms there (median 127), against 2 ms into pages freed a moment before;
  * past the page cache it took ~10 ms and its fsync under 1 ms (bench/results/dir-direct-write.md). A machine that
  * keeps its memory pays about the same either way.
  */

@@ -26,7 +26,7 @@ const LIST_ABOVE = 1024;
 /**
  * Up to this many files or folders, an fsync of each; above, one syncfs of the file system costs less. The syncfs
  * runs `sync -f` in a child process, and spawning one forks this process: the event loop stops while the kernel
- * copies its page tables, 30–90 ms at 420 MiB RSS on the 2-core dev box (5 ms at 44 MiB), so every PUT in flight
+ * copies its page tables, 30–90 ms at 420 MiB RSS on a 2-core VM (5 ms at 44 MiB), so every PUT in flight
  * waits that long. An fsync costs 0.1–0.5 ms of a pool thread and never stops the loop. A small flush (50 projects
  * under load flush ~40 objects each, in ~40 folders) paid two such stalls per flush with 16 here
  * (bench/results/projects-scale.md); thousands of objects (a first sync) still take one syncfs.

@@ -110,7 +110,7 @@ class CheckpointThread {
  * with synchronous=NORMAL: "the WAL file is synchronized before each checkpoint and the database file is
  * synchronized after each checkpoint", sqlite.org/pragma.html#pragma_synchronous). SQLite's automatic checkpoint
  * runs inside the commit that crosses 1000 pages, on the committing connection — here the event loop, for two
- * fsyncs: commits slowed to a p99 of 3–6 ms and a maximum of 31 ms on the dev box, every request waiting meanwhile
+ * fsyncs: commits slowed to a p99 of 3–6 ms and a maximum of 31 ms on a 2-core VM, every request waiting meanwhile
  * (bench/results/put-path-2.md). So the index turns it off (wal_autocheckpoint=0) and this runs a PASSIVE checkpoint
  * every COMMITS_PER_CHECKPOINT commits on a worker thread with its own connection. PASSIVE never blocks the writer.
  * The WAL only starts over (instead of growing) when a write begins after a checkpoint copied ALL of it, which never
