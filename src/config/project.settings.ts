@@ -27,13 +27,17 @@ export interface ProjectDvcSettings {
   /** DVC remote options by DVC's own (lower-case) names: endpoint_url, region, keyfile… */
   remoteOptions: Record<string, string>;
   /** The SDKs' own variables, used as DVC's plugins use them: only where the remote's options leave a gap. */
-  sdkEnvironment: {
-    googleApplicationCredentials?: string;
-    azureStorageConnectionString?: string;
-    azureStorageAccount?: string;
-    azureStorageKey?: string;
-    azureStorageSasToken?: string;
-  };
+  sdkEnvironment: SdkEnvironment;
+}
+
+export interface SdkEnvironment {
+  /** GOOGLE_APPLICATION_CREDENTIALS: a service account key file. */
+  googleApplicationCredentials?: string;
+  /** AZURE_STORAGE_CONNECTION_STRING, _ACCOUNT, _KEY, _SAS_TOKEN (the Azure CLI's `[storage]` settings). */
+  azureStorageConnectionString?: string;
+  azureStorageAccount?: string;
+  azureStorageKey?: string;
+  azureStorageSasToken?: string;
 }
 
 export interface ProjectSyncSettings {

@@ -1,3 +1,5 @@
+import type { SdkEnvironment } from '../config/project.settings.js';
+
 /** The DVC_REMOTE* settings (config namespace `dvcConfig`): they win over the repository's `.dvc/config`. */
 export interface RemoteOverrides {
   /** DVC_REMOTE: which remote of `.dvc/config` (default: `core.remote`). */
@@ -10,15 +12,8 @@ export interface RemoteOverrides {
   sdkEnvironment?: SdkEnvironment;
 }
 
-export interface SdkEnvironment {
-  /** GOOGLE_APPLICATION_CREDENTIALS: a service account key file. */
-  googleApplicationCredentials?: string;
-  /** AZURE_STORAGE_CONNECTION_STRING, _ACCOUNT, _KEY, _SAS_TOKEN (the Azure CLI's `[storage]` settings). */
-  azureStorageConnectionString?: string;
-  azureStorageAccount?: string;
-  azureStorageKey?: string;
-  azureStorageSasToken?: string;
-}
+/** The SDKs' own variables, as the settings read them. */
+export type { SdkEnvironment };
 
 /** Per-request limits of a network remote (DVC's `timeout` options are in seconds). */
 export interface NetworkLimits {

@@ -17,6 +17,7 @@ import {
 } from './remote-io.util.js';
 import type { SshRemoteSpec } from './remote-spec.types.js';
 import { isOrphanTemp, tempPathFor } from './temp-name.rules.js';
+import { isObjectId } from './md5.util.js';
 
 /** A folder group this small is checked with one `stat` per object; a bigger one with one `readdir`. */
 const STAT_AT_MOST = 3;
@@ -386,7 +387,7 @@ export class SshDvcRemote extends DvcRemote {
         if (attrs.isFile() && isOrphanTemp(filename, attrs.mtime * 1000, now))
           await this.call(session, 'remove', (done) => sftp.unlink(posix.join(path, filename), done)).catch(() => {});
       }
-      return new Set(entries.map((entry) => folder + entry.filename).filter((id) => /^[0-9a-f]{32}(\.dir)?$/.test(id)));
+      return new Set(entries.map((entry) => folder + entry.filename).filter(isObjectId));
     } catch (error) {
       if (sftpCode(error) === NO_SUCH_FILE) return new Set();
       throw error;
