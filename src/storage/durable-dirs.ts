@@ -77,11 +77,6 @@ export class DurableDirs {
     this.known.delete(dir);
   }
 
-  /** Directories currently known durable (for tests). */
-  get knownCount(): number {
-    return this.known.size;
-  }
-
   /** One fsync of `dir` that starts after this call, shared with every caller that arrives before it starts. */
   sync(dir: string): Promise<void> {
     return this.fsyncs.sync(dir);
