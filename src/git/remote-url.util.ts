@@ -22,10 +22,10 @@ export function splitCredentials(raw: string): RemoteUrl {
 
 /**
  * `scheme://user:secret@host/…` → `scheme://host/…`, for a message about a URL: works on a URL that does not parse
- * too (one refused as invalid may still carry a secret).
+ * too (one refused as invalid may still carry a secret, even with a misspelt scheme: any `//…@` goes).
  */
 export function withoutUserInfo(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
+  return url.replace(/\/\/[^@/]*@/, '//');
 }
 
 /**

@@ -149,7 +149,9 @@ export function authenticateSigV2Query(
   );
   const amzHeaders: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(req.headers)) {
-    const text = oneValue(value);
+    // CanonicalizedAmzHeaders: a header's values as one comma-separated list, no space between ("Signing and
+    // Authenticating REST Requests"), not the ", " of oneValue.
+    const text = Array.isArray(value) ? value.join(',') : value;
     if (name.startsWith('x-amz-') && text !== undefined) amzHeaders.push([name, text]);
   }
   for (const [name, value] of fromQuery) {

@@ -3,8 +3,7 @@ import type { ObjectHeaders, ObjectMeta } from '../../storage/storage.backend.js
 import type { ByteRange } from '../../storage/storage.backend.js';
 import { objectETag } from '../../storage/multipart.rules.js';
 import { contentRange } from './byte-range.js';
-import { decodeMetadataValue, encodeMetadataValue } from './header-text.js';
-import { oneValue } from './header-text.js';
+import { decodeMetadataValue, encodeMetadataValue, oneValue } from './header-text.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
