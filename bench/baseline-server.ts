@@ -33,6 +33,17 @@ import { join } from 'node:path';
 const MODES = ['fsync', 'fsync-dir', 'design', 'essential', 'null'] as const;
 const mode = MODES.find((m) => m === process.env.BASELINE_MODE) ?? 'fsync';
 const dir = process.env.DATA_DIR ?? '.';
+/** Experiment: the essential mode with each body kept in its object row (durable with the WAL), no file at all. */
+const inline = process.env.BASELINE_BODY === 'inline';
+/**
+ * Experiment: as `inline`, then after the answer the body is written to its file (fsync, rename, the folder's shared
+ * fsync) and only then dropped from its row (in a later group commit). At most MATERIALIZING bodies wait for their
+ * file: a PUT beyond that waits before its commit, so the files keep up with the answers.
+ */
+const inlineFile = process.env.BASELINE_BODY === 'inline-file';
+const MATERIALIZING = 64;
+let materializing = 0;
+const materializeWaiters: Array<() => void> = [];
 const port = Number(process.env.PORT ?? 0);
 let counter = 0;
 const prefix = randomBytes(4).toString('hex');
@@ -139,6 +150,10 @@ interface Row {
   contentType: string;
   /** The temp file that becomes the object: what a recovery would roll forward. */
   tmpPath: string;
+  /** BASELINE_BODY=inline: the body itself, kept in the row (no file). */
+  body?: Buffer;
+  /** BASELINE_BODY=inline-file: the row's body is in its file now, and is dropped from the row. */
+  clear?: boolean;
 }
 let pendingRows: Row[] = [];
 let committed: Promise<void> | undefined;
@@ -150,18 +165,24 @@ function openIndex(): NonNullable<typeof index> {
   db.pragma('synchronous = NORMAL');
   db.exec(`CREATE TABLE objects (key BLOB PRIMARY KEY NOT NULL, size INTEGER NOT NULL, md5 TEXT NOT NULL,
     last_modified INTEGER NOT NULL, content_type TEXT, user_metadata TEXT NOT NULL, checksums TEXT NOT NULL,
-    seq INTEGER NOT NULL) WITHOUT ROWID;
+    seq INTEGER NOT NULL, body BLOB) WITHOUT ROWID;
     CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, key BLOB NOT NULL, op TEXT NOT NULL, tmp_path TEXT)`);
   const journal = db.prepare<[Buffer, string]>(`INSERT INTO changes (key, op, tmp_path) VALUES (?, 'put', ?)`);
-  const upsert = db.prepare<[Buffer, number, string, number, string, number]>(
-    `INSERT INTO objects (key, size, md5, last_modified, content_type, user_metadata, checksums, seq)
-     VALUES (?, ?, ?, ?, ?, '{}', '{}', ?) ON CONFLICT (key) DO UPDATE SET size = excluded.size, md5 = excluded.md5,
-     last_modified = excluded.last_modified, content_type = excluded.content_type, seq = excluded.seq`,
+  const upsert = db.prepare<[Buffer, number, string, number, string, number, Buffer | null]>(
+    `INSERT INTO objects (key, size, md5, last_modified, content_type, user_metadata, checksums, seq, body)
+     VALUES (?, ?, ?, ?, ?, '{}', '{}', ?, ?) ON CONFLICT (key) DO UPDATE SET size = excluded.size, md5 = excluded.md5,
+     last_modified = excluded.last_modified, content_type = excluded.content_type, seq = excluded.seq,
+     body = excluded.body`,
   );
+  const clear = db.prepare<[Buffer]>(`UPDATE objects SET body = NULL WHERE key = ?`);
   const commit = db.transaction((rows: Row[]) => {
     for (const row of rows) {
+      if (row.clear) {
+        clear.run(row.key);
+        continue;
+      }
       const seq = Number(journal.run(row.key, row.tmpPath).lastInsertRowid);
-      upsert.run(row.key, row.size, row.md5, Date.now(), row.contentType, seq);
+      upsert.run(row.key, row.size, row.md5, Date.now(), row.contentType, seq, row.body ?? null);
     }
   });
   index = { commit, wal: open(join(dir, 'index.db-wal'), 'r') };
@@ -222,7 +243,38 @@ async function fsyncFolder(path = dir): Promise<void> {
   }
 }
 
+/** inline-file: the body to its file, durable, then dropped from its row. */
+async function materialize(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<void> {
+  const name = `${prefix}-${counter++}`;
+  const tmp = join(dir, `${name}.tmp`);
+  const file = await open(tmp, 'w');
+  try {
+    await file.write(body);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, join(dir, name));
+  folderSync ??= new Promise((resolve) => setTimeout(resolve, FOLDER_WINDOW_MS)).then(() => {
+    folderSync = undefined;
+    return fsyncFolder();
+  });
+  await folderSync;
+  await indexed({ ...row, tmpPath: '', clear: true });
+}
+
 async function store(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<void> {
+  if (mode === 'essential' && inline) return indexed({ ...row, tmpPath: '', body });
+  if (mode === 'essential' && inlineFile) {
+    while (materializing >= MATERIALIZING) await new Promise<void>((resolve) => materializeWaiters.push(resolve));
+    materializing++;
+    await indexed({ ...row, tmpPath: '', body });
+    void materialize(body, row).finally(() => {
+      materializing--;
+      materializeWaiters.shift()?.();
+    });
+    return;
+  }
   const name = `${prefix}-${counter++}`;
   const ahead = mode === 'essential' ? takeReady() : undefined;
   const tmp = ahead?.path ?? join(dir, `${name}.tmp`);

@@ -20,6 +20,8 @@ import type { TempFile } from './temp-files.js';
 export interface WrittenFile {
   size: number;
   md5: string;
+  /** The bytes of a body gathered in memory (up to SMALL_BODY); absent for one written in many steps. */
+  bytes?: Buffer;
   sync(): Promise<void>;
   /** Closes the file if `sync` did not (idempotent): for paths that give the file up. */
   close(): Promise<void>;
@@ -35,7 +37,7 @@ export interface WrittenFile {
  * blocking 0.8 ms per PUT. The fsync stays on the pool too. Larger bodies are streamed to the file as they arrive,
  * so memory stays bounded.
  */
-const SMALL_BODY = 64 * 1024;
+export const SMALL_BODY = 64 * 1024;
 
 /**
  * Streams a body (or writes one gathered already, a Buffer) into a new file, hashing it, and leaves the file open
@@ -109,8 +111,8 @@ function openFd(path: string): Promise<number> {
 
 /** The gathered body written with one write(2) (looping on a short write: a full disk), the file left open. */
 function smallFile(fd: number, gathered: Buffer[], size: number, md5: string): WrittenFile {
+  const bytes = gathered.length === 1 ? gathered[0] : Buffer.concat(gathered);
   try {
-    const bytes = gathered.length === 1 ? gathered[0] : Buffer.concat(gathered);
     for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
   } catch (error) {
     closeSync(fd);
@@ -125,6 +127,7 @@ function smallFile(fd: number, gathered: Buffer[], size: number, md5: string): W
   return {
     size,
     md5,
+    bytes,
     sync: async () => {
       try {
         await fsyncFd(fd);

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtemp, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { LocalStorageBackend } from './local-storage.backend.js';
+import { SMALL_BODY } from './durable-fs.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { storageLayout } from './storage-layout.js';
 import type { ObjectMeta } from './storage.backend.js';
@@ -204,20 +205,24 @@ describe("LocalStorageBackend: when a put's file is fsynced", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  // Bodies larger than SMALL_BODY: a smaller one travels in its intent and its file is fsynced after the answer.
+  const lone = 'lone bytes '.repeat(SMALL_BODY / 10);
+  const busy = 'busy bytes '.repeat(SMALL_BODY / 10);
+
   it('fsyncs the file of a put alone while its row waits for the commit', async () => {
-    const put = storage.putObject(putInput('alone', 'lone bytes'));
+    const put = storage.putObject(putInput('alone', lone));
     await until(() => commitCalls === 1);
     const { tmpDir } = storageLayout(dataDir);
     expect(await tempFilesLeft(tmpDir)).toHaveLength(1); // written, not renamed: the commit is held
     await until(async () => (await openFilesWithBytes(tmpDir)).length === 0); // fsynced and closed meanwhile
     releaseCommit();
     await put;
-    expect((await readAll((await storage.getObject('alone')).body)).toString()).toBe('lone bytes');
+    expect((await readAll((await storage.getObject('alone')).body)).toString()).toBe(lone);
   });
 
   it('leaves the file of a put among others unsynced until its row is committed', async () => {
     Object.defineProperty(index, 'quiet', { get: () => false }); // another put's write waits, or the WAL's fdatasync runs
-    const put = storage.putObject(putInput('busy', 'busy bytes'));
+    const put = storage.putObject(putInput('busy', busy));
     await until(() => commitCalls === 1);
     const { tmpDir } = storageLayout(dataDir);
     await sleep(100);
@@ -225,7 +230,18 @@ describe("LocalStorageBackend: when a put's file is fsynced", () => {
     releaseCommit();
     await put;
     expect(await openFilesWithBytes(tmpDir)).toEqual([]);
-    expect((await readAll((await storage.getObject('busy')).body)).toString()).toBe('busy bytes');
+    expect((await readAll((await storage.getObject('busy')).body)).toString()).toBe(busy);
+  });
+
+  it('answers a small put before its file is fsynced: the row and the bytes in its intent are durable first', async () => {
+    const put = storage.putObject(putInput('small', 'small bytes'));
+    await until(() => commitCalls === 1);
+    const { tmpDir } = storageLayout(dataDir);
+    await sleep(100);
+    expect(await openFilesWithBytes(tmpDir)).toHaveLength(1); // not fsynced while the commit is held
+    releaseCommit();
+    expect((await put).md5).toBe(md5('small bytes'));
+    expect((await readAll((await storage.getObject('small')).body)).toString()).toBe('small bytes');
   });
 });
 
@@ -265,5 +281,44 @@ describe('recovery of a put whose temp file was not fsynced when its row was', (
     expect((await storage.headObject('k')).md5).toBe(md5('old'));
     expect((await storage.changesSince(0)).map((c) => c.op)).toEqual(['put']);
     expect(await tempFilesLeft(layout.tmpDir)).toEqual([]);
+  });
+
+  it('writes the bytes a small put journaled in its intent when neither name holds them', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'storage-durability-'));
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    await storage.putObject(putInput('k', 'old'));
+    await storage.onApplicationShutdown();
+    // The crash after the answer: the row and intent of "new" durable, its temp file's bytes lost (an empty file),
+    // the key's path still the previous version's.
+    const layout = storageLayout(dataDir);
+    const tmpPath = join(layout.tmpDir, 'lost.part');
+    await writeFile(tmpPath, '');
+    const index = ObjectIndex.alone(layout.dbPath);
+    const meta: ObjectMeta = {
+      key: 'k',
+      size: 3,
+      md5: md5('new'),
+      lastModified: new Date(),
+      userMetadata: {},
+      checksums: {},
+    };
+    index.beginPut(meta, tmpPath, Buffer.from('new'));
+    index.close();
+
+    storage = new LocalStorageBackend({ dataDir });
+    await storage.onModuleInit();
+    expect((await readAll((await storage.getObject('k')).body)).toString()).toBe('new');
+    expect(await readFile(join(layout.objectsDir, 'k'), 'utf8')).toBe('new');
+    expect((await storage.changesSince(0)).map((c) => c.op)).toEqual(['put', 'put']);
+    expect(await tempFilesLeft(layout.tmpDir)).toEqual([]);
+    await storage.onApplicationShutdown();
+    storage = undefined;
+    const reopened = ObjectIndex.alone(layout.dbPath);
+    try {
+      expect(reopened.pendingIntents()).toEqual([]);
+    } finally {
+      reopened.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SMALL_BODY } from './durable-fs.js';
 import { LocalStorageBackend } from './local-storage.backend.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { PowerCut } from './power-cut-test.helpers.js';
@@ -38,6 +39,7 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
     await power.baseline();
   });
   afterEach(async () => {
+    power.hold = () => false;
     power.letThrough();
     await storage?.onApplicationShutdown();
     await rm(dataDir, { recursive: true, force: true });
@@ -63,10 +65,11 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
   const read = async (backend: LocalStorageBackend, key: string) =>
     (await readAll((await backend.getObject(key)).body)).toString();
 
-  it('answers a put whose temp file was created on demand only once its folder is fsynced', async () => {
+  it('answers a larger put whose temp file was created on demand only once its folder is fsynced', async () => {
     power.hold = (dir) => dir.startsWith(objects());
-    // The bucket's first put finds no file made ahead: its temp file's name may not be durable.
-    const put = watch(storage!.putObject(putInput('tasks/00', 'annotation 0')));
+    // The bucket's first put finds no file made ahead: its temp file's name may not be durable. Its body is larger
+    // than SMALL_BODY: its intent does not carry it.
+    const put = watch(storage!.putObject(putInput('tasks/00', 'a'.repeat(SMALL_BODY + 1))));
     await until(() => power.held.length > 0);
     await sleep(50);
     expect(put.done).toBe(false);
@@ -75,26 +78,45 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
     expect(put.done).toBe(true);
   });
 
-  // The files of three batches (16 + 8 + 6 of the next, with READY_TEMP_FILES = 16). A slot's next batch waits
-  // until the renames out of it are durable, and these stay held here: each batch is made in another slot.
-  it('serves puts acknowledged before their folder fsync, batch after batch of files made ahead', async () => {
-    await warmUp();
+  it('answers a small put before any of its names is durable, and serves it after a cut that lost them all', async () => {
     power.hold = (dir) => dir.startsWith(objects());
-    const first = storage!;
-    const keys = Array.from({ length: 2 * READY_TEMP_FILES - 2 }, (_, i) => `tasks/${String(i).padStart(2, '0')}`);
-    for (const [i, key] of keys.entries()) {
-      await first.putObject(putInput(key, `annotation ${i}`));
-      // Lets the next batch be made, as the pauses between a client's PUTs do.
-      if (i % (READY_TEMP_FILES / 2) === READY_TEMP_FILES / 2 - 1) await sleep(20);
-    }
-    expect(power.held.length).toBeGreaterThan(0); // none of the renames is durable yet
+    // The bucket's first put: its temp file created on demand, its name never made durable; its rename held too.
+    await storage!.putObject(putInput('tasks/00', 'annotation 0'));
+    await until(() => power.held.length > 0); // the folder's fsync, after the answer
 
     const backend = await cutAndRestart();
-    for (const [i, key] of keys.entries()) expect(await read(backend, key)).toBe(`annotation ${i}`);
-    expect(await filesUnder(objects())).toEqual([...keys, 'warm-up']);
-    expect((await backend.changesSince(0)).map((c) => c.key)).toEqual(['warm-up', ...keys]);
+    expect(await read(backend, 'tasks/00')).toBe('annotation 0');
+    expect(await filesUnder(objects())).toEqual(['tasks/00']);
     expect(await tempFilesLeft(layout().tmpDir)).toEqual([]);
   });
+
+  // The files of three batches (16 + 8 + 6 of the next, with READY_TEMP_FILES = 16). A slot's next batch waits
+  // until the renames out of it are durable, and these stay held here: each batch is made in another slot.
+  // Larger bodies rely on the temp files' durable names (their intents do not carry them); small ones on neither.
+  it.each([
+    ['larger than SMALL_BODY', 'x'.repeat(SMALL_BODY)],
+    ['small', ''],
+  ])(
+    'serves puts acknowledged before their folder fsync, batch after batch of files made ahead (%s)',
+    async (_, padding) => {
+      await warmUp();
+      power.hold = (dir) => dir.startsWith(objects());
+      const first = storage!;
+      const keys = Array.from({ length: 2 * READY_TEMP_FILES - 2 }, (_, i) => `tasks/${String(i).padStart(2, '0')}`);
+      for (const [i, key] of keys.entries()) {
+        await first.putObject(putInput(key, `${padding}annotation ${i}`));
+        // Lets the next batch be made, as the pauses between a client's PUTs do.
+        if (i % (READY_TEMP_FILES / 2) === READY_TEMP_FILES / 2 - 1) await sleep(20);
+      }
+      expect(power.held.length).toBeGreaterThan(0); // none of the renames is durable yet
+
+      const backend = await cutAndRestart();
+      for (const [i, key] of keys.entries()) expect(await read(backend, key)).toBe(`${padding}annotation ${i}`);
+      expect(await filesUnder(objects())).toEqual([...keys, 'warm-up']);
+      expect((await backend.changesSince(0)).map((c) => c.key)).toEqual(['warm-up', ...keys]);
+      expect(await tempFilesLeft(layout().tmpDir)).toEqual([]);
+    },
+  );
 
   it('serves the newest of two acknowledged puts of one key; the second waits for the folder fsync of the first', async () => {
     await warmUp();

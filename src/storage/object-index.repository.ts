@@ -18,6 +18,8 @@ export interface Intent {
   seq: number;
   /** The row before the change (key aside), to undo it when the file operation fails. */
   prev: PreviousRow | undefined;
+  /** put: the object's bytes, when small enough to be journaled with its row (the startup recovery writes them). */
+  body?: Buffer;
 }
 
 export type PreviousRow = Omit<ObjectRow, 'key'>;
@@ -29,6 +31,7 @@ interface IntentRow {
   tmp_path: string | null;
   seq: number;
   prev: string | null;
+  body: Buffer | null;
 }
 
 const OBJECT_PLACEHOLDERS = OBJECT_COLUMNS.split(', ')
@@ -75,12 +78,12 @@ export class ObjectIndex {
     this.uploads = new UploadIndex(this.db, t);
     // Made once, not per call: better-sqlite3's `transaction()` builds a set of wrapper functions each time (it
     // showed in a CPU profile of the PUT path). Inside the group commit's transaction they run as savepoints.
-    this.putTransaction = this.db.transaction((meta: ObjectMeta, tmpPath: string): Intent => {
+    this.putTransaction = this.db.transaction((meta: ObjectMeta, tmpPath: string, body?: Buffer): Intent => {
       this.assertPlaceable(meta.key);
       const prev = withoutKey(this.getRow(meta.key));
       const seq = this.journal(meta.key, 'put');
       this.sql(this.upsert).run(metaToRow(meta, seq));
-      return this.recordIntent({ op: 'put', key: meta.key, tmpPath, seq, prev });
+      return this.recordIntent({ op: 'put', key: meta.key, tmpPath, seq, prev, body });
     });
     this.deleteTransaction = this.db.transaction((key: string): Intent | undefined => {
       const prev = withoutKey(this.getRow(key));
@@ -91,7 +94,7 @@ export class ObjectIndex {
     });
   }
 
-  private readonly putTransaction: (meta: ObjectMeta, tmpPath: string) => Intent;
+  private readonly putTransaction: (meta: ObjectMeta, tmpPath: string, body?: Buffer) => Intent;
   private readonly deleteTransaction: (key: string) => Intent | undefined;
 
   /**
@@ -167,10 +170,11 @@ export class ObjectIndex {
 
   /**
    * Journals a put and makes its row visible, refusing "a" next to "a/b" (the folder is a mirror of the bucket).
-   * The caller holds the key exclusive and its ancestors shared, so the checks cannot go stale.
+   * The caller holds the key exclusive and its ancestors shared, so the checks cannot go stale. With `body`, the
+   * intent keeps the object's bytes until it is done.
    */
-  beginPut(meta: ObjectMeta, tmpPath: string): Intent {
-    return this.putTransaction(meta, tmpPath);
+  beginPut(meta: ObjectMeta, tmpPath: string, body?: Buffer): Intent {
+    return this.putTransaction(meta, tmpPath, body);
   }
 
   /** Journals a delete and hides the row; undefined (and nothing written) when there is no such object. */
@@ -205,7 +209,7 @@ export class ObjectIndex {
   /** Every intent left by the previous run, oldest first. */
   pendingIntents(): Intent[] {
     return this.db
-      .prepare<[], IntentRow>(`SELECT id, op, key, tmp_path, seq, prev FROM ${this.t.intents} ORDER BY id`)
+      .prepare<[], IntentRow>(`SELECT id, op, key, tmp_path, seq, prev, body FROM ${this.t.intents} ORDER BY id`)
       .all()
       .map((r) => ({
         id: r.id,
@@ -214,6 +218,7 @@ export class ObjectIndex {
         tmpPath: r.tmp_path,
         seq: r.seq,
         prev: parsePrev(r),
+        ...(r.body === null ? {} : { body: r.body }),
       }));
   }
 
@@ -244,13 +249,9 @@ export class ObjectIndex {
 
   private recordIntent(intent: Omit<Intent, 'id'>): Intent {
     const prev = intent.prev ? JSON.stringify(intent.prev) : null;
-    const result = this.sql(`INSERT INTO ${this.t.intents} (op, key, tmp_path, seq, prev) VALUES (?, ?, ?, ?, ?)`).run(
-      intent.op,
-      keyBlob(intent.key),
-      intent.tmpPath,
-      intent.seq,
-      prev,
-    );
+    const result = this.sql(
+      `INSERT INTO ${this.t.intents} (op, key, tmp_path, seq, prev, body) VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(intent.op, keyBlob(intent.key), intent.tmpPath, intent.seq, prev, intent.body ?? null);
     return { ...intent, id: Number(result.lastInsertRowid) };
   }
 

@@ -4,7 +4,8 @@
  * prefixed by its number (`b3_objects`): every query, seq and listing stays per bucket.
  * - `objects`: one row per visible object; the key is a BLOB so that the primary key is in UTF-8 byte order.
  * - `changes`: the durable journal the sync engine reads; AUTOINCREMENT so that a seq is never reused.
- * - `intents`: a put/delete whose file operation may not have happened yet (rolled forward at startup).
+ * - `intents`: a put/delete whose file operation may not have happened yet (rolled forward at startup); a small
+ *   put's intent carries its body, so that its answer need not wait for its file (local-storage.backend.ts `place`).
  * - `stats`: the object count, kept by triggers (COUNT(*) would scan the whole table).
  * - `uploads`, `upload_parts`: multipart uploads in progress; a part's bytes are a file under DATA_DIR/uploads.
  */
@@ -62,7 +63,8 @@ CREATE TABLE IF NOT EXISTS ${t.intents} (
   key BLOB NOT NULL,
   tmp_path TEXT,
   seq INTEGER NOT NULL,
-  prev TEXT
+  prev TEXT,
+  body BLOB
 );
 CREATE TABLE IF NOT EXISTS ${t.stats} (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO ${t.stats} (name, value) VALUES ('objects', (SELECT COUNT(*) FROM ${t.objects}));
@@ -97,4 +99,7 @@ CREATE TABLE IF NOT EXISTS ${t.uploadParts} (
 
 /** Columns added after the first release, for databases created before them (CREATE TABLE IF NOT EXISTS keeps old tables). */
 export const ADDED_COLUMNS: Array<{ table: Exclude<keyof IndexTables, 'prefix'>; column: string; definition: string }> =
-  [{ table: 'objects', column: 'multipart', definition: 'TEXT' }];
+  [
+    { table: 'objects', column: 'multipart', definition: 'TEXT' },
+    { table: 'intents', column: 'body', definition: 'BLOB' },
+  ];

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { DurableDirs } from './durable-dirs.js';
-import { fileDigest, placeFile, pruneEmptyDirs, removeFile } from './durable-fs.js';
+import { fileDigest, placeFile, pruneEmptyDirs, removeFile, writeBodyToFile } from './durable-fs.js';
 import type { ObjectIndex } from './object-index.repository.js';
 import { legacyKeyToRelativePath, keyToRelativePath } from './key-path.js';
 import { objectFile, type StorageLayout } from './storage-layout.js';
@@ -11,6 +13,8 @@ import { putRecovery } from './storage-recovery.rules.js';
 
 export interface RecoveryReport {
   rolledForward: number;
+  /** Small bodies written anew from their intents (acknowledged before their files were). */
+  rewritten: number;
   undone: number;
   deletesReplayed: number;
   tempFilesRemoved: number;
@@ -55,8 +59,8 @@ export async function moveLegacyKeyPaths(
  * Finishes what a crash interrupted (invariant 1: acknowledged = durable, and journaled = happens), oldest intent
  * first.
  * - put intent: what to do follows from which of its temp file and the key's path holds the journaled bytes
- *   (md5 and size), by the rules of storage-recovery.rules.ts: roll forward, keep, undo, or leave it to a later
- *   change of the key. Only the intents of the last moments before the crash, and those whose folder fsync had not
+ *   (md5 and size), and whether the intent carries them, by the rules of storage-recovery.rules.ts: roll forward,
+ *   keep, write them anew, undo, or leave it to a later change of the key. Only the intents of the last moments before the crash, and those whose folder fsync had not
  *   ended, are pending, so hashing their files costs little.
  * - delete intent: unlink again unless a later put brought the key back (its row exists).
  * Then, and only then, every temp file is stray (an unfinished upload, or a file created ahead) and is removed:
@@ -67,7 +71,7 @@ export async function recoverStorage(
   layout: StorageLayout,
   dirs: DurableDirs,
 ): Promise<RecoveryReport> {
-  const report: RecoveryReport = { rolledForward: 0, undone: 0, deletesReplayed: 0, tempFilesRemoved: 0 };
+  const report: RecoveryReport = { rolledForward: 0, rewritten: 0, undone: 0, deletesReplayed: 0, tempFilesRemoved: 0 };
   for (const intent of index.pendingIntents()) {
     const dest = objectFile(layout, intent.key);
     if (intent.op === 'put') {
@@ -81,7 +85,13 @@ export async function recoverStorage(
         ownsRow: journaled !== undefined,
         tempHoldsBytes,
         destHoldsBytes: !tempHoldsBytes && (await holds(dest)),
+        bodyJournaled: intent.body !== undefined,
       });
+      if (action === 'rewrite') {
+        await writeJournaledBody(intent.key, intent.body!, dest, layout, dirs);
+        report.rewritten++;
+        continue;
+      }
       if (action === 'roll-forward') {
         try {
           await placeFile(intent.tmpPath!, dest, dirs);
@@ -110,6 +120,31 @@ export async function recoverStorage(
     report.tempFilesRemoved++;
   }
   return report;
+}
+
+/**
+ * A small body journaled in its intent, made the key's file: a new file in tmp/, fsynced, renamed onto the key's
+ * path, that folder fsynced. Fails (and the service does not start) if it cannot be written: the intent stays, so
+ * the next start tries again, and the acknowledged bytes are never given up.
+ */
+export async function writeJournaledBody(
+  key: string,
+  body: Buffer,
+  dest: string,
+  layout: StorageLayout,
+  dirs: DurableDirs,
+): Promise<void> {
+  const tmp = join(layout.tmpDir, `journaled-${randomUUID()}`);
+  try {
+    await writeBodyToFile(Readable.from([body]), tmp, body.length);
+    await placeFile(tmp, dest, dirs);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw new Error(
+      `cannot write the acknowledged object "${key}" from the journal (${(error as Error).message}); it stays journaled until it can be`,
+      { cause: error },
+    );
+  }
 }
 
 export interface UploadsRecoveryReport {
