@@ -11,12 +11,13 @@ import { join } from 'node:path';
  * - BASELINE_MODE=fsync-dir: the same, then an fsync of the folder before the 200: without it the rename (the
  *   object's name) can be lost on power failure (fsync(2): "an explicit fsync() on a file descriptor for the
  *   directory is also needed"), which is why this service pays it on every PUT.
- * - BASELINE_MODE=design: this service's disk work per PUT with none of its CPU (no signature, no SQLite, no
- *   locks): the body's fsync and, beside it, the fdatasync of a journal standing in for the index's WAL
- *   (JOURNAL_BYTES written in place per PUT, one fdatasync shared by every PUT that wrote before it started, as the
- *   service's group commit shares it), then the rename and the 200; the folder's fsync runs after the answer, once
- *   per FOLDER_WINDOW_MS (the service's FOLDER_FSYNC_WINDOW_MS), shared. What it does not model: the service takes
- *   a temp file created ahead (this one opens its own on the PUT's path).
+ * - BASELINE_MODE=design: this service's disk work per PUT of a small body with none of its CPU (no signature, no
+ *   SQLite, no locks): the fdatasync of a journal standing in for the index's WAL (JOURNAL_BYTES and the body
+ *   written in place per PUT, as the service's intent carries a small body; one fdatasync shared by every PUT that
+ *   wrote before it started, as the service's group commit shares it), then the rename and the 200; the body's
+ *   fsync and the folder's run after the answer, the folder's once per FOLDER_WINDOW_MS (the service's
+ *   FOLDER_FSYNC_WINDOW_MS), shared. What it does not model: the service takes a temp file created ahead (this one
+ *   opens its own on the PUT's path).
  * - BASELINE_MODE=essential: the design mode plus the CPU work no S3 service that keeps an index for a sync loop can
  *   skip, written as lean as this file can: the presigned SigV4 signature checked (the day's signing key derived
  *   once, the canonical request rebuilt from the query, one SHA-256 and one HMAC), and the object's row and its
@@ -28,7 +29,8 @@ import { join } from 'node:path';
  *   What it leaves out, and this service does: a separate intent row, the per-key locks, the checks that a key is
  *   placeable, routing of the S3 API's other requests, metrics, the recovery itself.
  * - BASELINE_MODE=null: reads the body and answers 200 without touching the disk: what the client can drive at most.
- * Settings: PORT, DATA_DIR, BASELINE_MODE. Binds 127.0.0.1.
+ * Settings: PORT, DATA_DIR, BASELINE_MODE, and for the essential mode's experiments (bench/essential-ab.ts,
+ * bench/results/put-path-11.md) BASELINE_BODY=inline|inline-file. Binds 127.0.0.1.
  */
 const MODES = ['fsync', 'fsync-dir', 'design', 'essential', 'null'] as const;
 const mode = MODES.find((m) => m === process.env.BASELINE_MODE) ?? 'fsync';
@@ -50,6 +52,8 @@ const prefix = randomBytes(4).toString('hex');
 
 /** What one PUT's commit adds to the WAL: the pages of the object row, the change journal and the intent (~5). */
 const JOURNAL_BYTES = 20 * 1024;
+/** Room for the body of one PUT in the journal (the service's SMALL_BODY: at most this much travels in an intent). */
+const BODY_BYTES = 64 * 1024;
 /** The journal is written in place over this many commits' worth (a WAL restarts at its start after a checkpoint). */
 const JOURNAL_SLOTS = 512;
 const FOLDER_WINDOW_MS = 2;
@@ -63,7 +67,7 @@ let folderSync: Promise<void> | undefined;
 function journalFile(): Promise<FileHandle> {
   journal ??= (async () => {
     const file = await open(join(dir, 'journal'), 'w+');
-    await file.write(Buffer.alloc(JOURNAL_BYTES * JOURNAL_SLOTS));
+    await file.write(Buffer.alloc((JOURNAL_BYTES + BODY_BYTES) * JOURNAL_SLOTS));
     await file.sync();
     return file;
   })();
@@ -85,14 +89,11 @@ function journalDurable(file: FileHandle): Promise<void> {
   return journalNext;
 }
 
-async function journaled(): Promise<void> {
+/** The journal's write for one PUT (its rows, and the body its intent carries), durable once this resolves. */
+async function journaled(body: Buffer): Promise<void> {
   const file = await journalFile();
-  await file.write(
-    Buffer.alloc(JOURNAL_BYTES, journalSlot & 0xff),
-    0,
-    JOURNAL_BYTES,
-    (journalSlot++ % JOURNAL_SLOTS) * JOURNAL_BYTES,
-  );
+  const slot = (journalSlot++ % JOURNAL_SLOTS) * (JOURNAL_BYTES + BODY_BYTES);
+  await file.writev([Buffer.alloc(JOURNAL_BYTES, journalSlot & 0xff), body.subarray(0, BODY_BYTES)], slot);
   await journalDurable(file);
 }
 
@@ -279,10 +280,20 @@ async function store(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<void> {
   const ahead = mode === 'essential' ? takeReady() : undefined;
   const tmp = ahead?.path ?? join(dir, `${name}.tmp`);
   const file = ahead?.file ?? (await open(tmp, 'w'));
+  await file.write(body);
+  if (mode === 'design') {
+    // The service's small-body PUT: the journal (with the body) durable, the rename, the 200; the fsyncs after it.
+    await journaled(body);
+    await rename(tmp, join(dir, name));
+    void file.sync().finally(() => file.close());
+    folderSync ??= new Promise((resolve) => setTimeout(resolve, FOLDER_WINDOW_MS)).then(() => {
+      folderSync = undefined;
+      return fsyncFolder();
+    });
+    return;
+  }
   try {
-    await file.write(body);
-    const journal =
-      mode === 'design' ? journaled() : mode === 'essential' ? indexed({ ...row, tmpPath: tmp }) : undefined;
+    const journal = mode === 'essential' ? indexed({ ...row, tmpPath: tmp }) : undefined;
     await Promise.all([file.sync(), journal]);
   } finally {
     await file.close();
@@ -290,7 +301,7 @@ async function store(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<void> {
   await rename(tmp, join(dir, name));
   // The essential mode's own file: its name was never made durable, so the rename must be before the answer.
   if (mode === 'essential' && !ahead) return fsyncFolder();
-  if (mode === 'design' || mode === 'essential') {
+  if (mode === 'essential') {
     folderSync ??= new Promise((resolve) => setTimeout(resolve, FOLDER_WINDOW_MS)).then(() => {
       folderSync = undefined;
       return fsyncFolder();

@@ -84,7 +84,8 @@ const LABEL: Record<string, string> = {
   null: 'null server (the client’s ceiling)',
   fsync: 'fsync floor (node:http + temp file + fsync + rename)',
   'fsync-dir': 'fsync floor + folder fsync after the rename',
-  design: "fsync floor doing this service's disk work (body fsync ∥ journal fdatasync; folder fsync after the 200)",
+  design:
+    "fsync floor doing this service's disk work (journal fdatasync with the body; body and folder fsyncs after the 200)",
   essential: 'the same disk work + the CPU work no indexed S3 service can skip (SigV4 check, SQLite row + journal)',
   s3rver: 's3rver',
   service: 'this service',
@@ -251,8 +252,8 @@ export function report(r: SideBySide): string {
     2,
   )} ms: it verifies no signature and keeps no index.`,
     `- **1-client p50 against the floor.** The disk work alone of this service's PUT (the row "fsync floor doing
-  this service's disk work": the body's fsync beside the fdatasync of a journal standing in for the index's WAL,
-  the rename, the answer, then the folder's fsync) has a p50 of ${ms(med('design', 1, p50), 2)} ms,
+  this service's disk work": the fdatasync of a journal standing in for the index's WAL, which carries the body,
+  the rename, the answer, then the body's and the folder's fsyncs) has a p50 of ${ms(med('design', 1, p50), 2)} ms,
   ${x(sameRound('design', 'fsync', 1, p50))} the floor's (the same rounds). The rest is CPU on the PUT's path:
   ${ms(
     cpuAt('service', 1, (x) => x.serverCpuMs),

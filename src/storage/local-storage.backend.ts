@@ -497,8 +497,8 @@ export class LocalStorageBackend extends StorageBackend {
    *   intent, which carries the bytes, to be durable (the WAL's fdatasync, shared by the group commit) and for the
    *   rename; the file's fsync and the folder's run after it (`settle`), and a power cut meanwhile leaves the bytes
    *   to the startup recovery, which writes them from the intent. One fdatasync for every PUT of a group instead of
-   *   one more fsync each: at 8 clients ~1.3× the PUTs per second of answering after the file's fsync
-   *   (bench/results/put-path-11.md).
+   *   one more fsync each on the answer's path: against answering after the file's fsync, 1.02–1.19× the PUTs per
+   *   second at 8 clients and a 0.88–0.93× p50 at one (bench/results/put-path-11.md).
    * - Otherwise: the row, journal entry and intent durable, the file's bytes durable (fsynced here, while the WAL
    *   is: neither needs the other), and the rename done. For a temp file made ahead, whose name in tmp/ is durable
    *   (`temp.named`), the fsync of the folder it was renamed into is not waited for: it runs after the answer
