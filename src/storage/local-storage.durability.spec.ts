@@ -253,13 +253,17 @@ describe('recovery of a put whose temp file was not fsynced when its row was', (
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('does not roll forward a temp file that lacks the journaled bytes: the previous version stays', async () => {
+  /**
+   * "old" stored, then the crash: the row and intent of a put of "new" durable (carrying `body` when given), its
+   * temp file there but its bytes lost (an empty file, as ext4 leaves one), the key's path still "old"; then the
+   * storage started again on that.
+   */
+  async function restartAfterLostBytes(body?: Buffer): Promise<LocalStorageBackend> {
     dataDir = await mkdtemp(join(tmpdir(), 'storage-durability-'));
     storage = new LocalStorageBackend({ dataDir });
     await storage.onModuleInit();
     await storage.putObject(putInput('k', 'old'));
     await storage.onApplicationShutdown();
-    // The crash: the row of "new" durable, its temp file there but its bytes lost (an empty file, as ext4 leaves one).
     const layout = storageLayout(dataDir);
     const tmpPath = join(layout.tmpDir, 'lost.part');
     await writeFile(tmpPath, '');
@@ -272,47 +276,29 @@ describe('recovery of a put whose temp file was not fsynced when its row was', (
       userMetadata: {},
       checksums: {},
     };
-    index.beginPut(meta, tmpPath);
+    index.beginPut(meta, tmpPath, body);
     index.close();
-
     storage = new LocalStorageBackend({ dataDir });
     await storage.onModuleInit();
-    expect((await readAll((await storage.getObject('k')).body)).toString()).toBe('old');
-    expect((await storage.headObject('k')).md5).toBe(md5('old'));
-    expect((await storage.changesSince(0)).map((c) => c.op)).toEqual(['put']);
-    expect(await tempFilesLeft(layout.tmpDir)).toEqual([]);
+    return storage;
+  }
+
+  it('does not roll forward a temp file that lacks the journaled bytes: the previous version stays', async () => {
+    const restarted = await restartAfterLostBytes();
+    expect((await readAll((await restarted.getObject('k')).body)).toString()).toBe('old');
+    expect((await restarted.headObject('k')).md5).toBe(md5('old'));
+    expect((await restarted.changesSince(0)).map((c) => c.op)).toEqual(['put']);
+    expect(await tempFilesLeft(storageLayout(dataDir).tmpDir)).toEqual([]);
   });
 
   it('writes the bytes a small put journaled in its intent when neither name holds them', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'storage-durability-'));
-    storage = new LocalStorageBackend({ dataDir });
-    await storage.onModuleInit();
-    await storage.putObject(putInput('k', 'old'));
-    await storage.onApplicationShutdown();
-    // The crash after the answer: the row and intent of "new" durable, its temp file's bytes lost (an empty file),
-    // the key's path still the previous version's.
+    const restarted = await restartAfterLostBytes(Buffer.from('new'));
     const layout = storageLayout(dataDir);
-    const tmpPath = join(layout.tmpDir, 'lost.part');
-    await writeFile(tmpPath, '');
-    const index = ObjectIndex.alone(layout.dbPath);
-    const meta: ObjectMeta = {
-      key: 'k',
-      size: 3,
-      md5: md5('new'),
-      lastModified: new Date(),
-      userMetadata: {},
-      checksums: {},
-    };
-    index.beginPut(meta, tmpPath, Buffer.from('new'));
-    index.close();
-
-    storage = new LocalStorageBackend({ dataDir });
-    await storage.onModuleInit();
-    expect((await readAll((await storage.getObject('k')).body)).toString()).toBe('new');
+    expect((await readAll((await restarted.getObject('k')).body)).toString()).toBe('new');
     expect(await readFile(join(layout.objectsDir, 'k'), 'utf8')).toBe('new');
-    expect((await storage.changesSince(0)).map((c) => c.op)).toEqual(['put', 'put']);
+    expect((await restarted.changesSince(0)).map((c) => c.op)).toEqual(['put', 'put']);
     expect(await tempFilesLeft(layout.tmpDir)).toEqual([]);
-    await storage.onApplicationShutdown();
+    await restarted.onApplicationShutdown();
     storage = undefined;
     const reopened = ObjectIndex.alone(layout.dbPath);
     try {

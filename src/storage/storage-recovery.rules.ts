@@ -5,9 +5,9 @@
  * Why no acknowledged put is ever undone (invariant 1; docs/architecture.md, "One PUT"; docs/reliability.md). A put
  * is acknowledged in one of two ways:
  * - A small body (durable-fs.ts SMALL_BODY) is journaled with its row, in the intent: the put is answered once the
- *   database's WAL is durable, before its file's fsync and rename (local-storage.backend.ts `place`). Whatever a
- *   cut leaves of the files, the intent holds the bytes: recovery writes them anew (`rewrite`) unless one of the
- *   two names holds them already.
+ *   database's WAL is durable and its file renamed, before that file's fsync (local-storage.backend.ts `commit`).
+ *   Whatever a cut leaves of the files, the intent holds the bytes: recovery writes them anew (`rewrite`) unless
+ *   one of the two names holds them already.
  * - A larger one is answered once its row is durable, its temp file's bytes AND name are durable (the name: an
  *   fsync of tmp/ after the file was created, temp-files.ts), and the rename onto the key's path is done, but the
  *   fsync of that folder may still be running, so a power cut can lose the rename. Whatever the cut leaves, one of

@@ -60,8 +60,8 @@ export async function moveLegacyKeyPaths(
  * first.
  * - put intent: what to do follows from which of its temp file and the key's path holds the journaled bytes
  *   (md5 and size), and whether the intent carries them, by the rules of storage-recovery.rules.ts: roll forward,
- *   keep, write them anew, undo, or leave it to a later change of the key. Only the intents of the last moments before the crash, and those whose folder fsync had not
- *   ended, are pending, so hashing their files costs little.
+ *   keep, write them anew, undo, or leave it to a later change of the key. Only the intents of the last moments
+ *   before the crash, and those whose fsyncs had not ended, are pending, so hashing their files costs little.
  * - delete intent: unlink again unless a later put brought the key back (its row exists).
  * Then, and only then, every temp file is stray (an unfinished upload, or a file created ahead) and is removed:
  * before it, a temp file may be the only durable copy of an acknowledged put.
@@ -127,7 +127,7 @@ export async function recoverStorage(
  * path, that folder fsynced. Fails (and the service does not start) if it cannot be written: the intent stays, so
  * the next start tries again, and the acknowledged bytes are never given up.
  */
-export async function writeJournaledBody(
+async function writeJournaledBody(
   key: string,
   body: Buffer,
   dest: string,
