@@ -244,6 +244,15 @@ async function fsyncFolder(path = dir): Promise<void> {
   }
 }
 
+/** The folder's fsync FOLDER_WINDOW_MS from the first call, shared by every call until it starts. */
+function folderSyncSoon(): Promise<void> {
+  folderSync ??= new Promise((resolve) => setTimeout(resolve, FOLDER_WINDOW_MS)).then(() => {
+    folderSync = undefined;
+    return fsyncFolder();
+  });
+  return folderSync;
+}
+
 /** inline-file: the body to its file, durable, then dropped from its row. */
 async function materialize(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<void> {
   const name = `${prefix}-${counter++}`;
@@ -256,11 +265,7 @@ async function materialize(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<voi
     await file.close();
   }
   await rename(tmp, join(dir, name));
-  folderSync ??= new Promise((resolve) => setTimeout(resolve, FOLDER_WINDOW_MS)).then(() => {
-    folderSync = undefined;
-    return fsyncFolder();
-  });
-  await folderSync;
+  await folderSyncSoon();
   await indexed({ ...row, tmpPath: '', clear: true });
 }
 
@@ -286,10 +291,7 @@ async function store(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<void> {
     await journaled(body);
     await rename(tmp, join(dir, name));
     void file.sync().finally(() => file.close());
-    folderSync ??= new Promise((resolve) => setTimeout(resolve, FOLDER_WINDOW_MS)).then(() => {
-      folderSync = undefined;
-      return fsyncFolder();
-    });
+    void folderSyncSoon();
     return;
   }
   try {
@@ -302,10 +304,7 @@ async function store(body: Buffer, row: Omit<Row, 'tmpPath'>): Promise<void> {
   // The essential mode's own file: its name was never made durable, so the rename must be before the answer.
   if (mode === 'essential' && !ahead) return fsyncFolder();
   if (mode === 'essential') {
-    folderSync ??= new Promise((resolve) => setTimeout(resolve, FOLDER_WINDOW_MS)).then(() => {
-      folderSync = undefined;
-      return fsyncFolder();
-    });
+    void folderSyncSoon();
     return; // answered before the folder's fsync, as the service answers a PUT that took a temp file made ahead
   }
   if (mode === 'fsync-dir') await fsyncFolder();

@@ -396,6 +396,7 @@ export class LocalStorageBackend extends StorageBackend {
           checksums,
           multipart: { etag: compositeETag(parts.map((p) => p.md5)), partSizes: parts.map((p) => p.size) },
         };
+        // No journaled body: the `finally` below closes the file, which a small body's fsync after the answer uses.
         const committed = await this.commit(meta, temp, dest, input.ifNoneMatch ?? false, file);
         // A crash before this leaves the upload listed next to the object: abort or expiry removes it.
         index.uploads.remove(input.uploadId);
@@ -528,65 +529,27 @@ export class LocalStorageBackend extends StorageBackend {
         throw caseConflict(meta.key);
       }
       const committed = { ...meta, lastModified: new Date() }; // the last commit is also the newest
-      if (journaledBody) {
-        const intent = await this.journal(() => index.beginPut(committed, temp.path, journaledBody));
-        let folder: string;
-        try {
-          // Only now that the row is durable: a rename before could replace the previous version's file while a
-          // power cut still took the new row away.
-          folder = await moveIntoPlace(temp.path, dest, this.dirs);
-        } catch (error) {
-          this.rollBack(intent);
-          throw error;
-        }
-        this.settle(intent, temp, folder, release, file.sync());
-        release = undefined; // handed to settle
-        return committed;
-      }
-      // Under load the file's fsync is handed to the pool just after the WAL's fdatasync, not before: every PUT of the
-      // group commit waits for that fdatasync, only this one for its file, and libuv's pool runs them first come,
-      // first served — behind 8 PUTs' file fsyncs, the batch's one shared wait started last
-      // (bench/results/put-storage.md). A PUT alone (nothing committing, no fdatasync running: a lone client's) has
-      // no queue to jump: its file's fsync starts at once and runs during the commit (bench/results/put-path-9.md).
-      // Both are still done before the rename.
-      let fileSync = index.quiet ? file.sync() : undefined;
-      // Awaited below once the journal settles; a failure before then must not count as an unhandled rejection.
-      fileSync?.catch(() => undefined);
-      const journaling = this.journal(
-        () => index.beginPut(committed, temp.path),
-        () => {
-          fileSync ??= file.sync();
-        },
-      );
-      // Waits for the file's fsync even when the journal failed: its descriptor is closed on the way out.
-      const [journaled, synced] = await Promise.allSettled([
-        journaling,
-        journaling.then(
-          () => fileSync,
-          () => fileSync,
-        ),
-      ]);
-      if (journaled.status === 'rejected') throw journaled.reason;
-      const intent = journaled.value;
-      if (synced.status === 'rejected') {
-        this.rollBack(intent);
-        throw synced.reason;
-      }
+      const intent = journaledBody
+        ? await this.journal(() => index.beginPut(committed, temp.path, journaledBody))
+        : await this.journalOnceSynced(committed, temp, file);
+      // A larger body's temp file created on demand may have no durable name to recover from: its put is answered
+      // once the folder is fsynced, as every put was before files were made ahead. A small body is in its intent.
+      const awaitFolder = !journaledBody && !temp.named;
       let folder: string;
       try {
+        // Only now that the row is durable: a rename before could replace the previous version's file while a power
+        // cut still took the new row away.
         folder = await moveIntoPlace(temp.path, dest, this.dirs);
-        // A temp file created on demand may have no durable name to recover from: its put is answered once the
-        // folder is fsynced, as every put was before files were made ahead.
-        if (!temp.named) await this.dirs.entryMadeIn(folder);
+        if (awaitFolder) await this.dirs.entryMadeIn(folder);
       } catch (error) {
         this.rollBack(intent);
         throw error;
       }
-      if (!temp.named) {
+      if (awaitFolder) {
         index.markDone(intent);
         return committed;
       }
-      this.settle(intent, temp, folder, release);
+      this.settle(intent, temp, folder, release, journaledBody ? file.sync() : undefined);
       release = undefined; // handed to settle
       return committed;
     } catch (error) {
@@ -596,6 +559,41 @@ export class LocalStorageBackend extends StorageBackend {
     } finally {
       release?.();
     }
+  }
+
+  /**
+   * Journals a put whose body is not in its intent, and resolves once both its row and its file's bytes are durable.
+   * Under load the file's fsync is handed to the pool just after the WAL's fdatasync, not before: every PUT of the
+   * group commit waits for that fdatasync, only this one for its file, and libuv's pool runs them first come, first
+   * served — behind 8 PUTs' file fsyncs, the batch's one shared wait started last (bench/results/put-storage.md). A
+   * PUT alone (nothing committing, no fdatasync running: a lone client's) has no queue to jump: its file's fsync
+   * starts at once and runs during the commit (bench/results/put-path-9.md). A failed fsync takes the change back.
+   */
+  private async journalOnceSynced(committed: ObjectMeta, temp: TempFile, file: WrittenFile): Promise<Intent> {
+    const index = this.requireIndex();
+    let fileSync = index.quiet ? file.sync() : undefined;
+    // Awaited below once the journal settles; a failure before then must not count as an unhandled rejection.
+    fileSync?.catch(() => undefined);
+    const journaling = this.journal(
+      () => index.beginPut(committed, temp.path),
+      () => {
+        fileSync ??= file.sync();
+      },
+    );
+    // Waits for the file's fsync even when the journal failed: its descriptor is closed on the way out.
+    const [journaled, synced] = await Promise.allSettled([
+      journaling,
+      journaling.then(
+        () => fileSync,
+        () => fileSync,
+      ),
+    ]);
+    if (journaled.status === 'rejected') throw journaled.reason;
+    if (synced.status === 'rejected') {
+      this.rollBack(journaled.value);
+      throw synced.reason;
+    }
+    return journaled.value;
   }
 
   /**
