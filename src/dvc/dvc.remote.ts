@@ -3,11 +3,11 @@ import type { Readable } from 'node:stream';
 /**
  * Opens the object's bytes; called again for a retry, so it must return a fresh stream each time.
  *
- * `linkTo`, when the bytes are already a durable file on this machine that is never written again: gives that file
- * one more name, `path` (link(2)), if it still holds the planned bytes (it fails as the stream would otherwise). It
- * rejects with link(2)'s error code where the file system cannot (EXDEV: `path` is on another one): the remote
- * then copies from the stream. A remote in a local folder uses it to push an object with one system call instead
- * of reading and writing its bytes (docs/dvc-format.md, "Pushing to a local folder").
+ * `linkTo`, when the bytes are a file on this machine that is never written again: gives that file one more name,
+ * `path` (link(2)), once its bytes are durable, if it still holds the planned bytes (it fails as the stream would
+ * otherwise). It rejects with link(2)'s error code where the file system cannot (EXDEV: `path` is on another one):
+ * the remote then copies from the stream. A remote in a local folder uses it to push an object with one system call
+ * instead of reading and writing its bytes (docs/dvc-format.md, "Pushing to a local folder").
  */
 export type ObjectSource = (() => Readable | Buffer) & {
   readonly linkTo?: (path: string) => Promise<void>;

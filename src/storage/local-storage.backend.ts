@@ -230,14 +230,18 @@ export class LocalStorageBackend extends StorageBackend {
   }
 
   /**
-   * Under the key's shared lock, as `getObject`: the row and the file at the key's path describe the same bytes, and
-   * a PUT that commits meanwhile waits. That file is never opened for writing (`writeBody` writes a new temp file,
-   * `moveIntoPlace` renames it over the old one, `removeFile` unlinks it: docs/architecture.md, "One PUT"), so a link
-   * to it keeps these bytes for good.
+   * Under the key's lock: the row and the file at the key's path describe the same bytes, and a PUT that commits
+   * meanwhile waits. That file is never opened for writing (`writeBody` writes a new temp file, `moveIntoPlace`
+   * renames it over the old one, `removeFile` unlinks it: docs/architecture.md, "One PUT"), so a link to it keeps
+   * these bytes for good. The lock is taken as a writer takes it, not shared as `getObject` does: a small put is
+   * answered before its file's fsync (its bytes are durable in its intent), and the key stays locked against
+   * writers until that fsync ends (`settle`). A link made earlier would give the remote a name whose bytes a power
+   * cut could still take, and the startup recovery rewrites the stored object into a new file, not into the inode
+   * the remote shares.
    */
   async linkObject(key: string, target: string, expected: { md5: string; size: number }): Promise<void> {
     const source = objectFile(this.layout, key);
-    const release = await this.locks.acquire([], [key]);
+    const release = await this.locks.acquire([key]);
     try {
       const meta = this.requireIndex().get(key) ?? noSuchKey(key);
       if (meta.md5 !== expected.md5 || meta.size !== expected.size) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -88,6 +88,21 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
     expect(await read(backend, 'tasks/00')).toBe('annotation 0');
     expect(await filesUnder(objects())).toEqual(['tasks/00']);
     expect(await tempFilesLeft(layout().tmpDir)).toEqual([]);
+  });
+
+  it("links a small put's file for a DVC remote only once the put has settled, its file's fsync with it", async () => {
+    power.hold = (dir) => dir.startsWith(objects());
+    const put = await storage!.putObject(putInput('tasks/00', 'annotation 0'));
+    await until(() => power.held.length > 0); // answered; its file's fsync and its folder's still to end
+    const remote = join(dataDir, 'remote-object');
+    const link = watch(storage!.linkObject('tasks/00', remote, { md5: put.md5, size: put.size }));
+    await sleep(50);
+    expect(link.done).toBe(false); // a remote sharing the inode now could lose the bytes in a cut
+    expect(await filesUnder(dataDir)).not.toContain('remote-object');
+    power.letThrough();
+    await link.settled;
+    expect(link.done).toBe(true);
+    expect(await readFile(remote, 'utf8')).toBe('annotation 0');
   });
 
   // The files of three batches (16 + 8 + 6 of the next, with READY_TEMP_FILES = 16). A slot's next batch waits
