@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type DirChange, DirListing, parseDirObject } from '../dvc/dir-object.codec.js';
+import { offeredFiles } from '../dvc/dataset.pusher.js';
 import type { ObjectSource } from '../dvc/dvc.remote.js';
 import type {
   DatasetLayout,
@@ -126,7 +127,7 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
       items.set(relpath, { md5, size: bytes.length });
     }
     const dir = await (await this.listingOf(items)).toDirObjectYielding();
-    const files = [...offered].map(([hash, source]) => ({ hash, source }));
+    const files = offeredFiles(offered);
     return {
       hash: dir.hash,
       size: dir.size,

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { InMemoryDvcRemote } from '../../test/fakes/in-memory-dvc.remote.js';
 import { buildDirObject } from '../../test/support/dir-object.js';
 import { md5Hex } from './md5.util.js';
-import { pushDataset, type DatasetObjects } from './dataset.pusher.js';
+import { pushDataset, uploadAhead, type DatasetObjects } from './dataset.pusher.js';
 
 // The fake remote refuses a `.dir` whose files it does not all hold, so a wrong order fails loudly.
 
@@ -61,6 +61,40 @@ describe('pushDataset', () => {
     const dataset = directory({ a: 'a', theirs: 'theirs' }, ['a']);
     await expect(pushDataset(remote, dataset, { mustExist: [md5('theirs')] })).rejects.toThrow(/without 'dvc push'/);
     expect(remote.has(dataset.hash)).toBe(false);
+  });
+
+  describe('with files uploaded ahead (uploadAhead, while the flush builds the .dir)', () => {
+    it('uploads each file once, then the .dir, and reports the files it uploaded ahead', async () => {
+      const remote = new InMemoryDvcRemote().seed(md5('a'), 'a');
+      const dataset = directory({ a: 'a', b: 'b', c: 'c' }, ['a', 'b', 'c']);
+      const ahead = await uploadAhead(remote, dataset.files);
+      expect([...ahead.uploaded].sort()).toEqual([md5('b'), md5('c')].sort());
+      expect(remote.has(dataset.hash)).toBe(false); // nothing names them yet
+
+      const pushed = await pushDataset(remote, dataset, { ahead });
+      expect(pushed.uploaded.slice(0, 2).sort()).toEqual([md5('b'), md5('c')].sort());
+      expect(pushed.uploaded.at(-1)).toBe(dataset.hash);
+      expect(remote.arrivals).toEqual([...ahead.uploaded, dataset.hash]); // b and c once each
+    });
+
+    it('leaves what failed ahead to the push, which fails on it and uploads no .dir', async () => {
+      const remote = new InMemoryDvcRemote().failUploadOf(md5('b'));
+      const dataset = directory({ a: 'a', b: 'b' }, ['a', 'b']);
+      const ahead = await uploadAhead(remote, dataset.files); // resolves: the push reports
+      expect(ahead.uploaded).toEqual([md5('a')]);
+      await expect(pushDataset(remote, dataset, { ahead })).rejects.toThrow(
+        /1 of 1 objects .*simulated upload failure/,
+      );
+      expect(remote.has(dataset.hash)).toBe(false);
+    });
+
+    it('resolves with nothing uploaded while the remote is down; the push then fails on it', async () => {
+      const remote = new InMemoryDvcRemote().goDown();
+      const dataset = directory({ a: 'a' }, ['a']);
+      const ahead = await uploadAhead(remote, dataset.files);
+      expect(ahead).toEqual({ uploaded: [], present: new Set() });
+      await expect(pushDataset(remote, dataset, { ahead })).rejects.toThrow(/simulated outage/);
+    });
   });
 
   it('runs `meanwhile` once every file is on the remote, and resolves only once the .dir is there too', async () => {

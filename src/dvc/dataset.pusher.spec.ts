@@ -9,7 +9,7 @@ import { DvcPushError } from './dvc-push.error.js';
 import type { ObjectSource } from './dvc.remote.js';
 import { LocalDvcRemote } from './local.dvc-remote.js';
 import { md5Hex } from './md5.util.js';
-import { pushDataset, type PushFile } from './dataset.pusher.js';
+import { pushDataset, uploadAhead, type PushFile } from './dataset.pusher.js';
 
 const dataset = (contents: Record<string, string>) => {
   const files = Object.entries(contents).map(([relpath, text]) => ({
@@ -148,6 +148,18 @@ describe('pushDataset', () => {
         await pushDataset(remote, { files: push });
         for (const file of files)
           expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
+      }));
+
+    it('makes the files uploaded ahead durable before the .dir, and leaves them staged until then', () =>
+      withRemote(async (remote) => {
+        const { files, push, dir, dirObject } = dataset({ 'a.json': 'a', 'b.json': 'b' });
+        const ahead = await uploadAhead(remote, push);
+        expect(remote.synced).toEqual([]);
+        expect(await remote.missing(files.map((f) => f.md5))).toEqual(new Set()); // staged: not asked for again
+        await pushDataset(remote, { files: push, dirObject }, { ahead });
+        for (const file of files)
+          expect(remote.synced.some((d) => d.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
+        expect(await remote.read(dir.hash)).toEqual(dir.content);
       }));
 
     it('makes the renames of the files that did upload durable when another one failed', () =>

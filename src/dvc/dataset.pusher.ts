@@ -10,6 +10,11 @@ export interface PushFile {
   size?: number;
 }
 
+/** Stored objects offered for a push (md5 → source: `DatasetLayout.ours`), as the push takes them. */
+export function offeredFiles(offered: ReadonlyMap<string, ObjectSource>): PushFile[] {
+  return [...offered].map(([hash, source]) => ({ hash, source }));
+}
+
 /** The DVC objects of one dataset version. */
 export interface DatasetObjects {
   /** File objects this push offers (for a directory: the changed files; for a single-file output: the file). */
@@ -22,9 +27,9 @@ export interface DatasetObjects {
 }
 
 export interface PushResult<M = undefined> {
-  /** Ids uploaded now, the `.dir` (if any) last. */
+  /** Ids uploaded, those `options.ahead` uploaded first and the `.dir` (if any) last. */
   uploaded: string[];
-  /** How many of the objects asked about the remote already had. */
+  /** How many of the objects this call asked about (not those `options.ahead` found) the remote already had. */
   alreadyThere: number;
   /** What `options.meanwhile` returned. */
   meanwhile: M;
@@ -33,6 +38,8 @@ export interface PushResult<M = undefined> {
 export interface PushOptions<M> {
   /** Files the dataset lists that this push does not offer (a teammate's, brought in by a merge): checked. */
   mustExist?: readonly string[];
+  /** What `uploadAhead` did with the offered files: those it left on the remote are not asked about again. */
+  ahead?: UploadedAhead;
   checkpoint?: Checkpoint;
   /**
    * Work that does not depend on the `.dir` being on the remote (the flush builds its commit), started once every
@@ -53,6 +60,61 @@ export interface PushOptions<M> {
  * are known to be there. Files a merge brought in from a teammate (`mustExist`) are checked, never assumed: when one
  * is missing nothing is uploaded (they committed without `dvc push`).
  */
+/** Offered files uploaded before their version was built (`uploadAhead`). */
+export interface UploadedAhead {
+  /** Uploaded then. */
+  uploaded: readonly string[];
+  /** On the remote then, found or uploaded (staged, maybe not durable yet: `pushDataset` makes them durable). */
+  present: ReadonlySet<string>;
+}
+
+/**
+ * Uploads the changed files of a version still being built: the flush builds the `.dir` listing meanwhile, which is
+ * CPU on this thread, while the uploads wait on the disk or the network (at 100,000 files each takes ~20 ms).
+ * Uploading a file object early is safe: it is named by its hash, and nothing names it (the `.dir`, a commit) before
+ * `pushDataset` has made it durable. Never rejects: `pushDataset` asks about and uploads again whatever failed here,
+ * and reports it. Not for a version that a merge made: `pushDataset` first checks the teammate's files, and
+ * uploads nothing when one is missing.
+ */
+export async function uploadAhead(remote: DvcRemote, files: readonly PushFile[]): Promise<UploadedAhead> {
+  if (files.length === 0) return { uploaded: [], present: new Set() };
+  try {
+    const missing = await remote.missing(files.map((file) => file.hash));
+    const { uploaded } = await uploadEach(
+      remote,
+      files.filter((file) => missing.has(file.hash)),
+    );
+    const present = new Set(uploaded);
+    for (const file of files) if (!missing.has(file.hash)) present.add(file.hash);
+    return { uploaded, present };
+  } catch {
+    return { uploaded: [], present: new Set() };
+  }
+}
+
+/** `remote.uploadParallelism` uploads at a time; what fails is collected, not thrown. */
+async function uploadEach(
+  remote: DvcRemote,
+  files: readonly PushFile[],
+): Promise<{ uploaded: string[]; failed: { hash: string; error: Error }[] }> {
+  const uploaded: string[] = [];
+  const failed: { hash: string; error: Error }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      try {
+        await remote.upload(file.hash, file.source, file.size);
+        uploaded.push(file.hash);
+      } catch (error) {
+        failed.push({ hash: file.hash, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(remote.uploadParallelism, files.length) }, worker));
+  return { uploaded, failed };
+}
+
 export async function pushDataset<M = undefined>(
   remote: DvcRemote,
   dataset: DatasetObjects,
@@ -61,7 +123,9 @@ export async function pushDataset<M = undefined>(
   const byHash = new Map(dataset.files.map((file) => [file.hash, file])); // identical files are one object
   const mustExist = (options.mustExist ?? []).filter((hash) => !byHash.has(hash));
   const dirId = dataset.dirObject?.hash;
-  const asked = [...new Set([...byHash.keys(), ...mustExist, ...(dirId ? [dirId] : [])])];
+  const present = options.ahead?.present;
+  const offered = present ? [...byHash.keys()].filter((hash) => !present.has(hash)) : byHash.keys();
+  const asked = [...new Set([...offered, ...mustExist, ...(dirId ? [dirId] : [])])];
   const missing = await remote.missing(asked);
   const absent = mustExist.filter((hash) => missing.has(hash));
   if (absent.length > 0) {
@@ -72,21 +136,7 @@ export async function pushDataset<M = undefined>(
     );
   }
   const toUpload = [...byHash.values()].filter((file) => missing.has(file.hash));
-  const uploaded: string[] = [];
-  const failed: { hash: string; error: Error }[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < toUpload.length) {
-      const file = toUpload[next++];
-      try {
-        await remote.upload(file.hash, file.source, file.size);
-        uploaded.push(file.hash);
-      } catch (error) {
-        failed.push({ hash: file.hash, error: error instanceof Error ? error : new Error(String(error)) });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(remote.uploadParallelism, toUpload.length) }, worker));
+  const { uploaded, failed } = await uploadEach(remote, toUpload);
   // Durable before the .dir and before any commit can reference them; after a partial failure too, or a later
   // push could find them "there" and commit them.
   await remote.syncUploads().catch((error: unknown) => {
@@ -114,5 +164,6 @@ export async function pushDataset<M = undefined>(
   ]);
   if (dirUpload.status === 'rejected') throw dirUpload.reason;
   if (meanwhile.status === 'rejected') throw meanwhile.reason;
-  return { uploaded, alreadyThere: asked.length - uploaded.length, meanwhile: meanwhile.value };
+  const alreadyThere = asked.length - uploaded.length;
+  return { uploaded: [...(options.ahead?.uploaded ?? []), ...uploaded], alreadyThere, meanwhile: meanwhile.value };
 }

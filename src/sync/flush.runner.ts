@@ -5,7 +5,7 @@ import type { DatasetLayout, DatasetVersion, OursSnapshot } from '../dataset/dat
 import type { DatasetService } from '../dataset/dataset.service.js';
 import type { DatasetDiff } from '../dataset/manifest.changes.js';
 import { isObjectChange, StoredObjectsReader } from '../dataset/stored-objects.reader.js';
-import { pushDataset } from '../dvc/dataset.pusher.js';
+import { offeredFiles, pushDataset, uploadAhead } from '../dvc/dataset.pusher.js';
 import { dvcOutputPaths } from '../dvc/dataset-paths.util.js';
 import { datasetFileChanges, readTipDataset, type TipDataset } from '../dvc/dataset-tracking.files.js';
 import type { DvcRemote } from '../dvc/dvc.remote.js';
@@ -175,13 +175,18 @@ export class FlushRunner<T> extends FlushPipeline {
         const merged = mergeBase !== undefined;
         clock.mark('merge');
         const read = (id: string) => target.remote.read(id);
-        const version = await this.layout.materialize(items, ours.offered, read);
+        // The changed files go up while the layout builds the version (at 100,000 files its `.dir`: ~20 ms of CPU
+        // here, while the uploads wait on the disk or the network). Not after a merge: uploadAhead says why.
+        const ahead = merged ? undefined : uploadAhead(target.remote, offeredFiles(ours.offered));
+        // Never rejects; awaited whatever materialize does, so that no upload of this attempt outlives it.
+        const version = await this.layout.materialize(items, ours.offered, read).finally(() => ahead);
         clock.mark('materialize');
         const mustExist = mergeBase ? this.layout.filesToVerify(mergeBase, items, version) : [];
         const checkpoint: Checkpoint = (step) => (clock.mark(step), this.checkpoint(step));
         // The commit is built while the `.dir` is made durable (it names the `.dir` by its hash, known already); it is
         // pushed only once pushDataset has resolved, i.e. once everything it names is durable (invariant 2).
         const pushed = await pushDataset(target.remote, version, {
+          ahead: await ahead,
           mustExist,
           checkpoint,
           meanwhile: () => this.commit(target, version, ours.diff),
