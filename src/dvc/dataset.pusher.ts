@@ -50,16 +50,6 @@ export interface PushOptions<M> {
   meanwhile?: () => Promise<M>;
 }
 
-/**
- * The one push order that is safe (docs/architecture.md, invariant 2): every file object first, then the `.dir`,
- * and that only once all files are on the remote and durable there. DVC takes a `.dir` on a remote as proof that all
- * its files are there (dvc-data's `compare_status` skips the entries of a present `.dir`), so an early `.dir` would
- * hide a missing file forever.
- *
- * Cost O(changes): only the offered files are looked up and uploaded; files the `.dir` lists that were pushed before
- * are known to be there. Files a merge brought in from a teammate (`mustExist`) are checked, never assumed: when one
- * is missing nothing is uploaded (they committed without `dvc push`).
- */
 /** Offered files uploaded before their version was built (`uploadAhead`). */
 export interface UploadedAhead {
   /** Uploaded then. */
@@ -70,7 +60,7 @@ export interface UploadedAhead {
 
 /**
  * Uploads the changed files of a version still being built: the flush builds the `.dir` listing meanwhile, which is
- * CPU on this thread, while the uploads wait on the disk or the network (at 100,000 files each takes ~20 ms).
+ * CPU on this thread, while the uploads wait on the disk or the network (at 100,000 files, ~20 ms of each).
  * Uploading a file object early is safe: it is named by its hash, and nothing names it (the `.dir`, a commit) before
  * `pushDataset` has made it durable. Never rejects: `pushDataset` asks about and uploads again whatever failed here,
  * and reports it. Not for a version that a merge made: `pushDataset` first checks the teammate's files, and
@@ -80,10 +70,8 @@ export async function uploadAhead(remote: DvcRemote, files: readonly PushFile[])
   if (files.length === 0) return { uploaded: [], present: new Set() };
   try {
     const missing = await remote.missing(files.map((file) => file.hash));
-    const { uploaded } = await uploadEach(
-      remote,
-      files.filter((file) => missing.has(file.hash)),
-    );
+    const toUpload = files.filter((file) => missing.has(file.hash));
+    const { uploaded } = await uploadEach(remote, toUpload);
     const present = new Set(uploaded);
     for (const file of files) if (!missing.has(file.hash)) present.add(file.hash);
     return { uploaded, present };
@@ -115,6 +103,16 @@ async function uploadEach(
   return { uploaded, failed };
 }
 
+/**
+ * The one push order that is safe (docs/architecture.md, invariant 2): every file object first, then the `.dir`,
+ * and that only once all files are on the remote and durable there. DVC takes a `.dir` on a remote as proof that all
+ * its files are there (dvc-data's `compare_status` skips the entries of a present `.dir`), so an early `.dir` would
+ * hide a missing file forever.
+ *
+ * Cost O(changes): only the offered files are looked up and uploaded; files the `.dir` lists that were pushed before
+ * are known to be there. Files a merge brought in from a teammate (`mustExist`) are checked, never assumed: when one
+ * is missing nothing is uploaded (they committed without `dvc push`).
+ */
 export async function pushDataset<M = undefined>(
   remote: DvcRemote,
   dataset: DatasetObjects,

@@ -166,12 +166,12 @@ export class LocalDvcRemote extends DvcRemote {
    * makes eight (open, read, close; open, write, fchmod, close, rename), and no byte read or hashed again (the
    * source checks the file against the id's md5 under its own lock, and links it only once its bytes are durable:
    * `linkObject`), so the object takes its name at once: only the new entry of its folder waits for `syncUploads`,
-   * which makes it durable before the `.dir` and before any commit names the object (invariant 2). The remote's object keeps its bytes for good
-   * because the source's file is never written again (storage replaces or unlinks a stored file, never rewrites
-   * it: docs/architecture.md, "One PUT"). It also keeps that file's mode (storage's 0640, not DVC's 0444): a chmod
-   * would open the stored object to every user too, and DVC reads a remote's objects whatever their mode
-   * (docs/dvc-format.md, "Pushing to a local folder"). False when this file system cannot link there (another one,
-   * or no hard links): this upload and the later ones copy.
+   * which makes it durable before the `.dir` and before any commit names the object (invariant 2). The remote's
+   * object keeps its bytes for good because the source's file is never written again (storage replaces or unlinks
+   * a stored file, never rewrites it: docs/architecture.md, "One PUT"). It also keeps that file's mode (storage's
+   * 0640, not DVC's 0444): a chmod would open the stored object to every user too, and DVC reads a remote's objects
+   * whatever their mode (docs/dvc-format.md, "Pushing to a local folder"). False when this file system cannot link
+   * there (another one, or no hard links): this upload and the later ones copy.
    */
   private async link(id: string, linkTo: (path: string) => Promise<void>): Promise<boolean> {
     if (this.staged.has(id)) return true; // a copy of these bytes is staged already
