@@ -8,13 +8,18 @@
  *
  *   npm run build && npx tsc -p bench/tsconfig.json
  *   node bench/.out/flush-ab.js --a=<other build>/dist/main.js [--a-label=main] [--b=dist/main.js] [--b-label=this]
- *     [--objects=100000] [--changes=100] [--repeats=9] [--out=flush-ab]
+ *     [--objects=100000] [--changes=100] [--repeats=9] [--out=flush-ab] [--restart=a|b|both]
+ *
+ * `--restart=b` kills B after its first flush and starts it again on the same DATA_DIR, as `npm run bench` does to
+ * the big service before its incremental flushes: with `--a` and `--b` the same build, it measures what a restart
+ * costs the flushes that follow.
  *
  * (An older build runs from a copy of its dist/ next to a node_modules, as for put-ab.ts.) Writes
  * bench/results/<out>.md. Not a test.
  */
 import { execFileSync } from 'node:child_process';
-import { abBuilds, option, outName } from './lib/cli-options.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { abBuilds, option, outName, textOption } from './lib/cli-options.js';
 import {
   datasetBody,
   datasetKey,
@@ -32,6 +37,8 @@ const OBJECTS = option('objects', 100_000);
 const CHANGES = option('changes', 100);
 const REPEATS = option('repeats', 9);
 const BUILDS = abBuilds(`${repoRoot}/dist/main.js`);
+const RESTART = textOption('restart');
+const restarted = (index: number) => RESTART === 'both' || RESTART === ['a', 'b'][index];
 
 interface Flushed extends MeasuredFlush {
   repeat: number;
@@ -45,10 +52,10 @@ async function main() {
   const served: Array<{ label: string; service: Service; putter: S3Putter }> = [];
   const runs: Flushed[] = [];
   try {
-    for (const build of BUILDS) {
-      const service = await startService({ DVC_DATASET_PATH: DIRECTORY_DATASET }, { main: build.main });
-      const putter = new S3Putter(service, 16, 'presigned');
-      served.push({ label: build.label, service, putter });
+    for (const [index, build] of BUILDS.entries()) {
+      const settings = { DVC_DATASET_PATH: DIRECTORY_DATASET };
+      let service = await startService(settings, { main: build.main });
+      let putter = new S3Putter(service, 16, 'presigned');
       const fillMs = await putObjects(service, putter, OBJECTS, (i) => ({
         key: datasetKey(i),
         body: datasetBody(i, 0),
@@ -56,6 +63,15 @@ async function main() {
       execFileSync('sync');
       const first = await measuredFlush(service, `${build.label}: first flush`);
       log(`${build.label}: ${int(OBJECTS)} objects PUT in ${int(fillMs)} ms, first flush ${int(first.durationMs)} ms`);
+      if (restarted(index)) {
+        putter.close();
+        await service.kill();
+        service = await startService(settings, { main: build.main, previous: service });
+        putter = new S3Putter(service, 16, 'presigned');
+        await delay(5000); // as npm run bench: the base and the remote settled while idle (FlushPipeline.prepare)
+        log(`${build.label}: restarted in ${int(service.readyMs)} ms`);
+      }
+      served.push({ label: build.label, service, putter });
     }
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       const keys = spreadChanges(OBJECTS, CHANGES, repeat); // the same for both builds
@@ -93,7 +109,7 @@ async function main() {
   const file = writeResult(
     outName('flush-ab'),
     [
-      `# ${int(CHANGES)} changes into ${int(OBJECTS)} files, A/B: ${BUILDS.map((x) => `${x.label} = \`${x.main}\``).join(', ')}`,
+      `# ${int(CHANGES)} changes into ${int(OBJECTS)} files, A/B: ${BUILDS.map((x, i) => `${x.label} = \`${x.main}\`${restarted(i) ? ' (restarted after its first flush)' : ''}`).join(', ')}`,
       '',
       '| build | flush ms (median) | service CPU ms (median) |',
       '|---|---:|---:|',
