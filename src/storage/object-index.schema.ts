@@ -5,7 +5,8 @@
  * - `objects`: one row per visible object; the key is a BLOB so that the primary key is in UTF-8 byte order.
  * - `changes`: the durable journal the sync engine reads; AUTOINCREMENT so that a seq is never reused.
  * - `intents`: a put/delete whose file operation may not have happened yet (rolled forward at startup); a small
- *   put's intent carries its body, so that its answer need not wait for its file's fsync (local-storage.backend.ts `commit`).
+ *   put's intent carries its body, so that its answer need not wait for its file's fsync
+ *   (local-storage.backend.ts `commit`).
  * - `stats`: the object count, kept by triggers (COUNT(*) would scan the whole table).
  * - `uploads`, `upload_parts`: multipart uploads in progress; a part's bytes are a file under DATA_DIR/uploads.
  */
