@@ -1,5 +1,5 @@
 import type { DatasetObjects } from '../dvc/dataset.pusher.js';
-import type { ObjectSource } from '../dvc/dvc.remote.js';
+import type { ObjectSource, StagedObject } from '../dvc/dvc.remote.js';
 import type { RejectedObject } from './dataset.types.js';
 import type { DatasetDiff } from './manifest.changes.js';
 
@@ -93,12 +93,14 @@ export interface DatasetLayout<T> {
   /**
    * The DVC objects of `items`; `offered` are the stored objects `ours` found changed. It completes `items` with what
    * it had to read back from the remote (the sizes of a teammate's files, which their `.dir` does not record), so
-   * that the loop records complete items.
+   * that the loop records complete items. A `.dir` may be handed to `stage` as soon as its bytes exist, before its
+   * md5 is computed (the version's `dirObject.staged`); a layout that stages and then fails discards it.
    */
   materialize(
     items: Map<string, T>,
     offered: ReadonlyMap<string, ObjectSource>,
     read: RemoteReader,
+    stage?: (content: Buffer) => StagedObject,
   ): Promise<DatasetVersion>;
   /**
    * After a merge: objects the dataset lists that neither we pushed before (`base`) nor offer now — a teammate's,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { InMemoryStorageBackend } from '../../test/fakes/in-memory-storage.backend.js';
+import type { StagedObject } from '../dvc/dvc.remote.js';
 import { md5Hex } from '../dvc/md5.util.js';
 import type { ManifestEntry } from './dataset.types.js';
 import { DirectoryLayout } from './directory.layout.js';
@@ -76,5 +77,35 @@ describe('DirectoryLayout, flush after flush', () => {
       });
       items = flushed.items;
     }
+  });
+
+  it("hands the .dir's bytes to stage as soon as they exist, and the staged handle to the push", async () => {
+    const storage = new InMemoryStorageBackend();
+    const keys = ['ls/1.json', 'ls/2.json'];
+    for (const key of keys)
+      await storage.putObject({ key, body: Readable.from([Buffer.from(key)]), maxSize: 1024, userMetadata: {} });
+    const layout = new DirectoryLayout();
+    const objects = new StoredObjectsReader(storage);
+    const ours = await layout.ours({
+      objects,
+      base: new Map(),
+      changedKeys: keys,
+      fullRebuild: true,
+      lastPushedItemsOf: () => new Map(),
+    });
+    const staged: Buffer[] = [];
+    const handle: StagedObject = { commit: () => Promise.resolve(), discard: () => Promise.resolve() };
+    const version = await layout.materialize(
+      ours.items,
+      ours.offered,
+      () => Promise.resolve(undefined),
+      (content) => {
+        staged.push(content);
+        return handle;
+      },
+    );
+    expect(staged).toHaveLength(1);
+    expect(staged[0]).toBe(version.dirObject!.content); // the very Buffer hashed: the staged bytes are the id's
+    expect(version.dirObject!.staged).toBe(handle);
   });
 });

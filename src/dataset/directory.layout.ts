@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type DirChange, DirListing, parseDirObject } from '../dvc/dir-object.codec.js';
 import { offeredFiles } from '../dvc/dataset.pusher.js';
-import type { ObjectSource } from '../dvc/dvc.remote.js';
+import type { ObjectSource, StagedObject } from '../dvc/dvc.remote.js';
 import type {
   DatasetLayout,
   DatasetVersion,
@@ -115,6 +115,7 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
     items: Map<string, ManifestEntry>,
     offered: ReadonlyMap<string, ObjectSource>,
     read: RemoteReader,
+    stage?: (content: Buffer) => StagedObject,
   ): Promise<DatasetVersion> {
     // Only a merge brings unknown sizes. forEach: no [relpath, entry] pair per entry for the GC to collect.
     const unsized: string[] = [];
@@ -126,14 +127,20 @@ export class DirectoryLayout implements DatasetLayout<ManifestEntry> {
         throw new Error(`the teammate's dataset lists ${relpath} (${md5}) but the DVC remote does not have it`);
       items.set(relpath, { md5, size: bytes.length });
     }
-    const dir = await (await this.listingOf(items)).toDirObjectYielding();
+    const listing = await this.listingOf(items);
+    // Written while its md5 is computed: at 100,000 files ~10 ms of the disk beside ~12 ms of this thread.
+    const staged = stage?.(listing.content);
+    const dir = await listing.toDirObjectYielding().catch(async (error: unknown) => {
+      await staged?.discard();
+      throw error;
+    });
     const files = offeredFiles(offered);
     return {
       hash: dir.hash,
       size: dir.size,
       nfiles: dir.nfiles,
       files,
-      dirObject: { hash: dir.hash, content: dir.content, hashed: true }, // hashed once, by toDirObjectYielding
+      dirObject: { hash: dir.hash, content: dir.content, hashed: true, staged }, // hashed once, by toDirObjectYielding
     };
   }
 

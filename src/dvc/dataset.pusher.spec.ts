@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -106,8 +106,8 @@ describe('pushDataset', () => {
       readonly synced: string[] = [];
       running = 0;
       maxRunning = 0;
-      constructor(root: string) {
-        super(root, undefined, {
+      constructor(readonly folder: string) {
+        super(folder, undefined, {
           syncFiles: async () => undefined,
           syncDirs: async (dirs) => {
             this.synced.push(...dirs);
@@ -161,6 +161,50 @@ describe('pushDataset', () => {
           expect(remote.synced.some((d) => d.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
         expect(await remote.read(dir.hash)).toEqual(dir.content);
       }));
+
+    describe('with the .dir staged while its md5 was computed (DvcRemote.stage)', () => {
+      // 20,000 entries (1.3 MB): past the page cache, so that the local folder writes it as soon as it is staged.
+      const big = buildDirObject(
+        Array.from({ length: 20_000 }, (_, i) => ({ relpath: `f/${i}.json`, md5: md5Hex(`${i}`), size: 1 })),
+      );
+      const tempFiles = async (remote: ObservedLocalRemote) =>
+        (await readdir(remote.folder, { recursive: true })).filter((path) => path.endsWith('.tmp'));
+      const staging = (remote: LocalDvcRemote) => ({
+        hash: big.hash,
+        content: big.content,
+        hashed: true as const,
+        staged: remote.stage(big.content),
+      });
+
+      it('names it once the files are durable, and leaves no temp file', () =>
+        withRemote(async (remote) => {
+          const good = { hash: md5Hex('good'), source: () => Buffer.from('good') };
+          const pushed = await pushDataset(remote, { files: [good], dirObject: staging(remote) });
+          expect(pushed.uploaded).toEqual([good.hash, big.hash]);
+          const folder = (id: string) => `/files/md5/${id.slice(0, 2)}`;
+          const fileSynced = remote.synced.findIndex((dir) => dir.endsWith(folder(good.hash)));
+          expect(remote.synced.map((dir) => dir.endsWith(folder(big.hash))).lastIndexOf(true)).toBeGreaterThan(
+            fileSynced,
+          );
+          expect((await remote.read(big.hash))?.equals(big.content)).toBe(true);
+          expect(await tempFiles(remote)).toEqual([]);
+        }));
+
+      it('discards it when a file fails, or when the remote has the .dir already', () =>
+        withRemote(async (remote) => {
+          const bad = { hash: md5Hex('bad'), source: () => Buffer.from('changed') };
+          await expect(pushDataset(remote, { files: [bad], dirObject: staging(remote) })).rejects.toBeInstanceOf(
+            DvcPushError,
+          );
+          expect(await remote.missing([big.hash])).toEqual(new Set([big.hash]));
+          expect(await tempFiles(remote)).toEqual([]);
+
+          await pushDataset(remote, { files: [], dirObject: staging(remote) });
+          const again = await pushDataset(remote, { files: [], dirObject: staging(remote) });
+          expect(again.uploaded).toEqual([]);
+          expect(await tempFiles(remote)).toEqual([]);
+        }));
+    });
 
     it('makes the renames of the files that did upload durable when another one failed', () =>
       withRemote(async (remote) => {

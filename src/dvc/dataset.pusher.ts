@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../common/crash.checkpoint.js';
-import { hashedSource, type DvcRemote, type ObjectSource } from './dvc.remote.js';
+import { hashedSource, type DvcRemote, type ObjectSource, type StagedObject } from './dvc.remote.js';
 import { DvcPushError } from './dvc-push.error.js';
 
 /** One file object of a dataset version, opened only when its upload starts. */
@@ -21,9 +21,11 @@ export interface DatasetObjects {
   files: readonly PushFile[];
   /**
    * The `.dir` listing of a directory output: uploaded last. `hashed`: `hash` was computed from `content` in this
-   * process and `content` never changes (`DirListing.toDirObject`), so the remote need not hash it again.
+   * process and `content` never changes (`DirListing.toDirObject`), so the remote need not hash it again. `staged`:
+   * the remote has been writing `content` since before its hash was known (`DvcRemote.stage`); the push names it
+   * or discards it.
    */
-  dirObject?: { hash: string; content: Buffer; hashed?: true };
+  dirObject?: { hash: string; content: Buffer; hashed?: true; staged?: StagedObject };
 }
 
 export interface PushResult<M = undefined> {
@@ -118,6 +120,18 @@ export async function pushDataset<M = undefined>(
   dataset: DatasetObjects,
   options: PushOptions<M> = {},
 ): Promise<PushResult<M>> {
+  try {
+    return await pushInOrder(remote, dataset, options);
+  } finally {
+    await dataset.dirObject?.staged?.discard(); // whatever the push did with them; named bytes stay
+  }
+}
+
+async function pushInOrder<M>(
+  remote: DvcRemote,
+  dataset: DatasetObjects,
+  options: PushOptions<M>,
+): Promise<PushResult<M>> {
   const byHash = new Map(dataset.files.map((file) => [file.hash, file])); // identical files are one object
   const mustExist = (options.mustExist ?? []).filter((hash) => !byHash.has(hash));
   const dirId = dataset.dirObject?.hash;
@@ -151,8 +165,12 @@ export async function pushDataset<M = undefined>(
   const dir = dataset.dirObject && missing.has(dataset.dirObject.hash) ? dataset.dirObject : undefined;
   const uploadDir = async () => {
     if (!dir) return;
-    const source = dir.hashed ? hashedSource(dir.content) : () => dir.content;
-    await remote.upload(dir.hash, source, dir.content.length);
+    if (dir.staged) {
+      await dir.staged.commit(dir.hash);
+    } else {
+      const source = dir.hashed ? hashedSource(dir.content) : () => dir.content;
+      await remote.upload(dir.hash, source, dir.content.length);
+    }
     uploaded.push(dir.hash);
     options.checkpoint?.('dir-uploaded');
   };

@@ -56,8 +56,8 @@ export class DirListing {
     private readonly relpaths: readonly string[],
     /** A typed array, not 100,000 JS numbers: copied per flush without garbage, and nothing for the GC to mark. */
     private readonly sizes: Float64Array,
-    /** The `.dir` object: `[` entries joined by `, ` `]`. */
-    private readonly content: Buffer,
+    /** The `.dir` object: `[` entries joined by `, ` `]`. Never changed (`ObjectSource.hashed`). */
+    readonly content: Buffer,
     /** Where entry i starts in `content`. */
     private readonly starts: Uint32Array,
     /** Sum of the sizes (the `.dvc` `size`). */

@@ -24,6 +24,24 @@ export function hashedSource(bytes: Buffer): ObjectSource {
   return Object.assign(() => bytes, { hashed: true as const });
 }
 
+/**
+ * Bytes a remote is writing while their id is still being computed (`DvcRemote.stage`): at 100,000 files a `.dir`
+ * listing is 6.6 MB, whose md5 takes ~12 ms of this thread and whose write ~10 ms of the disk; staged, the two overlap.
+ * Nothing names the bytes before `commit`.
+ */
+export interface StagedObject {
+  /**
+   * Stores the staged bytes as the object `id`, all or nothing, as `upload` with a `hashedSource` would: the caller
+   * computed `id` from these very bytes.
+   */
+  commit(id: string): Promise<void>;
+  /**
+   * Drops the staged bytes unless `commit` has named them (the push failed first, or the remote had the object
+   * already): called once the push is over, whatever it did. Never rejects.
+   */
+  discard(): Promise<void>;
+}
+
 export interface RemoteHealth {
   ok: boolean;
   error?: string;
@@ -61,6 +79,17 @@ export abstract class DvcRemote {
    */
   syncUploads(): Promise<void> {
     return Promise.resolve();
+  }
+  /**
+   * Starts storing `content`, a `.dir` listing whose id (its md5) the caller is still computing; `commit` names it.
+   * By default nothing starts before `commit`, which uploads it then; a remote whose write of megabytes costs a disk's
+   * time (a local folder) starts writing at once.
+   */
+  stage(content: Buffer): StagedObject {
+    return {
+      commit: (id) => this.upload(id, hashedSource(content), content.length),
+      discard: () => Promise.resolve(),
+    };
   }
   /** Releases connections; the remote is not used afterwards. */
   close(): void {}

@@ -120,6 +120,62 @@ describe('LocalDvcRemote on a real folder', () => {
     expect(synced.at(-1)!.inPlace).toEqual([true, true]);
   });
 
+  describe('a large listing staged while its md5 is computed', () => {
+    // 1.3 MB: past the page cache, as a `.dir` of 100,000 files (6.6 MB) is.
+    const listing = Buffer.from(
+      JSON.stringify(Array.from({ length: 20_000 }, (_, i) => ({ md5: md5Hex(String(i)), relpath: `f/${i}.json` }))),
+    );
+    const dirId = `${md5Hex(listing)}.dir`;
+    const tempFiles = async () =>
+      (await readdir(join(root, 'files', 'md5'), { recursive: true })).filter((path) => path.endsWith('.tmp'));
+
+    it('is written, read-only and durable, under a temp name at once, and named only by commit', async () => {
+      const remote = new LocalDvcRemote(root, undefined, recorder());
+      watched = [md5Hex('file'), dirId];
+      await remote.upload(md5Hex('file'), () => Buffer.from('file'));
+      const staged = remote.stage(listing);
+      let temp: string | undefined;
+      for (let tries = 0; !temp && tries < 500; tries++) {
+        for (const path of await tempFiles()) {
+          const stats = statSync(join(root, 'files', 'md5', path));
+          if (stats.size === listing.length && (stats.mode & 0o777) === 0o444) temp = path;
+        }
+        if (!temp) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(temp).toMatch(/^[0-9a-f]{2}\/[0-9a-f]{30}\.dir\.[0-9a-f-]{36}\.tmp$/); // a name the sweep knows
+      expect(await remote.missing([dirId])).toEqual(new Set([dirId])); // nothing names it yet
+      expect(synced).toEqual([]); // the file staged before is not made durable by staging
+
+      await staged.commit(dirId);
+      expect((await readFile(at(dirId))).equals(listing)).toBe(true);
+      expect(statSync(at(dirId)).mode & 0o777).toBe(0o444);
+      expect(await tempFiles()).toEqual([]);
+      const fileDirs = synced.findIndex((s) => s.what === 'dirs' && s.paths.includes(folderOf(md5Hex('file'))));
+      expect(synced[fileDirs].inPlace).toEqual([true, false]); // the files' names durable before the .dir has one
+      expect(synced.at(-1)!.paths).toContain(folderOf(dirId));
+      expect(synced.at(-1)!.inPlace).toEqual([true, true]);
+      await staged.discard(); // after a commit: keeps the object
+      expect(existsSync(at(dirId))).toBe(true);
+    });
+
+    it('leaves nothing when discarded', async () => {
+      const remote = new LocalDvcRemote(root);
+      await remote.stage(listing).discard();
+      expect(await tempFiles()).toEqual([]);
+      expect(await remote.missing([dirId])).toEqual(new Set([dirId]));
+    });
+
+    it("fails its commit with the write's error, naming nothing and leaving no temp file", async () => {
+      // Every xx/ folder a file instead: the staged write fails (ENOTDIR), wherever its temp file goes.
+      await mkdir(join(root, 'files', 'md5'), { recursive: true });
+      for (let i = 0; i < 256; i++)
+        await writeFile(join(root, 'files', 'md5', i.toString(16).padStart(2, '0')), 'a file where a folder goes');
+      const remote = new LocalDvcRemote(root);
+      await expect(remote.stage(listing).commit(dirId)).rejects.toThrow(new RegExp(`object ${dirId}: cannot write`));
+      expect(await tempFiles()).toEqual([]);
+    });
+  });
+
   it('still checks a large listing that no one hashed here against its id', async () => {
     const remote = new LocalDvcRemote(root);
     const listing = Buffer.alloc(2 * 1024 * 1024, 'a');

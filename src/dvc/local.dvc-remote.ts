@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DvcRemote, type ObjectSource, type RemoteHealth } from './dvc.remote.js';
+import { DvcRemote, type ObjectSource, type RemoteHealth, type StagedObject } from './dvc.remote.js';
 import { DvcRemoteError } from './dvc-remote.error.js';
 import { objectRelPath } from './object-path.util.js';
 import { hashMismatch } from './remote-io.util.js';
@@ -71,7 +71,7 @@ async function syncAll(paths: readonly string[], fsyncOne: (path: string) => Pro
  * before the `.dir` and before any commit can name the objects (docs/architecture.md, invariant 2), and a crash
  * before that leaves only temp files, which DVC ignores (they do not parse as object ids), a later push writes
  * again, and a later process removes once they are a day old (`sweepOrphans`). A `.dir` is written and made durable
- * on its own, after `syncUploads`, before `upload` returns.
+ * on its own, before `upload` (or a staged one's `commit`) returns, and takes its name only after a `syncUploads`.
  */
 export class LocalDvcRemote extends DvcRemote {
   /**
@@ -122,17 +122,15 @@ export class LocalDvcRemote extends DvcRemote {
    */
   async upload(id: string, source: ObjectSource, _size?: number): Promise<void> {
     if (source.linkTo && this.canLink && (await this.link(id, source.linkTo))) return;
+    const isDir = id.endsWith('.dir');
+    const direct = isDir ? directBytes(source) : undefined;
+    if (direct) return this.stage(direct).commit(id);
     const target = this.pathOf(id);
     const tmp = tempPathFor(target);
-    const isDir = id.endsWith('.dir');
-    if (isDir) await this.syncUploads();
-    const direct = isDir ? directBytes(source) : undefined;
     try {
-      const file = await this.createFile(tmp, (path) =>
-        direct ? createFileDirect(path, direct, 0o644) : open(path, 'wx', 0o644),
-      );
+      const file = await this.createFile(tmp, (path) => open(path, 'wx', 0o644));
       try {
-        const md5 = direct ? undefined : await writeHashed(file, source(), source.hashed === true);
+        const md5 = await writeHashed(file, source(), source.hashed === true);
         // The id is the md5 of the bytes: anything else would be a corrupt object that DVC trusts (0444).
         if (md5 !== undefined && md5 !== id.replace(/\.dir$/, '')) {
           throw hashMismatch(id, md5, this.describe());
@@ -149,16 +147,74 @@ export class LocalDvcRemote extends DvcRemote {
         else this.staged.set(id, tmp);
         return;
       }
-      await rename(tmp, target);
-      this.unsynced.add(dirname(target));
-      await this.syncUploads();
+      await this.placeDir(tmp, target);
     } catch (error) {
-      await rm(tmp, { force: true });
-      if (error instanceof DvcRemoteError) throw error;
-      throw new DvcRemoteError(`object ${id}: cannot write to ${this.describe()}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw await this.writeFailed(id, tmp, error);
     }
+  }
+
+  /**
+   * A large `.dir` (`DIRECT_WRITE_FROM`) is written past the page cache and fsynced at once, while its caller computes
+   * its md5, then renamed into place by `commit`. Its own folder is not known yet, so its temp file goes into the
+   * folder of a random id, named as any of ours (an orphan there is swept like the others). A smaller one is
+   * written by `commit`, as `upload` does.
+   */
+  override stage(content: Buffer): StagedObject {
+    if (content.length < DIRECT_WRITE_FROM) return super.stage(content);
+    const tmp = tempPathFor(this.pathOf(`${randomBytes(16).toString('hex')}.dir`));
+    const written = this.writeDirect(tmp, content);
+    written.catch(() => {}); // reported by `commit`, or dropped by `discard`
+    return {
+      commit: async (id) => {
+        try {
+          await written;
+          await this.placeDir(tmp, this.pathOf(id));
+        } catch (error) {
+          throw await this.writeFailed(id, tmp, error);
+        }
+      },
+      discard: async () => {
+        await written.catch(() => {});
+        await rm(tmp, { force: true }).catch(() => {});
+      },
+    };
+  }
+
+  /** A new file `tmp` holding `content`, written past the page cache (direct-write.ts), mode 0444, durable. */
+  private async writeDirect(tmp: string, content: Buffer): Promise<void> {
+    const file = await this.createFile(tmp, (path) => createFileDirect(path, content, 0o644));
+    try {
+      await file.chmod(0o444); // as `upload`: before the fsync, so that the mode is as durable as the bytes
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  /**
+   * Gives a durable `.dir` temp file its name, only once every file object uploaded before is durable (the `.dir`
+   * tells DVC they are all there), and makes the name durable.
+   */
+  private async placeDir(tmp: string, target: string): Promise<void> {
+    await this.syncUploads();
+    try {
+      await rename(tmp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await this.makeFolderOf(target); // the first object of its xx/ folder (a staged temp file lives elsewhere)
+      await rename(tmp, target);
+    }
+    this.unsynced.add(dirname(target));
+    await this.syncUploads();
+  }
+
+  /** The error an upload of `id` fails with, its temp file removed. */
+  private async writeFailed(id: string, tmp: string, error: unknown): Promise<DvcRemoteError> {
+    await rm(tmp, { force: true }).catch(() => {}); // one it cannot remove (ENOTDIR) must not hide why the write failed
+    if (error instanceof DvcRemoteError) return error;
+    return new DvcRemoteError(`object ${id}: cannot write to ${this.describe()}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 
   /**

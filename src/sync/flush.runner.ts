@@ -179,7 +179,8 @@ export class FlushRunner<T> extends FlushPipeline {
         // here, while the uploads wait on the disk or the network). Not after a merge: uploadAhead says why.
         const ahead = merged ? undefined : uploadAhead(target.remote, offeredFiles(ours.offered));
         // Never rejects; awaited whatever materialize does, so that no upload of this attempt outlives it.
-        const version = await this.layout.materialize(items, ours.offered, read).finally(() => ahead);
+        const stage = (content: Buffer) => target.remote.stage(content);
+        const version = await this.layout.materialize(items, ours.offered, read, stage).finally(() => ahead);
         clock.mark('materialize');
         const mustExist = mergeBase ? this.layout.filesToVerify(mergeBase, items, version) : [];
         const checkpoint: Checkpoint = (step) => (clock.mark(step), this.checkpoint(step));

@@ -77,6 +77,27 @@ export function describeDvcRemoteContract(name: string, makeRemote: () => DvcRem
       );
     });
 
+    it('stores a staged listing under the id computed meanwhile, and keeps nothing it discards', async () => {
+      const remote = makeRemote();
+      const files = [0, 1, 2].map((i) => Buffer.from(`{"id": ${i}, "run": ${Math.random()}}`));
+      for (const bytes of files) await remote.upload(md5Hex(bytes), () => bytes);
+      // 1.3 MB (long relpaths), as a listing of 20,000 files: large enough for a remote to write it once staged.
+      const listing = buildDirObject(
+        files.map((bytes, i) => ({ relpath: `${i}/${'x'.repeat(450_000)}`, md5: md5Hex(bytes), size: bytes.length })),
+      ).content;
+      const dropped = Buffer.concat([listing, Buffer.from(' ')]);
+      const [id, droppedId] = [listing, dropped].map((bytes) => `${md5Hex(bytes)}.dir`);
+      const kept = remote.stage(listing);
+      const discarded = remote.stage(dropped);
+      expect(await remote.missing([id, droppedId])).toEqual(new Set([id, droppedId]));
+      await discarded.discard();
+      await kept.commit(id);
+      await kept.discard(); // once the push is over, whatever it did: the committed object stays
+      expect((await remote.read(id))?.equals(listing)).toBe(true);
+      expect(await remote.missing([id, droppedId])).toEqual(new Set([droppedId]));
+      expect(await remote.read(droppedId)).toBeUndefined();
+    });
+
     it('refuses an id that is not an md5', async () => {
       const remote = makeRemote();
       await expect(remote.missing(['../../etc/passwd'])).rejects.toThrow(/not a DVC object id/);
