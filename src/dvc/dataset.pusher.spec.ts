@@ -104,12 +104,18 @@ describe('pushDataset', () => {
     /** A real local remote that records its fsyncs of folders and how many uploads run at once. */
     class ObservedLocalRemote extends LocalDvcRemote {
       readonly synced: string[] = [];
+      /** How many of the next folder fsyncs fail (EIO). */
+      failSyncs = 0;
       running = 0;
       maxRunning = 0;
       constructor(readonly folder: string) {
         super(folder, undefined, {
           syncFiles: async () => undefined,
           syncDirs: async (dirs) => {
+            if (this.failSyncs > 0) {
+              this.failSyncs--;
+              throw new Error('EIO');
+            }
             this.synced.push(...dirs);
           },
         });
@@ -150,16 +156,35 @@ describe('pushDataset', () => {
           expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
       }));
 
-    it('makes the files uploaded ahead durable before the .dir, and leaves them staged until then', () =>
+    it('makes the files it uploads ahead durable there, so that the push only names the .dir', () =>
       withRemote(async (remote) => {
         const { files, push, dir, dirObject } = dataset({ 'a.json': 'a', 'b.json': 'b' });
+        const folderOf = (md5: string) => `/files/md5/${md5.slice(0, 2)}`;
         const ahead = await uploadAhead(remote, push);
-        expect(remote.synced).toEqual([]);
-        expect(await remote.missing(files.map((f) => f.md5))).toEqual(new Set()); // staged: not asked for again
+        for (const file of files) expect(remote.synced.some((d) => d.endsWith(folderOf(file.md5)))).toBe(true);
+        expect(await remote.missing(files.map((f) => f.md5))).toEqual(new Set()); // present: not asked for again
+        const syncedAhead = remote.synced.length;
         await pushDataset(remote, { files: push, dirObject }, { ahead });
-        for (const file of files)
-          expect(remote.synced.some((d) => d.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
+        const afterwards = remote.synced.slice(syncedAhead);
+        expect(afterwards.some((d) => d.endsWith(folderOf(dir.hash)))).toBe(true);
+        for (const file of files) expect(afterwards.some((d) => d.endsWith(folderOf(file.md5)))).toBe(false);
         expect(await remote.read(dir.hash)).toEqual(dir.content);
+      }));
+
+    it('leaves the fsyncs that failed ahead to the push, which makes the files durable before naming the .dir', () =>
+      withRemote(async (remote) => {
+        const { files, push, dir, dirObject } = dataset({ 'a.json': 'a', 'b.json': 'b' });
+        remote.failSyncs = 1;
+        const ahead = await uploadAhead(remote, push); // resolves: the push syncs again
+        expect(remote.synced).toEqual([]);
+        expect(await remote.read(dir.hash)).toBeUndefined();
+        await pushDataset(remote, { files: push, dirObject }, { ahead });
+        const dirSynced = remote.synced.findIndex((d) => d.endsWith(`/files/md5/${dir.hash.slice(0, 2)}`));
+        for (const file of files) {
+          const fileSynced = remote.synced.findIndex((d) => d.endsWith(`/files/md5/${file.md5.slice(0, 2)}`));
+          expect(fileSynced).toBeGreaterThanOrEqual(0);
+          expect(fileSynced).toBeLessThan(dirSynced);
+        }
       }));
 
     describe('with the .dir staged while its md5 was computed (DvcRemote.stage)', () => {

@@ -45,9 +45,9 @@ export interface PushOptions<M> {
   checkpoint?: Checkpoint;
   /**
    * Work that does not depend on the `.dir` being on the remote (the flush builds its commit), started once every
-   * file object is durable and run while the `.dir` is written and made durable: at 100,000 files that is 6.6 MB to
-   * write and fsync, which the commit's own fsyncs then overlap. Nothing it makes may be published before this
-   * push resolves (the git push waits for it: invariant 2).
+   * file object is durable and run while the `.dir` is written (or, staged, renamed) and made durable, which the
+   * commit's own fsyncs then overlap. Nothing it makes may be published before this push resolves (the git push
+   * waits for it: invariant 2).
    */
   meanwhile?: () => Promise<M>;
 }
@@ -56,17 +56,18 @@ export interface PushOptions<M> {
 export interface UploadedAhead {
   /** Uploaded then. */
   uploaded: readonly string[];
-  /** On the remote then, found or uploaded (staged, maybe not durable yet: `pushDataset` makes them durable). */
+  /** On the remote then, found or uploaded (durable, unless that failed: `pushDataset` syncs again and says so). */
   present: ReadonlySet<string>;
 }
 
 /**
- * Uploads the changed files of a version still being built: the flush builds the `.dir` listing meanwhile, which is
- * CPU on this thread, while the uploads wait on the disk or the network (at 100,000 files, ~20 ms of each).
- * Uploading a file object early is safe: it is named by its hash, and nothing names it (the `.dir`, a commit) before
- * `pushDataset` has made it durable. Never rejects: `pushDataset` asks about and uploads again whatever failed here,
- * and reports it. Not for a version that a merge made: `pushDataset` first checks the teammate's files, and
- * uploads nothing when one is missing.
+ * Uploads the changed files of a version still being built, and makes them durable (`syncUploads`): the flush builds
+ * the `.dir` listing and hashes it meanwhile, which is CPU on this thread, while the uploads and fsyncs wait on the
+ * disk or the network (at 100,000 files, ~20 ms of each). Uploading a file object early is safe: it is named by its
+ * hash, and nothing names it (the `.dir`, a commit) before `pushDataset` has made sure it is durable. Never rejects:
+ * `pushDataset` asks about and uploads again whatever failed here, syncs again, and reports what fails then. Not for
+ * a version that a merge made: `pushDataset` first checks the teammate's files, and uploads nothing when one is
+ * missing.
  */
 export async function uploadAhead(remote: DvcRemote, files: readonly PushFile[]): Promise<UploadedAhead> {
   if (files.length === 0) return { uploaded: [], present: new Set() };
@@ -74,6 +75,7 @@ export async function uploadAhead(remote: DvcRemote, files: readonly PushFile[])
     const missing = await remote.missing(files.map((file) => file.hash));
     const toUpload = files.filter((file) => missing.has(file.hash));
     const { uploaded } = await uploadEach(remote, toUpload);
+    await remote.syncUploads().catch(() => {}); // what failed stays to do for pushDataset's own syncUploads
     const present = new Set(uploaded);
     for (const file of files) if (!missing.has(file.hash)) present.add(file.hash);
     return { uploaded, present };

@@ -175,11 +175,12 @@ export class FlushRunner<T> extends FlushPipeline {
         const merged = mergeBase !== undefined;
         clock.mark('merge');
         const read = (id: string) => target.remote.read(id);
-        // The changed files go up while the layout builds the version (at 100,000 files its `.dir`: ~20 ms of CPU
-        // here, while the uploads wait on the disk or the network). Not after a merge: uploadAhead says why.
+        // The changed files go up and are made durable while the layout builds the version (at 100,000 files its
+        // `.dir`: ~20 ms of CPU here, while the uploads and fsyncs wait on the disk or the network), and the remote
+        // writes the `.dir` while its md5 is computed (`stage`). Not after a merge: uploadAhead says why.
         const ahead = merged ? undefined : uploadAhead(target.remote, offeredFiles(ours.offered));
-        // Never rejects; awaited whatever materialize does, so that no upload of this attempt outlives it.
         const stage = (content: Buffer) => target.remote.stage(content);
+        // `ahead` never rejects; awaited whatever materialize does, so that no upload of this attempt outlives it.
         const version = await this.layout.materialize(items, ours.offered, read, stage).finally(() => ahead);
         clock.mark('materialize');
         const mustExist = mergeBase ? this.layout.filesToVerify(mergeBase, items, version) : [];
