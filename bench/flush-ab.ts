@@ -8,11 +8,16 @@
  *
  *   npm run build && npx tsc -p bench/tsconfig.json
  *   node bench/.out/flush-ab.js --a=<other build>/dist/main.js [--a-label=main] [--b=dist/main.js] [--b-label=this]
- *     [--objects=100000] [--changes=100] [--repeats=9] [--out=flush-ab] [--restart=a|b|both]
+ *     [--objects=100000] [--changes=100] [--repeats=9] [--out=flush-ab] [--restart=a|b|both] [--idle=<ms> [--idle-side=a|b|both]]
+ *     [--a-node-args=<flags>] [--b-node-args=<flags>]
  *
  * `--restart=b` kills B after its first flush and starts it again on the same DATA_DIR, as `npm run bench` does to
  * the big service before its incremental flushes: with `--a` and `--b` the same build, it measures what a restart
  * costs the flushes that follow.
+ *
+ * `--idle=<ms>` keeps the machine idle that long before each flush of one side (`--idle-side=a|b|both`, default b), as
+ * `npm run bench` does between two flushes of its big service while the dvc CLI's job runs (~27 s): with `--a` and
+ * `--b` the same build, it measures what the time since the last flush costs a flush.
  *
  * (An older build runs from a copy of its dist/ next to a node_modules, as for put-ab.ts.) Writes
  * bench/results/<out>.md. Not a test.
@@ -38,6 +43,11 @@ const CHANGES = option('changes', 100);
 const REPEATS = option('repeats', 9);
 const BUILDS = abBuilds(`${repoRoot}/dist/main.js`);
 const RESTART = textOption('restart');
+const IDLE = option('idle', 0);
+const IDLE_SIDE = textOption('idle-side', 'b');
+/** Node flags one side runs with besides the shipped ones (`--b-node-args=--no-flush-bytecode`, space-separated). */
+const NODE_ARGS = ['a', 'b'].map((side) => textOption(`${side}-node-args`)?.split(' ') ?? []);
+const idles = (index: number) => IDLE > 0 && (IDLE_SIDE === 'both' || IDLE_SIDE === ['a', 'b'][index]);
 const restarted = (index: number) => RESTART === 'both' || RESTART === ['a', 'b'][index];
 
 interface Flushed extends MeasuredFlush {
@@ -49,12 +59,12 @@ interface Flushed extends MeasuredFlush {
 async function main() {
   if (!BUILDS[0].main) throw new Error('--a=<other build>/dist/main.js is required');
   const info = new RunInfo();
-  const served: Array<{ label: string; service: Service; putter: S3Putter }> = [];
+  const served: Array<{ label: string; service: Service; putter: S3Putter; index: number }> = [];
   const runs: Flushed[] = [];
   try {
     for (const [index, build] of BUILDS.entries()) {
       const settings = { DVC_DATASET_PATH: DIRECTORY_DATASET };
-      let service = await startService(settings, { main: build.main });
+      let service = await startService(settings, { main: build.main, nodeArgs: NODE_ARGS[index] });
       let putter = new S3Putter(service, 16, 'presigned');
       const fillMs = await putObjects(service, putter, OBJECTS, (i) => ({
         key: datasetKey(i),
@@ -66,12 +76,12 @@ async function main() {
       if (restarted(index)) {
         putter.close();
         await service.kill();
-        service = await startService(settings, { main: build.main, previous: service });
+        service = await startService(settings, { main: build.main, previous: service, nodeArgs: NODE_ARGS[index] });
         putter = new S3Putter(service, 16, 'presigned');
         await delay(5000); // as npm run bench: the base and the remote settled while idle (FlushPipeline.prepare)
         log(`${build.label}: restarted in ${int(service.readyMs)} ms`);
       }
-      served.push({ label: build.label, service, putter });
+      served.push({ label: build.label, service, putter, index });
     }
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       const keys = spreadChanges(OBJECTS, CHANGES, repeat); // the same for both builds
@@ -80,7 +90,8 @@ async function main() {
           key: datasetKey(keys[n]),
           body: datasetBody(keys[n], repeat),
         }));
-      for (const { label, service } of repeat % 2 === 1 ? served : [...served].reverse()) {
+      for (const { label, service, index } of repeat % 2 === 1 ? served : [...served].reverse()) {
+        if (idles(index)) await delay(IDLE);
         execFileSync('sync');
         const load = loadAverage().split(' ')[0];
         const flushed = await measuredFlush(service, `${label}: ${CHANGES} changes, repeat ${repeat}`);
@@ -88,7 +99,7 @@ async function main() {
           throw new Error(`${label}: repeat ${repeat} updated ${flushed.updated} files, not ${keys.length}`);
         runs.push({ ...flushed, repeat, label, load });
         log(
-          `repeat ${repeat} ${label}: ${int(flushed.durationMs)} ms, CPU ${int(flushed.serverCpuMs)} ms (load ${load})`,
+          `repeat ${repeat} ${label}: ${int(flushed.durationMs)} ms, CPU ${int(flushed.serverCpuMs)} ms, ${int(flushed.serverPageFaults)} page faults (load ${load})`,
         );
       }
     }
@@ -109,7 +120,7 @@ async function main() {
   const file = writeResult(
     outName('flush-ab'),
     [
-      `# ${int(CHANGES)} changes into ${int(OBJECTS)} files, A/B: ${BUILDS.map((x, i) => `${x.label} = \`${x.main}\`${restarted(i) ? ' (restarted after its first flush)' : ''}`).join(', ')}`,
+      `# ${int(CHANGES)} changes into ${int(OBJECTS)} files, A/B: ${BUILDS.map((x, i) => `${x.label} = \`${x.main}\`${restarted(i) ? ' (restarted after its first flush)' : ''}${NODE_ARGS[i].length > 0 ? ` (node ${NODE_ARGS[i].join(' ')})` : ''}${idles(i) ? ` (${int(IDLE)} ms idle before each flush)` : ''}`).join(', ')}`,
       '',
       '| build | flush ms (median) | service CPU ms (median) |',
       '|---|---:|---:|',
@@ -118,11 +129,11 @@ async function main() {
       `${BUILDS[1].label} ÷ ${BUILDS[0].label}: median of the same-repeat ratios ${median(ratios).toFixed(2)}×; ` +
         `ratio of the medians: wall ${(wall(b) / wall(a)).toFixed(2)}×, CPU ${(cpu(b) / cpu(a)).toFixed(2)}×.`,
       '',
-      '| repeat | build | flush ms (lastFlush.durationMs) | POST wall ms | service CPU ms | objects uploaded | load (1 min) |',
-      '|---:|---|---:|---:|---:|---:|---|',
+      '| repeat | build | flush ms (lastFlush.durationMs) | POST wall ms | service CPU ms | minor page faults | objects uploaded | load (1 min) |',
+      '|---:|---|---:|---:|---:|---:|---:|---|',
       ...runs.map(
         (r) =>
-          `| ${r.repeat} | ${r.label} | ${int(r.durationMs)} | ${int(r.wallMs)} | ${int(r.serverCpuMs)} | ${r.uploadedObjects} | ${r.load} |`,
+          `| ${r.repeat} | ${r.label} | ${int(r.durationMs)} | ${int(r.wallMs)} | ${int(r.serverCpuMs)} | ${int(r.serverPageFaults)} | ${r.uploadedObjects} | ${r.load} |`,
       ),
       '',
       '## Machine',

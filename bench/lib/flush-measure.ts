@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { runLoad } from './load.js';
-import { flush, type FlushAnswer, processCpuMs, type Service } from './processes.js';
+import { flush, type FlushAnswer, processCpuMs, processMinorFaults, type Service } from './processes.js';
 import type { S3Putter } from './s3-put.js';
 
 /** The directory-layout dataset of the flush benchmarks: where it lives in the repository. */
@@ -45,6 +45,8 @@ export interface MeasuredFlush {
   wallMs: number;
   /** CPU time of the service process during the flush. */
   serverCpuMs: number;
+  /** Minor page faults of the service process during the flush (`processMinorFaults`). */
+  serverPageFaults: number;
   added: number;
   updated: number;
   uploadedObjects: number;
@@ -53,8 +55,10 @@ export interface MeasuredFlush {
 /** POST /_admin/sync, timed; fails when anything is left pending or a body was rejected. */
 export async function measuredFlush(service: Service, name: string): Promise<MeasuredFlush> {
   const cpu0 = processCpuMs(service.pid);
+  const faults0 = processMinorFaults(service.pid);
   const answer: FlushAnswer = await flush(service);
   const serverCpuMs = processCpuMs(service.pid) - cpu0;
+  const serverPageFaults = processMinorFaults(service.pid) - faults0;
   const last = answer.status.lastFlush;
   if (!last || answer.status.pending !== 0)
     throw new Error(`${name}: flush left ${answer.status.pending} pending: ${JSON.stringify(answer.status)}`);
@@ -64,6 +68,7 @@ export async function measuredFlush(service: Service, name: string): Promise<Mea
     durationMs: last.durationMs,
     wallMs: answer.wallMs,
     serverCpuMs,
+    serverPageFaults,
     added: last.added,
     updated: last.updated,
     uploadedObjects: last.uploadedObjects,

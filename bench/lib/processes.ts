@@ -106,6 +106,15 @@ export function processCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * Minor page faults of a process so far (/proc): each first touch of a page the process had not used, which on a VM
+ * that hands freed memory back to its host can cost a trip to the host (bench/results/page-cache-write.md).
+ */
+export function processMinorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
 /** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
 export function residentBytes(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
