@@ -129,6 +129,7 @@ export async function pushDataset<M = undefined>(
   }
 }
 
+/** `pushDataset` but for the staged `.dir`'s discard, which it leaves to its caller's `finally`. */
 async function pushInOrder<M>(
   remote: DvcRemote,
   dataset: DatasetObjects,
