@@ -250,17 +250,29 @@ describe('TempFiles', () => {
     });
 
     it('keeps them while files are taken more often than that', async () => {
-      idle.take();
-      await batchesReady(1);
-      // 8 takes 100 ms apart span 800 ms, longer than the idle time: a release counted from when the batch was made
-      // would leave the last takes none. The first batch's 8 files alone serve them (the refill adds more).
-      for (let i = 0; i < READY_TEMP_FILES; i++) {
-        await sleep(100);
-        const file = idle.take();
-        expect(file.fd).toBeDefined();
-        closeSync(file.fd!);
+      // Its own bucket, idle after 2 s: a loaded CI run has stretched a 100-ms sleep past the 600 ms above.
+      const STEADY_IDLE_MS = 2000;
+      const steady = new TempFiles(
+        await mkdtemp(join(dir, 'steady-')),
+        new ReadyFilesBudget(READY_TEMP_FILES),
+        fsyncs.fsync,
+        STEADY_IDLE_MS,
+      );
+      try {
+        steady.take();
+        await batchesReady(1);
+        // 8 takes 300 ms apart span 2.4 s, longer than the idle time: a release counted from when the batch was made
+        // would leave the last takes none. The first batch's files alone serve them (the refill adds more).
+        for (let i = 0; i < 8; i++) {
+          await sleep(300);
+          const file = steady.take();
+          expect(file.fd).toBeDefined();
+          closeSync(file.fd!);
+        }
+      } finally {
+        await steady.close();
       }
-    });
+    }, 15_000);
   });
 
   it('a file that cannot be created ahead is no error: the caller creates its own', async () => {
