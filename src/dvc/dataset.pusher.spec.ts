@@ -130,6 +130,9 @@ describe('pushDataset', () => {
       }
     }
 
+    /** The `files/md5/xx/` folder that holds object `id`, as the end of a synced path. */
+    const folderOf = (id: string) => `/files/md5/${id.slice(0, 2)}`;
+
     async function withRemote(test: (remote: ObservedLocalRemote) => Promise<void>) {
       const root = await mkdtemp(join(tmpdir(), 'pusher-local-'));
       try {
@@ -152,14 +155,12 @@ describe('pushDataset', () => {
       withRemote(async (remote) => {
         const { files, push } = dataset({ 'a.json': 'a', 'b.json': 'b' });
         await pushDataset(remote, { files: push });
-        for (const file of files)
-          expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${file.md5.slice(0, 2)}`))).toBe(true);
+        for (const file of files) expect(remote.synced.some((dir) => dir.endsWith(folderOf(file.md5)))).toBe(true);
       }));
 
     it('makes the files it uploads ahead durable there, so that the push only names the .dir', () =>
       withRemote(async (remote) => {
         const { files, push, dir, dirObject } = dataset({ 'a.json': 'a', 'b.json': 'b' });
-        const folderOf = (md5: string) => `/files/md5/${md5.slice(0, 2)}`;
         const ahead = await uploadAhead(remote, push);
         for (const file of files) expect(remote.synced.some((d) => d.endsWith(folderOf(file.md5)))).toBe(true);
         expect(await remote.missing(files.map((f) => f.md5))).toEqual(new Set()); // present: not asked for again
@@ -179,9 +180,9 @@ describe('pushDataset', () => {
         expect(remote.synced).toEqual([]);
         expect(await remote.read(dir.hash)).toBeUndefined();
         await pushDataset(remote, { files: push, dirObject }, { ahead });
-        const dirSynced = remote.synced.findIndex((d) => d.endsWith(`/files/md5/${dir.hash.slice(0, 2)}`));
+        const dirSynced = remote.synced.findIndex((d) => d.endsWith(folderOf(dir.hash)));
         for (const file of files) {
-          const fileSynced = remote.synced.findIndex((d) => d.endsWith(`/files/md5/${file.md5.slice(0, 2)}`));
+          const fileSynced = remote.synced.findIndex((d) => d.endsWith(folderOf(file.md5)));
           expect(fileSynced).toBeGreaterThanOrEqual(0);
           expect(fileSynced).toBeLessThan(dirSynced);
         }
@@ -206,9 +207,8 @@ describe('pushDataset', () => {
           const good = { hash: md5Hex('good'), source: () => Buffer.from('good') };
           const pushed = await pushDataset(remote, { files: [good], dirObject: staging(remote) });
           expect(pushed.uploaded).toEqual([good.hash, big.hash]);
-          const folder = (id: string) => `/files/md5/${id.slice(0, 2)}`;
-          const fileSynced = remote.synced.findIndex((dir) => dir.endsWith(folder(good.hash)));
-          expect(remote.synced.map((dir) => dir.endsWith(folder(big.hash))).lastIndexOf(true)).toBeGreaterThan(
+          const fileSynced = remote.synced.findIndex((dir) => dir.endsWith(folderOf(good.hash)));
+          expect(remote.synced.map((dir) => dir.endsWith(folderOf(big.hash))).lastIndexOf(true)).toBeGreaterThan(
             fileSynced,
           );
           expect((await remote.read(big.hash))?.equals(big.content)).toBe(true);
@@ -236,7 +236,7 @@ describe('pushDataset', () => {
         const good = { hash: md5Hex('good'), source: () => Buffer.from('good') };
         const bad = { hash: md5Hex('bad'), source: () => Buffer.from('changed') };
         await expect(pushDataset(remote, { files: [good, bad] })).rejects.toBeInstanceOf(DvcPushError);
-        expect(remote.synced.some((dir) => dir.endsWith(`/files/md5/${good.hash.slice(0, 2)}`))).toBe(true);
+        expect(remote.synced.some((dir) => dir.endsWith(folderOf(good.hash)))).toBe(true);
       }));
   });
 });

@@ -128,7 +128,7 @@ export class LocalDvcRemote extends DvcRemote {
     const target = this.pathOf(id);
     const tmp = tempPathFor(target);
     try {
-      const file = await this.createFile(tmp, (path) => open(path, 'wx', 0o644));
+      const file = await this.inFolderOf(tmp, (path) => open(path, 'wx', 0o644));
       try {
         const md5 = await writeHashed(file, source(), source.hashed === true);
         // The id is the md5 of the bytes: anything else would be a corrupt object that DVC trusts (0444).
@@ -182,7 +182,7 @@ export class LocalDvcRemote extends DvcRemote {
 
   /** A new file `tmp` holding `content`, written past the page cache (direct-write.ts), mode 0444, durable. */
   private async writeDirect(tmp: string, content: Buffer): Promise<void> {
-    const file = await this.createFile(tmp, (path) => createFileDirect(path, content, 0o644));
+    const file = await this.inFolderOf(tmp, (path) => createFileDirect(path, content, 0o644));
     try {
       await file.chmod(0o444); // as `upload`: before the fsync, so that the mode is as durable as the bytes
       await file.sync();
@@ -197,13 +197,7 @@ export class LocalDvcRemote extends DvcRemote {
    */
   private async placeDir(tmp: string, target: string): Promise<void> {
     await this.syncUploads();
-    try {
-      await rename(tmp, target);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await this.makeFolderOf(target); // the first object of its xx/ folder (a staged temp file lives elsewhere)
-      await rename(tmp, target);
-    }
+    await this.inFolderOf(target, (path) => rename(tmp, path)); // a staged temp file lives in another folder
     this.unsynced.add(dirname(target));
     await this.syncUploads();
   }
@@ -233,13 +227,7 @@ export class LocalDvcRemote extends DvcRemote {
     if (this.staged.has(id)) return true; // a copy of these bytes is staged already
     const target = this.pathOf(id);
     try {
-      try {
-        await linkTo(target);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        await this.makeFolderOf(target); // the first object of its xx/ folder; a missing source fails again
-        await linkTo(target);
-      }
+      await this.inFolderOf(target, linkTo);
       this.unsynced.add(dirname(target));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -378,14 +366,17 @@ export class LocalDvcRemote extends DvcRemote {
     return join(this.root, objectRelPath(id));
   }
 
-  /** Creates a new file, and its `files/md5/xx/` folder only when it is missing (most uploads find it there). */
-  private async createFile(path: string, create: (path: string) => Promise<FileHandle>): Promise<FileHandle> {
+  /**
+   * Runs `make` (a create, link or rename that gives `path` its entry), making its `files/md5/xx/` folder only when it
+   * is missing (most find it there); a `make` that fails again for another reason (a missing source) fails then.
+   */
+  private async inFolderOf<T>(path: string, make: (path: string) => Promise<T>): Promise<T> {
     try {
-      return await create(path);
+      return await make(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       await this.makeFolderOf(path);
-      return create(path);
+      return make(path);
     }
   }
 
