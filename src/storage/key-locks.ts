@@ -23,17 +23,16 @@ export class KeyLocks {
   /** `identity`: what a lock is taken on for a key (two keys with one identity exclude each other). */
   constructor(private readonly identity: (key: string) => string = (key) => key) {}
 
-  /** Resolves with the function that releases every lock taken. */
-  async acquire(exclusive: string[], shared: string[] = []): Promise<Release> {
+  /**
+   * Resolves with the function that releases every lock taken. A lock that is free is taken at once, with no turn
+   * of the microtask queue (a PUT takes two: its key and the folder above it); only a busy one is waited for.
+   */
+  acquire(exclusive: string[], shared: string[] = []): Promise<Release> {
     const wanted = new Map<string, Mode>();
     for (const key of shared) wanted.set(this.identity(key), 'shared');
     for (const key of exclusive) wanted.set(this.identity(key), 'exclusive');
     const ordered = [...wanted.entries()].sort(([a], [b]) => compareKeys(a, b));
     const held: Array<[string, Mode]> = [];
-    for (const [key, mode] of ordered) {
-      await this.lock(key, mode);
-      held.push([key, mode]);
-    }
     let released = false;
     const release = () => {
       if (released) return;
@@ -53,7 +52,23 @@ export class KeyLocks {
         grantWaiting(state);
       }
     };
-    return Object.assign(release, { downgrade });
+    const done = Object.assign(release, { downgrade });
+    // In order, each lock once the one before is held: takes what is free, and waits at the first busy one.
+    const takeFrom = (first: number): Promise<Release> => {
+      for (let i = first; i < ordered.length; i++) {
+        const [key, mode] = ordered[i];
+        const granted = this.lock(key, mode);
+        if (granted) {
+          return granted.then(() => {
+            held.push([key, mode]);
+            return takeFrom(i + 1);
+          });
+        }
+        held.push([key, mode]);
+      }
+      return Promise.resolve(done);
+    };
+    return takeFrom(0);
   }
 
   /** Number of keys with a holder or a waiter (0 when idle: nothing leaks). */
@@ -61,7 +76,8 @@ export class KeyLocks {
     return this.states.size;
   }
 
-  private lock(key: string, mode: Mode): Promise<void> {
+  /** Takes the lock now (undefined), or queues for it: the promise resolves once it is granted. */
+  private lock(key: string, mode: Mode): Promise<void> | undefined {
     let state = this.states.get(key);
     if (!state) {
       state = { readers: 0, writer: false, waiting: [] };
@@ -69,7 +85,7 @@ export class KeyLocks {
     }
     if (state.waiting.length === 0 && compatible(state, mode)) {
       take(state, mode);
-      return Promise.resolve();
+      return undefined;
     }
     const s = state;
     return new Promise((resolve) => s.waiting.push({ mode, grant: resolve }));

@@ -58,7 +58,6 @@ export class ObjectIndex {
   private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
   /** Intents whose file operation is durable: deleted with the next write (losing that deletion is harmless). */
   private doneIntents: number[] = [];
-  private readonly upsert: string;
   private closed = false;
 
   /** The index stored alone in the database at `path` (unprefixed tables: DATA_DIR/state/storage.db). */
@@ -74,7 +73,19 @@ export class ObjectIndex {
     private readonly t: IndexTables,
   ) {
     this.db = database.db;
-    this.upsert = upsertObject(t.objects);
+    this.put = {
+      row: this.db.prepare(`SELECT ${OBJECT_COLUMNS} FROM ${t.objects} WHERE key = ?`),
+      exists: this.db.prepare<[Buffer], number>(`SELECT 1 FROM ${t.objects} WHERE key = ?`).pluck(),
+      child: this.db
+        .prepare<[Buffer, Buffer], number>(`SELECT 1 FROM ${t.objects} WHERE key >= ? AND key < ? LIMIT 1`)
+        .pluck(),
+      upsert: this.db.prepare(upsertObject(t.objects)),
+      journal: this.db.prepare(`INSERT INTO ${t.changes} (key, op) VALUES (?, ?)`),
+      intent: this.db.prepare(
+        `INSERT INTO ${t.intents} (op, key, tmp_path, seq, prev, body) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      intentDone: this.db.prepare(`DELETE FROM ${t.intents} WHERE id = ?`),
+    };
     this.uploads = new UploadIndex(this.db, t);
     // Made once, not per call: better-sqlite3's `transaction()` builds a set of wrapper functions each time (it
     // showed in a CPU profile of the PUT path). Inside the group commit's transaction they run as savepoints.
@@ -82,7 +93,7 @@ export class ObjectIndex {
       this.assertPlaceable(meta.key);
       const prev = withoutKey(this.getRow(meta.key));
       const seq = this.journal(meta.key, 'put');
-      this.sql(this.upsert).run(metaToRow(meta, seq));
+      this.put.upsert.run(metaToRow(meta, seq));
       return this.recordIntent({ op: 'put', key: meta.key, tmpPath, seq, prev, body });
     });
     this.deleteTransaction = this.db.transaction((key: string): Intent | undefined => {
@@ -96,6 +107,19 @@ export class ObjectIndex {
 
   private readonly putTransaction: (meta: ObjectMeta, tmpPath: string, body?: Buffer) => Intent;
   private readonly deleteTransaction: (key: string) => Intent | undefined;
+  /**
+   * The statements of every put, prepared with the index (not looked up per call by their text, as `sql` does: the
+   * text built and hashed each time showed in a CPU profile of the PUT path).
+   */
+  private readonly put: {
+    row: Database.Statement<[Buffer], ObjectRow>;
+    exists: Database.Statement<[Buffer], number>;
+    child: Database.Statement<[Buffer, Buffer], number>;
+    upsert: Database.Statement;
+    journal: Database.Statement<[Buffer, string]>;
+    intent: Database.Statement<[string, Buffer, string | null, number, string | null, Buffer | null]>;
+    intentDone: Database.Statement<[number]>;
+  };
 
   /**
    * Resolves once every write committed before this call survives a power cut: one fdatasync of the database's
@@ -191,12 +215,12 @@ export class ObjectIndex {
     this.db.transaction(() => {
       if (intent.prev) {
         const row: ObjectRow = { ...intent.prev, key: keyBlob(intent.key) };
-        this.sql(this.upsert).run(row);
+        this.put.upsert.run(row);
       } else {
         this.sql(`DELETE FROM ${this.t.objects} WHERE key = ?`).run(keyBlob(intent.key));
       }
       this.sql(`DELETE FROM ${this.t.changes} WHERE seq = ?`).run(intent.seq);
-      this.sql(`DELETE FROM ${this.t.intents} WHERE id = ?`).run(intent.id);
+      this.put.intentDone.run(intent.id);
     })();
   }
 
@@ -236,22 +260,25 @@ export class ObjectIndex {
   }
 
   private getRow(key: string): ObjectRow | undefined {
-    return this.sql<[Buffer], ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM ${this.t.objects} WHERE key = ?`).get(
-      keyBlob(key),
-    );
+    return this.put.row.get(keyBlob(key));
   }
 
   private journal(key: string, op: 'put' | 'delete'): number {
     this.flushDoneIntents();
-    const result = this.sql(`INSERT INTO ${this.t.changes} (key, op) VALUES (?, ?)`).run(keyBlob(key), op);
+    const result = this.put.journal.run(keyBlob(key), op);
     return Number(result.lastInsertRowid);
   }
 
   private recordIntent(intent: Omit<Intent, 'id'>): Intent {
     const prev = intent.prev ? JSON.stringify(intent.prev) : null;
-    const result = this.sql(
-      `INSERT INTO ${this.t.intents} (op, key, tmp_path, seq, prev, body) VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(intent.op, keyBlob(intent.key), intent.tmpPath, intent.seq, prev, intent.body ?? null);
+    const result = this.put.intent.run(
+      intent.op,
+      keyBlob(intent.key),
+      intent.tmpPath,
+      intent.seq,
+      prev,
+      intent.body ?? null,
+    );
     return { ...intent, id: Number(result.lastInsertRowid) };
   }
 
@@ -259,15 +286,13 @@ export class ObjectIndex {
     if (this.doneIntents.length === 0) return;
     const ids = this.doneIntents;
     this.doneIntents = [];
-    const remove = this.sql(`DELETE FROM ${this.t.intents} WHERE id = ?`);
-    for (const id of ids) remove.run(id);
+    for (const id of ids) this.put.intentDone.run(id);
   }
 
   /** Refuses "a" next to "a/b" (the folder is a mirror of the bucket): ObjectParentIsFile, ObjectIsParent. */
   assertPlaceable(key: string): void {
-    const exists = this.sql<[Buffer], number>(`SELECT 1 FROM ${this.t.objects} WHERE key = ?`).pluck();
     for (const ancestor of ancestorKeys(key)) {
-      if (exists.get(keyBlob(ancestor))) {
+      if (this.put.exists.get(keyBlob(ancestor))) {
         throw new StorageError(
           'ObjectParentIsFile',
           `The key "${ancestor}" is an object, so "${key}" cannot be one too.`,
@@ -275,11 +300,7 @@ export class ObjectIndex {
       }
     }
     const below = keyBlob(`${key}/`);
-    const child = this.sql<[Buffer, Buffer], number>(
-      `SELECT 1 FROM ${this.t.objects} WHERE key >= ? AND key < ? LIMIT 1`,
-    )
-      .pluck()
-      .get(below, prefixUpperBound(below)!);
+    const child = this.put.child.get(below, prefixUpperBound(below)!);
     if (child)
       throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);
   }

@@ -14,6 +14,7 @@ export function rfc3986Encode(value: string): string {
 }
 
 function decodeComponent(value: string): string {
+  if (!value.includes('%')) return value; // nothing to decode (decodeURIComponent would return it as it is)
   try {
     return decodeURIComponent(value);
   } catch {

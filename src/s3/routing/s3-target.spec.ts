@@ -73,6 +73,7 @@ describe('splitRawUrl / parseQuery', () => {
     ['delete=&x-id=DeleteObjects', { delete: '', 'x-id': 'DeleteObjects' }],
     ['prefix=tasks%2F&delimiter=%2F&encoding-type=url', { prefix: 'tasks/', delimiter: '/', 'encoding-type': 'url' }],
     ['prefix=a+b%2Bc', { prefix: 'a b+c' }],
+    ['prefix=a+b&x+y=1', { prefix: 'a b', 'x y': '1' }], // `+` alone, in a value and in a name
     ['a=1&a=2', { a: '1' }],
     ['__proto__=x', { ['__proto__']: 'x' }],
   ])('%s', (raw, expected) => {

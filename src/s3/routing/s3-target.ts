@@ -66,9 +66,14 @@ export function parseQuery(rawQuery: string): Record<string, string> {
   for (const pair of rawQuery.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const name = decodeOnce((eq < 0 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
-    const value = eq < 0 ? '' : decodeOnce(pair.slice(eq + 1).replace(/\+/g, ' '));
+    const name = formDecode(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? '' : formDecode(pair.slice(eq + 1));
     if (!Object.hasOwn(query, name)) query[name] = value;
   }
   return query;
+}
+
+/** `+` is a space, then percent-decoding; text with neither (most of a presigned URL's) is already decoded. */
+function formDecode(raw: string): string {
+  return raw.includes('%') || raw.includes('+') ? decodeOnce(raw.replace(/\+/g, ' ')) : raw;
 }
