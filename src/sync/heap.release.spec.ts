@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { fullCollection, HeapRelease, RELEASE_ABOVE_BYTES } from './heap.release.js';
+import { fullCollection, HeapRelease, RELEASE_ABOVE_BYTES, RELEASE_BUSY_BELOW } from './heap.release.js';
 
 const MiB = 2 ** 20;
+/** An event loop that ran nothing meanwhile. */
+const idleLoop = () => () => 0;
 
 describe('HeapRelease', () => {
   beforeEach(() => {
@@ -18,7 +20,7 @@ describe('HeapRelease', () => {
     ['a small dataset', 0, 70 * MiB],
   ])('%s → %i collection(s), once the service is quiet', (_name, expected, heapSize) => {
     const collect = jest.fn();
-    const release = new HeapRelease(collect, () => heapSize, 2000);
+    const release = new HeapRelease(collect, () => heapSize, 2000, idleLoop);
     release.flushStarted();
     release.flushEnded();
     jest.advanceTimersByTime(1999);
@@ -29,7 +31,7 @@ describe('HeapRelease', () => {
 
   it('collects once after several projects’ flushes in a row (the last one starts the wait)', () => {
     const collect = jest.fn();
-    const release = new HeapRelease(collect, () => 300 * MiB, 2000);
+    const release = new HeapRelease(collect, () => 300 * MiB, 2000, idleLoop);
     for (let project = 0; project < 10; project++) {
       release.flushStarted();
       release.flushEnded();
@@ -42,7 +44,7 @@ describe('HeapRelease', () => {
 
   it('never collects while a flush runs: one starting cancels it, the last one ending schedules it again', () => {
     const collect = jest.fn();
-    const release = new HeapRelease(collect, () => 300 * MiB, 2000);
+    const release = new HeapRelease(collect, () => 300 * MiB, 2000, idleLoop);
     release.flushStarted(); // project A
     release.flushStarted(); // project B
     release.flushEnded(); // A done, B still running
@@ -56,6 +58,71 @@ describe('HeapRelease', () => {
     release.flushEnded();
     jest.advanceTimersByTime(2000);
     expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits while requests keep the event loop busy, and collects after the first quiet time', () => {
+    const collect = jest.fn();
+    // The busy share of each wait, in order: PUTs after the flush, still PUTs, then quiet.
+    const shares = [0.6, RELEASE_BUSY_BELOW, RELEASE_BUSY_BELOW - 0.01];
+    const measures: number[] = [];
+    const release = new HeapRelease(
+      collect,
+      () => 300 * MiB,
+      2000,
+      () => {
+        const share = shares[measures.length];
+        measures.push(share);
+        return () => share;
+      },
+    );
+    release.flushStarted();
+    release.flushEnded();
+    jest.advanceTimersByTime(4000);
+    expect(collect).not.toHaveBeenCalled();
+    expect(measures).toHaveLength(3); // each wait measures its own time, from its start
+    jest.advanceTimersByTime(1999);
+    expect(collect).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(collect).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(10_000);
+    expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it('a flush starting while it waits for quiet cancels it', () => {
+    const collect = jest.fn();
+    const release = new HeapRelease(
+      collect,
+      () => 300 * MiB,
+      2000,
+      () => () => 0.5,
+    );
+    release.flushStarted();
+    release.flushEnded();
+    jest.advanceTimersByTime(3000); // postponed once, waiting again
+    release.flushStarted();
+    jest.advanceTimersByTime(60_000);
+    expect(collect).not.toHaveBeenCalled();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('the event loop measure HeapRelease uses by default', () => {
+  it('collects after a quiet time on a real event loop, and not after one spent busy', async () => {
+    const quiet = jest.fn();
+    new HeapRelease(quiet, () => 300 * MiB, 200).flushEnded();
+    // Jest's own work may fill a wait now and then: a later quiet one collects.
+    for (let waited = 0; quiet.mock.calls.length === 0 && waited < 5000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(quiet).toHaveBeenCalledTimes(1);
+
+    const busy = jest.fn();
+    const release = new HeapRelease(busy, () => 300 * MiB, 200);
+    release.flushEnded();
+    const until = performance.now() + 250;
+    while (performance.now() < until); // the loop busy through the whole wait
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(busy).not.toHaveBeenCalled();
+    release.flushStarted(); // cancels the next wait
   });
 });
 

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -12,6 +13,14 @@ import { runInNewContext } from 'node:vm';
 export const RELEASE_ABOVE_BYTES = 96 * 2 ** 20;
 /** Quiet time after the last such flush before collecting: other projects' flushes often follow (a first sync). */
 export const RELEASE_DELAY_MS = 2_000;
+/**
+ * The share of that time the event loop may have been busy for the collection to run at its end; above it the service
+ * is serving requests, and the collection waits for the next quiet time. A PUT keeps the loop busy ~0.5–0.8 ms, so
+ * this is ~100 PUTs a second, far beyond annotators saving their work, and far below a bulk writer's load (an 8-client
+ * PUT load keeps it 85–95 % busy). Without it the collection (~50 ms per pass, up to three passes at ~50 MiB live)
+ * paused the PUTs that kept arriving after a flush (bench/results/heap-release-busy.md).
+ */
+export const RELEASE_BUSY_BELOW = 0.05;
 
 /**
  * How far (in % of what a full collection left live) V8 lets the old generation grow before it collects again:
@@ -37,9 +46,11 @@ export function setHeapGrowth(): void {
  * V8's memory reducer does this on its own only sometimes (after a restart, not after the PUTs of the sync).
  *
  * So: one memory-reducing full collection (the kind V8 runs before giving up on an allocation: it also returns the
- * freed pages), RELEASE_DELAY_MS after the last flush that left the heap (`heldBytes`) above RELEASE_ABOVE_BYTES, and never while a flush
- * runs (a flush starting cancels it; the next one's end schedules it again). It
- * pauses the event loop once, ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did. Shared by every project of the process, as the heap is.
+ * freed pages), RELEASE_DELAY_MS after the last flush that left the heap (`heldBytes`) above RELEASE_ABOVE_BYTES,
+ * once the event loop was that long mostly idle (RELEASE_BUSY_BELOW: no request traffic to pause), and never while a
+ * flush runs (a flush starting cancels it; the next one's end schedules it again). It pauses the event loop once,
+ * ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did. Shared by every project of the
+ * process, as the heap is.
  */
 export class HeapRelease {
   private timer: NodeJS.Timeout | undefined;
@@ -49,6 +60,8 @@ export class HeapRelease {
     private readonly collect: () => void = fullCollection,
     private readonly heapSize = heldBytes,
     private readonly delayMs = RELEASE_DELAY_MS,
+    /** Starts a measure of the event loop; what it returns tells the busy share (0–1) since then. */
+    private readonly loopBusySince: () => () => number = eventLoopBusySince,
   ) {}
 
   /** A flush of any project starts: no collection while one runs (it would pause that flush). */
@@ -62,12 +75,25 @@ export class HeapRelease {
   flushEnded(): void {
     this.running = Math.max(0, this.running - 1);
     if (this.running > 0 || this.heapSize() <= RELEASE_ABOVE_BYTES) return;
+    this.waitForQuiet();
+  }
+
+  /** Collects after `delayMs` in which the event loop was mostly idle; while it serves requests, waits again. */
+  private waitForQuiet(): void {
     clearTimeout(this.timer);
+    const busy = this.loopBusySince();
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.collect();
+      if (busy() >= RELEASE_BUSY_BELOW) this.waitForQuiet();
+      else this.collect();
     }, this.delayMs).unref(); // never keeps a stopping process alive
   }
+}
+
+/** `performance.eventLoopUtilization`: the share of wall time the event loop ran callbacks, since this call. */
+function eventLoopBusySince(): () => number {
+  const start = performance.eventLoopUtilization();
+  return () => performance.eventLoopUtilization(start).utilization;
 }
 
 /**
