@@ -45,12 +45,11 @@ export function setHeapGrowth(): void {
  * 802 MiB resident, 264 MiB of "used" heap that one full collection brings to 64 MiB (bench/results/flush-memory.md).
  * V8's memory reducer does this on its own only sometimes (after a restart, not after the PUTs of the sync).
  *
- * So: one memory-reducing full collection (the kind V8 runs before giving up on an allocation: it also returns the
- * freed pages), RELEASE_DELAY_MS after the last flush that left the heap (`heldBytes`) above RELEASE_ABOVE_BYTES,
- * once the event loop was that long mostly idle (RELEASE_BUSY_BELOW: no request traffic to pause), and never while a
- * flush runs (a flush starting cancels it; the next one's end schedules it again). It pauses the event loop once,
- * ~0.1–0.3 s for such a heap, as V8's own full collections during the flush did. Shared by every project of the
- * process, as the heap is.
+ * So: a full collection, memory-reducing when the heap stays big (`fullCollection`), RELEASE_DELAY_MS after the
+ * last flush that left the heap (`heldBytes`) above RELEASE_ABOVE_BYTES, once the event loop was that long mostly
+ * idle (RELEASE_BUSY_BELOW: no request traffic to pause), and never while a flush runs (a flush starting cancels it;
+ * the next one's end schedules it again). It pauses the event loop once, ~0.1–0.3 s for such a heap, as V8's own
+ * full collections during the flush did. Shared by every project of the process, as the heap is.
  */
 export class HeapRelease {
   private timer: NodeJS.Timeout | undefined;
@@ -109,15 +108,23 @@ function heldBytes(): number {
 let gc: ((options: object) => void) | undefined;
 
 /**
- * A full, memory-reducing collection: Node's `gc({ flavor: 'last-resort' })` (`--expose-gc`, turned on here at the
- * first use rather than on every command line that starts the service; the flag applies to contexts created after).
+ * A full collection; then, if the heap V8 keeps committed is still above RELEASE_ABOVE_BYTES (what a first sync of a
+ * big project grew: ~170 MiB committed for ~65 MiB live at 100,000 objects), a memory-reducing one, which also
+ * shrinks the young generation and gives the freed pages back: Node's `gc({ flavor: 'last-resort' })`, up to
+ * seven passes. Not after every big flush: the next flush then regrew the heap, and took 1.07–1.08× as long
+ * (100 changes into 100,000 files after 20 s idle, bench/results/flush-idle-release.md); after a full collection
+ * alone it took as long as with none (flush-idle-major.md), and the service stayed at ~235 MiB idle
+ * (release-flavor-major.md). `--expose-gc` is turned on here at the first use rather than on every command line
+ * that starts the service (the flag applies to contexts created after).
  */
 export function fullCollection(): void {
   if (!gc) {
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as (options: object) => void;
   }
-  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  gc({ type: 'major', execution: 'sync' });
+  if (getHeapStatistics().total_heap_size > RELEASE_ABOVE_BYTES)
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
 /** The process's one: its heap is shared by every project. */
