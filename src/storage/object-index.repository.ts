@@ -56,8 +56,6 @@ const upsertObject = (objects: string): string =>
 export class ObjectIndex {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
-  /** assertPlaceable's statements, by the number of ancestors of the key (`placement`). */
-  private readonly placements: Array<Database.Statement<Buffer[], { parent: Buffer | null; child: number }>> = [];
   /** Intents whose file operation is durable: deleted with the next write (losing that deletion is harmless). */
   private doneIntents: number[] = [];
   private closed = false;
@@ -77,14 +75,16 @@ export class ObjectIndex {
     this.db = database.db;
     this.put = {
       row: this.db.prepare(`SELECT ${OBJECT_COLUMNS} FROM ${t.objects} WHERE key = ?`),
+      exists: this.db.prepare<[Buffer], number>(`SELECT 1 FROM ${t.objects} WHERE key = ?`).pluck(),
+      child: this.db
+        .prepare<[Buffer, Buffer], number>(`SELECT 1 FROM ${t.objects} WHERE key >= ? AND key < ? LIMIT 1`)
+        .pluck(),
       upsert: this.db.prepare(upsertObject(t.objects)),
       journal: this.db.prepare(`INSERT INTO ${t.changes} (key, op) VALUES (?, ?)`),
       intent: this.db.prepare(
         `INSERT INTO ${t.intents} (op, key, tmp_path, seq, prev, body) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       intentDone: this.db.prepare(`DELETE FROM ${t.intents} WHERE id = ?`),
-      // One statement for the intents of a whole group commit (a JSON array of ids), not one per intent.
-      intentsDone: this.db.prepare(`DELETE FROM ${t.intents} WHERE id IN (SELECT value FROM json_each(?))`),
     };
     this.uploads = new UploadIndex(this.db, t);
     // Made once, not per call: better-sqlite3's `transaction()` builds a set of wrapper functions each time (it
@@ -113,11 +113,12 @@ export class ObjectIndex {
    */
   private readonly put: {
     row: Database.Statement<[Buffer], ObjectRow>;
+    exists: Database.Statement<[Buffer], number>;
+    child: Database.Statement<[Buffer, Buffer], number>;
     upsert: Database.Statement;
     journal: Database.Statement<[Buffer, string]>;
     intent: Database.Statement<[string, Buffer, string | null, number, string | null, Buffer | null]>;
     intentDone: Database.Statement<[number]>;
-    intentsDone: Database.Statement<[string]>;
   };
 
   /**
@@ -285,32 +286,23 @@ export class ObjectIndex {
     if (this.doneIntents.length === 0) return;
     const ids = this.doneIntents;
     this.doneIntents = [];
-    if (ids.length === 1) this.put.intentDone.run(ids[0]);
-    else this.put.intentsDone.run(JSON.stringify(ids));
+    for (const id of ids) this.put.intentDone.run(id);
   }
 
-  /**
-   * Refuses "a" next to "a/b" (the folder is a mirror of the bucket): ObjectParentIsFile, ObjectIsParent. One
-   * statement looks up every ancestor of the key and the first key below it (two searches of the key index).
-   */
+  /** Refuses "a" next to "a/b" (the folder is a mirror of the bucket): ObjectParentIsFile, ObjectIsParent. */
   assertPlaceable(key: string): void {
-    const ancestors = ancestorKeys(key);
-    const below = keyBlob(`${key}/`);
-    const found = this.placement(ancestors.length).get(...ancestors.map(keyBlob), below, prefixUpperBound(below)!)!;
-    if (found.parent !== null) {
-      const ancestor = found.parent.toString('utf8');
-      throw new StorageError(
-        'ObjectParentIsFile',
-        `The key "${ancestor}" is an object, so "${key}" cannot be one too.`,
-      );
+    for (const ancestor of ancestorKeys(key)) {
+      if (this.put.exists.get(keyBlob(ancestor))) {
+        throw new StorageError(
+          'ObjectParentIsFile',
+          `The key "${ancestor}" is an object, so "${key}" cannot be one too.`,
+        );
+      }
     }
-    if (found.child)
+    const below = keyBlob(`${key}/`);
+    const child = this.put.child.get(below, prefixUpperBound(below)!);
+    if (child)
       throw new StorageError('ObjectIsParent', `Objects exist under "${key}/", so "${key}" cannot be one too.`);
-  }
-
-  /** assertPlaceable's statement for keys with `ancestors` ancestors. */
-  private placement(ancestors: number): Database.Statement<Buffer[], { parent: Buffer | null; child: number }> {
-    return (this.placements[ancestors] ??= this.db.prepare(placementQuery(this.t.objects, ancestors)));
   }
 
   private listStatement(range: KeyRange): Database.Statement<unknown[], ObjectRow> {
@@ -329,18 +321,6 @@ export class ObjectIndex {
     }
     return statement as unknown as Database.Statement<P, R>;
   }
-}
-
-/**
- * The first of a key's `ancestors` that is an object (the shortest: a prefix sorts first), and whether any key lies
- * below it (`key/` up to its upper bound): parameters are the ancestors, then the bounds.
- */
-function placementQuery(objects: string, ancestors: number): string {
-  const parent =
-    ancestors === 0
-      ? 'NULL'
-      : `(SELECT key FROM ${objects} WHERE key IN (${Array(ancestors).fill('?').join(', ')}) ORDER BY key LIMIT 1)`;
-  return `SELECT ${parent} AS parent, EXISTS (SELECT 1 FROM ${objects} WHERE key >= ? AND key < ?) AS child`;
 }
 
 function keyBlob(key: string): Buffer {
