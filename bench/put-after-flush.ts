@@ -16,7 +16,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { datasetBody, datasetKey, DIRECTORY_DATASET, measuredFlush, putObjects } from './lib/flush-measure.js';
-import { paddedBody, type Sample, summarize } from './lib/load.js';
+import { paddedBody, runLoad, summarize } from './lib/load.js';
 import { flush, removeTempDirs, repoRoot, runBench, type Service, startService } from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter } from './lib/s3-put.js';
@@ -41,29 +41,22 @@ interface Repeat {
 
 /** 8 clients PUT for SECONDS; the flush starts FLUSH_AT_MS in. Returns every sample and when the flush ended. */
 async function loadWithFlush(service: Service, putter: S3Putter, tag: string) {
-  const samples: Sample[] = [];
-  const errors: string[] = [];
   const started = performance.now();
-  const stopAt = started + SECONDS * 1000;
-  let next = 0;
-  const client = async () => {
-    while (performance.now() < stopAt) {
-      const i = next++;
-      const start = performance.now();
-      const result = await putter.put(`ls/${tag}-${i}.json`, paddedBody(`${tag}-${i}`, BODY));
-      if (result.status !== 200) errors.push(`${result.status} ${result.body.slice(0, 200)}`);
-      else samples.push({ start, end: performance.now() });
-    }
-  };
+  const load = runLoad(putter, {
+    requests: Infinity,
+    until: started + SECONDS * 1000,
+    concurrency: CLIENTS,
+    object: (i) => ({ key: `ls/${tag}-${i}.json`, body: paddedBody(`${tag}-${i}`, BODY) }),
+  });
   const flushed = (async () => {
     await delay(FLUSH_AT_MS);
     const answer = await flush(service); // PUTs arriving meanwhile stay pending for the next one
     return { endedAt: performance.now(), ms: answer.wallMs };
   })();
-  await Promise.all(Array.from({ length: CLIENTS }, client));
+  const { samples, wallMs, errors } = await load;
   const flushEnd = await flushed;
-  if (errors.length > 0) throw new Error(`PUTs failed: ${errors.slice(0, 3).join('\n')}`);
-  return { samples, wallMs: performance.now() - started, flush: flushEnd };
+  if (errors.length > 0) throw new Error(`PUTs failed: ${errors.join('\n')}`);
+  return { samples, wallMs, flush: flushEnd };
 }
 
 runBench(async () => {

@@ -21,6 +21,8 @@ export interface LoadPlan {
   object: (i: number) => { key: string; body: Buffer };
   /** Who sends request i (another bucket, another key); default: the putter given to runLoad. */
   putterFor?: (i: number) => S3Putter;
+  /** performance.now() after which no client sends another request (a load of a given length, not count). */
+  until?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function runLoad(putter: S3Putter, plan: LoadPlan): Promise<LoadRes
   const client = async () => {
     for (;;) {
       const i = next++;
-      if (i >= plan.requests) return;
+      if (i >= plan.requests || (plan.until !== undefined && performance.now() >= plan.until)) return;
       const { key, body } = plan.object(i);
       const hash = putter.signing === 'header' ? sha256Hex(body) : undefined;
       const start = performance.now();
