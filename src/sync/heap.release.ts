@@ -113,9 +113,10 @@ let gc: ((options: object) => void) | undefined;
  * shrinks the young generation and gives the freed pages back: Node's `gc({ flavor: 'last-resort' })`, up to
  * seven passes. Not after every big flush: the next flush then regrew the heap, and took 1.07–1.08× as long
  * (100 changes into 100,000 files after 20 s idle, bench/results/flush-idle-release.md); after a full collection
- * alone it took as long as with none (flush-idle-major.md), and the service stayed at ~235 MiB idle
- * (release-flavor-major.md). `--expose-gc` is turned on here at the first use rather than on every command line
- * that starts the service (the flag applies to contexts created after).
+ * alone it took as long as with none (flush-idle-major.md). Idle RSS at 100,000 objects: 228 MiB after the first
+ * sync, 238 MiB after incremental flushes (231 when every release reduced: release-flavor-both.md). `--expose-gc` is
+ * turned on here at the first use rather than on every command line that starts the service (the flag applies to
+ * contexts created after).
  */
 export function fullCollection(): void {
   if (!gc) {
