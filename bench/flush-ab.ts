@@ -9,7 +9,7 @@
  *   npm run build && npx tsc -p bench/tsconfig.json
  *   node bench/.out/flush-ab.js --a=<other build>/dist/main.js [--a-label=main] [--b=dist/main.js] [--b-label=this]
  *     [--objects=100000] [--changes=100] [--repeats=9] [--out=flush-ab] [--restart=a|b|both] [--idle=<ms> [--idle-side=a|b|both]]
- *     [--a-node-args=<flags>] [--b-node-args=<flags>]
+ *     [--a-node-args=--flag,...] [--b-node-args=--flag,...]
  *
  * `--restart=b` kills B after its first flush and starts it again on the same DATA_DIR, as `npm run bench` does to
  * the big service before its incremental flushes: with `--a` and `--b` the same build, it measures what a restart
@@ -24,7 +24,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import { abBuilds, option, outName, textOption } from './lib/cli-options.js';
+import { abBuilds, nodeArgsOption, option, outName, textOption } from './lib/cli-options.js';
 import {
   datasetBody,
   datasetKey,
@@ -45,8 +45,8 @@ const BUILDS = abBuilds(`${repoRoot}/dist/main.js`);
 const RESTART = textOption('restart');
 const IDLE = option('idle', 0);
 const IDLE_SIDE = textOption('idle-side', 'b');
-/** Node flags one side runs with besides the shipped ones (`--b-node-args=--no-flush-bytecode`, space-separated). */
-const NODE_ARGS = ['a', 'b'].map((side) => textOption(`${side}-node-args`)?.split(' ') ?? []);
+/** Node flags one side runs with besides the shipped ones (`--b-node-args=--no-flush-bytecode,...`). */
+const NODE_ARGS = ['a', 'b'].map((side) => nodeArgsOption(`${side}-node-args`));
 const idles = (index: number) => IDLE > 0 && (IDLE_SIDE === 'both' || IDLE_SIDE === ['a', 'b'][index]);
 const restarted = (index: number) => RESTART === 'both' || RESTART === ['a', 'b'][index];
 

@@ -21,7 +21,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { option, outName, textOption } from './lib/cli-options.js';
+import { nodeArgsOption, option, outName, textOption } from './lib/cli-options.js';
 import { type CpuProfile, readProfile, selfTimes, windowOf } from './lib/cpu-profile.js';
 import {
   DIRECTORY_DATASET,
@@ -63,7 +63,7 @@ const SERVICE_ENV = Object.fromEntries(
 );
 const SETTINGS = { DVC_DATASET_PATH: DIRECTORY_DATASET };
 /** `--node-args=--trace-gc,...`: more Node/V8 flags for both services (their output: `--service-log`). */
-const NODE_ARGS = (textOption('node-args') ?? '').split(',').filter(Boolean);
+const NODE_ARGS = nodeArgsOption('node-args');
 /**
  * Where to write the big service's last output (20,000 characters) once its incremental flushes are done; the small
  * one's goes to the same name + `.small`.

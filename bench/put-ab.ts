@@ -24,7 +24,7 @@ import {
 } from './lib/processes.js';
 import { int, loadAverage, log, median, ms, RunInfo, writeResult } from './lib/report.js';
 import { S3Putter, type S3Target, type SigningMode } from './lib/s3-put.js';
-import { abBuilds, option, outName, textOption } from './lib/cli-options.js';
+import { abBuilds, nodeArgsOption, option, outName, textOption } from './lib/cli-options.js';
 
 const ROUNDS = option('rounds', 5);
 const REQUESTS = option('requests', 2000);
@@ -78,7 +78,7 @@ async function main() {
   const servers: Record<Target, Spawned & S3Target> = {
     fsync: await startBaseline('fsync'),
     a: await startService(settings, { main: A_MAIN }),
-    b: await startService(settings, { main: B_MAIN, nodeArgs: textOption('b-node-args')?.split(',') }),
+    b: await startService(settings, { main: B_MAIN, nodeArgs: nodeArgsOption('b-node-args') }),
   };
   const putters = Object.fromEntries(TARGETS.map((t) => [t, new S3Putter(servers[t], 16, SIGNING)])) as Record<
     Target,

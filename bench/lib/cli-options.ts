@@ -26,6 +26,11 @@ export function textOption(name: string, fallback?: string): string | undefined 
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 }
 
+/** Node/V8 flags `--<name>=--flag,--flag=value` (comma-separated, as a flag's value may hold spaces), or none. */
+export function nodeArgsOption(name: string): string[] {
+  return (textOption(name) ?? '').split(',').filter(Boolean);
+}
+
 /** A boolean `--<name>` switch. */
 export function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);

@@ -99,10 +99,18 @@ export interface Spawned {
   kill(): Promise<void>;
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may hold spaces, hence the last `)`): field 3 of
+ * proc(5) is index 0 here.
+ */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** utime + stime of a process, in ms (Linux /proc; clock ticks are 100 Hz on every kernel we run on). */
 export function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
@@ -111,8 +119,7 @@ export function processCpuMs(pid: number): number {
  * that hands freed memory back to its host can cost a trip to the host (bench/results/page-cache-write.md).
  */
 export function processMinorFaults(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  return Number(statFields(pid)[7]);
 }
 
 /** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
