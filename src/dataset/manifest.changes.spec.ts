@@ -10,8 +10,14 @@ const start = () =>
     [keyToRelativePath('exports//17'), { md5: md5('a'), size: 10 }],
     [keyToRelativePath('exports/18'), { md5: md5('b'), size: 20 }],
   ]);
-const put = (key: string, c: string, size = 1): ManifestChange => ({ key, op: 'put', md5: md5(c), size });
-const del = (key: string): ManifestChange => ({ key, op: 'delete' });
+const put = (key: string, c: string, size = 1): ManifestChange => ({
+  key,
+  relpath: keyToRelativePath(key),
+  op: 'put',
+  md5: md5(c),
+  size,
+});
+const del = (key: string): ManifestChange => ({ key, relpath: keyToRelativePath(key), op: 'delete' });
 const none: DatasetDiff = { added: [], updated: [], deleted: [] };
 
 describe('applyChanges', () => {

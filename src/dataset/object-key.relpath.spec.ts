@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { isIgnoredByDvc } from '../dvc/dir-object.codec.js';
-import { keyToRelativePath, relativePathToKey } from './object-key.relpath.js';
+import { relativePathToKey } from '../../test/support/key-path.inverse.js';
+import { keyToRelativePath } from './object-key.relpath.js';
 
 describe('keyToRelativePath', () => {
   it.each([

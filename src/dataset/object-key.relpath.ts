@@ -3,4 +3,4 @@
  * recreates the storage folder file for file: `exports//17` → `exports/%/17`, `100%.json` → `100%25.json`,
  * `.git` → `%2Egit`, a segment too long for one file name → `%L…/%-…`. Always a valid DVC relpath.
  */
-export { keyToRelativePath, relativePathToKey } from '../storage/key-path.js';
+export { keyToRelativePath } from '../storage/key-path.js';

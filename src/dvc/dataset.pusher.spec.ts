@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -150,6 +150,38 @@ describe('pushDataset', () => {
         await pushDataset(remote, { files: push });
         expect(remote.maxRunning).toBe(2);
       }));
+
+    /** Files stored beside the remote, offered with `linkTo` as the service's stored objects are. */
+    async function linkable(root: string, files: ReturnType<typeof dataset>['files']): Promise<PushFile[]> {
+      await mkdir(join(root, 'stored'));
+      return Promise.all(
+        files.map(async (file) => {
+          const stored = join(root, 'stored', file.md5);
+          await writeFile(stored, file.text);
+          const linkTo = (path: string) => link(stored, path);
+          return { hash: file.md5, size: file.size, source: Object.assign(() => Buffer.from(file.text), { linkTo }) };
+        }),
+      );
+    }
+
+    it.each([
+      { name: 'links a few files eight at once (one call each, no bytes)', count: 30, copied: 0, most: 8 },
+      { name: 'still two at once when one of them is copied', count: 30, copied: 1, most: 2 },
+      { name: 'links many files two at once (a flush of thousands: the PUTs go on)', count: 501, copied: 0, most: 2 },
+    ])('$name', ({ count, copied, most }) =>
+      withRemote(async (remote) => {
+        const { files, push } = dataset(
+          Object.fromEntries(Array.from({ length: count }, (_, i) => [`t${i}.json`, `{"id": ${i}}`])),
+        );
+        const linked = await linkable(remote.folder, files);
+        await pushDataset(remote, { files: [...push.slice(0, copied), ...linked.slice(copied)] });
+        expect(remote.maxRunning).toBe(most);
+        expect(await remote.missing(files.map((f) => f.md5))).toEqual(new Set());
+        const last = files[count - 1].md5;
+        const object = join(remote.folder, 'files/md5', last.slice(0, 2), last.slice(2));
+        expect((await stat(object)).nlink).toBe(2); // linked, not copied
+      }),
+    );
 
     it('returns only once the renames of the files are durable, with no .dir to upload (a file dataset)', () =>
       withRemote(async (remote) => {

@@ -103,7 +103,8 @@ async function uploadEach(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(remote.uploadParallelism, files.length) }, worker));
+  const parallelism = remote.uploadParallelism(files.map((file) => file.source));
+  await Promise.all(Array.from({ length: Math.min(parallelism, files.length) }, worker));
   return { uploaded, failed };
 }
 

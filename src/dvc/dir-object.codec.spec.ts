@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   DirListing,
   isIgnoredByDvc,
@@ -176,17 +177,39 @@ describe('DirListing.withChanges', () => {
     ['delete then put again', [{ relpath: 'a', deleted: true }, file('a', 'again')]],
     ['delete everything', start.map((f) => ({ relpath: f.relpath, deleted: true as const }))],
     ['unsorted mix', [file('y', 'y'), { relpath: 'b-d', deleted: true }, file('a', 'A'), file('b/b', 'bb')]],
-  ])('%s: the same bytes, size and count as a listing built from every file', (_name, changes) => {
-    expectSame(DirListing.of(start).withChanges(changes).toDirObject(), buildDirObject(applied(start, changes)));
+  ])('%s: the same bytes, size and count as a listing built from every file', async (_name, changes) => {
+    const changed = await DirListing.of(start).withChangesYielding(changes);
+    expectSame(changed.toDirObject(), buildDirObject(applied(start, changes)));
   });
 
-  it('leaves the listing it started from as it was', () => {
+  it('leaves the listing it started from as it was', async () => {
     const listing = DirListing.of(start);
-    listing.withChanges([file('a', 'changed'), { relpath: 'z', deleted: true }]);
+    await listing.withChangesYielding([file('a', 'changed'), { relpath: 'z', deleted: true }]);
     expectSame(listing.toDirObject(), buildDirObject(start));
   });
 
-  it('agrees with a full build over many random flushes', () => {
+  // 6,000 entries of ~90 bytes: ranges longer than one slice of the copy, and many pauses.
+  const many = Array.from({ length: 6000 }, (_, i) => file(`objects/${String(i).padStart(6, '0')}.json`, `${i}`));
+  it.each<[string, DirChange[]]>([
+    ['one change in the middle (two ranges of several slices)', [file('objects/003000.json', 'x')]],
+    ['a change at each end', [file('objects/000000.json', 'x'), { relpath: 'objects/005999.json', deleted: true }]],
+    ['a change at a slice boundary', [file('objects/001024.json', 'x'), file('objects/001023.5', 'new')]],
+    ['no change', []],
+  ])('a listing of many slices, %s: the same bytes as a full build', async (_name, changes) => {
+    const changed = await DirListing.of(many).withChangesYielding(changes);
+    expectSame(changed.toDirObject(), buildDirObject(applied(many, changes)));
+  });
+
+  it('lets the event loop serve others while it copies a big listing (a PUT during a flush)', async () => {
+    const listing = DirListing.of(many);
+    const turns: string[] = [];
+    const changing = listing.withChangesYielding([file('objects/000001.json', 'x')]).then(() => turns.push('changed'));
+    const other = nextTurn().then(() => turns.push('other'));
+    await Promise.all([changing, other]);
+    expect(turns).toEqual(['other', 'changed']);
+  });
+
+  it('agrees with a full build over many random flushes', async () => {
     let seed = 7;
     const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     let files = Array.from({ length: 300 }, (_, i) => file(`d${random(5)}/${i}.json`, String(i)));
@@ -196,24 +219,22 @@ describe('DirListing.withChanges', () => {
         const relpath = `d${random(6)}/${random(400)}.json`;
         return random(3) === 0 ? { relpath, deleted: true } : file(relpath, `${flush}-${random(1000)}`);
       });
-      listing = listing.withChanges(changes);
+      listing = await listing.withChangesYielding(changes);
       files = applied(files, changes);
       expectSame(listing.toDirObject(), buildDirObject(files));
     }
   });
 
   it('gives the same id when hashed a slice per turn of the event loop (a listing of many slices)', async () => {
-    const files = Array.from({ length: 6000 }, (_, i) => file(`objects/${String(i).padStart(6, '0')}.json`, `${i}`));
-    const listing = DirListing.of(files);
-    const dir = await listing.toDirObjectYielding();
+    const dir = await DirListing.of(many).toDirObjectYielding();
     expect(dir.content.length).toBeGreaterThan(256 * 1024);
-    expectSame(dir, buildDirObject(files));
+    expectSame(dir, buildDirObject(many));
   });
 
-  it('checks every entry it adds as a full build does', () => {
+  it('checks every entry it adds as a full build does', async () => {
     const listing = DirListing.of(start);
-    expect(() => listing.withChanges([file('x/.git/config', '')])).toThrow(DvcFormatError);
-    expect(() => listing.withChanges([{ relpath: 'a', md5: 'ABC', size: 1 }])).toThrow(/md5/);
+    await expect(listing.withChangesYielding([file('x/.git/config', '')])).rejects.toThrow(DvcFormatError);
+    await expect(listing.withChangesYielding([{ relpath: 'a', md5: 'ABC', size: 1 }])).rejects.toThrow(/md5/);
   });
 });
 

@@ -55,10 +55,12 @@ export interface RemoteHealth {
  */
 export abstract class DvcRemote {
   /**
-   * Uploads `pushDataset` runs at once. Over a network each upload mostly waits, so several overlap well; a
-   * local folder overrides it (its uploads share the thread pool and the disk with the PUTs).
+   * Uploads `pushDataset` runs at once, for these sources. Over a network each upload mostly waits, so several
+   * overlap well; a local folder overrides it (its uploads share the thread pool and the disk with the PUTs).
    */
-  readonly uploadParallelism: number = 8;
+  uploadParallelism(_sources: readonly ObjectSource[]): number {
+    return 8;
+  }
 
   /** For logs and status: the remote's name and location, never its credentials. */
   abstract describe(): string;

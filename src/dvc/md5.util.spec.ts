@@ -14,8 +14,8 @@ describe('md5 helpers', () => {
     expect(md5Hex(Buffer.from(input))).toBe(md5);
   });
 
-  // Slices are 256 KiB: the sizes around a slice's end, and several slices.
-  it.each([0, 1, 256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1, 3 * 256 * 1024 + 77])(
+  // Slices are 64 KiB: the sizes around a slice's end, and several slices.
+  it.each([0, 1, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 3 * 64 * 1024 + 77, 300 * 1024])(
     'md5HexYielding of %i bytes = md5Hex',
     async (length) => {
       const bytes = Buffer.alloc(length, 0);

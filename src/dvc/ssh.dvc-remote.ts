@@ -43,7 +43,6 @@ interface Session {
  * One connection, several requests in flight on it (SFTP pipelines them); a broken connection is opened again.
  */
 export class SshDvcRemote extends DvcRemote {
-  override readonly uploadParallelism: number;
   private session?: Promise<Session>;
   /** Folders known to exist (created or seen): no mkdir round trip for every object. */
   private readonly folders = new Set<string>();
@@ -56,7 +55,10 @@ export class SshDvcRemote extends DvcRemote {
 
   constructor(private readonly spec: SshRemoteSpec) {
     super();
-    this.uploadParallelism = spec.parallelism;
+  }
+
+  override uploadParallelism(): number {
+    return this.spec.parallelism;
   }
 
   describe(): string {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { posix } from 'node:path';
-import { keyToRelativePath, MAX_KEY_BYTES, relativePathToKey } from './key-path.js';
+import { relativePathToKey } from '../../test/support/key-path.inverse.js';
+import { keyToRelativePath, MAX_KEY_BYTES } from './key-path.js';
 
 // Properties of the key ↔ path mapping over generated keys: segments drawn from what makes the mapping hard
 // (empty, `.`, `..`, `%`-escapes, reserved names in any letter case, backslashes, long runs, unicode).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { keyToRelativePath, relativePathToKey } from './key-path.js';
+import { relativePathToKey } from '../../test/support/key-path.inverse.js';
+import { keyToRelativePath } from './key-path.js';
 
 // The objects folder is a mirror that `dvc pull` recreates on the data scientist's machine, which may be macOS or
 // Windows: there `.GIT` is the same folder as `.git` (case-insensitive filesystems) and `\` separates folders.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { posix } from 'node:path';
-import { ancestorKeys, keyToRelativePath, relativePathToKey } from './key-path.js';
+import { relativePathToKey } from '../../test/support/key-path.inverse.js';
+import { ancestorKeys, keyToRelativePath } from './key-path.js';
 import { StorageError } from './storage.errors.js';
 
 /** Five 204-byte segments and four slashes: exactly 1024 bytes, no segment over 255. */

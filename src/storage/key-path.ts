@@ -93,11 +93,6 @@ export function keyToRelativePath(key: string): string {
     .join('/');
 }
 
-function unescapeSegment(name: string): string {
-  const unescaped: Record<string, string> = { '%25': '%', '%2E': '.', '%5C': '\\' };
-  return name === '%' ? '' : name.replace(/%(25|2E|5C)/g, (escape) => unescaped[escape]);
-}
-
 /** Where a release before the current escaping stored the key (equal to `keyToRelativePath` for almost every key). */
 export function legacyKeyToRelativePath(key: string): string {
   assertValidKey(key);
@@ -105,28 +100,6 @@ export function legacyKeyToRelativePath(key: string): string {
     .split('/')
     .flatMap((segment) => storedNames(segment, legacyEscapeSegment))
     .join('/');
-}
-
-/** The key stored at a relpath made by `keyToRelativePath`; `null` when no key maps to it. */
-export function relativePathToKey(relpath: string): string | null {
-  const segments: string[] = [];
-  let long: string | null = null;
-  for (const name of relpath.split('/')) {
-    if (long !== null && name.startsWith(MIDDLE_PIECE)) long += name.slice(2);
-    else if (long !== null && name.startsWith(LAST_PIECE)) {
-      segments.push(long + name.slice(2));
-      long = null;
-    } else if (long !== null) return null;
-    else if (name.startsWith(FIRST_PIECE)) long = name.slice(2);
-    else segments.push(name);
-  }
-  if (long !== null) return null;
-  const key = segments.map(unescapeSegment).join('/');
-  try {
-    return keyToRelativePath(key) === relpath ? key : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

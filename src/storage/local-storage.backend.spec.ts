@@ -31,6 +31,21 @@ describe('LocalStorageBackend on a real folder', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  it('reads a journal longer than one page whole, in order, and stops at a limit (a flush of thousands of PUTs)', async () => {
+    const keys = Array.from({ length: 4100 }, (_, i) => `t/${i}`); // two full pages of 2,000 rows and a part
+    for (let i = 0; i < keys.length; i += 100) {
+      await Promise.all(keys.slice(i, i + 100).map((key) => storage.putObject(putInput(key, key))));
+    }
+    await storage.deleteObject('t/7');
+    const all = await storage.changesSince(0);
+    expect(all.map((c) => c.key).sort()).toEqual([...keys, 't/7'].sort());
+    expect(all.at(-1)).toMatchObject({ key: 't/7', op: 'delete' });
+    expect(all.every((c, i) => i === 0 || c.seq > all[i - 1].seq)).toBe(true);
+    expect(await storage.changesSince(0, 2500)).toEqual(all.slice(0, 2500));
+    expect(await storage.changesSince(all[1999].seq)).toEqual(all.slice(2000));
+    expect(await storage.changesSince(0, 2000)).toEqual(all.slice(0, 2000));
+  }, 30_000);
+
   it('mirrors the bucket under DATA_DIR/objects and keeps its database outside it', async () => {
     await storage.putObject(putInput('project/17', '{"id":17}'));
     await storage.putObject(putInput('exports//a b+c', 'x'));

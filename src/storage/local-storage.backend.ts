@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, link, mkdir, open, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DISK_FULL_ADVICE, isDiskFull } from '../common/disk-full.js';
 import { fsyncDir } from '../common/fsync-dir.js';
 import { DurableDirs } from './durable-dirs.js';
@@ -58,6 +59,8 @@ import { TempFiles, type TempFile } from './temp-files.js';
  * 0.95×; 50 projects PUT/s 1.00×, p99 0.93× (their folders rarely see two renames within 2 ms).
  */
 const FOLDER_FSYNC_WINDOW_MS = 2;
+/** Journal rows `changesSince` reads per turn of the event loop (~4 ms). */
+const CHANGES_PER_PAGE = 2000;
 
 /**
  * The bucket as a folder: bytes under DATA_DIR/objects (a readable mirror of the keys), metadata and the change
@@ -456,12 +459,21 @@ export class LocalStorageBackend extends StorageBackend {
   /**
    * Only durable changes: the flush records how far it read, so a change it saw must never vanish in a crash
    * (its seq could then be given to a later change, which the flush would skip). The sync starts after the read,
-   * so it covers every row read.
+   * so it covers every row read. Read a page per turn of the event loop: 9,000 rows at once held the PUTs for
+   * ~18 ms at the start of a flush (invariant 7). A row written between two pages has a higher seq than the rows
+   * read before it, so the pages join as one read would have seen them.
    */
-  async changesSince(afterSeq: number, limit?: number): Promise<ObjectChange[]> {
+  async changesSince(afterSeq: number, limit = Infinity): Promise<ObjectChange[]> {
     this.tryFinishRollbacks();
     const index = this.requireIndex();
-    const changes = index.changesSince(afterSeq, limit);
+    const changes: ObjectChange[] = [];
+    for (;;) {
+      const want = Math.min(CHANGES_PER_PAGE, limit - changes.length);
+      const page = index.changesSince(changes.at(-1)?.seq ?? afterSeq, want);
+      changes.push(...page);
+      if (page.length < want || changes.length >= limit) break;
+      await nextTurn();
+    }
     await index.durable();
     return changes;
   }
