@@ -10,7 +10,7 @@ export function md5Hex(data: Buffer | string): string {
  * Bytes hashed between two turns of the event loop by `md5HexYielding`: ~0.1 ms of MD5 on the 2-core VM of bench/.
  * Small, because each file-system call of the uploads that run meanwhile (`uploadAhead`) waits for the next turn:
  * with 256 KiB (~0.4 ms) an incremental flush at 100,000 files took 17 ms for the 100 links it makes, 4–5 ms at
- * 1,000 files. A turn costs a few µs, ~120 of them for a 7.9-MB `.dir`.
+ * 1,000 files. A turn costs a few µs, ~100 of them for the 6.6-MB `.dir` of 100,000 files.
  */
 const BYTES_PER_TURN = 64 * 1024;
 
