@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, open as openCallback, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -32,10 +32,13 @@ export interface WrittenFile {
  * later closed there too (as the rename, placeFile). Handing each of those to libuv's thread pool costs more than
  * the syscall itself: a pool thread woken, a completion callback, a promise — their dispatch was a sixth of the event
  * loop's busy time in a CPU profile of 2 KiB PUTs (bench/results/put-path-2.md). None of them waits for the disk
- * (the bytes go to the page cache). Creating the file stays on the pool: it allocates an inode, which can wait for
- * ext4's journal or read a bitmap block from the disk — done on the event loop, a profile under load showed it
- * blocking 0.8 ms per PUT. The fsync stays on the pool too. Larger bodies are streamed to the file as they arrive,
- * so memory stays bounded.
+ * (the bytes go to the page cache). A file not made ahead (temp-files.ts: a body gathered whole never takes one) is
+ * created there too: same-round A/Bs against files made ahead on the pool gave 1.03–1.06× the PUTs per second at 8
+ * clients and 5–26 % less CPU per PUT, with a process writing and fsyncing files beside it on the same disk as well
+ * (bench/results/put-path-12.md). Creating a file allocates an inode, which can wait for ext4's journal: at a load
+ * average of 16–23 a profile had once shown `open` on the event loop at 0.8 ms per PUT (put-path-2.md), measured
+ * again under a disk hog it was not slower than the pool. The fsync stays on the pool. Larger bodies are streamed to
+ * the file as they arrive, so memory stays bounded.
  */
 export const SMALL_BODY = 64 * 1024;
 
@@ -61,7 +64,7 @@ export async function writeBody(body: Readable | Buffer, temp: TempFile, maxSize
       throw tooLarge(maxSize);
     }
     const md5 = createHash('md5').update(body).digest('hex');
-    return smallFile(ready ?? (await openFd(path)), [body], body.length, md5);
+    return smallFile(ready ?? createFile(path), [body], body.length, md5);
   }
   const hash = createHash('md5');
   let size = 0;
@@ -95,18 +98,16 @@ export async function writeBody(body: Readable | Buffer, temp: TempFile, maxSize
     throw error;
   }
   const md5 = hash.digest('hex');
-  return gathered ? smallFile(ready ?? (await openFd(path)), gathered, size, md5) : openFile(file!, size, md5);
+  return gathered ? smallFile(ready ?? createFile(path), gathered, size, md5) : openFile(file!, size, md5);
 }
 
 function tooLarge(maxSize: number): StorageError {
   return new StorageError('EntityTooLarge', `The object is larger than ${maxSize} bytes.`);
 }
 
-/** A new file (`wx`: never an existing one), opened on the pool through the callback API (no FileHandle). */
-function openFd(path: string): Promise<number> {
-  return new Promise((resolve, reject) =>
-    openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) => (error ? reject(error) : resolve(fd))),
-  );
+/** A new file (`wx`: never an existing one), created on the event loop (SMALL_BODY says why). */
+function createFile(path: string): number {
+  return openSync(path, 'wx', OBJECT_FILE_MODE);
 }
 
 /** The gathered body written with one write(2) (looping on a short write: a full disk), the file left open. */

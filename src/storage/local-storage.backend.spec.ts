@@ -80,6 +80,28 @@ describe('LocalStorageBackend on a real folder', () => {
     storage = await open();
   });
 
+  it('writes a body gathered whole (a Buffer, as the S3 layer hands a small one) to a file of its own: none made ahead', async () => {
+    // Its bytes travel in its intent: no name of its file needs to be durable, so it starts no batch of ready files.
+    const slotFsyncs: string[] = [];
+    await storage.onApplicationShutdown();
+    storage = new LocalStorageBackend({
+      dataDir,
+      fsyncDir: async (dir) => {
+        await fsyncDir(dir);
+        if (dir.includes('ahead-')) slotFsyncs.push(dir);
+      },
+    });
+    await storage.onModuleInit();
+    for (let i = 0; i < 3; i++) await storage.putObject(putInput(`tasks/${i}`, Buffer.from(`{"id":${i}}`)));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // time enough to make a batch (the spec above waits ~1 ms)
+    expect(slotFsyncs).toEqual([]);
+    expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
+    expect(await filesUnder(join(dataDir, 'objects'))).toEqual(['tasks/0', 'tasks/1', 'tasks/2']);
+    expect(await readFile(join(dataDir, 'objects/tasks/2'), 'utf8')).toBe('{"id":2}');
+    await storage.onApplicationShutdown();
+    storage = await open();
+  });
+
   it('writes no file outside DATA_DIR/objects, whatever the key', async () => {
     const keys = ['../x', 'a/../../../escape', '/etc/passwd', './y', '..../z', '%2E%2E/w', 'b/./../v'];
     for (const key of keys) await storage.putObject(putInput(key, key));

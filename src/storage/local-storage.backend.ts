@@ -181,7 +181,8 @@ export class LocalStorageBackend extends StorageBackend {
   putObject(input: PutObjectInput): Promise<ObjectMeta> {
     return this.track(async () => {
       const dest = objectFile(this.layout, input.key); // an invalid key is refused before a byte is read
-      const temp = this.temps.take();
+      // A body gathered whole is journaled with its row (SMALL_BODY): no name of its file needs to be durable.
+      const temp = Buffer.isBuffer(input.body) ? this.temps.fresh() : this.temps.take();
       const tmpPath = temp.path;
       let meta: ObjectMeta;
       let file: WrittenFile;

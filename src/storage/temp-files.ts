@@ -47,11 +47,12 @@ const SLOTS = 6;
 export const READY_FILES_IDLE_MS = 5 * 60_000;
 
 /**
- * The temp files bodies are written to, created a few at a time BEFORE a PUT needs one. Creating a file allocates
- * an inode, so it goes to libuv's thread pool (durable-fs.ts, SMALL_BODY says why not on the event loop); a PUT
- * that waited for that open waited for a pool thread, and under load the pool's threads are busy with the fsyncs
- * of other PUTs: the open queued behind them (bench/results/put-storage.md). Taking a ready file is synchronous:
- * the PUT's first disk wait is then the fsync it cannot avoid.
+ * The temp files streamed bodies are written to, created a few at a time BEFORE a PUT needs one, on libuv's thread
+ * pool; a PUT that waited for that open waited for a pool thread, and under load the pool's threads are busy with
+ * the fsyncs of other PUTs: the open queued behind them (bench/results/put-storage.md). Taking a ready file is
+ * synchronous: the PUT's first disk wait is then the fsync it cannot avoid. A body gathered whole (an annotation,
+ * a presigned PUT) takes none (`fresh`): its bytes travel in its intent, so its file's name never needs to be
+ * durable, and creating that file on the event loop costs less than a file made ahead (durable-fs.ts `SMALL_BODY`).
  *
  * A file is handed out only once its NAME is durable (`named`): fsync(2) of a file "does not necessarily ensure
  * that the entry in the directory containing the file has also reached disk". A put is answered before the folder
@@ -110,9 +111,18 @@ export class TempFiles {
     const ready = this.ready.shift();
     if (ready) this.budget.release(1);
     this.refill();
-    if (!ready) return { path: this.newPath(this.dir) };
+    if (!ready) return this.fresh();
     const { batch: _batch, ...file } = ready;
     return file;
+  }
+
+  /**
+   * A temp path of its own, no file made ahead and none started: for a body gathered whole, which travels in its
+   * intent (durable-fs.ts `SMALL_BODY`), so that no name of its file needs to be durable. Its file is created when
+   * the body is written.
+   */
+  fresh(): TempFile {
+    return { path: this.newPath(this.dir) };
   }
 
   /**
