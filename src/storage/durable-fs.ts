@@ -33,9 +33,9 @@ export interface WrittenFile {
  * the syscall itself: a pool thread woken, a completion callback, a promise — their dispatch was a sixth of the event
  * loop's busy time in a CPU profile of 2 KiB PUTs (bench/results/put-path-2.md). None of them waits for the disk
  * (the bytes go to the page cache). A file not made ahead (temp-files.ts: a body gathered whole never takes one) is
- * created there too: same-round A/Bs against files made ahead on the pool gave 1.03–1.06× the PUTs per second at 8
- * clients and 5–26 % less CPU per PUT, with a process writing and fsyncing files beside it on the same disk as well
- * (bench/results/put-path-12.md). Creating a file allocates an inode, which can wait for ext4's journal: at a load
+ * created there too: five same-round A/Bs against files made ahead on the pool gave 1.00–1.06× the PUTs per second
+ * at 8 clients at 0.79–0.95× the CPU per PUT, one of them beside a process writing and fsyncing files on the same
+ * disk (bench/results/put-path-12.md). Creating a file allocates an inode, which can wait for ext4's journal: at a load
  * average of 16–23 a profile had once shown `open` on the event loop at 0.8 ms per PUT (put-path-2.md), measured
  * again under a disk hog it was not slower than the pool. The fsync stays on the pool. Larger bodies are streamed to
  * the file as they arrive, so memory stays bounded.
