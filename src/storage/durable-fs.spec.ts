@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,5 +93,21 @@ describe('durable-fs', () => {
       code: 'EEXIST',
     });
     expect(await readFile(path, 'utf8')).toBe('already');
+  });
+
+  // A small body's file: created on the event loop when nothing else waits (no pool round trip), on the pool under
+  // load (an inode allocation waiting for the journal would hold up every other request). Seen from here: whether the
+  // file exists as soon as writeBody has returned its promise, before any other callback could run.
+  it.each([
+    [true, 'before writeBody returns (on the event loop)', true],
+    [false, 'only once the pool has run the open', false],
+  ])('with createOnLoop %s, creates a gathered body’s file %s', async (createOnLoop, _, existsAtOnce) => {
+    const path = join(dir, 'small.part');
+    const writing = writeBody(Buffer.from('{"id":1}'), { path }, 100, createOnLoop);
+    expect(existsSync(path)).toBe(existsAtOnce);
+    const file = await writing;
+    await file.sync();
+    expect(await readFile(path, 'utf8')).toBe('{"id":1}');
+    expect((await stat(path)).mode & 0o777).toBe(OBJECT_FILE_MODE);
   });
 });

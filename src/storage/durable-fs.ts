@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, open as openCallback, openSync, renameSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -33,12 +33,12 @@ export interface WrittenFile {
  * the syscall itself: a pool thread woken, a completion callback, a promise — their dispatch was a sixth of the event
  * loop's busy time in a CPU profile of 2 KiB PUTs (bench/results/put-path-2.md). None of them waits for the disk
  * (the bytes go to the page cache). A file not made ahead (temp-files.ts: a body gathered whole never takes one) is
- * created there too: five same-round A/Bs against files made ahead on the pool gave 1.00–1.06× the PUTs per second
- * at 8 clients at 0.79–0.95× the CPU per PUT, one of them beside a process writing and fsyncing files on the same
- * disk (bench/results/put-path-12.md). Creating a file allocates an inode, which can wait for ext4's journal: at a load
- * average of 16–23 a profile had once shown `open` on the event loop at 0.8 ms per PUT (put-path-2.md), measured
- * again under a disk hog it was not slower than the pool. The fsync stays on the pool. Larger bodies are streamed to
- * the file as they arrive, so memory stays bounded.
+ * created there only when nothing else waits (`createOnLoop`: the index is quiet, as for a lone client's PUT, which
+ * then skips a pool round trip), and on the pool under load: creating a file allocates an inode, which can wait for
+ * ext4's journal or the disk, and on the event loop that wait holds up every other PUT. A profile at a load average
+ * of 16–23 once showed it at 0.8 ms per PUT (put-path-2.md); in a slow spell of this machine, PUTs creating it on
+ * the loop ran at 0.57× the rate of PUTs creating it on the pool (bench/results/put-path-12.md). The fsync stays on
+ * the pool. Larger bodies are streamed to the file as they arrive, so memory stays bounded.
  */
 export const SMALL_BODY = 64 * 1024;
 
@@ -53,10 +53,17 @@ export const SMALL_BODY = 64 * 1024;
  * bytes, and rolls a temp file forward only if it holds them
  * (storage-recovery.rules.ts). Errors of the body come out unchanged (the file closed, or never
  * created when the body failed while it was still gathered in memory). `temp` is a new path, or a file created
- * ahead of need (temp-files.ts), whose descriptor is used or closed here, never left open by a failure.
+ * ahead of need (temp-files.ts), whose descriptor is used or closed here, never left open by a failure. A small
+ * body's new file is created on the event loop when `createOnLoop`, else on the pool (SMALL_BODY says why).
  */
-export async function writeBody(body: Readable | Buffer, temp: TempFile, maxSize: number): Promise<WrittenFile> {
+export async function writeBody(
+  body: Readable | Buffer,
+  temp: TempFile,
+  maxSize: number,
+  createOnLoop = false,
+): Promise<WrittenFile> {
   const { path } = temp;
+  const create = (): number | Promise<number> => (createOnLoop ? createFile(path) : openFd(path));
   let ready = temp.fd;
   if (Buffer.isBuffer(body)) {
     if (body.length > maxSize) {
@@ -64,7 +71,7 @@ export async function writeBody(body: Readable | Buffer, temp: TempFile, maxSize
       throw tooLarge(maxSize);
     }
     const md5 = createHash('md5').update(body).digest('hex');
-    return smallFile(ready ?? createFile(path), [body], body.length, md5);
+    return smallFile(ready ?? (await create()), [body], body.length, md5);
   }
   const hash = createHash('md5');
   let size = 0;
@@ -98,16 +105,23 @@ export async function writeBody(body: Readable | Buffer, temp: TempFile, maxSize
     throw error;
   }
   const md5 = hash.digest('hex');
-  return gathered ? smallFile(ready ?? createFile(path), gathered, size, md5) : openFile(file!, size, md5);
+  return gathered ? smallFile(ready ?? (await create()), gathered, size, md5) : openFile(file!, size, md5);
 }
 
 function tooLarge(maxSize: number): StorageError {
   return new StorageError('EntityTooLarge', `The object is larger than ${maxSize} bytes.`);
 }
 
-/** A new file (`wx`: never an existing one), created on the event loop (SMALL_BODY says why). */
+/** A new file (`wx`: never an existing one), created on the event loop (SMALL_BODY says when). */
 function createFile(path: string): number {
   return openSync(path, 'wx', OBJECT_FILE_MODE);
+}
+
+/** The same, on the pool through the callback API (no FileHandle). */
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) => (error ? reject(error) : resolve(fd))),
+  );
 }
 
 /** The gathered body written with one write(2) (looping on a short write: a full disk), the file left open. */

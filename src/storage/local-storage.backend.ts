@@ -187,7 +187,8 @@ export class LocalStorageBackend extends StorageBackend {
       let meta: ObjectMeta;
       let file: WrittenFile;
       try {
-        file = await writeBody(input.body, temp, input.maxSize);
+        // Its file created on the event loop only when no other write waits (durable-fs.ts SMALL_BODY).
+        file = await writeBody(input.body, temp, input.maxSize, this.requireIndex().quiet);
         const checksums = input.checksums?.() ?? {};
         meta = {
           ...pickHeaders(input),
