@@ -52,7 +52,7 @@ export const READY_FILES_IDLE_MS = 5 * 60_000;
  * the fsyncs of other PUTs: the open queued behind them (bench/results/put-storage.md). Taking a ready file is
  * synchronous: the PUT's first disk wait is then the fsync it cannot avoid. A body gathered whole (an annotation,
  * a presigned PUT) takes none (`fresh`): its bytes travel in its intent, so its file's name never needs to be
- * durable, and creating that file when the body is written costs less than a file made ahead (durable-fs.ts
+ * durable, and creating that file when the body is written costs less CPU than a file made ahead (durable-fs.ts
  * `SMALL_BODY`: where it is created).
  *
  * A file is handed out only once its NAME is durable (`named`): fsync(2) of a file "does not necessarily ensure
