@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,6 +9,9 @@ import { DurableDirs } from './durable-dirs.js';
 import { fileDigest, placeFile, writeBody } from './durable-fs.js';
 import { OBJECT_FILE_MODE } from './storage-layout.js';
 import { md5 } from './storage-test.helpers.js';
+
+/** More than libuv's pool ever has here (4 unless UV_THREADPOOL_SIZE says otherwise; the Dockerfile leaves it). */
+const POOL_THREADS_AT_MOST = 64;
 
 describe('durable-fs', () => {
   let dir: string;
@@ -97,16 +101,25 @@ describe('durable-fs', () => {
 
   // A small body's file: created on the event loop when nothing else waits (no pool round trip), on the pool under
   // load (an inode allocation waiting for the journal would hold up every other request). Seen from here: whether the
-  // file exists as soon as writeBody has returned its promise, before any other callback could run.
+  // file exists as soon as writeBody has returned its promise, while every thread of libuv's pool is held (each
+  // opening a FIFO for reading, which waits for a writer), so that an open handed to the pool cannot have run yet.
   it.each([
     [true, 'before writeBody returns (on the event loop)', true],
-    [false, 'only once the pool has run the open', false],
+    [false, 'only once the pool is free again (on the pool)', false],
   ])('with createOnLoop %s, creates a gathered body’s file %s', async (createOnLoop, _, existsAtOnce) => {
+    const fifos = Array.from({ length: POOL_THREADS_AT_MOST }, (_, i) => join(dir, `hold-${i}`));
+    execFileSync('mkfifo', fifos);
+    const held = fifos.map((fifo) => open(fifo, 'r'));
     const path = join(dir, 'small.part');
     const writing = writeBody(Buffer.from('{"id":1}'), { path }, 100, createOnLoop);
-    expect(existsSync(path)).toBe(existsAtOnce);
+    const existedAtOnce = existsSync(path);
+    // Linux opens a FIFO read-write without waiting; the writer it adds lets every held open return.
+    const writers = fifos.map((fifo) => openSync(fifo, constants.O_RDWR));
+    await Promise.all(held.map(async (reading) => (await reading).close()));
+    writers.forEach((fd) => closeSync(fd));
     const file = await writing;
     await file.sync();
+    expect(existedAtOnce).toBe(existsAtOnce);
     expect(await readFile(path, 'utf8')).toBe('{"id":1}');
     expect((await stat(path)).mode & 0o777).toBe(OBJECT_FILE_MODE);
   });
