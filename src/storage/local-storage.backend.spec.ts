@@ -21,6 +21,21 @@ describe('LocalStorageBackend on a real folder', () => {
     return backend;
   }
 
+  /** `storage` opened again, noting each fsync of a slot folder of files made ahead (temp-files.ts) once it ended. */
+  async function reopenNotingSlotFsyncs(): Promise<string[]> {
+    const slotFsyncs: string[] = [];
+    await storage.onApplicationShutdown();
+    storage = new LocalStorageBackend({
+      dataDir,
+      fsyncDir: async (dir) => {
+        await fsyncDir(dir);
+        if (dir.includes('ahead-')) slotFsyncs.push(dir);
+      },
+    });
+    await storage.onModuleInit();
+    return slotFsyncs;
+  }
+
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'storage-local-'));
     dataDir = join(root, 'data');
@@ -56,16 +71,7 @@ describe('LocalStorageBackend on a real folder', () => {
 
   it('writes a small body to a file created ahead, and leaves none of those behind when it shuts down', async () => {
     // Files made ahead are handed out once their slot folder's fsync ended, not as soon as they exist.
-    const slotFsyncs: string[] = [];
-    await storage.onApplicationShutdown();
-    storage = new LocalStorageBackend({
-      dataDir,
-      fsyncDir: async (dir) => {
-        await fsyncDir(dir);
-        if (dir.includes('ahead-')) slotFsyncs.push(dir);
-      },
-    });
-    await storage.onModuleInit();
+    const slotFsyncs = await reopenNotingSlotFsyncs();
     await storage.putObject(putInput('a', 'first')); // the first put of a bucket starts creating files ahead
     await until(() => slotFsyncs.length > 0);
     await setImmediate(); // the batch is ready once the fsync's promise has been handled
@@ -82,16 +88,7 @@ describe('LocalStorageBackend on a real folder', () => {
 
   it('writes a body gathered whole (a Buffer, as the S3 layer hands a small one) to a file of its own: none made ahead', async () => {
     // Its bytes travel in its intent: no name of its file needs to be durable, so it starts no batch of ready files.
-    const slotFsyncs: string[] = [];
-    await storage.onApplicationShutdown();
-    storage = new LocalStorageBackend({
-      dataDir,
-      fsyncDir: async (dir) => {
-        await fsyncDir(dir);
-        if (dir.includes('ahead-')) slotFsyncs.push(dir);
-      },
-    });
-    await storage.onModuleInit();
+    const slotFsyncs = await reopenNotingSlotFsyncs();
     for (let i = 0; i < 3; i++) await storage.putObject(putInput(`tasks/${i}`, Buffer.from(`{"id":${i}}`)));
     await new Promise((resolve) => setTimeout(resolve, 50)); // time enough to make a batch (the spec above waits ~1 ms)
     expect(slotFsyncs).toEqual([]);
