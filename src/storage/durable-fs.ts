@@ -66,12 +66,14 @@ export async function writeBody(
   const create = (): number | Promise<number> => (createOnLoop ? createFile(path) : openFd(path));
   let ready = temp.fd;
   if (Buffer.isBuffer(body)) {
-    if (body.length > maxSize) {
+    let gathered;
+    try {
+      gathered = gatherBody(body, maxSize);
+    } catch (error) {
       if (ready !== undefined) closeSync(ready);
-      throw tooLarge(maxSize);
+      throw error;
     }
-    const md5 = createHash('md5').update(body).digest('hex');
-    return smallFile(ready ?? (await create()), [body], body.length, md5);
+    return smallFile(ready ?? (await create()), [body], gathered.size, gathered.md5);
   }
   const hash = createHash('md5');
   let size = 0;
@@ -106,6 +108,51 @@ export async function writeBody(
   }
   const md5 = hash.digest('hex');
   return gathered ? smallFile(ready ?? (await create()), gathered, size, md5) : openFile(file!, size, md5);
+}
+
+/** A body sent whole (at most SMALL_BODY), hashed, its file not written yet. */
+export interface GatheredBody {
+  size: number;
+  md5: string;
+  bytes: Buffer;
+}
+
+/** Sizes and hashes a body sent whole; refuses one larger than `maxSize`. */
+export function gatherBody(bytes: Buffer, maxSize: number): GatheredBody {
+  if (bytes.length > maxSize) throw tooLarge(maxSize);
+  return { size: bytes.length, md5: createHash('md5').update(bytes).digest('hex'), bytes };
+}
+
+/**
+ * A gathered body's file created straight at `dest` (`wx`: never over an existing entry), its folder created
+ * first when not known, and written, left open for the caller to fsync: for a new key, whose row is durable
+ * already and carries the bytes, so that no temp file and no rename are needed (local-storage.backend.ts
+ * `commit`). Undefined, and nothing created, when something is at `dest` already (a file without a row, an empty
+ * folder tree): that path takes a temp file and `moveIntoPlace`, which deals with both. A failed write removes the
+ * file it created. Created on the event loop when `createOnLoop` (SMALL_BODY).
+ */
+export async function writeInPlace(
+  body: GatheredBody,
+  dest: string,
+  dirs: DurableDirs,
+  createOnLoop: boolean,
+): Promise<{ file: WrittenFile; folder: string } | undefined> {
+  let fd = -1;
+  let folder: string;
+  try {
+    folder = await inFolder(dest, dirs, async () => {
+      fd = createOnLoop ? createFile(dest) : await openFd(dest);
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
+  }
+  try {
+    return { file: smallFile(fd, [body.bytes], body.size, body.md5), folder };
+  } catch (error) {
+    await unlink(dest); // ours: created above, under the key's lock
+    throw error;
+  }
 }
 
 function tooLarge(maxSize: number): StorageError {
@@ -221,24 +268,37 @@ export async function placeFile(tmpPath: string, dest: string, dirs: DurableDirs
  * whose intent stays pending until then (local-storage.backend.ts `commit`).
  */
 export async function moveIntoPlace(tmpPath: string, dest: string, dirs: DurableDirs): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // On the event loop: a rename changes directory entries in the page cache (at most it waits for ext4's
+      // journal to open a new transaction, not for a write to the disk: its durability is the directory fsync,
+      // on the pool), and a thread-pool round trip costs more CPU than the syscall (see SMALL_BODY).
+      return await inFolder(dest, dirs, () => renameSync(tmpPath, dest));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt >= 8 || !(code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST')) throw error;
+      await removeEmptyTree(dest, dirs);
+    }
+  }
+}
+
+/**
+ * Runs `make` (a syscall that makes the entry `dest`) and resolves with dest's folder. A folder known durable was
+ * there a moment ago: `make` runs first, one syscall less. A concurrent delete may have pruned it since: `make`
+ * then fails with ENOENT, and the retry creates the folder.
+ */
+async function inFolder(dest: string, dirs: DurableDirs, make: () => void | Promise<void>): Promise<string> {
   const parent = dirname(dest);
-  // A folder known durable was there a moment ago: rename first, one syscall less. A concurrent delete may have
-  // pruned it since: the rename then fails with ENOENT and the retry creates it.
   let create = !dirs.isKnown(parent);
   for (let attempt = 1; ; attempt++) {
     try {
       if (create) await mkdir(parent, { recursive: true, mode: STORAGE_DIR_MODE });
-      // On the event loop: a rename changes directory entries in the page cache (at most it waits for ext4's
-      // journal to open a new transaction, not for a write to the disk: its durability is the directory fsync,
-      // on the pool), and a thread-pool round trip costs more CPU than the syscall (see SMALL_BODY).
-      renameSync(tmpPath, dest);
+      const making = make();
+      if (making) await making; // a syscall on the pool; one on the event loop needs no wait
       return parent;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (attempt >= 8) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 8) throw error;
       create = true;
-      if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') await removeEmptyTree(dest, dirs);
-      else if (code !== 'ENOENT') throw error;
     }
   }
 }

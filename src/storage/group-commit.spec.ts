@@ -6,6 +6,9 @@ import { GroupCommit } from './group-commit.js';
 import { IndexDatabase } from './index-database.js';
 import { rowMeta as meta } from './storage-test.helpers.js';
 import { ObjectIndex } from './object-index.repository.js';
+import { StorageError } from './storage.errors.js';
+
+const refusal = (error: unknown) => error instanceof StorageError;
 
 describe('GroupCommit over the real index', () => {
   let dir: string;
@@ -23,7 +26,7 @@ describe('GroupCommit over the real index', () => {
   });
 
   it('answers each request of a batch on its own: a refused one leaves no row and no journal entry', async () => {
-    const group = new GroupCommit((batch) => database.transaction(batch));
+    const group = database.writes;
     const results = await Promise.allSettled([
       group.run(() => index.beginPut(meta('a'), '/tmp/1')),
       group.run(() => index.beginPut(meta('a/b'), '/tmp/2')),
@@ -38,11 +41,13 @@ describe('GroupCommit over the real index', () => {
 
   it('rejects every request of a batch whose commit fails, and keeps none of them', async () => {
     const diskError = new Error('disk I/O error');
-    const group = new GroupCommit((batch) =>
-      database.transaction(() => {
-        batch();
-        throw diskError;
-      }),
+    const group = new GroupCommit(
+      (batch) =>
+        database.transaction(() => {
+          batch();
+          throw diskError;
+        }),
+      refusal,
     );
     const results = await Promise.allSettled([
       group.run(() => index.beginPut(meta('x'), '/tmp/1')),
@@ -56,8 +61,28 @@ describe('GroupCommit over the real index', () => {
     expect(index.lastSeq()).toBe(0);
   });
 
+  it('takes the whole batch back when a write fails after the request wrote part of its rows', async () => {
+    // The intent of "bad" is refused by the database itself (as a full disk would refuse it), after its journal
+    // entry and object row were written: none of them, nor the batch's other puts, may be committed.
+    database.db.exec(`CREATE TEMP TRIGGER fail_bad BEFORE INSERT ON intents WHEN NEW.key = CAST('bad' AS BLOB)
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    const results = await Promise.allSettled([
+      database.writes.run(() => index.beginPut(meta('a'), '/tmp/1')),
+      database.writes.run(() => index.beginPut(meta('bad'), '/tmp/2')),
+      database.writes.run(() => index.beginPut(meta('c'), '/tmp/3')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ message: 'database or disk is full' });
+    expect(index.count()).toBe(0);
+    expect(index.lastSeq()).toBe(0);
+    expect(index.pendingIntents()).toEqual([]);
+    database.db.exec('DROP TRIGGER fail_bad');
+    await database.writes.run(() => index.beginPut(meta('after'), '/tmp/4'));
+    expect(index.list({ prefix: '', limit: 10 }).map((m) => m.key)).toEqual(['after']);
+  });
+
   it('keeps working after a batch: later requests form a new one', async () => {
-    const group = new GroupCommit((batch) => database.transaction(batch));
+    const group = database.writes;
     await group.run(() => index.beginPut(meta('first'), '/tmp/1'));
     await group.run(() => index.beginPut(meta('second'), '/tmp/2'));
     expect(index.changesSince(0).map((c) => [c.seq, c.key])).toEqual([
@@ -75,6 +100,7 @@ describe('GroupCommit over the real index', () => {
         transactions++;
         database.transaction(batch);
       },
+      refusal,
       () => pause,
     );
     const first = group.run(() => index.beginPut(meta('p1'), '/tmp/1'));

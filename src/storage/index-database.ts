@@ -7,6 +7,7 @@ import { GroupCommit } from './group-commit.js';
 import { ADDED_COLUMNS, indexTables, storageSchema, type IndexTables } from './object-index.schema.js';
 import { SharedFsync } from './shared-fsync.js';
 import { OBJECT_FILE_MODE, STORAGE_DIR_MODE } from './storage-layout.js';
+import { StorageError } from './storage.errors.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
 /**
@@ -51,6 +52,7 @@ export class IndexDatabase {
    */
   readonly writes = new GroupCommit(
     (batch) => this.transaction(batch),
+    (error) => error instanceof StorageError, // a put refused by its checks, before it wrote (object-index.repository.ts)
     () => this.checkpoints?.paused,
   );
 
@@ -156,7 +158,7 @@ export class IndexDatabase {
     return done;
   }
 
-  /** Runs `work` in one transaction (the indexes' writes nest in it as savepoints). */
+  /** Runs `work` in one transaction (the indexes' writes of a group commit run in it: group-commit.ts). */
   transaction(work: () => void): void {
     this.outerTransaction!(work);
     this.checkpoints!.committed();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -145,6 +145,45 @@ describe('LocalStorageBackend on a real folder', () => {
     expect(pulled).toBeLessThan(64);
     expect(await tempFilesLeft(dataDir + '/tmp')).toEqual([]);
     expect(await filesUnder(dataDir + '/objects')).toEqual([]);
+  });
+
+  it("writes a new key's body sent whole straight at its path: no temp file is made, none renamed", async () => {
+    await storage.putObject(putInput('tasks/0', Buffer.from('{"id":0}'))); // its folder exists from now on
+    // A file made in tmp/ (and renamed out of it) changes tmp/'s modification time: set it in the past first.
+    const tmp = join(dataDir, 'tmp');
+    const past = new Date('2020-01-01T00:00:00Z');
+    await utimes(tmp, past, past);
+    await storage.putObject(putInput('tasks/1', Buffer.from('{"id":1}')));
+    await storage.putObject(putInput('other/1', Buffer.from('{"id":1}'))); // a new folder too
+    expect((await stat(tmp)).mtime).toEqual(past);
+    expect(await readFile(join(dataDir, 'objects/tasks/1'), 'utf8')).toBe('{"id":1}');
+    expect(await readFile(join(dataDir, 'objects/other/1'), 'utf8')).toBe('{"id":1}');
+    // A key that had an object gets a temp file renamed over the old one: the old file is never written into.
+    await storage.putObject(putInput('tasks/1', Buffer.from('{"id":1,"done":true}')));
+    expect((await stat(tmp)).mtime).not.toEqual(past);
+    expect(await readFile(join(dataDir, 'objects/tasks/1'), 'utf8')).toBe('{"id":1,"done":true}');
+  });
+
+  it("never writes into the file of a key's previous object, whose inode a link may share (the local DVC remote)", async () => {
+    await storage.putObject(putInput('tasks/7', Buffer.from('version 1')));
+    const linked = join(root, 'remote-copy');
+    await storage.linkObject('tasks/7', linked, { md5: md5('version 1'), size: 9 });
+    await storage.putObject(putInput('tasks/7', Buffer.from('version 2')));
+    await storage.deleteObject('tasks/7');
+    await storage.putObject(putInput('tasks/7', Buffer.from('version 3'))); // a new key again, at the same path
+    expect(await readFile(linked, 'utf8')).toBe('version 1');
+    expect(await readFile(join(dataDir, 'objects/tasks/7'), 'utf8')).toBe('version 3');
+  });
+
+  it('writes a body sent whole where a file without a row, or an empty folder tree, is in the way', async () => {
+    // Neither is a stored object (the index has no row): a temp file renamed over it replaces it, as for any put.
+    await mkdir(join(dataDir, 'objects/a/b/c'), { recursive: true });
+    await writeFile(join(dataDir, 'objects/stray'), 'left by hand');
+    await storage.putObject(putInput('a', Buffer.from('file now')));
+    await storage.putObject(putInput('stray', Buffer.from('stored')));
+    expect(await readFile(join(dataDir, 'objects/a'), 'utf8')).toBe('file now');
+    expect(await readFile(join(dataDir, 'objects/stray'), 'utf8')).toBe('stored');
+    expect((await storage.headObject('stray')).md5).toBe(md5('stored'));
   });
 
   it('removes directories left empty by a delete, and only those', async () => {

@@ -87,15 +87,16 @@ export class ObjectIndex {
       intentDone: this.db.prepare(`DELETE FROM ${t.intents} WHERE id = ?`),
     };
     this.uploads = new UploadIndex(this.db, t);
-    // Made once, not per call: better-sqlite3's `transaction()` builds a set of wrapper functions each time (it
-    // showed in a CPU profile of the PUT path). Inside the group commit's transaction they run as savepoints.
-    this.putTransaction = this.db.transaction((meta: ObjectMeta, tmpPath: string, body?: Buffer): Intent => {
-      this.assertPlaceable(meta.key);
+    this.putRows = (meta: ObjectMeta, tmpPath: string, body?: Buffer): Intent => {
+      this.assertPlaceable(meta.key); // refuses before the first write (group-commit.ts)
       const prev = withoutKey(this.getRow(meta.key));
       const seq = this.journal(meta.key, 'put');
       this.put.upsert.run(metaToRow(meta, seq));
       return this.recordIntent({ op: 'put', key: meta.key, tmpPath, seq, prev, body });
-    });
+    };
+    // Made once, not per call: better-sqlite3's `transaction()` builds a set of wrapper functions each time (it
+    // showed in a CPU profile of the PUT path). Inside the group commit's transaction deletes run as savepoints.
+    this.putTransaction = this.db.transaction(this.putRows);
     this.deleteTransaction = this.db.transaction((key: string): Intent | undefined => {
       const prev = withoutKey(this.getRow(key));
       if (!prev) return undefined;
@@ -105,6 +106,8 @@ export class ObjectIndex {
     });
   }
 
+  /** A put's checks, then its writes, in the caller's transaction. */
+  private readonly putRows: (meta: ObjectMeta, tmpPath: string, body?: Buffer) => Intent;
   private readonly putTransaction: (meta: ObjectMeta, tmpPath: string, body?: Buffer) => Intent;
   private readonly deleteTransaction: (key: string) => Intent | undefined;
   /**
@@ -136,7 +139,8 @@ export class ObjectIndex {
 
   /**
    * Runs `write` in the database's next group commit, shared with the writes every index of the database requests
-   * during this turn of the event loop (group-commit.ts); each is a savepoint, failing alone.
+   * during this turn of the event loop (group-commit.ts): a refusal (StorageError, raised before `write` wrote
+   * anything) fails it alone, any other error the whole batch.
    */
   batched<T>(write: () => T): Promise<T> {
     return this.database.writes.run(write);
@@ -195,10 +199,12 @@ export class ObjectIndex {
   /**
    * Journals a put and makes its row visible, refusing "a" next to "a/b" (the folder is a mirror of the bucket).
    * The caller holds the key exclusive and its ancestors shared, so the checks cannot go stale. With `body`, the
-   * intent keeps the object's bytes until it is done.
+   * intent keeps the object's bytes until it is done. Inside a transaction already (the group commit's) it takes no
+   * savepoint of its own: it refuses before it writes, and a write failing later aborts that whole transaction
+   * (group-commit.ts).
    */
   beginPut(meta: ObjectMeta, tmpPath: string, body?: Buffer): Intent {
-    return this.putTransaction(meta, tmpPath, body);
+    return this.db.inTransaction ? this.putRows(meta, tmpPath, body) : this.putTransaction(meta, tmpPath, body);
   }
 
   /** Journals a delete and hides the row; undefined (and nothing written) when there is no such object. */
