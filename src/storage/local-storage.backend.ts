@@ -599,9 +599,10 @@ export class LocalStorageBackend extends StorageBackend {
   /**
    * The file of a body sent whole, written once its row (which carries the bytes) is durable: a new key's straight
    * at its path (durable-fs.ts writeInPlace), with no temp file and no rename: 1.02× the PUTs per second at 8
-   * clients, 1.11× at one (bench/results/put-path-13-in-place.md). A key that had an object keeps that object's file until
-   * a rename replaces it whole (a reader, or the local DVC remote through `linkObject`, may share its inode), so
-   * its new file is written to `temp` first; so is a new key's whose path is taken (writeInPlace says by what).
+   * clients, 1.11× at one (bench/results/put-path-13-in-place.md). A key that had an object keeps that object's
+   * file until a rename replaces it whole (a reader, or the local DVC remote through `linkObject`, may share its
+   * inode), so its new file is written to `temp` first; so is a new key's whose path is taken (writeInPlace says
+   * by what).
    */
   private async writeGathered(
     body: GatheredBody,
