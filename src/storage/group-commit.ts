@@ -8,16 +8,16 @@ interface Pending {
 
 /**
  * Group commit: the database writes requested during one turn of the event loop share one transaction, hence one
- * append to the WAL (a commit writes every page it touched as a whole frame: one object's row, journal entry,
- * intent and counters are a handful of pages, shared by the batch). A piece of work either refuses before it
- * writes anything (`refusal` tells those errors apart: that request fails alone, the others go on) or writes all
- * it must; any other error aborts the batch: its transaction is rolled back and every request of it rejected with
- * that error, so no request's writes are ever kept in part. That is what a savepoint per request would give a
- * failing request alone, and it cost two more statements per write (SAVEPOINT, RELEASE: 1.06× the PUTs per second
- * without them, bench/results/put-path-13-savepoints.md); a write fails mid-way only when the database does (a full disk, an
- * I/O error), and then so would the batch's other writes. Every request is answered only after the shared commit.
- * Durability is the caller's next step (ObjectIndex.durable: one fsync for every batch committed before it
- * starts), so an acknowledged write is still a durable one.
+ * append to the WAL (a commit writes every page it touched as a whole frame: one object's row, journal entry, intent
+ * and counters are a handful of pages, shared by the batch). A piece of work either refuses before it writes
+ * anything (`refusal` tells those errors apart: that request fails alone, the others go on) or writes all it must;
+ * any other error aborts the batch: its transaction is rolled back and every request of it rejected with that error,
+ * so no request's writes are ever kept in part. A savepoint per request would let a failing write fail alone, at two
+ * more statements per write (SAVEPOINT, RELEASE: 1.06× the PUTs per second without them,
+ * bench/results/put-path-13-savepoints.md); but a write fails mid-way only when the database does (a full disk, an
+ * I/O error), and then the batch's other writes fail too. Every request is answered only after the shared commit.
+ * Durability is the caller's next step (ObjectIndex.durable: one fsync for every batch committed before it starts),
+ * so an acknowledged write is still a durable one.
  */
 export class GroupCommit {
   private queue: Pending[] = [];

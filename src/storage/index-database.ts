@@ -52,7 +52,8 @@ export class IndexDatabase {
    */
   readonly writes = new GroupCommit(
     (batch) => this.transaction(batch),
-    (error) => error instanceof StorageError, // a put refused by its checks, before it wrote (object-index.repository.ts)
+    // A put refused by its checks, before it wrote (object-index.repository.ts): it fails alone.
+    (error) => error instanceof StorageError,
     () => this.checkpoints?.paused,
   );
 

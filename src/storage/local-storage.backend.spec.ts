@@ -164,7 +164,7 @@ describe('LocalStorageBackend on a real folder', () => {
     expect(await readFile(join(dataDir, 'objects/tasks/1'), 'utf8')).toBe('{"id":1,"done":true}');
   });
 
-  it("never writes into the file of a key's previous object, whose inode a link may share (the local DVC remote)", async () => {
+  it("never writes into a key's previous file, whose inode a link may share (the local DVC remote)", async () => {
     await storage.putObject(putInput('tasks/7', Buffer.from('version 1')));
     const linked = join(root, 'remote-copy');
     await storage.linkObject('tasks/7', linked, { md5: md5('version 1'), size: 9 });
