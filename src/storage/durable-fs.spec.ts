@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DurableDirs } from './durable-dirs.js';
-import { fileDigest, placeFile, writeBody } from './durable-fs.js';
+import { fileDigest, gatherBody, placeFile, writeBody, writeInPlace, type WrittenFile } from './durable-fs.js';
 import { OBJECT_FILE_MODE } from './storage-layout.js';
 import { md5 } from './storage-test.helpers.js';
 
@@ -91,6 +91,23 @@ describe('durable-fs', () => {
     await expect(stat(join(dir, 'big.part'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it("writes a new key's file straight at its path, its folder created, and leaves alone whatever is in the way", async () => {
+    const dirs = new DurableDirs(root);
+    const body = gatherBody(Buffer.from('{"id":3}'), 100);
+    const placed = await writeInPlace(body, join(root, 'tasks', '3'), dirs, true);
+    expect(placed?.folder).toBe(join(root, 'tasks'));
+    await placed!.file.sync();
+    expect(await readFile(join(root, 'tasks', '3'), 'utf8')).toBe('{"id":3}');
+    expect((await stat(join(root, 'tasks', '3'))).mode & 0o777).toBe(OBJECT_FILE_MODE);
+    // A file, or a folder, where the key's file goes: nothing written (the caller takes the temp file's way).
+    await writeFile(join(root, 'tasks', 'stray'), 'left by hand');
+    await mkdir(join(root, 'tasks', 'empty', 'tree'), { recursive: true });
+    expect(await writeInPlace(body, join(root, 'tasks', 'stray'), dirs, false)).toBeUndefined();
+    expect(await writeInPlace(body, join(root, 'tasks', 'empty'), dirs, true)).toBeUndefined();
+    expect(await readFile(join(root, 'tasks', 'stray'), 'utf8')).toBe('left by hand');
+    expect((await stat(join(root, 'tasks', 'empty', 'tree'))).isDirectory()).toBe(true);
+  });
+
   it('refuses to write over an existing file (a temp name is used once)', async () => {
     const path = await temp('taken.part', 'already');
     await expect(writeBody(Readable.from([Buffer.from('new')]), { path }, 100)).rejects.toMatchObject({
@@ -101,26 +118,43 @@ describe('durable-fs', () => {
 
   // A small body's file: created on the event loop when nothing else waits (no pool round trip), on the pool under
   // load (an inode allocation waiting for the journal would hold up every other request). Seen from here: whether the
-  // file exists as soon as writeBody has returned its promise, while every thread of libuv's pool is held (each
+  // file exists as soon as the writer has returned its promise, while every thread of libuv's pool is held (each
   // opening a FIFO for reading, which waits for a writer), so that an open handed to the pool cannot have run yet.
+  const gatheredFileWriters = {
+    writeBody: (path: string, createOnLoop: boolean) => writeBody(Buffer.from('{"id":1}'), { path }, 100, createOnLoop),
+    // Into the root, a folder known: its file's creation is its first step.
+    writeInPlace: async (path: string, createOnLoop: boolean) =>
+      (await writeInPlace(gatherBody(Buffer.from('{"id":1}'), 100), path, new DurableDirs(dir), createOnLoop))!.file,
+  };
   it.each([
-    [true, 'before writeBody returns (on the event loop)', true],
-    [false, 'only once the pool is free again (on the pool)', false],
-  ])('with createOnLoop %s, creates a gathered body’s file %s', async (createOnLoop, _, existsAtOnce) => {
-    const fifos = Array.from({ length: POOL_THREADS_AT_MOST }, (_, i) => join(dir, `hold-${i}`));
-    execFileSync('mkfifo', fifos);
-    const held = fifos.map((fifo) => open(fifo, 'r'));
-    const path = join(dir, 'small.part');
-    const writing = writeBody(Buffer.from('{"id":1}'), { path }, 100, createOnLoop);
-    const existedAtOnce = existsSync(path);
-    // Linux opens a FIFO read-write without waiting; the writer it adds lets every held open return.
-    const writers = fifos.map((fifo) => openSync(fifo, constants.O_RDWR));
-    await Promise.all(held.map(async (reading) => (await reading).close()));
-    writers.forEach((fd) => closeSync(fd));
-    const file = await writing;
-    await file.sync();
-    expect(existedAtOnce).toBe(existsAtOnce);
-    expect(await readFile(path, 'utf8')).toBe('{"id":1}');
-    expect((await stat(path)).mode & 0o777).toBe(OBJECT_FILE_MODE);
-  });
+    ['writeBody', true, 'before it returns (on the event loop)', true],
+    ['writeBody', false, 'only once the pool is free again (on the pool)', false],
+    ['writeInPlace', true, 'before it returns (on the event loop)', true],
+    ['writeInPlace', false, 'only once the pool is free again (on the pool)', false],
+  ] as const)(
+    '%s with createOnLoop %s creates a gathered body’s file %s',
+    async (writer, createOnLoop, _, existsAtOnce) => {
+      const fifos = Array.from({ length: POOL_THREADS_AT_MOST }, (_, i) => join(dir, `hold-${i}`));
+      execFileSync('mkfifo', fifos);
+      const held = fifos.map((fifo) => open(fifo, 'r'));
+      const path = join(dir, 'small.part');
+      let writing: Promise<WrittenFile>;
+      let existedAtOnce: boolean;
+      try {
+        writing = gatheredFileWriters[writer](path, createOnLoop);
+        existedAtOnce = existsSync(path);
+      } finally {
+        // Linux opens a FIFO read-write without waiting; the writer it adds lets every held open return (the pool
+        // is then free again, even when the lines above threw).
+        const writers = fifos.map((fifo) => openSync(fifo, constants.O_RDWR));
+        await Promise.all(held.map(async (reading) => (await reading).close()));
+        writers.forEach((fd) => closeSync(fd));
+      }
+      const file = await writing;
+      await file.sync();
+      expect(existedAtOnce).toBe(existsAtOnce);
+      expect(await readFile(path, 'utf8')).toBe('{"id":1}');
+      expect((await stat(path)).mode & 0o777).toBe(OBJECT_FILE_MODE);
+    },
+  );
 });

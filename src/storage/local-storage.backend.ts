@@ -71,6 +71,11 @@ const FOLDER_FSYNC_WINDOW_MS = 2;
 /** Journal rows `changesSince` reads per turn of the event loop (~4 ms). */
 const CHANGES_PER_PAGE = 2000;
 
+/** A body sent whole (putObject), and whether its file may be created on the event loop (durable-fs.ts SMALL_BODY). */
+interface WholeBody extends GatheredBody {
+  createOnLoop: boolean;
+}
+
 /**
  * The bucket as a folder: bytes under DATA_DIR/objects (a readable mirror of the keys), metadata and the change
  * journal in DATA_DIR/state/storage.db — or, with PROJECTS_FILE, in the bucket's tables of the index database every
@@ -201,7 +206,10 @@ export class LocalStorageBackend extends StorageBackend {
       if (Buffer.isBuffer(input.body)) {
         // Journaled with its row (SMALL_BODY), its file written once that is durable (`commit`): no name of it
         // ever needs to be durable, so it takes no file made ahead.
-        const body = gatherBody(input.body, input.maxSize);
+        // Whether its file may be created on the event loop is decided now, as the PUT arrives (SMALL_BODY): once
+        // its row is durable, the group commit and the WAL's fdatasync it waited for are often both over, under
+        // load too.
+        const body = { ...gatherBody(input.body, input.maxSize), createOnLoop: this.requireIndex().quiet };
         return this.commit(meta(body), this.temps.fresh(), dest, false, body);
       }
       const temp = this.temps.take();
@@ -546,7 +554,7 @@ export class LocalStorageBackend extends StorageBackend {
     temp: TempFile,
     dest: string,
     ifAbsent: boolean,
-    body: WrittenFile | GatheredBody,
+    body: WrittenFile | WholeBody,
   ): Promise<ObjectMeta> {
     // A body written already (streamed, copied, assembled from parts), or one sent whole, written below.
     let file = 'sync' in body ? body : undefined;
@@ -574,7 +582,7 @@ export class LocalStorageBackend extends StorageBackend {
         // Only now that the row is durable: a rename before could replace the previous version's file while a power
         // cut still took the new row away.
         if (file) folder = await moveIntoPlace(temp.path, dest, this.dirs);
-        else ({ file, folder } = await this.writeGathered(body as GatheredBody, intent, temp, dest));
+        else ({ file, folder } = await this.writeGathered(body as WholeBody, intent, temp, dest));
         if (awaitFolder) await this.dirs.entryMadeIn(folder);
       } catch (error) {
         this.rollBack(intent);
@@ -605,12 +613,12 @@ export class LocalStorageBackend extends StorageBackend {
    * by what).
    */
   private async writeGathered(
-    body: GatheredBody,
+    body: WholeBody,
     intent: Intent,
     temp: TempFile,
     dest: string,
   ): Promise<{ file: WrittenFile; folder: string }> {
-    const createOnLoop = this.requireIndex().quiet; // durable-fs.ts SMALL_BODY
+    const { createOnLoop } = body;
     const placed = intent.prev ? undefined : await writeInPlace(body, dest, this.dirs, createOnLoop);
     if (placed) return placed;
     const file = await writeBody(body.bytes, temp, body.size, createOnLoop);
