@@ -110,14 +110,14 @@ export async function writeBody(
   return gathered ? smallFile(ready ?? (await create()), gathered, size, md5) : openFile(file!, size, md5);
 }
 
-/** A body sent whole (at most SMALL_BODY), hashed, its file not written yet. */
+/** A body gathered whole (at most SMALL_BODY), hashed, its file not written yet. */
 export interface GatheredBody {
   size: number;
   md5: string;
   bytes: Buffer;
 }
 
-/** Sizes and hashes a body sent whole; refuses one larger than `maxSize`. */
+/** Sizes and hashes a body gathered whole; refuses one larger than `maxSize`. */
 export function gatherBody(bytes: Buffer, maxSize: number): GatheredBody {
   if (bytes.length > maxSize) throw tooLarge(maxSize);
   return { size: bytes.length, md5: createHash('md5').update(bytes).digest('hex'), bytes };

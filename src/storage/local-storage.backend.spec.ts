@@ -147,7 +147,7 @@ describe('LocalStorageBackend on a real folder', () => {
     expect(await filesUnder(dataDir + '/objects')).toEqual([]);
   });
 
-  it("writes a new key's body sent whole straight at its path: no temp file is made, none renamed", async () => {
+  it("writes a new key's body gathered whole straight at its path: no temp file is made, none renamed", async () => {
     await storage.putObject(putInput('tasks/0', Buffer.from('{"id":0}'))); // its folder exists from now on
     // A file made in tmp/ (and renamed out of it) changes tmp/'s modification time: set it in the past first.
     const tmp = join(dataDir, 'tmp');
@@ -175,7 +175,7 @@ describe('LocalStorageBackend on a real folder', () => {
     expect(await readFile(join(dataDir, 'objects/tasks/7'), 'utf8')).toBe('version 3');
   });
 
-  it('writes a body sent whole where a file without a row, or an empty folder tree, is in the way', async () => {
+  it('writes a body gathered whole where a file without a row, or an empty folder tree, is in the way', async () => {
     // Neither is a stored object (the index has no row): a temp file renamed over it replaces it, as for any put.
     await mkdir(join(dataDir, 'objects/a/b/c'), { recursive: true });
     await writeFile(join(dataDir, 'objects/stray'), 'left by hand');

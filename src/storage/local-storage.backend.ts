@@ -71,7 +71,7 @@ const FOLDER_FSYNC_WINDOW_MS = 2;
 /** Journal rows `changesSince` reads per turn of the event loop (~4 ms). */
 const CHANGES_PER_PAGE = 2000;
 
-/** A body sent whole (putObject), and whether its file may be created on the event loop (durable-fs.ts SMALL_BODY). */
+/** A body gathered whole (putObject), and whether its file may be created on the event loop (durable-fs.ts SMALL_BODY). */
 interface WholeBody extends GatheredBody {
   createOnLoop: boolean;
 }
@@ -535,7 +535,7 @@ export class LocalStorageBackend extends StorageBackend {
    * Makes `body` the object, and resolves once that survives a power cut (invariant 1).
    * - With `journaledBody` (a small body, durable-fs.ts SMALL_BODY): the answer waits for the row, journal entry and
    *   intent, which carries the bytes, to be durable (the WAL's fdatasync, shared by the group commit) and for the
-   *   file at the key's path (renamed there, or a body sent whole written there: `writeGathered`); the file's fsync
+   *   file at the key's path (renamed there, or a body gathered whole written there: `writeGathered`); the file's fsync
    *   and the folder's run after it (`settle`), and a power cut meanwhile leaves the bytes
    *   to the startup recovery, which writes them from the intent. One fdatasync for every PUT of a group instead of
    *   one more fsync each on the answer's path: against answering after the file's fsync, 1.02–1.19× the PUTs per
@@ -556,7 +556,7 @@ export class LocalStorageBackend extends StorageBackend {
     ifAbsent: boolean,
     body: WrittenFile | WholeBody,
   ): Promise<ObjectMeta> {
-    // A body written already (streamed, copied, assembled from parts), or one sent whole, written below.
+    // A body written already (streamed, copied, assembled from parts), or one gathered whole, written below.
     let file = 'sync' in body ? body : undefined;
     const journaledBody = body.bytes;
     let release: Release | undefined;
@@ -605,7 +605,7 @@ export class LocalStorageBackend extends StorageBackend {
   }
 
   /**
-   * The file of a body sent whole, written once its row (which carries the bytes) is durable: a new key's straight
+   * The file of a body gathered whole, written once its row (which carries the bytes) is durable: a new key's straight
    * at its path (durable-fs.ts writeInPlace), with no temp file and no rename: 1.02× the PUTs per second at 8
    * clients, 1.11× at one (bench/results/put-path-13-in-place.md). A key that had an object keeps that object's
    * file until a rename replaces it whole (a reader, or the local DVC remote through `linkObject`, may share its

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { isAwsChunked } from '../auth/payload-hash.js';
 import type { AuthContext, IncomingSignedRequest } from '../auth/sigv4.types.js';
 import { S3Error } from '../errors/s3-error.js';
 import { BodyVerifier } from './body-verifier.js';
@@ -50,7 +49,11 @@ export interface BodyReader {
   gatherBody(accept: (chunk: Buffer) => void): Promise<void>;
 }
 
-/** A body sent whole (no aws-chunked framing) with at most this Content-Length is gathered, not streamed. */
+/**
+ * A body of at most this many bytes is gathered, not streamed: by its Content-Length, or under aws-chunked framing by
+ * its x-amz-decoded-content-length (BodyVerifier refuses a decoded byte beyond that, so the framing cannot make it
+ * grow). Label Studio over https sends each annotation aws-chunked, with a trailing CRC32 (docs/label-studio.md).
+ */
 export const GATHERED_BODY_LIMIT = 64 * 1024;
 
 /** decodeRequestBody's result, or a small body already read and verified, as one Buffer. */
@@ -60,11 +63,12 @@ export interface ReceivedBody {
 }
 
 /**
- * decodeRequestBody, except that a small body sent whole (Content-Length at most GATHERED_BODY_LIMIT, no aws-chunked
- * framing: an annotation, a presigned PUT) is read and verified before this resolves, without stream layers, and
- * comes as one Buffer; its errors reject here, so storage never sees a bad one. Stream layers around a 2 KiB body
- * cost more CPU than its bytes (bench/results/put-path-4.md). Header problems still surface on the body's first
- * read, as from decodeRequestBody: storage refuses an invalid key before that.
+ * decodeRequestBody, except that a small body (at most GATHERED_BODY_LIMIT decoded bytes, announced: an annotation,
+ * a presigned PUT) is read, decoded and verified before this resolves, without stream layers, and comes as one
+ * Buffer; its errors reject here, so storage never sees a bad one. Stream layers around a 2 KiB body cost more CPU
+ * than its bytes (bench/results/put-path-4.md), and storage journals a Buffer's bytes with its row (durable-fs.ts
+ * SMALL_BODY). Header problems still surface on the body's first read, as from decodeRequestBody: storage refuses an
+ * invalid key before that.
  */
 export async function receiveRequestBody(
   reader: BodyReader,
@@ -78,8 +82,7 @@ export async function receiveRequestBody(
   } catch (err) {
     return failingBody(err);
   }
-  const small =
-    !isAwsChunked(plan.mode) && plan.contentLength !== undefined && plan.contentLength <= GATHERED_BODY_LIMIT;
+  const small = plan.decodedLength !== undefined && plan.decodedLength <= GATHERED_BODY_LIMIT;
   if (!small) return verifyingStream(reader.openBody(), plan, auth, maxSize);
   const verifier = new BodyVerifier(plan, auth, maxSize);
   const chunks: Buffer[] = [];
