@@ -91,7 +91,7 @@ describe('durable-fs', () => {
     await expect(stat(join(dir, 'big.part'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it("writes a new key's file straight at its path, its folder created, and leaves alone whatever is in the way", async () => {
+  it("writes a new key's file straight at its path, its folder made, and leaves alone what is in the way", async () => {
     const dirs = new DurableDirs(root);
     const body = gatherBody(Buffer.from('{"id":3}'), 100);
     const placed = await writeInPlace(body, join(root, 'tasks', '3'), dirs, true);

@@ -71,7 +71,7 @@ const FOLDER_FSYNC_WINDOW_MS = 2;
 /** Journal rows `changesSince` reads per turn of the event loop (~4 ms). */
 const CHANGES_PER_PAGE = 2000;
 
-/** A body gathered whole (putObject), and whether its file may be created on the event loop (durable-fs.ts SMALL_BODY). */
+/** A body gathered whole (putObject), and whether its file may be created on the event loop (SMALL_BODY). */
 interface WholeBody extends GatheredBody {
   createOnLoop: boolean;
 }
@@ -205,10 +205,9 @@ export class LocalStorageBackend extends StorageBackend {
       });
       if (Buffer.isBuffer(input.body)) {
         // Journaled with its row (SMALL_BODY), its file written once that is durable (`commit`): no name of it
-        // ever needs to be durable, so it takes no file made ahead.
-        // Whether its file may be created on the event loop is decided now, as the PUT arrives (SMALL_BODY): once
-        // its row is durable, the group commit and the WAL's fdatasync it waited for are often both over, under
-        // load too.
+        // ever needs to be durable, so it takes no file made ahead. Whether that file may be created on the event
+        // loop is decided now, as the PUT arrives (SMALL_BODY): once its row is durable, the group commit and the
+        // WAL's fdatasync it waited for are often both over, under load too (bench/results/put-path-13.md).
         const body = { ...gatherBody(input.body, input.maxSize), createOnLoop: this.requireIndex().quiet };
         return this.commit(meta(body), this.temps.fresh(), dest, false, body);
       }
@@ -257,13 +256,13 @@ export class LocalStorageBackend extends StorageBackend {
 
   /**
    * Under the key's lock: the row and the file at the key's path describe the same bytes, and a PUT that commits
-   * meanwhile waits. That file is never opened for writing once its put let go of the key (`writeBody` writes a
-   * new temp file, `moveIntoPlace` renames it over the old one, `writeInPlace` only creates a new key's file,
-   * `removeFile` unlinks it: docs/architecture.md, "One PUT"), so a link to it keeps these bytes for good. The lock is taken as a writer takes it, not shared as `getObject` does: a small put is
-   * answered before its file's fsync (its bytes are durable in its intent), and the key stays locked against
-   * writers until that fsync ends (`settle`). A link made earlier would give the remote a name whose bytes a power
-   * cut could still take, and the startup recovery rewrites the stored object into a new file, not into the inode
-   * the remote shares.
+   * meanwhile waits. That file is never opened for writing once its put let go of the key (`writeBody` writes a new
+   * temp file, `moveIntoPlace` renames it over the old one, `writeInPlace` only creates a new key's file, `removeFile`
+   * unlinks it: docs/architecture.md, "One PUT"), so a link to it keeps these bytes for good. The lock is taken as a
+   * writer takes it, not shared as `getObject` does: a small put is answered before its file's fsync (its bytes are
+   * durable in its intent), and the key stays locked against writers until that fsync ends (`settle`). A link made
+   * earlier would give the remote a name whose bytes a power cut could still take, and the startup recovery rewrites
+   * the stored object into a new file, not into the inode the remote shares.
    */
   async linkObject(key: string, target: string, expected: { md5: string; size: number }): Promise<void> {
     const source = objectFile(this.layout, key);
@@ -535,9 +534,9 @@ export class LocalStorageBackend extends StorageBackend {
    * Makes `body` the object, and resolves once that survives a power cut (invariant 1).
    * - With `journaledBody` (a small body, durable-fs.ts SMALL_BODY): the answer waits for the row, journal entry and
    *   intent, which carries the bytes, to be durable (the WAL's fdatasync, shared by the group commit) and for the
-   *   file at the key's path (renamed there, or a body gathered whole written there: `writeGathered`); the file's fsync
-   *   and the folder's run after it (`settle`), and a power cut meanwhile leaves the bytes
-   *   to the startup recovery, which writes them from the intent. One fdatasync for every PUT of a group instead of
+   *   file at the key's path (renamed there, or a body gathered whole written there: `writeGathered`); the file's
+   *   fsync and the folder's run after it (`settle`), and a power cut meanwhile leaves the bytes to the startup
+   *   recovery, which writes them from the intent. One fdatasync for every PUT of a group instead of
    *   one more fsync each on the answer's path: against answering after the file's fsync, 1.02–1.19× the PUTs per
    *   second at 8 clients and a 0.88–0.93× p50 at one (bench/results/put-path-11.md).
    * - Otherwise: the row, journal entry and intent durable, the file's bytes durable (fsynced here, while the WAL
