@@ -5,11 +5,11 @@
  * to a healthy `/_admin/health`, and idle RSS after the restart. `npm run bench` runs the same measurement (`lib/projects-memory.ts`).
  *
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/.out/projects-memory.js [--projects=10]
- *     [--objects=10000] [--settle-ms=10000] [--out=<name>]
+ *     [--objects=10000] [--settle-ms=10000] [--main=<another build's dist/main.js>] [--out=<name>]
  *
  * Writes bench/results/projects-memory.md (or --out). Not a test: nothing passes or fails on a number.
  */
-import { option, outName } from './lib/cli-options.js';
+import { option, outName, textOption } from './lib/cli-options.js';
 import { MEMORY_HEADER, memoryRow } from './lib/memory-sample.js';
 import { measureProjectsMemory } from './lib/projects-memory.js';
 import { removeTempDirs, runBench } from './lib/processes.js';
@@ -22,7 +22,8 @@ const SETTLE_MS = option('settle-ms', 10_000);
 async function main() {
   const info = new RunInfo();
   log(`load average ${info.loadBefore}; ${PROJECTS} projects × ${int(OBJECTS)} objects`);
-  const m = await measureProjectsMemory({ projects: PROJECTS, objectsEach: OBJECTS, settleMs: SETTLE_MS });
+  const main = textOption('main');
+  const m = await measureProjectsMemory({ projects: PROJECTS, objectsEach: OBJECTS, settleMs: SETTLE_MS, main });
   info.finish();
   const mib = (bytes: number) => int(bytes / 2 ** 20);
   const command = `node bench/.out/projects-memory.js ${process.argv.slice(2).join(' ')}`.trim();

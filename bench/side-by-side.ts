@@ -80,7 +80,12 @@ export type Params = typeof params;
 
 const PUT_TARGETS = ['null', 'fsync', 'fsync-dir', 'design', 'essential', 's3rver', 'service', 'during'] as const;
 type PutTarget = (typeof PUT_TARGETS)[number];
-const WARMUP = 300;
+/**
+ * PUTs every server gets before the rounds (at 8 clients): a service started cold spent 1.6 and 1.2 ms of CPU per PUT
+ * in its first two rounds of 1,000 and 0.4–0.7 ms from its fourth on (JIT, heap sizing: bench/results/warm-up.md);
+ * 300, as until run 36, left the first measured round partly cold. Every target gets the same.
+ */
+const WARMUP = 3000;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

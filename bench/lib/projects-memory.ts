@@ -31,10 +31,12 @@ export async function measureProjectsMemory(options: {
   projects: number;
   objectsEach: number;
   settleMs: number;
+  /** Another build's dist/main.js (an A/B); this tree's by default. */
+  main?: string;
 }): Promise<ProjectsMemory> {
-  const { projects: count, objectsEach, settleMs } = options;
+  const { projects: count, objectsEach, settleMs, main } = options;
   const { file, projects } = projectsFile(count, DIRECTORY_DATASET);
-  let service = await startService({ PROJECTS_FILE: file });
+  let service = await startService({ PROJECTS_FILE: file }, { main });
   try {
     const filling = performance.now();
     for (const project of projects) {
@@ -63,7 +65,7 @@ export async function measureProjectsMemory(options: {
     await delay(settleMs);
     const idle = await memorySample(service.url, service.pid);
     await service.kill();
-    service = await startService({ PROJECTS_FILE: file }, { previous: service });
+    service = await startService({ PROJECTS_FILE: file }, { previous: service, main });
     const restartMs = service.readyMs;
     await delay(settleMs);
     const afterRestart = await memorySample(service.url, service.pid);
