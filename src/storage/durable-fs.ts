@@ -66,14 +66,14 @@ export async function writeBody(
   const create = (): number | Promise<number> => (createOnLoop ? createFile(path) : openFd(path));
   let ready = temp.fd;
   if (Buffer.isBuffer(body)) {
-    let gathered;
+    let whole;
     try {
-      gathered = gatherBody(body, maxSize);
+      whole = gatherBody(body, maxSize);
     } catch (error) {
       if (ready !== undefined) closeSync(ready);
       throw error;
     }
-    return smallFile(ready ?? (await create()), [body], gathered.size, gathered.md5);
+    return smallFile(ready ?? (await create()), [body], whole.size, whole.md5);
   }
   const hash = createHash('md5');
   let size = 0;
@@ -140,8 +140,9 @@ export async function writeInPlace(
   let fd = -1;
   let folder: string;
   try {
-    folder = await inFolder(dest, dirs, async () => {
-      fd = createOnLoop ? createFile(dest) : await openFd(dest);
+    folder = await inFolder(dest, dirs, () => {
+      if (createOnLoop) fd = createFile(dest);
+      else return openFd(dest).then((opened) => void (fd = opened));
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
