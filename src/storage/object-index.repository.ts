@@ -49,9 +49,9 @@ const upsertObject = (objects: string): string =>
 /**
  * The sqlite adapter of one bucket: object rows, the change journal and the intents, in its own tables of an
  * IndexDatabase (alone in it, or sharing it with every project's: index-database.ts). Synchronous (better-sqlite3),
- * so each method is atomic with respect to every other JS callback; every write is one transaction (or a savepoint
- * of the database's group commit), committed to the write-ahead log when it returns and durable once `durable()`
- * resolves (index-database.ts says why the commit does not fsync).
+ * so each method is atomic with respect to every other JS callback; every write is one transaction (or part of the
+ * database's group commit: group-commit.ts), committed to the write-ahead log when it returns and durable once
+ * `durable()` resolves (index-database.ts says why the commit does not fsync).
  */
 export class ObjectIndex {
   private readonly db: Database.Database;
