@@ -212,17 +212,14 @@ export class LocalStorageBackend extends StorageBackend {
         return this.commit(meta(body), this.temps.fresh(), dest, false, body);
       }
       const temp = this.temps.take();
-      let file: WrittenFile | undefined;
-      let described: ObjectMeta;
+      let file: WrittenFile;
       try {
         file = await writeBody(input.body, temp, input.maxSize, this.requireIndex().quiet);
-        described = meta(file); // a checksum the client sent may not match (BadDigest)
       } catch (error) {
-        await file?.close();
         await rm(temp.path, { force: true });
         throw error; // the same object: S3 errors raised inside the body stream travel through here
       }
-      return this.commit(described, temp, dest, false, file);
+      return this.commit(meta(file), temp, dest, false, file);
     });
   }
 
