@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DurableDirs } from './durable-dirs.js';
-import { fileDigest, gatherBody, placeFile, writeBody, writeInPlace, type WrittenFile } from './durable-fs.js';
+import {
+  fileDigest,
+  gatherBody,
+  placeFile,
+  writeBody,
+  writeGatheredFile,
+  writeInPlace,
+  type WrittenFile,
+} from './durable-fs.js';
 import { OBJECT_FILE_MODE } from './storage-layout.js';
 import { md5 } from './storage-test.helpers.js';
 
@@ -121,14 +129,15 @@ describe('durable-fs', () => {
   // file exists as soon as the writer has returned its promise, while every thread of libuv's pool is held (each
   // opening a FIFO for reading, which waits for a writer), so that an open handed to the pool cannot have run yet.
   const gatheredFileWriters = {
-    writeBody: (path: string, createOnLoop: boolean) => writeBody(Buffer.from('{"id":1}'), { path }, 100, createOnLoop),
+    writeGatheredFile: (path: string, createOnLoop: boolean) =>
+      writeGatheredFile(gatherBody(Buffer.from('{"id":1}'), 100), path, createOnLoop),
     // Into the root, a folder known: its file's creation is its first step.
     writeInPlace: async (path: string, createOnLoop: boolean) =>
       (await writeInPlace(gatherBody(Buffer.from('{"id":1}'), 100), path, new DurableDirs(dir), createOnLoop))!.file,
   };
   it.each([
-    ['writeBody', true, 'before it returns (on the event loop)', true],
-    ['writeBody', false, 'only once the pool is free again (on the pool)', false],
+    ['writeGatheredFile', true, 'before it returns (on the event loop)', true],
+    ['writeGatheredFile', false, 'only once the pool is free again (on the pool)', false],
     ['writeInPlace', true, 'before it returns (on the event loop)', true],
     ['writeInPlace', false, 'only once the pool is free again (on the pool)', false],
   ] as const)(

@@ -43,38 +43,26 @@ export interface WrittenFile {
 export const SMALL_BODY = 64 * 1024;
 
 /**
- * Streams a body (or writes one gathered already, a Buffer) into a new file, hashing it, and leaves the file open
- * for the caller to fsync (`sync`), so that the fsync can run while the caller does something else that must also
- * be done before the rename (the put journals its row meanwhile). The bytes must be fsynced before a rename makes them the object: with delayed
- * allocation, ext4 can otherwise keep the new name and lose the bytes. The temp file's NAME is durable only when
- * `temp` was created ahead (`named`, temp-files.ts); otherwise the put waits for the fsync of the folder its file is
- * renamed into before it answers (local-storage.backend.ts `commit`), so that it never relies on that name.
- * Recovery never reads "temp file gone" as "renamed" blindly: it checks that the destination holds the journaled
- * bytes, and rolls a temp file forward only if it holds them
- * (storage-recovery.rules.ts). Errors of the body come out unchanged (the file closed, or never
- * created when the body failed while it was still gathered in memory). `temp` is a new path, or a file created
- * ahead of need (temp-files.ts), whose descriptor is used or closed here, never left open by a failure. A small
- * body's new file is created on the event loop when `createOnLoop`, else on the pool (SMALL_BODY says why).
+ * Streams a body into a new file, hashing it, and leaves the file open for the caller to fsync (`sync`), so that the
+ * fsync can run while the caller does something else that must also be done before the rename (the put journals its
+ * row meanwhile). The bytes must be fsynced before a rename makes them the object: with delayed allocation, ext4 can
+ * otherwise keep the new name and lose the bytes. The temp file's NAME is durable only when `temp` was created ahead
+ * (`named`, temp-files.ts); otherwise the put waits for the fsync of the folder its file is renamed into before it
+ * answers (local-storage.backend.ts `commit`), so that it never relies on that name. Recovery never reads "temp file
+ * gone" as "renamed" blindly: it checks that the destination holds the journaled bytes, and rolls a temp file
+ * forward only if it holds them (storage-recovery.rules.ts). Errors of the body come out unchanged (the file closed,
+ * or never created when the body failed while it was still gathered in memory). `temp` is a new path, or a file
+ * created ahead of need (temp-files.ts), whose descriptor is used or closed here, never left open by a failure. A
+ * small body's new file is created on the event loop when `createOnLoop`, else on the pool (SMALL_BODY says why).
  */
 export async function writeBody(
-  body: Readable | Buffer,
+  body: Readable,
   temp: TempFile,
   maxSize: number,
   createOnLoop = false,
 ): Promise<WrittenFile> {
   const { path } = temp;
-  const create = (): number | Promise<number> => (createOnLoop ? createFile(path) : openFd(path));
   let ready = temp.fd;
-  if (Buffer.isBuffer(body)) {
-    let whole;
-    try {
-      whole = gatherBody(body, maxSize);
-    } catch (error) {
-      if (ready !== undefined) closeSync(ready);
-      throw error;
-    }
-    return smallFile(ready ?? (await create()), [body], whole.size, whole.md5);
-  }
   const hash = createHash('md5');
   let size = 0;
   let gathered: Buffer[] | undefined = [];
@@ -107,7 +95,9 @@ export async function writeBody(
     throw error;
   }
   const md5 = hash.digest('hex');
-  return gathered ? smallFile(ready ?? (await create()), gathered, size, md5) : openFile(file!, size, md5);
+  return gathered
+    ? smallFile(ready ?? (await newFile(path, createOnLoop)), gathered, size, md5)
+    : openFile(file!, size, md5);
 }
 
 /** A body gathered whole (at most SMALL_BODY), hashed, its file not written yet. */
@@ -121,6 +111,14 @@ export interface GatheredBody {
 export function gatherBody(bytes: Buffer, maxSize: number): GatheredBody {
   if (bytes.length > maxSize) throw tooLarge(maxSize);
   return { size: bytes.length, md5: createHash('md5').update(bytes).digest('hex'), bytes };
+}
+
+/**
+ * A gathered body's file created at `path` (a new temp path) and written, left open for the caller to fsync: its
+ * size and md5 are the body's, not computed again. Created on the event loop when `createOnLoop` (SMALL_BODY).
+ */
+export async function writeGatheredFile(body: GatheredBody, path: string, createOnLoop: boolean): Promise<WrittenFile> {
+  return smallFile(await newFile(path, createOnLoop), [body.bytes], body.size, body.md5);
 }
 
 /**
@@ -141,8 +139,9 @@ export async function writeInPlace(
   let folder: string;
   try {
     folder = await inFolder(dest, dirs, () => {
-      if (createOnLoop) fd = createFile(dest);
-      else return openFd(dest).then((opened) => void (fd = opened));
+      const made = newFile(dest, createOnLoop);
+      if (typeof made === 'number') fd = made;
+      else return made.then((opened) => void (fd = opened));
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
@@ -160,13 +159,12 @@ function tooLarge(maxSize: number): StorageError {
   return new StorageError('EntityTooLarge', `The object is larger than ${maxSize} bytes.`);
 }
 
-/** A new file (`wx`: never an existing one), created on the event loop (SMALL_BODY says when). */
-function createFile(path: string): number {
-  return openSync(path, 'wx', OBJECT_FILE_MODE);
-}
-
-/** The same, on the pool through the callback API (no FileHandle). */
-function openFd(path: string): Promise<number> {
+/**
+ * A new file (`wx`: never an existing one): created on the event loop when `onLoop` (SMALL_BODY says when), else
+ * on the pool through the callback API (no FileHandle).
+ */
+function newFile(path: string, onLoop: boolean): number | Promise<number> {
+  if (onLoop) return openSync(path, 'wx', OBJECT_FILE_MODE);
   return new Promise((resolve, reject) =>
     openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) => (error ? reject(error) : resolve(fd))),
   );

@@ -14,6 +14,7 @@ import {
   removeFile,
   writeBody,
   writeBodyToFile,
+  writeGatheredFile,
   writeInPlace,
   type GatheredBody,
   type WrittenFile,
@@ -617,7 +618,7 @@ export class LocalStorageBackend extends StorageBackend {
     const { createOnLoop } = body;
     const placed = intent.prev ? undefined : await writeInPlace(body, dest, this.dirs, createOnLoop);
     if (placed) return placed;
-    const file = await writeBody(body.bytes, temp, body.size, createOnLoop);
+    const file = await writeGatheredFile(body, temp.path, createOnLoop);
     try {
       return { file, folder: await moveIntoPlace(temp.path, dest, this.dirs) };
     } catch (error) {
