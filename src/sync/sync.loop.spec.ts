@@ -36,6 +36,21 @@ describe('SyncLoop', () => {
     expect((await sync.status()).pending).toBe(2);
   });
 
+  it('shows pending and lastCommit from one moment: a flush that ends while the status is read shows in both', async () => {
+    const { h, sync } = service();
+    await h.putMany({ a: '1', b: '2' });
+    // The status checks that storage is writable before it counts: this flush ends during that check.
+    const checkWritable = h.storage.checkWritable.bind(h.storage);
+    let flushed: string | null | undefined;
+    h.storage.checkWritable = async () => {
+      flushed = (await sync.flushNow()).commit;
+      return checkWritable();
+    };
+    const status = await sync.status();
+    expect(flushed).toMatch(/^[0-9a-f]{40}$/);
+    expect({ pending: status.pending, lastCommit: status.lastCommit }).toEqual({ pending: 0, lastCommit: flushed });
+  });
+
   it('a failed flush sets lastError, consecutiveFailures and a growing nextRetryAt; a success clears them', async () => {
     const { h, sync } = service();
     await h.putMany({ a: '1' });

@@ -20,6 +20,9 @@ export interface SyncEvents {
 
 const SHUTDOWN_FLUSH_LIMIT_MS = 50_000;
 
+/** Changes journaled up to `lastSeq` that the last recorded flush (up to `syncedSeq`) did not take. */
+const pendingAfter = (lastSeq: number, syncedSeq: number) => Math.max(0, lastSeq - syncedSeq);
+
 /** What one project's loop drives: its bucket's storage and sync state, its pipeline, and the shared flush slots. */
 export interface SyncLoopParts {
   bucket: string;
@@ -128,16 +131,20 @@ export class SyncLoop {
   }
 
   async pending(): Promise<number> {
-    return Math.max(0, (await this.storage.lastSeq()) - this.state.progress().syncedSeq);
+    const lastSeq = await this.storage.lastSeq();
+    return pendingAfter(lastSeq, this.state.progress().syncedSeq);
   }
 
   async status(): Promise<SyncStatus> {
-    const progress = { ...this.state.progress(), ...this.unsavedFailure };
     const target = this.pipeline.describe();
     const storage = await this.storage.checkWritable();
+    const lastSeq = await this.storage.lastSeq();
+    // Read after the awaits, in one go: a flush that records its commit meanwhile moves `syncedSeq` and
+    // `lastCommit` together, and a status must not show "nothing pending" beside the commit before that flush's.
+    const progress = { ...this.state.progress(), ...this.unsavedFailure };
     return {
       bucket: this.bucket,
-      pending: await this.pending(),
+      pending: pendingAfter(lastSeq, progress.syncedSeq),
       running: this.flight.running,
       lastCommit: progress.lastCommit,
       lastSyncAt: progress.lastSyncAt,
