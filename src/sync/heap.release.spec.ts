@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { fullCollection, HeapRelease, RELEASE_ABOVE_BYTES, RELEASE_BUSY_BELOW } from './heap.release.js';
+import {
+  fullCollection,
+  HeapRelease,
+  reducesMemory,
+  RELEASE_ABOVE_BYTES,
+  RELEASE_BUSY_BELOW,
+  RELEASE_GROWN_ABOVE_BYTES,
+} from './heap.release.js';
 
 const MiB = 2 ** 20;
 /** An event loop that ran nothing meanwhile. */
@@ -58,6 +65,29 @@ describe('HeapRelease', () => {
     release.flushEnded();
     jest.advanceTimersByTime(2000);
     expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it('tells the collection the largest heap a flush left since the last one, even if it shrank during the wait', () => {
+    const collect = jest.fn<(grownTo: number) => void>();
+    // Committed heap at each flush's end: three projects' first syncs, then (after the collection) a small flush.
+    const committed = [150 * MiB, 186 * MiB, 170 * MiB, 90 * MiB];
+    const release = new HeapRelease(
+      collect,
+      () => 300 * MiB,
+      2000,
+      idleLoop,
+      () => committed.shift()!,
+    );
+    for (let project = 0; project < 3; project++) {
+      release.flushStarted();
+      release.flushEnded();
+    }
+    jest.advanceTimersByTime(2000);
+    expect(collect.mock.calls).toEqual([[186 * MiB]]);
+    release.flushStarted();
+    release.flushEnded();
+    jest.advanceTimersByTime(2000);
+    expect(collect.mock.calls).toEqual([[186 * MiB], [90 * MiB]]);
   });
 
   it('waits while requests keep the event loop busy, and collects after the first quiet time', () => {
@@ -123,6 +153,21 @@ describe('the event loop measure HeapRelease uses by default', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(busy).not.toHaveBeenCalled();
     release.flushStarted(); // cancels the next wait
+  });
+});
+
+describe('reducesMemory: the memory-reducing pass after the full collection', () => {
+  it.each([
+    // committed heap before and after the full collection (MiB)
+    ['a first sync of 100,000 objects: the heap stays big', 440, 170, true],
+    ['10 projects’ first syncs, the heap brought below the bound: its freed pages stay resident', 159, 90, true],
+    ['just past the grown bound', RELEASE_GROWN_ABOVE_BYTES / MiB + 1, 60, true],
+    ['at the grown bound', RELEASE_GROWN_ABOVE_BYTES / MiB, 60, false],
+    ['just above RELEASE_ABOVE_BYTES left', RELEASE_ABOVE_BYTES / MiB + 2, RELEASE_ABOVE_BYTES / MiB + 1, true],
+    ['incremental flushes of 100,000 files: a regrowth saved', 100, 77, false],
+    ['a small project’s flushes', 90, 59, false],
+  ])('%s (%i → %i MiB) → %s', (_name, before, after, expected) => {
+    expect(reducesMemory(before * MiB, after * MiB)).toBe(expected);
   });
 });
 

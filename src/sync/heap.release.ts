@@ -54,13 +54,17 @@ export function setHeapGrowth(): void {
 export class HeapRelease {
   private timer: NodeJS.Timeout | undefined;
   private running = 0;
+  /** The largest committed heap a flush left since the last collection (what `collect` is told it grew to). */
+  private grownTo = 0;
 
   constructor(
-    private readonly collect: () => void = fullCollection,
+    /** Given the largest committed heap a flush left since the last collection. */
+    private readonly collect: (grownTo: number) => void = fullCollection,
     private readonly heapSize = heldBytes,
     private readonly delayMs = RELEASE_DELAY_MS,
     /** Starts a measure of the event loop; what it returns tells the busy share (0–1) since then. */
     private readonly loopBusySince: () => () => number = eventLoopBusySince,
+    private readonly committedHeap = () => getHeapStatistics().total_heap_size,
   ) {}
 
   /** A flush of any project starts: no collection while one runs (it would pause that flush). */
@@ -73,6 +77,8 @@ export class HeapRelease {
   /** A flush ended (pushed or failed): once none runs, schedules the collection when the heap grew past the bound. */
   flushEnded(): void {
     this.running = Math.max(0, this.running - 1);
+    // Read at every flush's end: V8's own collections during the wait may shrink the committed heap before ours.
+    this.grownTo = Math.max(this.grownTo, this.committedHeap());
     if (this.running > 0 || this.heapSize() <= RELEASE_ABOVE_BYTES) return;
     this.waitForQuiet();
   }
@@ -83,8 +89,12 @@ export class HeapRelease {
     const busy = this.loopBusySince();
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (busy() >= RELEASE_BUSY_BELOW) this.waitForQuiet();
-      else this.collect();
+      if (busy() >= RELEASE_BUSY_BELOW) {
+        this.waitForQuiet();
+      } else {
+        this.collect(this.grownTo);
+        this.grownTo = 0;
+      }
     }, this.delayMs).unref(); // never keeps a stopping process alive
   }
 }
@@ -108,24 +118,45 @@ function heldBytes(): number {
 let gc: ((options: object) => void) | undefined;
 
 /**
- * A full collection; then, if the heap V8 keeps committed is still above RELEASE_ABOVE_BYTES (what a first sync of a
- * big project grew: ~170 MiB committed for ~65 MiB live at 100,000 objects), a memory-reducing one, which also
- * shrinks the young generation and gives the freed pages back: Node's `gc({ flavor: 'last-resort' })`, up to
- * seven passes. Not after every big flush: the next flush then regrew the heap, and took 1.07–1.08× as long
+ * A full collection; then a memory-reducing one when the heap had grown big or stays big (`reducesMemory`),
+ * which also shrinks the young generation and gives the freed pages back: Node's `gc({ flavor: 'last-resort' })`,
+ * up to seven passes. Not after every big flush: the next flush then regrew the heap, and took 1.07–1.08× as long
  * (100 changes into 100,000 files after 20 s idle, bench/results/flush-idle-release.md); after a full collection
  * alone it took as long as with none (flush-idle-major.md). Idle RSS at 100,000 objects: 228 MiB after the first
  * sync, 238 MiB after incremental flushes (231 when every release reduced: release-flavor-both.md). `--expose-gc` is
  * turned on here at the first use rather than on every command line that starts the service (the flag applies to
  * contexts created after).
  */
-export function fullCollection(): void {
+export function fullCollection(grownTo = 0): void {
   if (!gc) {
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as (options: object) => void;
   }
+  const before = Math.max(grownTo, getHeapStatistics().total_heap_size);
   gc({ type: 'major', execution: 'sync' });
-  if (getHeapStatistics().total_heap_size > RELEASE_ABOVE_BYTES)
+  if (reducesMemory(before, getHeapStatistics().total_heap_size))
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+}
+
+/**
+ * The committed heap before the full collection above which the memory-reducing pass follows it whatever the full
+ * one left: the pages a full collection frees leave the committed heap (`total_heap_size`) but V8 keeps them for
+ * the heap to grow into again, resident until a memory-reducing collection. After the first syncs of 10 projects of
+ * 10,000 objects the heap had grown to 159–192 MiB; when the full collection alone brought it below
+ * RELEASE_ABOVE_BYTES, the process stayed at 353 MiB resident, against 227–237 MiB after the memory-reducing pass
+ * (bench/results/heap-release-pooled.md). Incremental flushes of 100,000 files leave 77–100 MiB committed
+ * (release-flavor-major.md), a small project's 85–99 MiB: below it, they keep the faster regrowth.
+ */
+export const RELEASE_GROWN_ABOVE_BYTES = 128 * 2 ** 20;
+
+/**
+ * Whether the memory-reducing pass follows a full collection that took the committed heap from `before` (or the
+ * most a flush left it since the last collection, if more: a collection of V8's own may have come between) to `after`
+ * bytes: when the heap had grown past RELEASE_GROWN_ABOVE_BYTES, or stays above RELEASE_ABOVE_BYTES (what a first
+ * sync of a big project grew: ~170 MiB committed for ~65 MiB live at 100,000 objects).
+ */
+export function reducesMemory(before: number, after: number): boolean {
+  return before > RELEASE_GROWN_ABOVE_BYTES || after > RELEASE_ABOVE_BYTES;
 }
 
 /** The process's one: its heap is shared by every project. */
