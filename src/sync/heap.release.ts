@@ -45,7 +45,7 @@ export function setHeapGrowth(): void {
  * 802 MiB resident, 264 MiB of "used" heap that one full collection brings to 64 MiB (bench/results/flush-memory.md).
  * V8's memory reducer does this on its own only sometimes (after a restart, not after the PUTs of the sync).
  *
- * So: a full collection, memory-reducing when the heap stays big (`fullCollection`), RELEASE_DELAY_MS after the
+ * So: a full collection, memory-reducing when the heap grew or stays big (`fullCollection`), RELEASE_DELAY_MS after the
  * last flush that left the heap (`heldBytes`) above RELEASE_ABOVE_BYTES, once the event loop was that long mostly
  * idle (RELEASE_BUSY_BELOW: no request traffic to pause), and never while a flush runs (a flush starting cancels it;
  * the next one's end schedules it again). It pauses the event loop once, ~0.1–0.3 s for such a heap, as V8's own
