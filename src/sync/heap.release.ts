@@ -64,7 +64,7 @@ export class HeapRelease {
     private readonly delayMs = RELEASE_DELAY_MS,
     /** Starts a measure of the event loop; what it returns tells the busy share (0–1) since then. */
     private readonly loopBusySince: () => () => number = eventLoopBusySince,
-    private readonly committedHeap = () => getHeapStatistics().total_heap_size,
+    private readonly committedHeap = committedBytes,
   ) {}
 
   /** A flush of any project starts: no collection while one runs (it would pause that flush). */
@@ -105,6 +105,11 @@ function eventLoopBusySince(): () => number {
   return () => performance.eventLoopUtilization(start).utilization;
 }
 
+/** The V8 heap's committed size: what the memory-reducing pass is decided on (`reducesMemory`). */
+function committedBytes(): number {
+  return getHeapStatistics().total_heap_size;
+}
+
 /**
  * The V8 heap's committed size plus its external memory (ArrayBuffers: each flush's `.dir` bytes, 6.6 MB at 100,000
  * files), which only a full collection frees: with room to grow (HEAP_GROWING_PERCENT) seven 100-change flushes
@@ -132,10 +137,9 @@ export function fullCollection(grownTo = 0): void {
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as (options: object) => void;
   }
-  const before = Math.max(grownTo, getHeapStatistics().total_heap_size);
+  const before = Math.max(grownTo, committedBytes());
   gc({ type: 'major', execution: 'sync' });
-  if (reducesMemory(before, getHeapStatistics().total_heap_size))
-    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  if (reducesMemory(before, committedBytes())) gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
 /**
