@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fsyncFile, syncFileSystem } from './sync-file-system.js';
 
 describe('syncFileSystem', () => {
-  it('runs one syncfs of the file system holding a path (coreutils sync -f is on this machine, as in the image)', async () => {
+  it('runs one syncfs(2) of the file system holding a path (through koffi, whose prebuilt binary this platform has)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'syncfs-'));
     try {
       await writeFile(join(dir, 'a'), 'a');

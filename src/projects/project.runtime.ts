@@ -10,6 +10,7 @@ import type { ServedBucket } from '../s3/buckets/served-buckets.port.js';
 import type { IndexDatabase } from '../storage/index-database.js';
 import { LocalStorageBackend } from '../storage/local-storage.backend.js';
 import type { ReadyFilesBudget } from '../storage/ready-files.budget.js';
+import type { FileSystemSyncs } from '../storage/file-system-syncs.js';
 import { STORAGE_DIR_MODE } from '../storage/storage-layout.js';
 import type { FlushSlots } from '../sync/flush-slots.gate.js';
 import { createFlushPipeline } from '../sync/flush-pipeline.factory.js';
@@ -18,13 +19,16 @@ import { SyncLoop } from '../sync/sync.loop.js';
 import { SyncStateStore } from '../sync/sync-state.store.js';
 
 /**
- * What every project shares: the flush slots (SYNC_CONCURRENCY), the budget of temp files made ahead, the storage
- * index database (with PROJECTS_FILE) and the crash tests' fault injection.
+ * What every project shares: the flush slots (SYNC_CONCURRENCY), the budget of temp files made ahead, the syncfs(2)
+ * calls that make small puts durable, the storage index database (with PROJECTS_FILE) and the crash tests' fault
+ * injection.
  */
 export interface RuntimeOptions {
   slots: FlushSlots;
   /** The descriptors every bucket's temp files made ahead may hold together. */
   readyFiles: ReadyFilesBudget;
+  /** One syncfs(2) per file system per window for every bucket on it. */
+  fileSystemSyncs: FileSystemSyncs;
   index?: IndexDatabase;
   crashAfter?: CrashStep;
 }
@@ -61,6 +65,7 @@ export class ProjectRuntime implements ServedBucket {
       dataDir: settings.dataDir,
       shared: options.index && { database: options.index, bucket: settings.bucket },
       readyFiles: options.readyFiles,
+      fileSystemSyncs: options.fileSystemSyncs,
     });
     this.state = new SyncStateStore({ dataDir: settings.dataDir });
     const checkpoint = crashCheckpoint(options.crashAfter);

@@ -13,6 +13,7 @@ import { projectsConfig, testingConfig } from '../config/configuration.js';
 import { ServedBuckets } from '../s3/buckets/served-buckets.port.js';
 import { IndexDatabase } from '../storage/index-database.js';
 import { ReadyFilesBudget } from '../storage/ready-files.budget.js';
+import { FileSystemSyncs } from '../storage/file-system-syncs.js';
 import { FlushSlots } from '../sync/flush-slots.gate.js';
 import { ProjectRuntime } from './project.runtime.js';
 
@@ -42,10 +43,12 @@ export class ProjectsRegistry
     super();
     const slots = new FlushSlots(config.concurrency);
     const readyFiles = new ReadyFilesBudget();
+    const fileSystemSyncs = new FileSystemSyncs();
     // Opened by the first project's storage, closed by the last one's (index-database.ts).
     const index = config.sharedIndexDb === undefined ? undefined : new IndexDatabase(config.sharedIndexDb);
     this.projects = config.projects.map(
-      (settings) => new ProjectRuntime(settings, { slots, readyFiles, index, crashAfter: testing.crashAfter }),
+      (settings) =>
+        new ProjectRuntime(settings, { slots, readyFiles, fileSystemSyncs, index, crashAfter: testing.crashAfter }),
     );
     this.byBucket = new Map(this.projects.map((project) => [project.bucket, project]));
   }

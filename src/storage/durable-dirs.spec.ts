@@ -63,6 +63,23 @@ describe('DurableDirs', () => {
     expect(second.done).toBe(true);
   });
 
+  it('learns a folder and every level above it from a sync of the whole file system, and fsyncs none of them', async () => {
+    const log = new FsyncLog();
+    const dirs = new DurableDirs(ROOT, log.fsync);
+    dirs.learn(`${ROOT}/a/b/c`);
+    expect([`${ROOT}/a`, `${ROOT}/a/b`, `${ROOT}/a/b/c`].map((d) => dirs.isKnown(d))).toEqual([true, true, true]);
+    expect(dirs.isKnown(`${ROOT}/a/x`)).toBe(false); // a sibling was not covered
+    dirs.learn(`${ROOT}/../elsewhere`); // outside the root: nothing to learn
+    expect(dirs.isKnown(`${ROOT}/../elsewhere`)).toBe(false);
+    expect(log.calls).toEqual([]);
+
+    const next = watch(dirs.entryMadeIn(`${ROOT}/a/b/c`));
+    await nextTurn();
+    expect(log.calls).toEqual([`${ROOT}/a/b/c`]); // only the folder receiving the entry
+    await log.finish();
+    expect(next.done).toBe(true);
+  });
+
   it('fsyncs only the root for a file placed directly in it', async () => {
     const log = new FsyncLog();
     const dirs = new DurableDirs(ROOT, log.fsync);

@@ -67,6 +67,18 @@ export class DurableDirs {
     }
   }
 
+  /**
+   * `dir` and every directory between it and the root are durable: a syncfs(2) of their file system that started
+   * after an entry of ours was made in `dir` ended (file-system-syncs.ts). Sound for the reason `entryMadeIn` is:
+   * our entry keeps `dir` from being removed until then.
+   */
+  learn(dir: string): void {
+    const made: string[] = [];
+    for (let d = dir; d !== this.root && isInside(d, this.root) && !this.known.has(d); d = dirname(d)) made.push(d);
+    if (this.known.size + made.length > MAX_KNOWN) this.known.clear();
+    for (const d of made) this.known.add(d);
+  }
+
   /** Whether `dir` is known to exist durably (the root always is: created and fsynced at startup). */
   isKnown(dir: string): boolean {
     return dir === this.root || this.known.has(dir);

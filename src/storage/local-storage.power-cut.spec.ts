@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SMALL_BODY } from './durable-fs.js';
+import { FileSystemSyncs } from './file-system-syncs.js';
 import { LocalStorageBackend } from './local-storage.backend.js';
 import { ObjectIndex } from './object-index.repository.js';
 import { PowerCut } from './power-cut-test.helpers.js';
@@ -34,7 +35,11 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'storage-power-cut-'));
     power = new PowerCut([layout().objectsDir, layout().tmpDir]);
-    storage = new LocalStorageBackend({ dataDir, fsyncDir: power.fsync });
+    storage = new LocalStorageBackend({
+      dataDir,
+      fsyncDir: power.fsync,
+      fileSystemSyncs: new FileSystemSyncs(power.syncFileSystem),
+    });
     await storage.onModuleInit();
     await power.baseline();
   });
@@ -90,12 +95,42 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
     expect(await tempFilesLeft(layout().tmpDir)).toEqual([]);
   });
 
+  it('where syncfs(2) cannot be called, makes a small put durable by fsyncing its folder, and serves it after a cut', async () => {
+    await storage!.onApplicationShutdown();
+    storage = new LocalStorageBackend({
+      dataDir,
+      fsyncDir: power.fsync,
+      fileSystemSyncs: new FileSystemSyncs(async () => false),
+    });
+    await storage.onModuleInit();
+    power.hold = (dir) => dir.startsWith(objects());
+    await storage.putObject(putInput('tasks/00', 'annotation 0'));
+    await until(() => power.held.some((fsync) => fsync.dir === join(objects(), 'tasks'))); // its folder's own fsync
+    const backend = await cutAndRestart();
+    expect(await read(backend, 'tasks/00')).toBe('annotation 0');
+
+    power = new PowerCut([objects(), layout().tmpDir]);
+    await power.baseline();
+    await backend.onApplicationShutdown();
+    storage = new LocalStorageBackend({
+      dataDir,
+      fsyncDir: power.fsync,
+      fileSystemSyncs: new FileSystemSyncs(async () => false),
+    });
+    await storage.onModuleInit();
+    await storage.putObject(putInput('tasks/01', 'annotation 1'));
+    await until(() => power.ended.includes(join(objects(), 'tasks'))); // nothing held: the put settles
+    const settled = await cutAndRestart();
+    expect(await read(settled, 'tasks/01')).toBe('annotation 1');
+    expect(await filesUnder(objects())).toEqual(['tasks/00', 'tasks/01']);
+  });
+
   it('answers puts of bodies gathered whole before any of their names is durable, and serves them after a cut', async () => {
     await warmUp(); // files made ahead are ready; a body gathered whole (a Buffer) takes none: its file is its own
     power.hold = (dir) => dir.startsWith(objects());
     const keys = Array.from({ length: 20 }, (_, i) => `tasks/${String(i).padStart(2, '0')}`);
     for (const [i, key] of keys.entries()) await storage!.putObject(putInput(key, Buffer.from(`annotation ${i}`)));
-    expect(power.held.length).toBeGreaterThan(0); // none of the renames is durable yet, nor the temp files' names
+    await until(() => power.held.length > 0); // none of the renames is durable yet, nor the temp files' names
 
     const backend = await cutAndRestart();
     for (const [i, key] of keys.entries()) expect(await read(backend, key)).toBe(`annotation ${i}`);

@@ -1,6 +1,7 @@
 import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../common/fsync-dir.js';
+import { syncFileSystem } from '../common/sync-file-system.js';
 
 // A power cut modelled at the seam where storage fsyncs folders (LocalStorageConfig.fsyncDir), for the storage specs
 // (a test helper: tsconfig.build.json leaves it out of the build). The crash suites under test/reliability kill
@@ -19,8 +20,9 @@ interface HeldFsync {
 }
 
 /**
- * Which directory entries survive a power cut, as fsync(2) promises and no more: a folder's entries survive as they
- * were when the last fsync of that folder that ENDED had started; anything made or removed in it since is undone
+ * Which directory entries survive a power cut, as fsync(2) and syncfs(2) promise and no more: a folder's entries
+ * survive as they were when the last fsync of that folder (or syncfs of the whole file system) that ENDED had
+ * started; anything made or removed in it since is undone
  * (a rename: back under its old name if that one was durable, gone otherwise). A folder no fsync covered since
  * `baseline` is empty. File contents are kept as they are at the cut (the storage fsyncs bytes before it relies on
  * them; losing unsynced bytes is another spec's case). Folders under `roots` only; SQLite's files are not modelled
@@ -29,8 +31,16 @@ interface HeldFsync {
 export class PowerCut {
   /** Per folder: its entries as of the start of the last fsync of it that ended. */
   private readonly durable = new Map<string, Map<string, Entry>>();
+  /**
+   * Per folder, when the listing in `durable` was taken (a count of the fsyncs and syncs started): a sync that started
+   * earlier but ended later (two whole-file-system syncs overlap) covers less, and does not replace it.
+   */
+  private readonly durableSince = new Map<string, number>();
+  private started = 0;
   /** The folders of the fsyncs that ended, in order. */
   readonly ended: string[] = [];
+  /** The whole-file-system syncs that ended (`syncFileSystem`). */
+  wholeSyncs = 0;
   /** Fsyncs being held: they have not reached the disk. */
   readonly held: HeldFsync[] = [];
   /** Folders whose fsyncs are held until `letThrough` (none by default). */
@@ -57,13 +67,39 @@ export class PowerCut {
   /** The seam: the real fsync, after the listing it makes durable was taken; held while `hold(dir)`; none after the cut. */
   readonly fsync = async (dir: string): Promise<void> => {
     if (this.cutAt) throw new Error('power cut');
+    const started = ++this.started;
     const entries = await listing(dir);
     await this.keepContents(dir, entries);
-    if (this.hold(dir)) await new Promise<void>((resolve, reject) => this.held.push({ dir, resolve, reject }));
+    if (this.hold(dir)) await this.waitHeld(dir);
     await fsyncDir(dir);
     if (this.cutAt) return;
-    this.durable.set(dir, entries);
+    this.makeDurable(dir, entries, started);
     this.ended.push(dir);
+  };
+
+  /**
+   * The seam of the whole file system's sync (FileSystemSyncs): every folder under the roots becomes durable as it
+   * was when the call started; held (as an fsync of the first such folder) while `hold` holds any of them; none after
+   * the cut.
+   */
+  readonly syncFileSystem = async (path: string): Promise<boolean> => {
+    if (this.cutAt) throw new Error('power cut');
+    const started = ++this.started;
+    const listings = new Map<string, Map<string, Entry>>();
+    for (const root of this.roots) {
+      await this.walk(root, async (dir) => {
+        const entries = await listing(dir);
+        await this.keepContents(dir, entries);
+        listings.set(dir, entries);
+      });
+    }
+    const held = [...listings.keys()].find((dir) => this.hold(dir));
+    if (held) await this.waitHeld(held);
+    if (!(await syncFileSystem(path))) throw new Error('power-cut model: syncfs(2) is not available here');
+    if (this.cutAt) return true;
+    for (const [dir, entries] of listings) this.makeDurable(dir, entries, started);
+    this.wholeSyncs++;
+    return true;
   };
 
   /** Lets the oldest `count` held fsyncs run. */
@@ -103,6 +139,18 @@ export class PowerCut {
       await mkdir(root, { recursive: true });
       await rebuild(root);
     }
+  }
+
+  /** Held until `letThrough`; failed at once if the power went while the listing was taken. */
+  private waitHeld(dir: string): Promise<void> {
+    if (this.cutAt) return Promise.reject(new Error('power cut'));
+    return new Promise<void>((resolve, reject) => this.held.push({ dir, resolve, reject }));
+  }
+
+  private makeDurable(dir: string, entries: Map<string, Entry>, started: number): void {
+    if ((this.durableSince.get(dir) ?? 0) > started) return;
+    this.durable.set(dir, entries);
+    this.durableSince.set(dir, started);
   }
 
   private async keepContents(dir: string, entries: Map<string, Entry>): Promise<void> {

@@ -1,0 +1,49 @@
+import { stat } from 'node:fs/promises';
+import { syncFileSystem } from '../common/sync-file-system.js';
+import { SyncWindow } from './sync-window.js';
+
+/**
+ * How long a whole-file-system sync waits for more answered puts to share it. syncfs(2) writes back every dirty page
+ * of the file system and flushes the device cache once, however many files it covers; a later write of the same key
+ * waits for it (local-storage.backend.ts `settle`), as it waits for a folder's fsync otherwise.
+ */
+const FILE_SYSTEM_SYNC_WINDOW_MS = 2;
+
+/**
+ * The syncfs(2) calls that make small puts' files and folders durable after their answer (local-storage.backend.ts
+ * `settle`): one per file system per window, shared by every bucket whose folder is on it (one instance per
+ * process: ProjectsRegistry), so that ten projects under load flush their disk once per window, not ten times.
+ */
+export class FileSystemSyncs {
+  private readonly windows: SyncWindow;
+  /** Per file system (its device number), a folder on it to open for syncfs(2). */
+  private readonly folders = new Map<number, string>();
+
+  /** `sync` is syncfs(2) (sync-file-system.ts) unless a spec models a power cut at this seam. */
+  constructor(
+    private readonly sync: (path: string) => Promise<boolean> = syncFileSystem,
+    windowMs = FILE_SYSTEM_SYNC_WINDOW_MS,
+  ) {
+    this.windows = new SyncWindow(windowMs, (device) => this.run(Number(device)));
+  }
+
+  /**
+   * The file system holding `folder`, once one syncfs(2) of it ended (what was written there before is durable);
+   * undefined where syncfs(2) cannot be called (the caller then fsyncs file by file and folder by folder).
+   */
+  async register(folder: string): Promise<number | undefined> {
+    const { dev } = await stat(folder);
+    if (!(await this.sync(folder))) return undefined;
+    if (!this.folders.has(dev)) this.folders.set(dev, folder);
+    return dev;
+  }
+
+  /** Resolves once a syncfs(2) of `device` that started after this call ended: what was written before is durable. */
+  join(device: number): Promise<void> {
+    return this.windows.join(String(device));
+  }
+
+  private async run(device: number): Promise<void> {
+    if (!(await this.sync(this.folders.get(device)!))) throw new Error('syncfs(2) is no longer available');
+  }
+}
