@@ -122,6 +122,7 @@ async function putSection(): Promise<RoundResult[]> {
     for (let round = 1; round <= params.rounds; round++) {
       const order = PUT_TARGETS.map((_, i) => PUT_TARGETS[(i + round - 1) % PUT_TARGETS.length]);
       for (const name of order) {
+        quietDisk(); // what the target before left unsynced (s3rver fsyncs nothing) is not this one's to write back
         const result =
           name === 'during'
             ? await duringFlushRound(name, servers.during as Service, putters.during, round, {
@@ -133,6 +134,7 @@ async function putSection(): Promise<RoundResult[]> {
         logRound(result);
       }
       for (const name of order.filter((n) => n !== 'during')) {
+        quietDisk();
         const result = await plainRound(name, servers[name], putters[name], round, single);
         results.push(result);
         logRound(result);
@@ -156,12 +158,14 @@ function logRound(r: RoundResult) {
 }
 
 /**
- * Writes every dirty page back (sync(1)), untimed, before a timed flush or dvc job: the files the job before wrote
- * without fsync (the dvc CLI's workspace, cache and remote: hundreds of thousands of files after its first sync) are
- * otherwise written back during the next job, whose own fsyncs then wait for them (ext4 commits its journal with the
- * dirty data it orders). Seen in bench/results/2026-12-03.md: the service's first 100-change flush, right after the
- * dvc CLI's first sync, took 1,184 ms, the next ones 84-134 ms; 200,000 small files written just before a restart
- * reproduced it (2.4 s, then 0.13 s once sync(1) had run first).
+ * Writes every dirty page back (sync(1)), untimed, before a timed flush, dvc job or PUT round: the files the job
+ * before wrote without fsync (the dvc CLI's workspace, cache and remote: hundreds of thousands of files after its
+ * first sync; s3rver's objects) are otherwise written back during the next job, whose own fsyncs then wait for them
+ * (ext4 commits its journal with the dirty data it orders; a syncfs(2), as this service's small PUTs use, writes all
+ * of it back). Seen in bench/results/2026-12-03.md: the service's first 100-change flush, right after the dvc CLI's
+ * first sync, took 1,184 ms, the next ones 84-134 ms; 200,000 small files written just before a restart reproduced it
+ * (2.4 s, then 0.13 s once sync(1) had run first). In runs 41–42 (2026-12-05), the PUT rounds of this service, right
+ * after s3rver's, each had one PUT of 61–89 ms (9–36 ms in runs 39–40, before the syncfs).
  */
 function quietDisk(): void {
   execFileSync('sync');

@@ -30,6 +30,11 @@ function syncfsBinding(): typeof binding {
   return binding;
 }
 
+/** Whether syncFileSystem can call syncfs(2) here (it resolves false where it cannot), without calling it. */
+export function canSyncFileSystem(): boolean {
+  return syncfsBinding() !== null;
+}
+
 /**
  * Makes every write to the file system holding `path` durable with one syncfs(2): it writes back all dirty data and
  * metadata of that file system and flushes the device cache, and reports a write-back error (Linux ≥ 5.8): after

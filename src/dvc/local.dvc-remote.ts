@@ -28,12 +28,13 @@ const SYNC_PARALLEL = 2;
 /** Above this many ids, `missing` lists the `xx/` folders (at most 256 readdirs) instead of one stat per id. */
 const LIST_ABOVE = 1024;
 /**
- * Up to this many files or folders, an fsync of each; above, one syncfs of the file system costs less. The syncfs
- * runs `sync -f` in a child process, and spawning one forks this process: the event loop stops while the kernel
- * copies its page tables, 30–90 ms at 420 MiB RSS on a 2-core VM (5 ms at 44 MiB), so every PUT in flight
- * waits that long. An fsync costs 0.1–0.5 ms of a pool thread and never stops the loop. A small flush (50 projects
- * under load flush ~40 objects each, in ~40 folders) paid two such stalls per flush with 16 here
- * (bench/results/projects-scale.md); thousands of objects (a first sync) still take one syncfs.
+ * Up to this many files or folders, an fsync of each; above, one syncfs of the file system costs less. The bound
+ * was set when the syncfs ran `sync -f` in a child process, whose spawn forked this one and stopped the event loop
+ * while the kernel copied its page tables, 30–90 ms at 420 MiB RSS on a 2-core VM: a small flush (50 projects under
+ * load flush ~40 objects each, in ~40 folders) paid two such stalls per flush with 16 here
+ * (bench/results/projects-scale.md). syncfs(2) is now called in-process (sync-file-system.ts) and stops nothing;
+ * the bound is kept as it was (small flushes not measured again), and thousands of objects (a first sync) still
+ * take one syncfs.
  */
 const FSYNC_EACH_UP_TO = 256;
 
@@ -48,7 +49,7 @@ export interface LocalRemoteDurability {
   syncDirs(dirs: readonly string[]): Promise<void>;
 }
 
-/** A few paths: an fsync each; many: one syncfs(2) of their file system (fsync each where `sync` is missing). */
+/** A few paths: an fsync each; many: one syncfs(2) of their file system (fsync each where it cannot be called). */
 export const fsDurability: LocalRemoteDurability = {
   syncFiles: (files) => syncAll(files, fsyncFile),
   syncDirs: (dirs) => syncAll(dirs, fsyncDir),

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { syncFileSystem } from '../common/sync-file-system.js';
+import { canSyncFileSystem, syncFileSystem } from '../common/sync-file-system.js';
 import { SyncWindow } from './sync-window.js';
 
 /**
@@ -19,21 +19,26 @@ export class FileSystemSyncs {
   /** Per file system (its device number), a folder on it to open for syncfs(2). */
   private readonly folders = new Map<number, string>();
 
-  /** `sync` is syncfs(2) (sync-file-system.ts) unless a spec models a power cut at this seam. */
+  /**
+   * `sync` is syncfs(2) (sync-file-system.ts) unless a spec models a power cut at this seam; `available` says whether
+   * it can be called here.
+   */
   constructor(
     private readonly sync: (path: string) => Promise<boolean> = syncFileSystem,
+    private readonly available: () => boolean = canSyncFileSystem,
     windowMs = FILE_SYSTEM_SYNC_WINDOW_MS,
   ) {
     this.windows = new SyncWindow(windowMs, (device) => this.run(Number(device)));
   }
 
   /**
-   * The file system holding `folder`, once one syncfs(2) of it ended (what was written there before is durable);
-   * undefined where syncfs(2) cannot be called (the caller then fsyncs file by file and folder by folder).
+   * The file system holding `folder`; undefined where syncfs(2) cannot be called (the caller then fsyncs file by file
+   * and folder by folder). Nothing is synced here: a syncfs at startup would wait for everything other programs (or
+   * the previous run's last flush) left dirty on that file system, and a restart with nothing to recover needs none.
    */
   async register(folder: string): Promise<number | undefined> {
+    if (!this.available()) return undefined;
     const { dev } = await stat(folder);
-    if (!(await this.sync(folder))) return undefined;
     if (!this.folders.has(dev)) this.folders.set(dev, folder);
     return dev;
   }

@@ -100,7 +100,10 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
     storage = new LocalStorageBackend({
       dataDir,
       fsyncDir: power.fsync,
-      fileSystemSyncs: new FileSystemSyncs(async () => false),
+      fileSystemSyncs: new FileSystemSyncs(
+        async () => false,
+        () => false,
+      ),
     });
     await storage.onModuleInit();
     power.hold = (dir) => dir.startsWith(objects());
@@ -115,7 +118,10 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
     storage = new LocalStorageBackend({
       dataDir,
       fsyncDir: power.fsync,
-      fileSystemSyncs: new FileSystemSyncs(async () => false),
+      fileSystemSyncs: new FileSystemSyncs(
+        async () => false,
+        () => false,
+      ),
     });
     await storage.onModuleInit();
     await storage.putObject(putInput('tasks/01', 'annotation 1'));
