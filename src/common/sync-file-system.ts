@@ -42,8 +42,8 @@ export function canSyncFileSystem(): boolean {
  * cut, as after an fsync of each file and folder. One call in place of thousands of fsyncs is what makes a first
  * flush of 100,000 objects affordable (bench/results/flush-first-sync.md), and the PUT path's small bodies'
  * files cheap to make durable (local-storage.backend.ts `settle`). It also writes back what other programs left dirty
- * on that file system: on one shared with heavy writers it takes longer (nothing waits for it but the intents it
- * releases).
+ * on that file system: on one shared with heavy writers it takes longer (no PUT's answer waits for it; the intents it
+ * releases, and the next write of their keys, do).
  *
  * Resolves false when syncfs(2) cannot be called here (the caller then fsyncs file by file); rejects when it ran and
  * failed (an I/O error: nothing written since the last successful call is known durable).

@@ -96,18 +96,23 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
   });
 
   it('where syncfs(2) cannot be called, makes a small put durable by fsyncing its folder, and serves it after a cut', async () => {
+    /** The service started again where syncfs(2) cannot be called, its folder fsyncs at the power-cut seam. */
+    const openWithoutSyncfs = async () => {
+      storage = new LocalStorageBackend({
+        dataDir,
+        fsyncDir: power.fsync,
+        fileSystemSyncs: new FileSystemSyncs(
+          async () => false,
+          () => false,
+        ),
+      });
+      await storage.onModuleInit();
+      return storage;
+    };
     await storage!.onApplicationShutdown();
-    storage = new LocalStorageBackend({
-      dataDir,
-      fsyncDir: power.fsync,
-      fileSystemSyncs: new FileSystemSyncs(
-        async () => false,
-        () => false,
-      ),
-    });
-    await storage.onModuleInit();
+    await openWithoutSyncfs();
     power.hold = (dir) => dir.startsWith(objects());
-    await storage.putObject(putInput('tasks/00', 'annotation 0'));
+    await storage!.putObject(putInput('tasks/00', 'annotation 0'));
     await until(() => power.held.some((fsync) => fsync.dir === join(objects(), 'tasks'))); // its folder's own fsync
     const backend = await cutAndRestart();
     expect(await read(backend, 'tasks/00')).toBe('annotation 0');
@@ -115,16 +120,7 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
     power = new PowerCut([objects(), layout().tmpDir]);
     await power.baseline();
     await backend.onApplicationShutdown();
-    storage = new LocalStorageBackend({
-      dataDir,
-      fsyncDir: power.fsync,
-      fileSystemSyncs: new FileSystemSyncs(
-        async () => false,
-        () => false,
-      ),
-    });
-    await storage.onModuleInit();
-    await storage.putObject(putInput('tasks/01', 'annotation 1'));
+    await (await openWithoutSyncfs()).putObject(putInput('tasks/01', 'annotation 1'));
     await until(() => power.ended.includes(join(objects(), 'tasks'))); // nothing held: the put settles
     const settled = await cutAndRestart();
     expect(await read(settled, 'tasks/01')).toBe('annotation 1');
