@@ -549,7 +549,7 @@ export class LocalStorageBackend extends StorageBackend {
    *   one more fsync each on the answer's path: against answering after the file's fsync, 1.02–1.19× the PUTs per
    *   second at 8 clients and a 0.88–0.93× p50 at one (bench/results/put-path-11.md). Where syncfs(2) can be called
    *   (`fileSystem`), that is one syncfs of DATA_DIR's file system shared by every file answered within its window
-   *   instead of an fsync of each file and folder: 1.14× the PUTs per second at 8 clients, 0.84× the CPU per PUT
+   *   instead of an fsync of each file and folder: 1.14× the PUTs per second at 8 clients, 0.80× the CPU per PUT
    *   (bench/results/put-path-15-syncfs.md).
    * - Otherwise: the row, journal entry and intent durable, the file's bytes durable (fsynced here, while the WAL
    *   is: neither needs the other), and the rename done. For a temp file made ahead, whose name in tmp/ is durable
