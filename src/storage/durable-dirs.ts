@@ -42,13 +42,10 @@ export class DurableDirs {
    * between it and the root. `dir` is the root or below it.
    */
   async entryMadeIn(dir: string): Promise<void> {
-    const unknown: string[] = [];
-    for (let d = dir; d !== this.root && isInside(d, this.root); d = dirname(d))
-      if (!this.known.has(d)) unknown.push(d);
+    const unknown = this.unknownUpTo(dir);
     const toSync = new Set([dir, ...unknown.map((d) => dirname(d))]);
     await Promise.all([...toSync].map((d) => this.sync(d)));
-    if (this.known.size + unknown.length > MAX_KNOWN) this.known.clear();
-    for (const d of unknown) this.known.add(d);
+    this.remember(unknown);
   }
 
   /**
@@ -73,10 +70,7 @@ export class DurableDirs {
    * our entry keeps `dir` from being removed until then.
    */
   learn(dir: string): void {
-    const made: string[] = [];
-    for (let d = dir; d !== this.root && isInside(d, this.root) && !this.known.has(d); d = dirname(d)) made.push(d);
-    if (this.known.size + made.length > MAX_KNOWN) this.known.clear();
-    for (const d of made) this.known.add(d);
+    this.remember(this.unknownUpTo(dir));
   }
 
   /** Whether `dir` is known to exist durably (the root always is: created and fsynced at startup). */
@@ -87,6 +81,19 @@ export class DurableDirs {
   /** Call before removing `dir`: whatever is created at that path later is a new directory, not yet durable. */
   forget(dir: string): void {
     this.known.delete(dir);
+  }
+
+  /** `dir` and the directories between it and the root that this process has not seen made durable. */
+  private unknownUpTo(dir: string): string[] {
+    const unknown: string[] = [];
+    for (let d = dir; d !== this.root && isInside(d, this.root); d = dirname(d))
+      if (!this.known.has(d)) unknown.push(d);
+    return unknown;
+  }
+
+  private remember(dirs: string[]): void {
+    if (this.known.size + dirs.length > MAX_KNOWN) this.known.clear();
+    for (const d of dirs) this.known.add(d);
   }
 
   /** One fsync of `dir` that starts after this call, shared with every caller that arrives before it starts. */

@@ -39,8 +39,6 @@ export class PowerCut {
   private started = 0;
   /** The folders of the fsyncs that ended, in order. */
   readonly ended: string[] = [];
-  /** The whole-file-system syncs that ended (`syncFileSystem`). */
-  wholeSyncs = 0;
   /** Fsyncs being held: they have not reached the disk. */
   readonly held: HeldFsync[] = [];
   /** Folders whose fsyncs are held until `letThrough` (none by default). */
@@ -98,7 +96,6 @@ export class PowerCut {
     if (!(await syncFileSystem(path))) throw new Error('power-cut model: syncfs(2) is not available here');
     if (this.cutAt) return true;
     for (const [dir, entries] of listings) this.makeDurable(dir, entries, started);
-    this.wholeSyncs++;
     return true;
   };
 
