@@ -44,6 +44,41 @@ describe('FileSystemSyncs', () => {
     expect(calls).toEqual([join(root, 'project-1')]); // one call, on the first folder registered
   });
 
+  it('runs one sync of a file system at a time: a window closing while one runs waits, then shares the next', async () => {
+    let finish: (() => void) | undefined;
+    let running = 0;
+    let most = 0;
+    syncs = new FileSystemSyncs(
+      async (path) => {
+        calls.push(path);
+        most = Math.max(most, ++running);
+        if (calls.length === 1) await new Promise<void>((resolve) => (finish = resolve)); // a slow disk
+        running--;
+        return true;
+      },
+      () => true,
+      2,
+    );
+    const device = (await syncs.register(root))!;
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    let firstDone = false;
+    const first = syncs.join(device).then(() => (firstDone = true));
+    await jest.advanceTimersByTimeAsync(2);
+    expect(calls).toHaveLength(1); // running, held
+    // Two more windows open and close while it runs: their callers share one sync, after it.
+    let laterDone = 0;
+    const second = syncs.join(device).then(() => laterDone++);
+    await jest.advanceTimersByTimeAsync(2);
+    const third = syncs.join(device).then(() => laterDone++);
+    await jest.advanceTimersByTimeAsync(2);
+    expect(calls).toHaveLength(1);
+    expect([firstDone, laterDone]).toEqual([false, 0]);
+    finish!();
+    await Promise.all([first, second, third]);
+    expect(calls).toHaveLength(2);
+    expect(most).toBe(1);
+  });
+
   it('registers nothing where syncfs(2) cannot be called, so that the caller fsyncs file by file', async () => {
     available = false;
     await expect(syncs.register(join(root, 'project-1'))).resolves.toBeUndefined();
