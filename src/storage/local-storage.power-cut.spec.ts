@@ -61,9 +61,11 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
   }
 
   /** The bucket's first put (its own temp file), then the first batch of files made ahead, durable. */
+  /** A first put, settled: its file and folder durable (a later `hold` cannot catch its sync), files made ahead. */
   async function warmUp(): Promise<void> {
     await storage!.putObject(putInput('warm-up', 'the first put'));
     await until(() => power.ended.filter((dir) => dir.startsWith(layout().tmpDir)).length >= 2);
+    await until(() => power.ended.includes(objects()));
     await sleep(5);
   }
 

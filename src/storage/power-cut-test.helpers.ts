@@ -37,7 +37,7 @@ export class PowerCut {
    */
   private readonly durableSince = new Map<string, number>();
   private started = 0;
-  /** The folders of the fsyncs that ended, in order. */
+  /** The folders of the fsyncs that ended, in order (of a whole file system's sync: the folder it was called on). */
   readonly ended: string[] = [];
   /** Fsyncs being held: they have not reached the disk. */
   readonly held: HeldFsync[] = [];
@@ -96,6 +96,7 @@ export class PowerCut {
     if (!(await syncFileSystem(path))) throw new Error('power-cut model: syncfs(2) is not available here');
     if (this.cutAt) return true;
     for (const [dir, entries] of listings) this.makeDurable(dir, entries, started);
+    this.ended.push(path);
     return true;
   };
 
