@@ -7,12 +7,15 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DurableDirs } from './durable-dirs.js';
 import {
+  createOnLoop,
+  createOnPool,
   fileDigest,
   gatherBody,
   placeFile,
   writeBody,
   writeGatheredFile,
   writeInPlace,
+  type CreateFile,
   type WrittenFile,
 } from './durable-fs.js';
 import { OBJECT_FILE_MODE } from './storage-layout.js';
@@ -102,7 +105,7 @@ describe('durable-fs', () => {
   it("writes a new key's file straight at its path, its folder made, and leaves alone what is in the way", async () => {
     const dirs = new DurableDirs(root);
     const body = gatherBody(Buffer.from('{"id":3}'), 100);
-    const placed = await writeInPlace(body, join(root, 'tasks', '3'), dirs, true);
+    const placed = await writeInPlace(body, join(root, 'tasks', '3'), dirs, createOnLoop);
     expect(placed?.folder).toBe(join(root, 'tasks'));
     await placed!.file.sync();
     expect(await readFile(join(root, 'tasks', '3'), 'utf8')).toBe('{"id":3}');
@@ -110,8 +113,8 @@ describe('durable-fs', () => {
     // A file, or a folder, where the key's file goes: nothing written (the caller takes the temp file's way).
     await writeFile(join(root, 'tasks', 'stray'), 'left by hand');
     await mkdir(join(root, 'tasks', 'empty', 'tree'), { recursive: true });
-    expect(await writeInPlace(body, join(root, 'tasks', 'stray'), dirs, false)).toBeUndefined();
-    expect(await writeInPlace(body, join(root, 'tasks', 'empty'), dirs, true)).toBeUndefined();
+    expect(await writeInPlace(body, join(root, 'tasks', 'stray'), dirs, createOnPool)).toBeUndefined();
+    expect(await writeInPlace(body, join(root, 'tasks', 'empty'), dirs, createOnLoop)).toBeUndefined();
     expect(await readFile(join(root, 'tasks', 'stray'), 'utf8')).toBe('left by hand');
     expect((await stat(join(root, 'tasks', 'empty', 'tree'))).isDirectory()).toBe(true);
   });
@@ -124,46 +127,43 @@ describe('durable-fs', () => {
     expect(await readFile(path, 'utf8')).toBe('already');
   });
 
-  // A small body's file: created on the event loop when nothing else waits (no pool round trip), on the pool under
-  // load (an inode allocation waiting for the journal would hold up every other request). Seen from here: whether the
-  // file exists as soon as the writer has returned its promise, while every thread of libuv's pool is held (each
-  // opening a FIFO for reading, which waits for a writer), so that an open handed to the pool cannot have run yet.
+  // A small body's file: created on the event loop or on the pool, as told (file-creation.gate.ts chooses). Seen from
+  // here: whether the file exists as soon as the writer has returned its promise, while every thread of libuv's pool is
+  // held (each opening a FIFO for reading, which waits for a writer), so that an open handed to the pool cannot have
+  // run yet.
   const gatheredFileWriters = {
-    writeGatheredFile: (path: string, createOnLoop: boolean) =>
-      writeGatheredFile(gatherBody(Buffer.from('{"id":1}'), 100), path, createOnLoop),
+    writeGatheredFile: (path: string, create: CreateFile) =>
+      writeGatheredFile(gatherBody(Buffer.from('{"id":1}'), 100), path, create),
     // Into the root, a folder known: its file's creation is its first step.
-    writeInPlace: async (path: string, createOnLoop: boolean) =>
-      (await writeInPlace(gatherBody(Buffer.from('{"id":1}'), 100), path, new DurableDirs(dir), createOnLoop))!.file,
+    writeInPlace: async (path: string, create: CreateFile) =>
+      (await writeInPlace(gatherBody(Buffer.from('{"id":1}'), 100), path, new DurableDirs(dir), create))!.file,
   };
   it.each([
-    ['writeGatheredFile', true, 'before it returns (on the event loop)', true],
-    ['writeGatheredFile', false, 'only once the pool is free again (on the pool)', false],
-    ['writeInPlace', true, 'before it returns (on the event loop)', true],
-    ['writeInPlace', false, 'only once the pool is free again (on the pool)', false],
-  ] as const)(
-    '%s with createOnLoop %s creates a gathered body’s file %s',
-    async (writer, createOnLoop, _, existsAtOnce) => {
-      const fifos = Array.from({ length: POOL_THREADS_AT_MOST }, (_, i) => join(dir, `hold-${i}`));
-      execFileSync('mkfifo', fifos);
-      const held = fifos.map((fifo) => open(fifo, 'r'));
-      const path = join(dir, 'small.part');
-      let writing: Promise<WrittenFile>;
-      let existedAtOnce: boolean;
-      try {
-        writing = gatheredFileWriters[writer](path, createOnLoop);
-        existedAtOnce = existsSync(path);
-      } finally {
-        // Linux opens a FIFO read-write without waiting; the writer it adds lets every held open return (the pool
-        // is then free again, even when the lines above threw).
-        const writers = fifos.map((fifo) => openSync(fifo, constants.O_RDWR));
-        await Promise.all(held.map(async (reading) => (await reading).close()));
-        writers.forEach((fd) => closeSync(fd));
-      }
-      const file = await writing;
-      await file.sync();
-      expect(existedAtOnce).toBe(existsAtOnce);
-      expect(await readFile(path, 'utf8')).toBe('{"id":1}');
-      expect((await stat(path)).mode & 0o777).toBe(OBJECT_FILE_MODE);
-    },
-  );
+    ['writeGatheredFile', 'createOnLoop', 'before it returns (on the event loop)', true],
+    ['writeGatheredFile', 'createOnPool', 'only once the pool is free again (on the pool)', false],
+    ['writeInPlace', 'createOnLoop', 'before it returns (on the event loop)', true],
+    ['writeInPlace', 'createOnPool', 'only once the pool is free again (on the pool)', false],
+  ] as const)('%s with %s creates a gathered body’s file %s', async (writer, where, _, existsAtOnce) => {
+    const fifos = Array.from({ length: POOL_THREADS_AT_MOST }, (_, i) => join(dir, `hold-${i}`));
+    execFileSync('mkfifo', fifos);
+    const held = fifos.map((fifo) => open(fifo, 'r'));
+    const path = join(dir, 'small.part');
+    let writing: Promise<WrittenFile>;
+    let existedAtOnce: boolean;
+    try {
+      writing = gatheredFileWriters[writer](path, where === 'createOnLoop' ? createOnLoop : createOnPool);
+      existedAtOnce = existsSync(path);
+    } finally {
+      // Linux opens a FIFO read-write without waiting; the writer it adds lets every held open return (the pool
+      // is then free again, even when the lines above threw).
+      const writers = fifos.map((fifo) => openSync(fifo, constants.O_RDWR));
+      await Promise.all(held.map(async (reading) => (await reading).close()));
+      writers.forEach((fd) => closeSync(fd));
+    }
+    const file = await writing;
+    await file.sync();
+    expect(existedAtOnce).toBe(existsAtOnce);
+    expect(await readFile(path, 'utf8')).toBe('{"id":1}');
+    expect((await stat(path)).mode & 0o777).toBe(OBJECT_FILE_MODE);
+  });
 });

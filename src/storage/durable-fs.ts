@@ -33,12 +33,9 @@ export interface WrittenFile {
  * the syscall itself: a pool thread woken, a completion callback, a promise — their dispatch was a sixth of the event
  * loop's busy time in a CPU profile of 2 KiB PUTs (bench/results/put-path-2.md). None of them waits for the disk
  * (the bytes go to the page cache). A file not made ahead (temp-files.ts: a body gathered whole never takes one) is
- * created there only when nothing else waits (`createOnLoop`: the index is quiet, as for a lone client's PUT, which
- * then skips a pool round trip), and on the pool under load: creating a file allocates an inode, which can wait for
- * ext4's journal or the disk, and on the event loop that wait holds up every other PUT. A profile at a load average
- * of 16–23 once showed it at 0.8 ms per PUT (put-path-2.md); in a slow spell of this machine, PUTs creating it on
- * the loop ran at 0.57× the rate of PUTs creating it on the pool (bench/results/put-path-12.md). The fsync stays on
- * the pool. Larger bodies are streamed to the file as they arrive, so memory stays bounded.
+ * created there too while creating files there has lately been quick, on the pool otherwise (file-creation.gate.ts
+ * says why). The fsync stays on the pool. Larger bodies are streamed to the file as they arrive, so memory stays
+ * bounded.
  */
 export const SMALL_BODY = 64 * 1024;
 
@@ -53,13 +50,13 @@ export const SMALL_BODY = 64 * 1024;
  * forward only if it holds them (storage-recovery.rules.ts). Errors of the body come out unchanged (the file closed,
  * or never created when the body failed while it was still gathered in memory). `temp` is a new path, or a file
  * created ahead of need (temp-files.ts), whose descriptor is used or closed here, never left open by a failure. A
- * small body's new file is created on the event loop when `createOnLoop`, else on the pool (SMALL_BODY says why).
+ * small body's new file is created by `create` (on the pool unless told otherwise: SMALL_BODY).
  */
 export async function writeBody(
   body: Readable,
   temp: TempFile,
   maxSize: number,
-  createOnLoop = false,
+  create: CreateFile = createOnPool,
 ): Promise<WrittenFile> {
   const { path } = temp;
   let ready = temp.fd;
@@ -95,9 +92,7 @@ export async function writeBody(
     throw error;
   }
   const md5 = hash.digest('hex');
-  return gathered
-    ? smallFile(ready ?? (await newFile(path, createOnLoop)), gathered, size, md5)
-    : openFile(file!, size, md5);
+  return gathered ? smallFile(ready ?? (await create(path)), gathered, size, md5) : openFile(file!, size, md5);
 }
 
 /** A body gathered whole (at most SMALL_BODY), hashed, its file not written yet. */
@@ -114,11 +109,11 @@ export function gatherBody(bytes: Buffer, maxSize: number): GatheredBody {
 }
 
 /**
- * A gathered body's file created at `path` (a new temp path) and written, left open for the caller to fsync: its
- * size and md5 are the body's, not computed again. Created on the event loop when `createOnLoop` (SMALL_BODY).
+ * A gathered body's file created at `path` (a new temp path) by `create` and written, left open for the caller to
+ * fsync: its size and md5 are the body's, not computed again.
  */
-export async function writeGatheredFile(body: GatheredBody, path: string, createOnLoop: boolean): Promise<WrittenFile> {
-  return smallFile(await newFile(path, createOnLoop), [body.bytes], body.size, body.md5);
+export async function writeGatheredFile(body: GatheredBody, path: string, create: CreateFile): Promise<WrittenFile> {
+  return smallFile(await create(path), [body.bytes], body.size, body.md5);
 }
 
 /**
@@ -127,19 +122,19 @@ export async function writeGatheredFile(body: GatheredBody, path: string, create
  * already and carries the bytes, so that no temp file and no rename are needed (local-storage.backend.ts
  * `commit`). Undefined, and nothing created, when something is at `dest` already (a file without a row, an empty
  * folder tree): that path takes a temp file and `moveIntoPlace`, which deals with both. A failed write removes the
- * file it created. Created on the event loop when `createOnLoop` (SMALL_BODY).
+ * file it created. Created by `create`.
  */
 export async function writeInPlace(
   body: GatheredBody,
   dest: string,
   dirs: DurableDirs,
-  createOnLoop: boolean,
+  create: CreateFile,
 ): Promise<{ file: WrittenFile; folder: string } | undefined> {
   let fd = -1;
   let folder: string;
   try {
     folder = await inFolder(dest, dirs, () => {
-      const made = newFile(dest, createOnLoop);
+      const made = create(dest);
       if (typeof made === 'number') fd = made;
       else return made.then((opened) => void (fd = opened));
     });
@@ -160,15 +155,19 @@ function tooLarge(maxSize: number): StorageError {
 }
 
 /**
- * A new file (`wx`: never an existing one): created on the event loop when `onLoop` (SMALL_BODY says when), else
- * on the pool through the callback API (no FileHandle).
+ * Creates a new file (`wx`: never an existing one) and gives its descriptor: at once when on the event loop, as a
+ * promise when on libuv's pool. Where a small body's file is created: file-creation.gate.ts.
  */
-function newFile(path: string, onLoop: boolean): number | Promise<number> {
-  if (onLoop) return openSync(path, 'wx', OBJECT_FILE_MODE);
-  return new Promise((resolve, reject) =>
+export type CreateFile = (path: string) => number | Promise<number>;
+
+/** On the event loop: no pool round trip, but the loop waits for the inode's allocation. */
+export const createOnLoop: CreateFile = (path) => openSync(path, 'wx', OBJECT_FILE_MODE);
+
+/** On libuv's pool, through the callback API (no FileHandle). */
+export const createOnPool: CreateFile = (path) =>
+  new Promise((resolve, reject) =>
     openCallback(path, 'wx', OBJECT_FILE_MODE, (error, fd) => (error ? reject(error) : resolve(fd))),
   );
-}
 
 /** The gathered body written with one write(2) (looping on a short write: a full disk), the file left open. */
 function smallFile(fd: number, gathered: Buffer[], size: number, md5: string): WrittenFile {

@@ -58,6 +58,7 @@ import { StorageError } from './storage.errors.js';
 import { ReadyFilesBudget } from './ready-files.budget.js';
 import { SyncWindow } from './sync-window.js';
 import { TempFiles, type TempFile } from './temp-files.js';
+import { FileCreationGate } from './file-creation.gate.js';
 import { FileSystemSyncs } from './file-system-syncs.js';
 
 /**
@@ -72,11 +73,6 @@ import { FileSystemSyncs } from './file-system-syncs.js';
 const FOLDER_FSYNC_WINDOW_MS = 2;
 /** Journal rows `changesSince` reads per turn of the event loop (~4 ms). */
 const CHANGES_PER_PAGE = 2000;
-
-/** A body gathered whole (putObject), and whether its file may be created on the event loop (SMALL_BODY). */
-interface WholeBody extends GatheredBody {
-  createOnLoop: boolean;
-}
 
 /**
  * The bucket as a folder: bytes under DATA_DIR/objects (a readable mirror of the keys), metadata and the change
@@ -112,6 +108,8 @@ export class LocalStorageBackend extends StorageBackend {
   /** The folder fsyncs of answered puts (`settle`), each shared by the renames into its folder within a window. */
   private readonly folderSyncs: SyncWindow;
   private readonly fileSystems: FileSystemSyncs;
+  /** Where small bodies' new files are created: the event loop while that is quick (file-creation.gate.ts). */
+  private readonly creations = new FileCreationGate();
   /** DATA_DIR's file system, when syncfs(2) can make it durable (set by onModuleInit): small puts' `settle`. */
   private fileSystem?: number;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -217,16 +215,14 @@ export class LocalStorageBackend extends StorageBackend {
       });
       if (Buffer.isBuffer(input.body)) {
         // Journaled with its row (SMALL_BODY), its file written once that is durable (`commit`): no name of it
-        // ever needs to be durable, so it takes no file made ahead. Whether that file may be created on the event
-        // loop is decided now, as the PUT arrives (SMALL_BODY): once its row is durable, the group commit and the
-        // WAL's fdatasync it waited for are often both over, under load too (bench/results/put-path-13.md).
-        const body = { ...gatherBody(input.body, input.maxSize), createOnLoop: this.requireIndex().quiet };
+        // ever needs to be durable, so it takes no file made ahead.
+        const body = gatherBody(input.body, input.maxSize);
         return this.commit(meta(body), this.temps.fresh(), dest, false, body);
       }
       const temp = this.temps.take();
       let file: WrittenFile;
       try {
-        file = await writeBody(input.body, temp, input.maxSize, this.requireIndex().quiet);
+        file = await writeBody(input.body, temp, input.maxSize, this.creations.create);
       } catch (error) {
         await rm(temp.path, { force: true });
         throw error; // the same object: S3 errors raised inside the body stream travel through here
@@ -565,7 +561,7 @@ export class LocalStorageBackend extends StorageBackend {
     temp: TempFile,
     dest: string,
     ifAbsent: boolean,
-    body: WrittenFile | WholeBody,
+    body: WrittenFile | GatheredBody,
   ): Promise<ObjectMeta> {
     // A body written already (streamed, copied, assembled from parts), or one gathered whole, written below.
     let file = 'sync' in body ? body : undefined;
@@ -593,7 +589,7 @@ export class LocalStorageBackend extends StorageBackend {
         // Only now that the row is durable: a rename before could replace the previous version's file while a power
         // cut still took the new row away.
         if (file) folder = await moveIntoPlace(temp.path, dest, this.dirs);
-        else ({ file, folder } = await this.writeGathered(body as WholeBody, intent, temp, dest));
+        else ({ file, folder } = await this.writeGathered(body as GatheredBody, intent, temp, dest));
         if (awaitFolder) await this.dirs.entryMadeIn(folder);
       } catch (error) {
         this.rollBack(intent);
@@ -626,15 +622,14 @@ export class LocalStorageBackend extends StorageBackend {
    * by what).
    */
   private async writeGathered(
-    body: WholeBody,
+    body: GatheredBody,
     intent: Intent,
     temp: TempFile,
     dest: string,
   ): Promise<{ file: WrittenFile; folder: string }> {
-    const { createOnLoop } = body;
-    const placed = intent.prev ? undefined : await writeInPlace(body, dest, this.dirs, createOnLoop);
+    const placed = intent.prev ? undefined : await writeInPlace(body, dest, this.dirs, this.creations.create);
     if (placed) return placed;
-    const file = await writeGatheredFile(body, temp.path, createOnLoop);
+    const file = await writeGatheredFile(body, temp.path, this.creations.create);
     try {
       return { file, folder: await moveIntoPlace(temp.path, dest, this.dirs) };
     } catch (error) {
