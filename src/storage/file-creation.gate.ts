@@ -6,7 +6,7 @@ const WEIGHT = 1 / 32;
 /**
  * A running average above this sends creations to the pool. A file's creation on the loop takes tens of
  * microseconds; a lone one of 1–10 ms comes now and then (seen under the bench's load) and must not turn the loop off
- * (a 10-ms one lifts the average by 0.3 ms); a slow disk's 0.8 ms each (put-path-2.md) crosses it within ~40.
+ * (a 10-ms one lifts the average by 0.3 ms); a slow disk's 0.8 ms each (put-path-2.md) crosses it after ~30.
  */
 const SLOW_MS = 0.5;
 /** How long creations stay on the pool before the loop is tried again. */
@@ -17,10 +17,10 @@ const POOL_FOR_MS = 10_000;
  * lately been quick, on libuv's pool for a while after they were not. On the loop a creation skips the pool's round
  * trip (a pool thread woken, a completion, a promise): against creating on the pool under load, 1.15× the PUTs per
  * second at 8 clients and 0.84× the CPU per PUT, 1.32× beside a disk hog (bench/results/put-path-17-create-gate.md).
- * But creating a file allocates an inode, which can wait for
- * ext4's journal or the disk, and on the loop that wait holds up every other request: in a slow spell of this machine,
- * PUTs creating on the loop ran at 0.57× the rate of those creating on the pool (put-path-12.md). The gate keeps the
- * first while it holds and falls back to the second when the disk turns slow.
+ * But creating a file allocates an inode, which can wait for ext4's journal or the disk, and on the loop that wait
+ * holds up every other request: in a slow spell of this machine, PUTs creating on the loop ran at 0.57× the rate of
+ * those creating on the pool (put-path-12.md). The gate keeps the first while it holds and falls back to the second
+ * when the disk turns slow.
  */
 export class FileCreationGate {
   /** Milliseconds, exponentially weighted. */

@@ -4,11 +4,11 @@ interface Waiter {
 }
 
 /**
- * Fsyncs shared by concurrent callers, per target (a directory, the database's write-ahead log), as SQLite's WAL or
- * ext4's journal group commits. A caller waits for the first fsync of its target that STARTS after its call: one
- * already running may have started before the caller's write and not cover it. Everyone arriving while one runs
- * shares the next one, so N concurrent writes cost at most two fsyncs, not N. A failed fsync fails every caller
- * it was shared by.
+ * Fsyncs shared by concurrent callers, per target (a directory, the database's write-ahead log, a file system's syncfs:
+ * file-system-syncs.ts), as SQLite's WAL or ext4's journal group commits. A caller waits for the first fsync of its
+ * target that STARTS after its call: one already running may have started before the caller's write and not cover it.
+ * Everyone arriving while one runs shares the next one, so N concurrent writes cost at most two fsyncs, not N. A failed
+ * fsync fails every caller it was shared by.
  */
 export class SharedFsync {
   /** Per target with an fsync running: the callers waiting for the next one. */
