@@ -60,8 +60,10 @@ describe('LocalStorageBackend after a power cut between the answer to a put and 
     return storage;
   }
 
-  /** The bucket's first put (its own temp file), then the first batch of files made ahead, durable. */
-  /** A first put, settled: its file and folder durable (a later `hold` cannot catch its sync), files made ahead. */
+  /**
+   * The bucket's first put (its own temp file), settled: its file and folder durable (a later `hold` cannot catch its
+   * sync); then the first batch of files made ahead, durable.
+   */
   async function warmUp(): Promise<void> {
     await storage!.putObject(putInput('warm-up', 'the first put'));
     await until(() => power.ended.filter((dir) => dir.startsWith(layout().tmpDir)).length >= 2);

@@ -33,7 +33,8 @@ export class PowerCut {
   private readonly durable = new Map<string, Map<string, Entry>>();
   /**
    * Per folder, when the listing in `durable` was taken (a count of the fsyncs and syncs started): a sync that started
-   * earlier but ended later (two whole-file-system syncs overlap) covers less, and does not replace it.
+   * earlier but ended later (a folder's fsync and a whole-file-system sync overlap) covers less, and does not replace
+   * it.
    */
   private readonly durableSince = new Map<string, number>();
   private started = 0;
